@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import {
+  RecordsBatchV1,
+  RecordsCompleteV1,
+  RunFinishedV1,
+  RunProgressV1,
+  SyncRequestedV1,
+  UserCreatedV1,
+  UserUpdatedV1,
+} from './payloads';
+
+/**
+ * Streams. Retention and limits live here so every service provisions them the same way (idempotently).
+ * nats-server 2.9: one filter subject per consumer, no subject transforms, no per-message TTL.
+ */
+export const Streams = {
+  ROSTER_RUNS: { subjects: ['roster.runs.>'], maxAgeDays: 30, description: 'Commands and run lifecycle' },
+  ROSTER_RECORDS: { subjects: ['roster.records.>'], maxAgeDays: 7, description: 'Source record batches (replayable)' },
+  ROSTER_DIRECTORY: { subjects: ['roster.directory.>'], maxAgeDays: 30, description: 'Public directory events' },
+  ROSTER_INBOUND: { subjects: ['roster.inbound.>'], maxAgeDays: 7, description: 'Employee events from services' },
+  ROSTER_DLQ: { subjects: ['roster.dlq.>'], maxAgeDays: 30, description: 'Dead letters' },
+} as const;
+export type StreamName = keyof typeof Streams;
+
+interface EventContract<S extends z.ZodTypeAny> {
+  /** Subject template; `{name}` tokens are filled per message and become `*` in consumer filters. */
+  subject: string;
+  type: string;
+  stream: StreamName;
+  schema: S;
+  summary: string;
+}
+
+const event = <S extends z.ZodTypeAny>(c: EventContract<S>) => c;
+
+/** Every message on the bus: its subject, CloudEvents type, stream and payload schema. */
+export const Events = {
+  'sync.requested': event({
+    subject: 'roster.runs.{tenant}.{directoryType}.sync.requested.v1',
+    type: 'io.roster.runs.sync.requested.v1',
+    stream: 'ROSTER_RUNS',
+    schema: SyncRequestedV1,
+    summary: 'directory-config asks the source service of a directory type to fetch a run.',
+  }),
+  'run.progress': event({
+    subject: 'roster.runs.{tenant}.run.progress.v1',
+    type: 'io.roster.runs.run.progress.v1',
+    stream: 'ROSTER_RUNS',
+    schema: RunProgressV1,
+    summary: 'A run moved to fetching or reconciling.',
+  }),
+  'run.finished': event({
+    subject: 'roster.runs.{tenant}.run.finished.v1',
+    type: 'io.roster.runs.run.finished.v1',
+    stream: 'ROSTER_RUNS',
+    schema: RunFinishedV1,
+    summary: 'A run ended (succeeded, partially-succeeded or failed) with counts and its first problems.',
+  }),
+  'records.batch': event({
+    subject: 'roster.records.{tenant}.batch.v1',
+    type: 'io.roster.records.batch.v1',
+    stream: 'ROSTER_RECORDS',
+    schema: RecordsBatchV1,
+    summary: 'A batch of canonical employee records of one run, with the row problems found in it.',
+  }),
+  'records.complete': event({
+    subject: 'roster.records.{tenant}.complete.v1',
+    type: 'io.roster.records.complete.v1',
+    stream: 'ROSTER_RECORDS',
+    schema: RecordsCompleteV1,
+    summary: 'The source finished fetching a run: how many batches, totals, and whether the fetch was complete.',
+  }),
+  'user.created': event({
+    subject: 'roster.directory.{tenant}.user.created.v1',
+    type: 'io.roster.directory.user.created.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: UserCreatedV1,
+    summary: 'A user was created in the directory.',
+  }),
+  'user.updated': event({
+    subject: 'roster.directory.{tenant}.user.updated.v1',
+    type: 'io.roster.directory.user.updated.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: UserUpdatedV1,
+    summary: 'A user changed; `changes` lists each changed field with its old and new value.',
+  }),
+} as const;
+
+export type EventName = keyof typeof Events;
+export type PayloadOf<N extends EventName> = z.infer<(typeof Events)[N]['schema']>;
+
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+/** Fills a subject template. Tokens must be single subject tokens (no dots, no wildcards). */
+export function subjectOf(name: EventName, tokens: Record<string, string>): string {
+  return Events[name].subject.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = tokens[key];
+    if (value === undefined || !TOKEN.test(value)) {
+      throw new Error(`subject token '${key}' for ${name} must be a single subject token, got '${value}'`);
+    }
+    return value;
+  });
+}
+
+/** The consumer filter for an event: template tokens become `*` unless pinned. */
+export function filterOf(name: EventName, pinned: Record<string, string> = {}): string {
+  return Events[name].subject.replace(/\{(\w+)\}/g, (_, key: string) => pinned[key] ?? '*');
+}
+
+const byType = new Map<string, EventName>(
+  (Object.keys(Events) as EventName[]).map((name) => [Events[name].type, name]),
+);
+
+export function eventNameOfType(type: string): EventName | undefined {
+  return byType.get(type);
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { CanonicalEmployee, RowProblem } from './records';
+
+export const DirectoryType = z.enum(['hris-api', 'sftp-csv', 'event']);
+export type DirectoryType = z.infer<typeof DirectoryType>;
+
+export const RunTrigger = z.enum(['schedule', 'manual', 'file', 'replay']);
+export type RunTrigger = z.infer<typeof RunTrigger>;
+
+export const RunStatus = z.enum([
+  'queued',
+  'fetching',
+  'reconciling',
+  'awaiting-approval',
+  'succeeded',
+  'partially-succeeded',
+  'failed',
+]);
+export type RunStatus = z.infer<typeof RunStatus>;
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'partially-succeeded', 'failed'];
+
+export const RunCounts = z.object({
+  created: z.number().int().nonnegative(),
+  updated: z.number().int().nonnegative(),
+  unchanged: z.number().int().nonnegative(),
+  deactivated: z.number().int().nonnegative(),
+  deleted: z.number().int().nonnegative(),
+  restored: z.number().int().nonnegative(),
+  skipped: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+});
+export type RunCounts = z.infer<typeof RunCounts>;
+export const emptyRunCounts = (): RunCounts => ({
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  deactivated: 0,
+  deleted: 0,
+  restored: 0,
+  skipped: 0,
+  failed: 0,
+});
+
+/** Who hears about a run's outcome; carried along the pipeline so no service reads another's tables. */
+export const RunNotify = z.object({
+  directoryName: z.string(),
+  recipients: z.array(z.string().email()),
+});
+
+/** A secret sealed by directory-config (AES-256-GCM, AAD = tenant + directory); never plaintext on a stream. */
+export const SealedSecret = z.object({
+  v: z.literal(1),
+  iv: z.string(),
+  tag: z.string(),
+  data: z.string(),
+});
+export type SealedSecret = z.infer<typeof SealedSecret>;
+
+export const SftpSettings = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  username: z.string().min(1),
+  password: SealedSecret.optional(),
+  folder: z.string().min(1),
+  hostKeyFingerprint: z.string().optional(),
+});
+export type SftpSettings = z.infer<typeof SftpSettings>;
+
+export const SyncRequestedV1 = z.object({
+  runId: z.string().uuid(),
+  directoryId: z.string().uuid(),
+  directoryType: DirectoryType,
+  trigger: RunTrigger,
+  notify: RunNotify,
+  sftp: SftpSettings.optional(),
+});
+export type SyncRequestedV1 = z.infer<typeof SyncRequestedV1>;
+
+export const RunProgressV1 = z.object({
+  runId: z.string().uuid(),
+  directoryId: z.string().uuid(),
+  status: z.enum(['fetching', 'reconciling']),
+  fileName: z.string().optional(),
+});
+export type RunProgressV1 = z.infer<typeof RunProgressV1>;
+
+export const RunFailure = z.object({ code: z.string(), message: z.string() });
+export type RunFailure = z.infer<typeof RunFailure>;
+
+export const RecordsBatchV1 = z.object({
+  runId: z.string().uuid(),
+  directoryId: z.string().uuid(),
+  /** 0-based, dense: batches 0..batchCount-1 make up the run. */
+  batchNo: z.number().int().nonnegative(),
+  employees: z.array(CanonicalEmployee),
+  problems: z.array(RowProblem),
+});
+export type RecordsBatchV1 = z.infer<typeof RecordsBatchV1>;
+
+export const RecordsCompleteV1 = z.object({
+  runId: z.string().uuid(),
+  directoryId: z.string().uuid(),
+  directoryType: DirectoryType,
+  trigger: RunTrigger,
+  /** complete: every record was fetched; incomplete: the fetch stopped early; failed: nothing usable. */
+  outcome: z.enum(['complete', 'incomplete', 'failed']),
+  batchCount: z.number().int().nonnegative(),
+  totals: z.object({
+    rows: z.number().int().nonnegative(),
+    records: z.number().int().nonnegative(),
+    problems: z.number().int().nonnegative(),
+  }),
+  failure: RunFailure.optional(),
+  fileName: z.string().optional(),
+  notify: RunNotify,
+});
+export type RecordsCompleteV1 = z.infer<typeof RecordsCompleteV1>;
+
+export const RunFinishedV1 = z.object({
+  runId: z.string().uuid(),
+  directoryId: z.string().uuid(),
+  status: z.enum(['succeeded', 'partially-succeeded', 'failed']),
+  counts: RunCounts,
+  /** The first problems (at most 100); problemCount says how many there were. */
+  problems: z.array(RowProblem),
+  problemCount: z.number().int().nonnegative(),
+  failure: RunFailure.optional(),
+  fileName: z.string().optional(),
+  notify: RunNotify,
+  startedAt: z.string().datetime({ offset: true }).optional(),
+  finishedAt: z.string().datetime({ offset: true }),
+});
+export type RunFinishedV1 = z.infer<typeof RunFinishedV1>;
+
+export const DirectoryUser = z.object({
+  userId: z.string().uuid(),
+  email: z.string(),
+  firstName: z.string().nullable(),
+  lastName: z.string().nullable(),
+  displayName: z.string().nullable(),
+  managerUserId: z.string().uuid().nullable(),
+  status: z.enum(['active', 'inactive']),
+  isOrgAdmin: z.boolean(),
+  sourceDirectoryId: z.string().uuid().nullable(),
+  profile: z.record(z.string(), z.string()),
+  customFields: z.record(z.string(), z.string()),
+});
+export type DirectoryUser = z.infer<typeof DirectoryUser>;
+
+export const UserCreatedV1 = z.object({ runId: z.string().uuid().nullable(), user: DirectoryUser });
+export type UserCreatedV1 = z.infer<typeof UserCreatedV1>;
+
+export const FieldChange = z.object({ from: z.unknown(), to: z.unknown() });
+export const UserUpdatedV1 = z.object({
+  runId: z.string().uuid().nullable(),
+  user: DirectoryUser,
+  changes: z.record(z.string(), FieldChange),
+});
+export type UserUpdatedV1 = z.infer<typeof UserUpdatedV1>;

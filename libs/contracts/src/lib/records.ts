@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** ISO calendar date, yyyy-mm-dd. Sources convert their own formats before publishing. */
+export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected an ISO date yyyy-mm-dd');
+
+/**
+ * One person as a source sees them, normalised. An absent (undefined) optional field means "the source said
+ * nothing": the reconciler keeps the stored value (R-CSV-07). Emails are lower-cased by the source.
+ */
+export const CanonicalEmployee = z.object({
+  /** Row number in the source file (1 = header), or absent for API sources. */
+  rowNumber: z.number().int().positive().optional(),
+  externalId: z.string().min(1).max(256).optional(),
+  email: z.string().email().max(320),
+  firstName: z.string().max(200).optional(),
+  lastName: z.string().max(200).optional(),
+  displayName: z.string().max(400).optional(),
+  managerEmail: z.string().email().max(320).optional(),
+  teams: z.array(z.string().min(1).max(200)).optional(),
+  isOrgAdmin: z.boolean().optional(),
+  deactivationDate: IsoDate.optional(),
+  jobTitle: z.string().max(200).optional(),
+  department: z.string().max(200).optional(),
+  location: z.string().max(200).optional(),
+  employeeId: z.string().max(200).optional(),
+  startDate: IsoDate.optional(),
+  customFields: z.record(z.string(), z.string()).optional(),
+});
+export type CanonicalEmployee = z.infer<typeof CanonicalEmployee>;
+
+/** The profile fields a record can carry besides its keys, in a fixed order (export, hashing, diffs). */
+export const EMPLOYEE_PROFILE_FIELDS = [
+  'firstName',
+  'lastName',
+  'displayName',
+  'jobTitle',
+  'department',
+  'location',
+  'employeeId',
+  'startDate',
+] as const;
+export type EmployeeProfileField = (typeof EMPLOYEE_PROFILE_FIELDS)[number];
+
+/** A problem with one record: where (row or external id), which field, a stable code and a sentence. */
+export const RowProblem = z.object({
+  rowNumber: z.number().int().positive().optional(),
+  externalId: z.string().optional(),
+  field: z.string().optional(),
+  code: z.string().min(1),
+  message: z.string().min(1),
+});
+export type RowProblem = z.infer<typeof RowProblem>;
+
+export const RowProblemCode = {
+  INVALID_EMAIL: 'INVALID_EMAIL',
+  MISSING_EMAIL: 'MISSING_EMAIL',
+  DUPLICATE_EMAIL: 'DUPLICATE_EMAIL',
+  INVALID_DATE: 'INVALID_DATE',
+  INVALID_BOOLEAN: 'INVALID_BOOLEAN',
+  INVALID_VALUE: 'INVALID_VALUE',
+  MANAGER_LOOP: 'MANAGER_LOOP',
+  SELF_MANAGER: 'SELF_MANAGER',
+} as const;
+export type RowProblemCode = (typeof RowProblemCode)[keyof typeof RowProblemCode];
