@@ -66,6 +66,13 @@ export const SftpSettings = z.object({
 });
 export type SftpSettings = z.infer<typeof SftpSettings>;
 
+export const CsvSettings = z.object({
+  dateFormat: z.enum(['dd/mm/yyyy', 'mm/dd/yyyy']),
+  /** Customer label -> standard label (R-CSV-01). */
+  headerMapping: z.record(z.string(), z.string()),
+});
+export type CsvSettings = z.infer<typeof CsvSettings>;
+
 export const SyncRequestedV1 = z.object({
   runId: z.string().uuid(),
   directoryId: z.string().uuid(),
@@ -73,6 +80,7 @@ export const SyncRequestedV1 = z.object({
   trigger: RunTrigger,
   notify: RunNotify,
   sftp: SftpSettings.optional(),
+  csv: CsvSettings.optional(),
 });
 export type SyncRequestedV1 = z.infer<typeof SyncRequestedV1>;
 

@@ -1,0 +1,18 @@
+import { MESSAGING_ENTITIES } from '@roster/messaging';
+import type { ServiceOrmOptions } from '@roster/persistence';
+import { DirectoryEntity } from './entities/directory.entity';
+import { RunEntity } from './entities/run.entity';
+import { TenantEntity } from './entities/tenant.entity';
+import { migrations } from './migrations';
+
+export const SCHEMA = 'directory_config';
+
+export function databaseOptions(clientUrl: string): ServiceOrmOptions {
+  return {
+    schema: SCHEMA,
+    clientUrl,
+    entities: [TenantEntity, DirectoryEntity, RunEntity, ...MESSAGING_ENTITIES],
+    migrations,
+    migrationsPathTs: `${__dirname}/migrations`,
+  };
+}

@@ -1,0 +1,44 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type { DirectoryType, SealedSecret } from '@roster/contracts';
+
+export interface SftpDirectorySettings {
+  host: string;
+  port: number;
+  username: string;
+  folder: string;
+  hostKeyFingerprint: string;
+  dateFormat: 'dd/mm/yyyy' | 'mm/dd/yyyy';
+  headerMapping: Record<string, string>;
+}
+
+export interface Directory {
+  id: string;
+  tenantId: string;
+  name: string;
+  type: DirectoryType;
+  settings: SftpDirectorySettings;
+  /** Sealed with the secrets key (AES-256-GCM, bound to tenant + directory). Never returned by the API. */
+  secrets: { password?: SealedSecret };
+  recipients: string[];
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const DirectoryEntity = new EntitySchema<Directory>({
+  name: 'Directory',
+  tableName: 'directories',
+  indexes: [{ properties: ['tenantId'] }],
+  properties: {
+    id: { type: 'uuid', primary: true },
+    tenantId: { type: 'uuid' },
+    name: { type: 'text' },
+    type: { type: 'text' },
+    settings: { type: 'json' },
+    secrets: { type: 'json' },
+    recipients: { type: 'json' },
+    enabled: { type: 'boolean', default: true },
+    createdAt: { type: 'datetime', defaultRaw: 'now()' },
+    updatedAt: { type: 'datetime', defaultRaw: 'now()' },
+  },
+});

@@ -1,0 +1,56 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import type { Response } from 'express';
+import { ZodError } from 'zod';
+
+export enum DirectoryConfigExceptionCode {
+  VALIDATION_FAILED = 'VALIDATION_FAILED',
+  TENANT_NOT_FOUND = 'TENANT_NOT_FOUND',
+  DIRECTORY_NOT_FOUND = 'DIRECTORY_NOT_FOUND',
+  DIRECTORY_DISABLED = 'DIRECTORY_DISABLED',
+  RUN_NOT_FOUND = 'RUN_NOT_FOUND',
+  RUN_IN_PROGRESS = 'RUN_IN_PROGRESS',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+}
+
+const STATUS: Record<DirectoryConfigExceptionCode, number> = {
+  VALIDATION_FAILED: 400,
+  TENANT_NOT_FOUND: 404,
+  DIRECTORY_NOT_FOUND: 404,
+  DIRECTORY_DISABLED: 409,
+  RUN_NOT_FOUND: 404,
+  RUN_IN_PROGRESS: 409,
+  UNAUTHENTICATED: 401,
+};
+
+export class DirectoryConfigException extends Error {
+  constructor(
+    readonly code: DirectoryConfigExceptionCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'DirectoryConfigException';
+  }
+}
+
+/** Maps codes to HTTP: `{ code, message, details? }`, the same shape for every error of the admin API. */
+@Catch()
+export class AdminApiExceptionFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof DirectoryConfigException) {
+      res.status(STATUS[exception.code]).json({ code: exception.code, message: exception.message, details: exception.details });
+    } else if (exception instanceof ZodError) {
+      res.status(400).json({
+        code: DirectoryConfigExceptionCode.VALIDATION_FAILED,
+        message: exception.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+        details: exception.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      });
+    } else if (exception instanceof HttpException) {
+      res.status(exception.getStatus()).json({ code: `HTTP_${exception.getStatus()}`, message: exception.message });
+    } else {
+      res.status(500).json({ code: 'INTERNAL', message: 'internal error; see the service log' });
+      throw exception;
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { exitOnConfigError, loadConfig } from '@roster/observability';
+import { runService } from '@roster/platform';
+import { DirectoryConfigModule } from './app.module';
+import { DirectoryConfigConfig } from './config';
+import { databaseOptions } from './database';
+
+async function main(): Promise<void> {
+  const config = exitOnConfigError(() => loadConfig(DirectoryConfigConfig));
+  await runService({
+    service: 'directory-config',
+    config,
+    database: databaseOptions(config.ROSTER_DATABASE_URL),
+    imports: [DirectoryConfigModule.register(config)],
+    // One filter for the whole run lifecycle (nats-server 2.9 allows one filter subject per consumer).
+    consumers: [{ name: 'run-lifecycle', stream: 'ROSTER_RUNS', filterSubject: 'roster.runs.*.run.>' }],
+  });
+}
+
+void main();

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { SecretBox } from '@roster/security';
+import type { FileIngestConfig } from './config';
+import { SyncRequestedHandler } from './sync/sync-requested.handler';
+import { FILE_INGEST_SETTINGS, SyncSftpUseCase } from './sync/sync-sftp.usecase';
+
+@Module({})
+export class FileIngestModule {
+  static register(config: FileIngestConfig) {
+    return {
+      module: FileIngestModule,
+      controllers: [SyncRequestedHandler],
+      providers: [
+        { provide: FILE_INGEST_SETTINGS, useValue: { secrets: new SecretBox(config.ROSTER_SECRETS_KEY), batchSize: config.ROSTER_BATCH_SIZE } },
+        SyncSftpUseCase,
+      ],
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import { MESSAGING_ENTITIES } from '@roster/messaging';
+import type { ServiceOrmOptions } from '@roster/persistence';
+import { FileLedgerEntity } from './ledger/file-ledger.entity';
+import { migrations } from './migrations';
+
+export const SCHEMA = 'file_ingest';
+
+export function databaseOptions(clientUrl: string): ServiceOrmOptions {
+  return {
+    schema: SCHEMA,
+    clientUrl,
+    entities: [FileLedgerEntity, ...MESSAGING_ENTITIES],
+    migrations,
+    migrationsPathTs: `${__dirname}/migrations`,
+  };
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import type { NotifierConfig } from './config';
+import { Mailer } from './mail/mailer';
+import { NotifyRunFinishedUseCase } from './mail/notify-run-finished.usecase';
+import { RunFinishedHandler } from './mail/run-finished.handler';
+
+@Module({})
+export class NotifierModule {
+  static register(config: NotifierConfig) {
+    return {
+      module: NotifierModule,
+      controllers: [RunFinishedHandler],
+      providers: [
+        { provide: Mailer, useValue: new Mailer({ smtpUrl: config.ROSTER_SMTP_URL, from: config.ROSTER_MAIL_FROM }) },
+        NotifyRunFinishedUseCase,
+      ],
+    };
+  }
+}

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { filterOf } from '@roster/contracts';
+import { exitOnConfigError, loadConfig } from '@roster/observability';
+import { runService } from '@roster/platform';
+import { NotifierModule } from './app.module';
+import { NotifierConfig } from './config';
+import { databaseOptions } from './database';
+
+async function main(): Promise<void> {
+  const config = exitOnConfigError(() => loadConfig(NotifierConfig));
+  await runService({
+    service: 'notifier',
+    config,
+    database: databaseOptions(config.ROSTER_DATABASE_URL),
+    imports: [NotifierModule.register(config)],
+    consumers: [{ name: 'run-finished', stream: 'ROSTER_RUNS', filterSubject: filterOf('run.finished') }],
+  });
+}
+
+void main();

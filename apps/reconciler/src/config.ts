@@ -1,0 +1,3 @@
+import { BaseServiceConfig } from '@roster/platform';
+
+export const ReconcilerConfig = BaseServiceConfig;

@@ -1,0 +1,17 @@
+import { MESSAGING_ENTITIES } from '@roster/messaging';
+import type { ServiceOrmOptions } from '@roster/persistence';
+import { RunProblemEntity, RunStateEntity, StagedBatchEntity } from './entities/run-state.entity';
+import { UserEntity } from './entities/user.entity';
+import { migrations } from './migrations';
+
+export const SCHEMA = 'reconciler';
+
+export function databaseOptions(clientUrl: string): ServiceOrmOptions {
+  return {
+    schema: SCHEMA,
+    clientUrl,
+    entities: [UserEntity, RunStateEntity, StagedBatchEntity, RunProblemEntity, ...MESSAGING_ENTITIES],
+    migrations,
+    migrationsPathTs: `${__dirname}/migrations`,
+  };
+}

@@ -1,0 +1,79 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type { RunCounts } from '@roster/contracts';
+
+/** The reconciler's view of a run: staging until its records are complete, then applied or failed, once. */
+export interface RunState {
+  runId: string;
+  tenantId: string;
+  directoryId: string;
+  status: 'staging' | 'applied' | 'failed';
+  counts: RunCounts | null;
+  problemCount: number;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+export const RunStateEntity = new EntitySchema<RunState>({
+  name: 'RunState',
+  tableName: 'run_states',
+  properties: {
+    runId: { type: 'uuid', primary: true },
+    tenantId: { type: 'uuid' },
+    directoryId: { type: 'uuid' },
+    status: { type: 'text' },
+    counts: { type: 'json', nullable: true },
+    problemCount: { type: 'integer', default: 0 },
+    createdAt: { type: 'datetime', defaultRaw: 'now()' },
+    finishedAt: { type: 'datetime', nullable: true },
+  },
+});
+
+/** A source batch kept until its run is applied (and the source of a re-run later). */
+export interface StagedBatch {
+  runId: string;
+  batchNo: number;
+  tenantId: string;
+  employees: unknown[];
+  problems: unknown[];
+  createdAt: Date;
+}
+
+export const StagedBatchEntity = new EntitySchema<StagedBatch>({
+  name: 'StagedBatch',
+  tableName: 'staged_batches',
+  properties: {
+    runId: { type: 'uuid', primary: true },
+    batchNo: { type: 'integer', primary: true },
+    tenantId: { type: 'uuid' },
+    employees: { type: 'json' },
+    problems: { type: 'json' },
+    createdAt: { type: 'datetime', defaultRaw: 'now()' },
+  },
+});
+
+/** Every record-level problem of a run (R-DIR-03), in the order found. */
+export interface RunProblemRow {
+  runId: string;
+  seq: number;
+  tenantId: string;
+  rowNumber: number | null;
+  externalId: string | null;
+  field: string | null;
+  code: string;
+  message: string;
+}
+
+export const RunProblemEntity = new EntitySchema<RunProblemRow>({
+  name: 'RunProblem',
+  tableName: 'run_problems',
+  properties: {
+    runId: { type: 'uuid', primary: true },
+    seq: { type: 'integer', primary: true },
+    tenantId: { type: 'uuid' },
+    rowNumber: { type: 'integer', nullable: true },
+    externalId: { type: 'text', nullable: true },
+    field: { type: 'text', nullable: true },
+    code: { type: 'text' },
+    message: { type: 'text' },
+  },
+});

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { exitOnConfigError, loadConfig } from '@roster/observability';
+import { runService } from '@roster/platform';
+import { ReconcilerModule } from './app.module';
+import { ReconcilerConfig } from './config';
+import { databaseOptions } from './database';
+
+async function main(): Promise<void> {
+  const config = exitOnConfigError(() => loadConfig(ReconcilerConfig));
+  await runService({
+    service: 'reconciler',
+    config,
+    database: databaseOptions(config.ROSTER_DATABASE_URL),
+    imports: [ReconcilerModule],
+    // Batches and completions share one ordered consumer: a run's batches are staged before its completion.
+    consumers: [{ name: 'records', stream: 'ROSTER_RECORDS', filterSubject: 'roster.records.>' }],
+  });
+}
+
+void main();

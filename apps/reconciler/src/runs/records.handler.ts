@@ -1,0 +1,25 @@
+import { Controller, UseFilters } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import type { CloudEvent, PayloadOf } from '@roster/contracts';
+import { RethrowRpcFilter } from '@roster/messaging';
+import { ApplyRunUseCase } from './apply-run.usecase';
+import { StageBatchUseCase } from './stage-batch.usecase';
+
+@Controller()
+@UseFilters(RethrowRpcFilter)
+export class RecordsHandler {
+  constructor(
+    private readonly stage: StageBatchUseCase,
+    private readonly applyRun: ApplyRunUseCase,
+  ) {}
+
+  @EventPattern('records.batch')
+  onBatch(@Payload() event: CloudEvent<PayloadOf<'records.batch'>>): Promise<void> {
+    return this.stage.execute(event);
+  }
+
+  @EventPattern('records.complete')
+  onComplete(@Payload() event: CloudEvent<PayloadOf<'records.complete'>>): Promise<void> {
+    return this.applyRun.execute(event);
+  }
+}

@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { CloudEvent, PayloadOf } from '@roster/contracts';
+import { qualified } from '@roster/persistence';
+
+/** Keeps a record batch until its run is complete; a repeat of the same batch is ignored. */
+@Injectable()
+export class StageBatchUseCase {
+  constructor(private readonly orm: MikroORM) {}
+
+  async execute(event: CloudEvent<PayloadOf<'records.batch'>>): Promise<void> {
+    const { runId, directoryId, batchNo, employees, problems } = event.data;
+    await this.orm.em.fork().transactional(async (em) => {
+      const states = qualified(em, 'run_states');
+      await em.execute(
+        `insert into ${states} (run_id, tenant_id, directory_id, status) values (?, ?, ?, 'staging') on conflict do nothing`,
+        [runId, event.tenantid, directoryId],
+      );
+      const [state] = await em.execute<{ status: string; tenant_id: string }[]>(
+        `select status, tenant_id from ${states} where run_id = ?`,
+        [runId],
+      );
+      // A run is applied once; a late or replayed batch of a finished run changes nothing.
+      if (state.status !== 'staging' || state.tenant_id !== event.tenantid) return;
+      await em.execute(
+        `insert into ${qualified(em, 'staged_batches')} (run_id, batch_no, tenant_id, employees, problems)
+         values (?, ?, ?, ?::jsonb, ?::jsonb) on conflict do nothing`,
+        [runId, batchNo, event.tenantid, JSON.stringify(employees), JSON.stringify(problems)],
+      );
+    });
+  }
+}

@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { DirectoryUser } from '@roster/contracts';
+import { qualified } from '@roster/persistence';
+import type { NewUser, StoredUser } from '@roster/reconciliation';
+
+const COLUMNS = [
+  'id',
+  'tenant_id',
+  'email',
+  'status',
+  'first_name',
+  'last_name',
+  'display_name',
+  'job_title',
+  'department',
+  'location',
+  'employee_id',
+  'start_date',
+  'is_org_admin',
+  'custom_fields',
+  'source_directory_id',
+  'external_id',
+  'deactivate_at',
+  'content_hash',
+] as const;
+const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = {
+  id: '::uuid',
+  tenant_id: '::uuid',
+  is_org_admin: '::boolean',
+  custom_fields: '::jsonb',
+  source_directory_id: '::uuid',
+  deactivate_at: '::timestamptz',
+};
+const UPDATABLE = COLUMNS.filter((c) => c !== 'id' && c !== 'tenant_id');
+const CHUNK = 1000;
+
+interface UserDbRow {
+  id: string;
+  email: string;
+  status: string;
+  first_name: string | null;
+  last_name: string | null;
+  display_name: string | null;
+  job_title: string | null;
+  department: string | null;
+  location: string | null;
+  employee_id: string | null;
+  start_date: string | null;
+  is_org_admin: boolean;
+  custom_fields: Record<string, string>;
+  source_directory_id: string | null;
+  external_id: string | null;
+  deactivate_at: Date | string | null;
+  content_hash: string;
+  manager_email: string | null;
+  manager_id: string | null;
+}
+
+function toStored(r: UserDbRow): StoredUser & { managerId: string | null } {
+  return {
+    id: r.id,
+    email: r.email,
+    status: r.status as StoredUser['status'],
+    firstName: r.first_name,
+    lastName: r.last_name,
+    displayName: r.display_name,
+    jobTitle: r.job_title,
+    department: r.department,
+    location: r.location,
+    employeeId: r.employee_id,
+    startDate: r.start_date,
+    isOrgAdmin: r.is_org_admin,
+    customFields: r.custom_fields ?? {},
+    sourceDirectoryId: r.source_directory_id,
+    externalId: r.external_id,
+    deactivateAt: r.deactivate_at === null ? null : new Date(r.deactivate_at).toISOString(),
+    contentHash: r.content_hash,
+    managerEmail: r.manager_email,
+    managerId: r.manager_id,
+  };
+}
+
+function values(tenantId: string, u: StoredUser): unknown[] {
+  return [
+    u.id,
+    tenantId,
+    u.email,
+    u.status,
+    u.firstName,
+    u.lastName,
+    u.displayName,
+    u.jobTitle,
+    u.department,
+    u.location,
+    u.employeeId,
+    u.startDate,
+    u.isOrgAdmin,
+    JSON.stringify(u.customFields),
+    u.sourceDirectoryId,
+    u.externalId,
+    u.deactivateAt,
+    u.contentHash,
+  ];
+}
+
+export function toDirectoryUser(u: StoredUser, managerUserId: string | null): DirectoryUser {
+  return {
+    userId: u.id,
+    email: u.email,
+    firstName: u.firstName,
+    lastName: u.lastName,
+    displayName: u.displayName,
+    managerUserId,
+    status: u.status,
+    isOrgAdmin: u.isOrgAdmin,
+    sourceDirectoryId: u.sourceDirectoryId,
+    profile: Object.fromEntries(
+      (['jobTitle', 'department', 'location', 'employeeId', 'startDate'] as const)
+        .filter((k) => u[k] !== null)
+        .map((k) => [k, u[k] as string]),
+    ),
+    customFields: u.customFields,
+  };
+}
+
+/** Set-based access to a tenant's users: one query per chunk of keys, multi-row writes, never a query per row. */
+export class UsersRepository {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenantId: string,
+  ) {}
+
+  private get table() {
+    return qualified(this.em, 'users');
+  }
+
+  async findByEmails(emails: readonly string[]): Promise<Map<string, StoredUser & { managerId: string | null }>> {
+    const found = new Map<string, StoredUser & { managerId: string | null }>();
+    for (let i = 0; i < emails.length; i += CHUNK) {
+      const chunk = emails.slice(i, i + CHUNK);
+      const rows = await this.em.execute<UserDbRow[]>(
+        `select u.*, m.email as manager_email from ${this.table} u left join ${this.table} m on m.id = u.manager_id
+          where u.tenant_id = ? and u.email in (${chunk.map(() => '?').join(', ')})`,
+        [this.tenantId, ...chunk],
+      );
+      for (const r of rows) found.set(r.email, toStored(r));
+    }
+    return found;
+  }
+
+  /** Inserts new users and rewrites changed ones (by tenant + email) in multi-row statements. */
+  async upsert(users: readonly StoredUser[]): Promise<void> {
+    for (let i = 0; i < users.length; i += CHUNK) {
+      const chunk = users.slice(i, i + CHUNK);
+      const row = `(${COLUMNS.map((c) => `?${CASTS[c] ?? ''}`).join(', ')})`;
+      await this.em.execute(
+        `insert into ${this.table} (${COLUMNS.join(', ')}) values ${chunk.map(() => row).join(', ')}
+         on conflict (tenant_id, email) do update set ${UPDATABLE.map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()`,
+        chunk.flatMap((u) => values(this.tenantId, u)),
+      );
+    }
+  }
+
+  withId(user: NewUser): StoredUser {
+    return { ...user, id: randomUUID() };
+  }
+
+  /** The manager link of every user of the tenant, by email (for loop detection). */
+  async managerMap(): Promise<Map<string, string | null>> {
+    const rows = await this.em.execute<{ email: string; manager_email: string | null }[]>(
+      `select u.email, m.email as manager_email from ${this.table} u left join ${this.table} m on m.id = u.manager_id where u.tenant_id = ?`,
+      [this.tenantId],
+    );
+    return new Map(rows.map((r) => [r.email, r.manager_email]));
+  }
+
+  /** Sets managers by email pairs in one statement per chunk; returns user id and manager id per email. */
+  async setManagers(links: readonly { email: string; managerEmail: string }[]): Promise<Map<string, { id: string; managerId: string }>> {
+    const result = new Map<string, { id: string; managerId: string }>();
+    for (let i = 0; i < links.length; i += CHUNK) {
+      const chunk = links.slice(i, i + CHUNK);
+      const rows = await this.em.execute<{ id: string; email: string; manager_id: string }[]>(
+        `update ${this.table} u set manager_id = m.id, updated_at = now()
+           from (values ${chunk.map(() => '(?, ?)').join(', ')}) as v(email, manager_email)
+           join ${this.table} m on m.tenant_id = ? and m.email = v.manager_email
+          where u.tenant_id = ? and u.email = v.email
+          returning u.id, u.email, u.manager_id`,
+        [...chunk.flatMap((l) => [l.email, l.managerEmail]), this.tenantId, this.tenantId],
+      );
+      for (const r of rows) result.set(r.email, { id: r.id, managerId: r.manager_id });
+    }
+    return result;
+  }
+}

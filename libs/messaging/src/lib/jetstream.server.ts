@@ -1,0 +1,213 @@
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { ConsumerMessages, JsMsg, NatsConnection, headers as natsHeaders } from 'nats';
+import { CloudEvent, ContractViolation, EventName, Events, StreamName, parseEvent } from '@roster/contracts';
+import { PermanentError, RetryLaterError } from './errors';
+import { connectNats } from './nats';
+import { ensureConsumer, ensureStreams } from './streams';
+
+export interface ConsumerDefinition {
+  /** Durable name suffix: the durable is `<service>-<name>`, shared by every replica of the service. */
+  name: string;
+  stream: StreamName;
+  filterSubject: string;
+  /** Messages handled at once by this replica (ordered processing when 1). */
+  concurrency?: number;
+}
+
+export interface JetStreamServerOptions {
+  servers: string | string[];
+  service: string;
+  consumers: ConsumerDefinition[];
+  /** Deliveries before a failing message is dead-lettered (default 5). */
+  maxDeliver?: number;
+  /** Delay before redelivery after the n-th failure (last value repeats). */
+  backoffMs?: number[];
+  ackWaitMs?: number;
+  /** Use an existing connection (shared with the publisher) instead of opening one. */
+  connection?: NatsConnection;
+  onDeadLetter?: (info: DeadLetterInfo) => void;
+  onError?: (error: unknown, message?: string) => void;
+}
+
+export interface DeadLetterInfo {
+  consumer: string;
+  subject: string;
+  streamSequence: number;
+  deliveries: number;
+  code: string;
+  reason: string;
+}
+
+/** What a handler receives beside the payload: the envelope, delivery facts and the raw message. */
+export class JetStreamContext {
+  constructor(
+    readonly event: CloudEvent,
+    readonly message: JsMsg,
+    readonly consumer: string,
+  ) {}
+
+  get deliveryCount(): number {
+    return this.message.info.redeliveryCount;
+  }
+}
+
+export const DLQ_HEADERS = {
+  reason: 'Roster-Dlq-Reason',
+  code: 'Roster-Dlq-Code',
+  consumer: 'Roster-Dlq-Consumer',
+  subject: 'Roster-Original-Subject',
+  stream: 'Roster-Original-Stream',
+  sequence: 'Roster-Original-Sequence',
+  deliveries: 'Roster-Deliveries',
+  failedAt: 'Roster-Failed-At',
+} as const;
+
+const DEFAULT_BACKOFF_MS = [1000, 5000, 15000, 30000];
+
+/**
+ * A Nest transport for `@EventPattern(<event name>)` handlers on JetStream durable pull consumers.
+ * Ack after the handler resolves (it commits its own transaction first); a throw naks with backoff; the
+ * last allowed delivery, or an invalid message, is copied to ROSTER_DLQ with its reason and acked.
+ */
+export class JetStreamServer extends Server implements CustomTransportStrategy {
+  private nc?: NatsConnection;
+  private ownsConnection = false;
+  private readonly subscriptions: ConsumerMessages[] = [];
+  private readonly loops: Promise<void>[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private closing = false;
+
+  constructor(private readonly options: JetStreamServerOptions) {
+    super();
+  }
+
+  private get maxDeliver(): number {
+    return this.options.maxDeliver ?? 5;
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      this.nc = this.options.connection ?? (await connectNats({ servers: this.options.servers, name: this.options.service }));
+      this.ownsConnection = !this.options.connection;
+      const jsm = await this.nc.jetstreamManager();
+      await ensureStreams(jsm);
+      for (const def of this.options.consumers) {
+        const durable = `${this.options.service}-${def.name}`;
+        await ensureConsumer(jsm, {
+          stream: def.stream,
+          durable,
+          filterSubject: def.filterSubject,
+          // Our code dead-letters at maxDeliver; the server ceiling only guards against a crash loop.
+          maxDeliver: this.maxDeliver + 1,
+          ackWaitMs: this.options.ackWaitMs ?? 30_000,
+          maxAckPending: Math.max(def.concurrency ?? 1, 1) * 4,
+        });
+        this.loops.push(this.consumeLoop(def, durable));
+      }
+      callback();
+    } catch (e) {
+      callback(e);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    for (const sub of this.subscriptions) await sub.close().catch(() => undefined);
+    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled(this.loops);
+    if (this.ownsConnection && this.nc && !this.nc.isClosed()) await this.nc.drain();
+  }
+
+  on(): never {
+    throw new Error('JetStreamServer does not emit transport events');
+  }
+
+  unwrap<T>(): T {
+    if (!this.nc) throw new Error('JetStreamServer is not listening');
+    return this.nc as T;
+  }
+
+  private async consumeLoop(def: ConsumerDefinition, durable: string): Promise<void> {
+    const js = this.nc!.jetstream();
+    const concurrency = Math.max(def.concurrency ?? 1, 1);
+    while (!this.closing) {
+      try {
+        const consumer = await js.consumers.get(def.stream, durable);
+        const messages = await consumer.consume({ max_messages: concurrency * 2 });
+        this.subscriptions.push(messages);
+        for await (const msg of messages) {
+          const task = this.process(msg, durable).finally(() => this.inFlight.delete(task));
+          this.inFlight.add(task);
+          if (this.inFlight.size >= concurrency) await Promise.race(this.inFlight);
+        }
+      } catch (e) {
+        if (this.closing) break;
+        // Missed heartbeats, a deleted consumer or a reconnect: recreate the iterator, do not crash.
+        this.options.onError?.(e, `consumer ${durable} interrupted; resubscribing`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private async process(msg: JsMsg, consumer: string): Promise<void> {
+    let parsed: { name: EventName; event: CloudEvent };
+    try {
+      parsed = parseEvent(msg.data);
+    } catch (e) {
+      const violation = e as ContractViolation;
+      return this.deadLetter(msg, consumer, violation.code ?? 'INVALID', violation.message);
+    }
+    const handler = this.getHandlerByPattern(parsed.name) as MessageHandler | null;
+    if (!handler) {
+      return this.deadLetter(msg, consumer, 'NO_HANDLER', `${consumer} has no handler for ${parsed.name}`);
+    }
+    const ackWait = this.options.ackWaitMs ?? 30_000;
+    const heartbeat = setInterval(() => msg.working(), Math.max(ackWait / 3, 100));
+    try {
+      const result = await handler(parsed.event, new JetStreamContext(parsed.event, msg, consumer));
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      clearInterval(heartbeat);
+      await msg.ackAck();
+    } catch (e) {
+      clearInterval(heartbeat);
+      await this.onFailure(msg, consumer, parsed.name, e);
+    }
+  }
+
+  private async onFailure(msg: JsMsg, consumer: string, name: EventName, error: unknown): Promise<void> {
+    const deliveries = msg.info.redeliveryCount;
+    const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof PermanentError) return this.deadLetter(msg, consumer, error.code, reason);
+    if (error instanceof RetryLaterError && deliveries < this.maxDeliver) return void msg.nak(error.delayMs);
+    if (deliveries >= this.maxDeliver) {
+      return this.deadLetter(msg, consumer, 'MAX_DELIVERIES', `${Events[name].type} failed ${deliveries} times: ${reason}`);
+    }
+    this.options.onError?.(error, `${consumer} failed on ${msg.subject} (delivery ${deliveries}); retrying`);
+    const backoff = this.options.backoffMs ?? DEFAULT_BACKOFF_MS;
+    msg.nak(backoff[Math.min(deliveries - 1, backoff.length - 1)]);
+  }
+
+  private async deadLetter(msg: JsMsg, consumer: string, code: string, reason: string): Promise<void> {
+    const h = natsHeaders();
+    h.set(DLQ_HEADERS.reason, reason.slice(0, 2000));
+    h.set(DLQ_HEADERS.code, code);
+    h.set(DLQ_HEADERS.consumer, consumer);
+    h.set(DLQ_HEADERS.subject, msg.subject);
+    h.set(DLQ_HEADERS.stream, msg.info.stream);
+    h.set(DLQ_HEADERS.sequence, String(msg.info.streamSequence));
+    h.set(DLQ_HEADERS.deliveries, String(msg.info.redeliveryCount));
+    h.set(DLQ_HEADERS.failedAt, new Date().toISOString());
+    const id = `dlq:${msg.info.stream}:${msg.info.streamSequence}:${consumer}`;
+    await this.nc!.jetstream().publish(`roster.dlq.${this.options.service}.${consumer}`, msg.data, { msgID: id, headers: h });
+    await msg.ackAck();
+    this.options.onDeadLetter?.({
+      consumer,
+      subject: msg.subject,
+      streamSequence: msg.info.streamSequence,
+      deliveries: msg.info.redeliveryCount,
+      code,
+      reason,
+    });
+  }
+}

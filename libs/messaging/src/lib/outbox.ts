@@ -1,0 +1,135 @@
+import { EntitySchema } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { CloudEvent, EventName, PayloadOf } from '@roster/contracts';
+import { qualified } from '@roster/persistence';
+import { EventPublisher, OutgoingMessage, PublishContext, buildMessage } from './publisher';
+
+export interface OutboxRow {
+  seq: string;
+  id: string;
+  subject: string;
+  envelope: CloudEvent;
+  createdAt: Date;
+}
+
+/** Events waiting to be relayed, in the producing service's own schema, written in its transaction. */
+export const OutboxMessageEntity = new EntitySchema<OutboxRow>({
+  name: 'OutboxMessage',
+  tableName: 'outbox',
+  properties: {
+    seq: { type: 'bigint', primary: true, autoincrement: true },
+    id: { type: 'uuid', unique: true },
+    subject: { type: 'text' },
+    envelope: { type: 'json' },
+    createdAt: { type: 'datetime', defaultRaw: 'now()' },
+  },
+});
+
+const INSERT_CHUNK = 500;
+
+/** Writes events to the outbox through the caller's EntityManager, i.e. inside its transaction. */
+export class Outbox {
+  constructor(private readonly source: string) {}
+
+  add<N extends EventName>(em: EntityManager, name: N, data: PayloadOf<N>, ctx: PublishContext): Promise<void> {
+    return this.addMessages(em, [buildMessage(this.source, name, data, ctx)]);
+  }
+
+  message<N extends EventName>(name: N, data: PayloadOf<N>, ctx: PublishContext): OutgoingMessage {
+    return buildMessage(this.source, name, data, ctx);
+  }
+
+  async addMessages(em: EntityManager, messages: OutgoingMessage[]): Promise<void> {
+    const table = qualified(em, 'outbox');
+    for (let i = 0; i < messages.length; i += INSERT_CHUNK) {
+      const chunk = messages.slice(i, i + INSERT_CHUNK);
+      const params: unknown[] = [];
+      const rows = chunk.map((m) => {
+        params.push(m.envelope.id, m.subject, JSON.stringify(m.envelope));
+        return '(?, ?, ?::jsonb)';
+      });
+      await em.execute(`insert into ${table} (id, subject, envelope) values ${rows.join(', ')}`, params);
+    }
+  }
+}
+
+export interface OutboxRelayOptions {
+  batchSize?: number;
+  idleMs?: number;
+  onError?: (error: unknown) => void;
+  onPublished?: (count: number) => void;
+}
+
+/**
+ * Moves outbox rows to JetStream: claims a batch `FOR UPDATE SKIP LOCKED` (replicas share the work), publishes
+ * with `Nats-Msg-Id` = event id, deletes the rows, commits. A crash after the PubAck and before the commit
+ * re-sends the batch; the stream's duplicate window stores each event once.
+ */
+export class OutboxRelay {
+  private running = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly publisher: EventPublisher,
+    private readonly options: OutboxRelayOptions = {},
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Ask for an immediate pass (after a commit that wrote outbox rows). */
+  kick(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.kick();
+    await this.loop;
+  }
+
+  /** Relays one batch; returns how many events were published. */
+  async relayOnce(): Promise<number> {
+    const batchSize = this.options.batchSize ?? 500;
+    return this.orm.em.fork().transactional(async (em) => {
+      const table = qualified(em, 'outbox');
+      const rows = await em.execute<{ seq: string; subject: string; envelope: CloudEvent }[]>(
+        `select seq, subject, envelope from ${table} order by seq limit ${batchSize} for update skip locked`,
+      );
+      if (rows.length === 0) return 0;
+      await this.publisher.publishAll(rows.map((r) => ({ subject: r.subject, envelope: r.envelope })));
+      await em.execute(`delete from ${table} where seq in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.seq));
+      return rows.length;
+    });
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.relayOnce();
+        failures = 0;
+        if (published > 0) this.options.onPublished?.(published);
+      } catch (e) {
+        failures++;
+        this.options.onError?.(e);
+      }
+      if (published >= (this.options.batchSize ?? 500)) continue;
+      const pause = failures ? Math.min(30_000, 250 * 2 ** failures) : (this.options.idleMs ?? 200);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pause);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { JetStreamClient, MsgHdrs, PubAck, headers as natsHeaders } from 'nats';
+import { CloudEvent, EventName, Events, PayloadOf, createEnvelope, subjectOf } from '@roster/contracts';
+
+export interface PublishContext {
+  tenantId: string;
+  /** Extra subject tokens the event's template needs besides `tenant` (e.g. `directoryType`). */
+  tokens?: Record<string, string>;
+  runId?: string;
+  /** Stable id for idempotent re-publishing; defaults to a fresh UUID. */
+  id?: string;
+  subject?: string;
+}
+
+export interface OutgoingMessage {
+  subject: string;
+  envelope: CloudEvent;
+}
+
+/** Builds the CloudEvent and the NATS subject of a typed event: a wrong payload does not compile. */
+export function buildMessage<N extends EventName>(
+  source: string,
+  name: N,
+  data: PayloadOf<N>,
+  ctx: PublishContext,
+): OutgoingMessage {
+  const contract = Events[name];
+  const envelope = createEnvelope({
+    type: contract.type,
+    source,
+    tenantId: ctx.tenantId,
+    data: contract.schema.parse(data),
+    id: ctx.id,
+    runId: ctx.runId,
+    subject: ctx.subject,
+  });
+  return { subject: subjectOf(name, { tenant: ctx.tenantId, ...ctx.tokens }), envelope };
+}
+
+export function encodeEnvelope(envelope: CloudEvent): Uint8Array {
+  return Buffer.from(JSON.stringify(envelope), 'utf8');
+}
+
+/**
+ * Publishes to JetStream and waits for the PubAck. `Nats-Msg-Id` = event id, so a resend inside the stream's
+ * duplicate window is stored once.
+ */
+export class EventPublisher {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly source: string,
+  ) {}
+
+  publish<N extends EventName>(name: N, data: PayloadOf<N>, ctx: PublishContext): Promise<PubAck> {
+    return this.publishMessage(buildMessage(this.source, name, data, ctx));
+  }
+
+  publishMessage(message: OutgoingMessage, extraHeaders?: MsgHdrs): Promise<PubAck> {
+    return this.js.publish(message.subject, encodeEnvelope(message.envelope), {
+      msgID: message.envelope.id,
+      headers: extraHeaders ?? natsHeaders(),
+    });
+  }
+
+  /** Publishes many messages with up to `window` PubAcks in flight (not one awaited ack per event). */
+  async publishAll(messages: OutgoingMessage[], window = 256): Promise<PubAck[]> {
+    const acks: PubAck[] = new Array(messages.length);
+    let next = 0;
+    const lane = async () => {
+      while (next < messages.length) {
+        const i = next++;
+        acks[i] = await this.publishMessage(messages[i]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(window, messages.length) }, lane));
+    return acks;
+  }
+}

@@ -1,0 +1,35 @@
+import { Controller, Get, Header, Module, type DynamicModule } from '@nestjs/common';
+import { Registry } from 'prom-client';
+import { Metrics, metrics, type MetricsOptions } from './metrics';
+
+@Controller()
+export class MetricsController {
+  constructor(private readonly metrics: Metrics) {}
+
+  @Get('metrics')
+  @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
+  render(): Promise<string> {
+    return this.metrics.render();
+  }
+}
+
+/** Serves GET /metrics from the process-wide `metrics` registry; inject `Metrics` to add counters and histograms. */
+@Module({})
+export class MetricsModule {
+  static forRoot(options: MetricsOptions): DynamicModule {
+    return {
+      module: MetricsModule,
+      controllers: [MetricsController],
+      providers: [
+        {
+          provide: Metrics,
+          useFactory: () => {
+            metrics.configure(options);
+            return metrics;
+          },
+        },
+      ],
+      exports: [Metrics],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './lib/orm-config';
+export * from './lib/database';

@@ -1,0 +1,32 @@
+import { Configuration } from '@mikro-orm/core';
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ServiceOrmOptions, serviceOrmOptions } from './orm-config';
+
+/** Opens the ORM for a service; with `migrate`, brings its schema up to date first (idempotent). */
+export async function openDatabase(o: ServiceOrmOptions & { migrate?: boolean }): Promise<MikroORM> {
+  const orm = await MikroORM.init(serviceOrmOptions(o));
+  if (o.migrate) await migrateUp(orm);
+  return orm;
+}
+
+export async function migrateUp(orm: MikroORM): Promise<void> {
+  const schema = orm.config.get('schema');
+  await orm.em.getConnection().execute(`create schema if not exists "${schema}"`);
+  await orm.getMigrator().up();
+}
+
+/** One unit of work: a fresh EntityManager fork in its own transaction (never the global EM). */
+export function inTransaction<T>(orm: MikroORM, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  return orm.em.fork().transactional((em) => work(em));
+}
+
+/** `"schema"."table"` for raw SQL on the service's own tables. */
+export function qualified(em: EntityManager | MikroORM, table: string): string {
+  return `"${schemaOf(em)}"."${table}"`;
+}
+
+export function schemaOf(em: EntityManager | MikroORM): string {
+  const config: Configuration = em.config;
+  return config.get('schema') ?? 'public';
+}

@@ -1,0 +1,84 @@
+import { DynamicModule, INestApplication, Logger as NestLogger, Module, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { NatsConnection } from 'nats';
+import { Logger } from 'nestjs-pino';
+import { ConsumerDefinition, JetStreamServer } from '@roster/messaging';
+import { HealthModule, LoggingModule, Metrics, MetricsModule, installShutdown, natsIndicator, postgresIndicator } from '@roster/observability';
+import type { ServiceOrmOptions } from '@roster/persistence';
+import { NATS_CONNECTION, PlatformModule } from './platform.module';
+import type { BaseServiceConfig } from './service-config';
+
+export interface ServiceDefinition {
+  service: string;
+  config: BaseServiceConfig;
+  database: ServiceOrmOptions;
+  /** The service's feature module(s): controllers, event handlers, use cases. */
+  imports: (Type | DynamicModule)[];
+  consumers: ConsumerDefinition[];
+}
+
+/** The root module of a service: platform resources, logging, health, metrics, and its own features. */
+export function serviceModule(def: ServiceDefinition): Type {
+  @Module({
+    imports: [
+      LoggingModule.forRoot({ service: def.service, level: def.config.ROSTER_LOG_LEVEL }),
+      PlatformModule.forRoot({
+        service: def.service,
+        database: def.database,
+        natsUrl: def.config.ROSTER_NATS_URL,
+        migrate: def.config.ROSTER_MIGRATE,
+      }),
+      MetricsModule.forRoot({ service: def.service }),
+      HealthModule.forRootAsync({
+        inject: [MikroORM, NATS_CONNECTION],
+        useFactory: (orm: MikroORM, nc: NatsConnection) => ({
+          indicators: [postgresIndicator(() => orm), natsIndicator(() => nc)],
+        }),
+      }),
+      ...def.imports,
+    ],
+  })
+  class ServiceRootModule {}
+  Object.defineProperty(ServiceRootModule, 'name', { value: `${def.service.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}RootModule` });
+  return ServiceRootModule;
+}
+
+/** Boots a service: HTTP (health, metrics, API) plus its JetStream consumers, with graceful shutdown. */
+export async function runService(def: ServiceDefinition): Promise<INestApplication> {
+  const app = await NestFactory.create(serviceModule(def), { bufferLogs: true });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  const metrics = app.get(Metrics);
+  const deadLetters = metrics.counter({
+    name: 'roster_dead_letters_total',
+    help: 'Messages moved to the dead-letter stream',
+    labelNames: ['consumer', 'code'],
+  });
+  const nestLogger = new NestLogger('JetStream');
+  app.connectMicroservice(
+    {
+      strategy: new JetStreamServer({
+        servers: def.config.ROSTER_NATS_URL,
+        service: def.service,
+        consumers: def.consumers,
+        connection: app.get<NatsConnection>(NATS_CONNECTION),
+        onDeadLetter: (info) => {
+          deadLetters.inc({ consumer: info.consumer, code: info.code });
+          nestLogger.error({ ...info }, 'message dead-lettered');
+        },
+        onError: (error, message) => nestLogger.warn({ err: error }, message ?? 'consumer error'),
+      }),
+    },
+    { inheritAppConfig: true },
+  );
+  const pino = app.get(Logger);
+  installShutdown(app, {
+    info: (details, message) => pino.log({ ...details }, message),
+    error: (details, message) => pino.error({ ...details }, message),
+  });
+  await app.startAllMicroservices();
+  await app.listen(def.config.ROSTER_HTTP_PORT, def.config.ROSTER_HTTP_HOST);
+  pino.log({ port: def.config.ROSTER_HTTP_PORT }, `${def.service} ready`);
+  return app;
+}

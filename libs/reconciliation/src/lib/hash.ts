@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+import { USER_CONTENT_FIELDS, type UserContent } from './types';
+
+/** Bump when the hashed layout changes. */
+const HASH_VERSION = 1;
+
+/**
+ * A stable fingerprint of everything a source can set on a user (UserContent). Fields go in a fixed order
+ * and custom fields sorted by key, so the hash does not depend on how an object was built.
+ */
+export function userContentHash(content: UserContent): string {
+  const values = USER_CONTENT_FIELDS.map((field) =>
+    field === 'customFields' ? sortedEntries(content.customFields) : content[field],
+  );
+  return createHash('sha256')
+    .update(JSON.stringify([HASH_VERSION, ...values]))
+    .digest('hex');
+}
+
+function sortedEntries(record: Record<string, string>): [string, string][] {
+  return Object.keys(record)
+    .sort()
+    .map((key): [string, string] => [key, record[key] as string]);
+}

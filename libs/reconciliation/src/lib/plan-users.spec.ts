@@ -1,0 +1,275 @@
+import { RowProblemCode } from '@roster/contracts';
+import { CSV, CTX, DIRECTORY_ID, NOW, directory, employee, storedUser } from '../test/fixtures';
+import { userContentHash } from './hash';
+import { placeholderUser, planUserChunk } from './plan-users';
+import type { StoredUser, UserOperation } from './types';
+
+const ann = storedUser('ann@acme.io', {
+  firstName: 'Ann',
+  lastName: 'Lee',
+  jobTitle: 'Engineer',
+  department: 'R&D',
+  isOrgAdmin: true,
+  customFields: { 'Shoe Size': '38', 'Cost Center': 'CC-1' },
+});
+
+function onlyOperation(ops: UserOperation[]): UserOperation {
+  expect(ops).toHaveLength(1);
+  return ops[0] as UserOperation;
+}
+
+function updated(op: UserOperation): Extract<UserOperation, { kind: 'update' }> {
+  if (op.kind !== 'update') throw new Error(`expected an update, got ${op.kind}`);
+  return op;
+}
+
+function created(op: UserOperation): Extract<UserOperation, { kind: 'create' }> {
+  if (op.kind !== 'create') throw new Error(`expected a create, got ${op.kind}`);
+  return op;
+}
+
+describe('planUserChunk', () => {
+  it('R-CSV-05 an email matches the stored user case-insensitively: an update, not a second user', () => {
+    const plan = planUserChunk(directory(ann), [employee('ANN@Acme.IO', { jobTitle: 'Lead', rowNumber: 2 })], CSV, CTX);
+
+    const op = updated(onlyOperation(plan.operations));
+    expect(op.userId).toBe(ann.id);
+    expect(op.email).toBe('ann@acme.io');
+    expect(op.next.email).toBe('ann@acme.io');
+    expect(op.ref).toEqual({ rowNumber: 2 });
+  });
+
+  it('R-CSV-05 a new email creates an active user with the given fields and defaults for the rest', () => {
+    const plan = planUserChunk(
+      directory(),
+      [employee('New.Person@Acme.io', { firstName: 'New', jobTitle: 'Analyst', customFields: { Pronouns: 'they' } })],
+      CSV,
+      CTX,
+    );
+
+    const { user } = created(onlyOperation(plan.operations));
+    expect(user).toEqual({
+      email: 'new.person@acme.io',
+      status: 'active',
+      firstName: 'New',
+      lastName: null,
+      displayName: null,
+      jobTitle: 'Analyst',
+      department: null,
+      location: null,
+      employeeId: null,
+      startDate: null,
+      isOrgAdmin: false,
+      managerEmail: null,
+      customFields: { Pronouns: 'they' },
+      sourceDirectoryId: DIRECTORY_ID,
+      externalId: null,
+      deactivateAt: null,
+      contentHash: userContentHash(user),
+    });
+    expect(plan.problems).toEqual([]);
+  });
+
+  it('R-CSV-07 a blank cell keeps the stored value (absent, empty or spaces)', () => {
+    const records = [employee('ann@acme.io', { firstName: undefined, lastName: '', jobTitle: '   ' })];
+    const plan = planUserChunk(directory(ann), records, CSV, CTX);
+
+    expect(onlyOperation(plan.operations)).toEqual({ kind: 'unchanged', ref: {}, userId: ann.id, email: ann.email });
+  });
+
+  it('R-CSV-07 a value replaces the stored one and the update lists each change with from and to', () => {
+    const plan = planUserChunk(directory(ann), [employee('ann@acme.io', { jobTitle: 'Lead', location: 'Paris' })], CSV, CTX);
+
+    const op = updated(onlyOperation(plan.operations));
+    expect(op.changes).toEqual({
+      jobTitle: { from: 'Engineer', to: 'Lead' },
+      location: { from: null, to: 'Paris' },
+    });
+    expect(op.next).toEqual({ ...ann, jobTitle: 'Lead', location: 'Paris', contentHash: userContentHash(op.next) });
+    expect(op.next.contentHash).not.toBe(ann.contentHash);
+  });
+
+  it('R-CSV-07 custom fields merge key by key; a blank custom cell keeps its stored value', () => {
+    const records = [employee('ann@acme.io', { customFields: { 'Shoe Size': '', 'Cost Center': 'CC-2', Pronouns: 'she' } })];
+    const op = updated(onlyOperation(planUserChunk(directory(ann), records, CSV, CTX).operations));
+
+    expect(op.next.customFields).toEqual({ 'Shoe Size': '38', 'Cost Center': 'CC-2', Pronouns: 'she' });
+    expect(op.changes.customFields).toEqual({
+      from: { 'Shoe Size': '38', 'Cost Center': 'CC-1' },
+      to: { 'Shoe Size': '38', 'Cost Center': 'CC-2', Pronouns: 'she' },
+    });
+  });
+
+  it('R-CSV-07 a record that says what is stored is unchanged', () => {
+    const records = [employee('ann@acme.io', { firstName: 'Ann', isOrgAdmin: true, customFields: { 'Shoe Size': '38' } })];
+    const op = onlyOperation(planUserChunk(directory(ann), records, CSV, CTX).operations);
+
+    expect(op.kind).toBe('unchanged');
+  });
+
+  it.each([
+    [true, false, true],
+    [false, true, false],
+    [undefined, true, true],
+    [undefined, false, false],
+  ])('R-CSV-12 Is Org Admin %p on a user who is admin=%p leaves admin=%p', (incoming, stored, expected) => {
+    const user = storedUser('bob@acme.io', { isOrgAdmin: stored });
+    const plan = planUserChunk(directory(user), [employee('bob@acme.io', { isOrgAdmin: incoming })], CSV, CTX);
+
+    const op = onlyOperation(plan.operations);
+    const after: StoredUser = op.kind === 'update' ? op.next : user;
+    expect(after.isOrgAdmin).toBe(expected);
+  });
+
+  it('R-CSV-02 a repeated User Email in the chunk (any case) is a DUPLICATE_EMAIL problem; the first row wins', () => {
+    const records = [
+      employee('bob@acme.io', { rowNumber: 2, jobTitle: 'First' }),
+      employee('BOB@acme.io', { rowNumber: 5, jobTitle: 'Second', managerEmail: 'ann@acme.io' }),
+    ];
+    const plan = planUserChunk(directory(), records, CSV, CTX);
+
+    expect(created(onlyOperation(plan.operations)).user.jobTitle).toBe('First');
+    expect(plan.problems).toEqual([
+      {
+        rowNumber: 5,
+        field: 'User Email',
+        code: RowProblemCode.DUPLICATE_EMAIL,
+        message: 'bob@acme.io already appears in row 2; this row was skipped',
+      },
+    ]);
+    expect(plan.managerLinks).toEqual([]);
+  });
+
+  it('R-CSV-06 stored users absent from the chunk get no operation', () => {
+    const bob = storedUser('bob@acme.io', { status: 'active' });
+    const plan = planUserChunk(directory(ann, bob), [employee('ann@acme.io', { jobTitle: 'Lead' })], CSV, CTX);
+
+    expect(plan.operations.map((op) => (op.kind === 'create' ? op.user.email : op.email))).toEqual(['ann@acme.io']);
+  });
+
+  it('R-CSV-08 a Manager Email is handed to phase 2 as a link and does not touch the user row', () => {
+    const records = [employee('ann@acme.io', { rowNumber: 3, managerEmail: 'Boss@Acme.io' })];
+    const plan = planUserChunk(directory(ann), records, CSV, CTX);
+
+    expect(onlyOperation(plan.operations).kind).toBe('unchanged');
+    expect(plan.managerLinks).toEqual([{ rowNumber: 3, email: 'ann@acme.io', managerEmail: 'boss@acme.io' }]);
+  });
+
+  it('R-CSV-13 a blank Manager Email keeps the current manager: no link is asked for', () => {
+    const plan = planUserChunk(directory(ann), [employee('ann@acme.io', { managerEmail: undefined })], CSV, CTX);
+
+    expect(plan.managerLinks).toEqual([]);
+  });
+
+  it('R-CSV-15 a user named as their own manager is a SELF_MANAGER problem; the rest of the row is applied', () => {
+    const records = [employee('ann@acme.io', { rowNumber: 4, managerEmail: 'ANN@acme.io', jobTitle: 'Lead' })];
+    const plan = planUserChunk(directory(ann), records, CSV, CTX);
+
+    expect(updated(onlyOperation(plan.operations)).next.jobTitle).toBe('Lead');
+    expect(plan.managerLinks).toEqual([]);
+    expect(plan.problems).toEqual([
+      expect.objectContaining({ rowNumber: 4, field: 'Manager Email', code: RowProblemCode.SELF_MANAGER }),
+    ]);
+  });
+
+  describe('R-CSV-10 Deactivation Date', () => {
+    it('R-CSV-10 a past date deactivates an existing active user 24 hours after the import', () => {
+      const op = updated(
+        onlyOperation(planUserChunk(directory(ann), [employee('ann@acme.io', { deactivationDate: '2025-06-01' })], CSV, CTX).operations),
+      );
+
+      expect(op.changes).toEqual({ deactivateAt: { from: null, to: '2025-06-16T10:30:00.000Z' } });
+      expect(op.next.status).toBe('active');
+    });
+
+    it('R-CSV-10 a past date creates a new user deactivated', () => {
+      const plan = planUserChunk(directory(), [employee('new@acme.io', { deactivationDate: '2025-06-14' })], CSV, CTX);
+
+      const { user } = created(onlyOperation(plan.operations));
+      expect(user.status).toBe('inactive');
+      expect(user.deactivateAt).toBeNull();
+    });
+
+    it('R-CSV-10 a future date deactivates the user on that date (00:00 UTC)', () => {
+      const plan = planUserChunk(
+        directory(ann),
+        [employee('ann@acme.io', { deactivationDate: '2025-07-01' }), employee('new@acme.io', { deactivationDate: '2025-06-15' })],
+        CSV,
+        CTX,
+      );
+
+      const [annOp, newOp] = plan.operations as [UserOperation, UserOperation];
+      expect(updated(annOp).next).toMatchObject({ status: 'active', deactivateAt: '2025-07-01T00:00:00.000Z' });
+      expect(created(newOp).user).toMatchObject({ status: 'active', deactivateAt: '2025-06-15T00:00:00.000Z' });
+    });
+
+    it('R-CSV-10 importing the same past date again does not postpone the scheduled deactivation', () => {
+      const scheduled = storedUser('ann@acme.io', { deactivateAt: '2025-06-16T10:30:00.000Z' });
+      const later = { ...CTX, now: new Date(NOW.getTime() + 3 * 60 * 60 * 1000) };
+      const plan = planUserChunk(directory(scheduled), [employee('ann@acme.io', { deactivationDate: '2025-06-01' })], CSV, later);
+
+      expect(onlyOperation(plan.operations).kind).toBe('unchanged');
+    });
+
+    it('R-CSV-10 a past date on a user who is already inactive changes nothing', () => {
+      const gone = storedUser('ann@acme.io', { status: 'inactive' });
+      const plan = planUserChunk(directory(gone), [employee('ann@acme.io', { deactivationDate: '2025-06-01' })], CSV, CTX);
+
+      expect(onlyOperation(plan.operations).kind).toBe('unchanged');
+    });
+
+    it('R-CSV-07 a blank Deactivation Date keeps a scheduled deactivation', () => {
+      const scheduled = storedUser('ann@acme.io', { deactivateAt: '2025-09-01T00:00:00.000Z' });
+      const plan = planUserChunk(directory(scheduled), [employee('ann@acme.io', { jobTitle: 'Lead' })], CSV, CTX);
+
+      expect(updated(onlyOperation(plan.operations)).next.deactivateAt).toBe('2025-09-01T00:00:00.000Z');
+    });
+
+    it('R-CSV-11 a Deactivation Date that is not a calendar date is a row problem; the rest of the row is applied', () => {
+      const records = [employee('ann@acme.io', { rowNumber: 7, deactivationDate: '2025-02-30', jobTitle: 'Lead' })];
+      const plan = planUserChunk(directory(ann), records, CSV, CTX);
+
+      expect(updated(onlyOperation(plan.operations)).changes).toEqual({ jobTitle: { from: 'Engineer', to: 'Lead' } });
+      expect(plan.problems).toEqual([
+        expect.objectContaining({ rowNumber: 7, field: 'Deactivation Date', code: RowProblemCode.INVALID_DATE }),
+      ]);
+    });
+  });
+
+  it('R-DIR-05 a local user synced by the directory becomes owned by it; another directory keeps its user', () => {
+    const local = storedUser('ann@acme.io', { sourceDirectoryId: null });
+    const foreign = storedUser('bob@acme.io', { sourceDirectoryId: 'dir-api' });
+    const plan = planUserChunk(directory(local, foreign), [employee('ann@acme.io'), employee('bob@acme.io')], CSV, CTX);
+
+    const [annOp, bobOp] = plan.operations as [UserOperation, UserOperation];
+    expect(updated(annOp).changes).toEqual({ sourceDirectoryId: { from: null, to: DIRECTORY_ID } });
+    expect(bobOp.kind).toBe('unchanged');
+  });
+
+  it('keeps the external id a source sends and the stored one when it sends none', () => {
+    const linked = storedUser('ann@acme.io', { externalId: 'hr-1' });
+    const plan = planUserChunk(directory(linked), [employee('ann@acme.io'), employee('new@acme.io', { externalId: 'hr-2' })], CSV, CTX);
+
+    const [annOp, newOp] = plan.operations as [UserOperation, UserOperation];
+    expect(annOp.kind).toBe('unchanged');
+    expect(created(newOp).user.externalId).toBe('hr-2');
+    expect(newOp.ref).toEqual({ externalId: 'hr-2' });
+  });
+});
+
+describe('placeholderUser', () => {
+  it('R-CSV-08 a manager who is not a user is created with default values, owned by the directory', () => {
+    const user = placeholderUser('Boss@Acme.io', CSV, CTX);
+
+    expect(user).toMatchObject({
+      email: 'boss@acme.io',
+      status: 'active',
+      firstName: null,
+      isOrgAdmin: false,
+      managerEmail: null,
+      customFields: {},
+      sourceDirectoryId: DIRECTORY_ID,
+    });
+    expect(user.contentHash).toBe(userContentHash(user));
+  });
+});

@@ -1,0 +1,122 @@
+import { EMPLOYEE_PROFILE_FIELDS, type EmployeeProfileField, type RowProblem } from '@roster/contracts';
+
+export type UserStatus = 'active' | 'inactive';
+
+export type ProfileFields = { [K in EmployeeProfileField]: string | null };
+
+/**
+ * What a source decides about a user: the fields the planner compares and the content hash covers.
+ * The manager link is left out on purpose: it is a relation between users, decided in a second phase
+ * (planManagerLinks) after every user of the run exists, and diffed there on its own.
+ */
+export interface UserContent extends ProfileFields {
+  /** Lower-case; the match key for file sources (R-CSV-05). */
+  email: string;
+  status: UserStatus;
+  isOrgAdmin: boolean;
+  customFields: Record<string, string>;
+  /** The directory that owns the user (R-DIR-05); null for a local user. */
+  sourceDirectoryId: string | null;
+  externalId: string | null;
+  /** ISO instant at which a scheduled deactivation takes effect (R-CSV-10); null when none is scheduled. */
+  deactivateAt: string | null;
+}
+
+/** Every UserContent field once, in the fixed order used for hashing and diffs. */
+export const USER_CONTENT_FIELDS = [
+  'email',
+  'status',
+  ...EMPLOYEE_PROFILE_FIELDS,
+  'isOrgAdmin',
+  'customFields',
+  'sourceDirectoryId',
+  'externalId',
+  'deactivateAt',
+] as const satisfies readonly (keyof UserContent)[];
+
+// Fails to compile when a UserContent field is missing from the list above.
+const allContentFieldsListed: Exclude<keyof UserContent, (typeof USER_CONTENT_FIELDS)[number]> extends never
+  ? true
+  : never = true;
+void allContentFieldsListed;
+
+export interface StoredUser extends UserContent {
+  id: string;
+  /** The manager's email as currently linked. */
+  managerEmail: string | null;
+  /** userContentHash of the UserContent part; lets the service skip unchanged rows set-based. */
+  contentHash: string;
+}
+
+/** A user to insert; the service (or the database) assigns the id. */
+export type NewUser = Omit<StoredUser, 'id'>;
+
+export interface FieldChange<T> {
+  from: T;
+  to: T;
+}
+
+export type ChangesOf<T> = { [K in keyof T]?: FieldChange<T[K]> };
+export type UserChanges = ChangesOf<UserContent>;
+
+/** Where an operation or link came from, so a later failure can be reported on the right row. */
+export interface RecordRef {
+  rowNumber?: number;
+  externalId?: string;
+}
+
+export type UserOperation =
+  | { kind: 'create'; ref: RecordRef; user: NewUser }
+  | { kind: 'update'; ref: RecordRef; userId: string; email: string; changes: UserChanges; next: StoredUser }
+  | { kind: 'unchanged'; ref: RecordRef; userId: string; email: string };
+
+/**
+ * Per-source behaviour as data (DESIGN "One pipeline for every source"). API sources will add their orphan,
+ * restore and activation settings here; CSV_USER_POLICY is the file-source behaviour.
+ */
+export interface UserPolicy {
+  /** Status of a user first created by a run (R-API-05 activation; CSV creates active users). */
+  newUserStatus: UserStatus;
+  /** R-CSV-10: how long after the import a past deactivation date takes effect on an existing user. */
+  pastDeactivationDelayMs: number;
+}
+
+export const CSV_USER_POLICY: Readonly<UserPolicy> = Object.freeze({
+  newUserStatus: 'active',
+  pastDeactivationDelayMs: 24 * 60 * 60 * 1000,
+});
+
+export interface PlanContext {
+  directoryId: string;
+  now: Date;
+}
+
+/** A manager link a record asks for; phase 2 (planManagerLinks) decides whether it is applied. */
+export interface ManagerLink extends RecordRef {
+  email: string;
+  managerEmail: string;
+}
+
+export interface UserChunkPlan {
+  operations: UserOperation[];
+  problems: RowProblem[];
+  /** The manager links the chunk's applied records ask for, for phase 2. */
+  managerLinks: ManagerLink[];
+}
+
+export interface ManagerChange {
+  email: string;
+  managerEmail: string;
+  previousManagerEmail: string | null;
+}
+
+export interface ManagerPlan {
+  /** Manager emails that are nobody's yet: create them with default values (R-CSV-08), each once. */
+  placeholders: string[];
+  setManager: ManagerChange[];
+  problems: RowProblem[];
+}
+
+/** What planManagerLinks needs to know; a ReadonlySet / ReadonlyMap fits, or a lookup over a loaded subset. */
+export type EmailSet = Pick<ReadonlySet<string>, 'has'>;
+export type ManagerLookup = Pick<ReadonlyMap<string, string | null>, 'get'>;
