@@ -1,0 +1,10 @@
+export * from './database';
+export * from './factories';
+export * from './nats-server';
+export * from './net';
+export * from './sftp-account';
+export * from './sftp-server';
+export * from './smtp-sink';
+export * from './unique-name';
+export * from './wait-for';
+export { findExecutable, spawnManaged, type ExitInfo, type ManagedProcess } from './process';
