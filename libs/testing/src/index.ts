@@ -8,3 +8,4 @@ export * from './smtp-sink';
 export * from './unique-name';
 export * from './wait-for';
 export { findExecutable, spawnManaged, type ExitInfo, type ManagedProcess } from './process';
+export * from './platform';

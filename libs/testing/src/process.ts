@@ -47,12 +47,17 @@ export interface ManagedProcess {
   kill(): void;
 }
 
-export function spawnManaged(command: string, args: string[], name: string): ManagedProcess {
+export function spawnManaged(
+  command: string,
+  args: string[],
+  name: string,
+  options: { env?: NodeJS.ProcessEnv } = {},
+): ManagedProcess {
   installExitHook();
   const [file, argv] = canUsePdeathsig()
     ? ['setpriv', ['--pdeathsig', 'KILL', '--', command, ...args]]
     : [command, args];
-  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
   liveChildren.add(child);
 
   let output = '';

@@ -18,7 +18,8 @@ export const OutboxMessageEntity = new EntitySchema<OutboxRow>({
   tableName: 'outbox',
   properties: {
     seq: { type: 'bigint', primary: true, autoincrement: true },
-    id: { type: 'uuid', unique: true },
+    // Text, not uuid: deterministic ids such as '<run>:finished' make re-publishing idempotent.
+    id: { type: 'text', unique: true },
     subject: { type: 'text' },
     envelope: { type: 'json' },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },

@@ -18,6 +18,13 @@ export interface ServiceDefinition {
   consumers: ConsumerDefinition[];
 }
 
+/** A log-sized view of an error: driver errors quote whole SQL statements with their data. */
+export function briefError(error: unknown): { name?: string; code?: string; message: string } {
+  const e = error as { name?: string; code?: string; message?: string };
+  const message = String(e?.message ?? error);
+  return { name: e?.name, code: e?.code, message: message.length > 500 ? `${message.slice(0, 500)}…` : message };
+}
+
 /** The root module of a service: platform resources, logging, health, metrics, and its own features. */
 export function serviceModule(def: ServiceDefinition): Type {
   @Module({
@@ -62,12 +69,14 @@ export async function runService(def: ServiceDefinition): Promise<INestApplicati
         servers: def.config.ROSTER_NATS_URL,
         service: def.service,
         consumers: def.consumers,
+        ackWaitMs: def.config.ROSTER_ACK_WAIT_MS,
+        maxDeliver: def.config.ROSTER_MAX_DELIVER,
         connection: app.get<NatsConnection>(NATS_CONNECTION),
         onDeadLetter: (info) => {
           deadLetters.inc({ consumer: info.consumer, code: info.code });
           nestLogger.error({ ...info }, 'message dead-lettered');
         },
-        onError: (error, message) => nestLogger.warn({ err: error }, message ?? 'consumer error'),
+        onError: (error, message) => nestLogger.warn({ error: briefError(error) }, message ?? 'consumer error'),
       }),
     },
     { inheritAppConfig: true },

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261125080538 extends Migration {
+export class Migration20261125081519 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create schema if not exists "directory_config";`);
@@ -9,7 +9,7 @@ export class Migration20261125080538 extends Migration {
 
     this.addSql(`create table "directory_config"."inbox" ("consumer" text not null, "event_id" text not null, "handled_at" timestamptz not null default now(), constraint "inbox_pkey" primary key ("consumer", "event_id"));`);
 
-    this.addSql(`create table "directory_config"."outbox" ("seq" bigserial primary key, "id" uuid not null, "subject" text not null, "envelope" jsonb not null, "created_at" timestamptz not null default now());`);
+    this.addSql(`create table "directory_config"."outbox" ("seq" bigserial primary key, "id" text not null, "subject" text not null, "envelope" jsonb not null, "created_at" timestamptz not null default now());`);
     this.addSql(`alter table "directory_config"."outbox" add constraint "outbox_id_unique" unique ("id");`);
 
     this.addSql(`create table "directory_config"."runs" ("id" uuid not null, "tenant_id" uuid not null, "directory_id" uuid not null, "trigger" text not null, "status" text not null, "active" boolean null, "counts" jsonb null, "problems" jsonb not null, "problem_count" int not null default 0, "failure" jsonb null, "file_name" text null, "created_at" timestamptz not null default now(), "started_at" timestamptz null, "finished_at" timestamptz null, constraint "runs_pkey" primary key ("id"));`);

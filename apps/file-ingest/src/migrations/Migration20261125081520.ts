@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261125081103 extends Migration {
+export class Migration20261125081520 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create schema if not exists "file_ingest";`);
@@ -10,7 +10,7 @@ export class Migration20261125081103 extends Migration {
 
     this.addSql(`create table "file_ingest"."inbox" ("consumer" text not null, "event_id" text not null, "handled_at" timestamptz not null default now(), constraint "inbox_pkey" primary key ("consumer", "event_id"));`);
 
-    this.addSql(`create table "file_ingest"."outbox" ("seq" bigserial primary key, "id" uuid not null, "subject" text not null, "envelope" jsonb not null, "created_at" timestamptz not null default now());`);
+    this.addSql(`create table "file_ingest"."outbox" ("seq" bigserial primary key, "id" text not null, "subject" text not null, "envelope" jsonb not null, "created_at" timestamptz not null default now());`);
     this.addSql(`alter table "file_ingest"."outbox" add constraint "outbox_id_unique" unique ("id");`);
   }
 

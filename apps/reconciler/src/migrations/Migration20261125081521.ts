@@ -1,12 +1,12 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261125081105 extends Migration {
+export class Migration20261125081521 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create schema if not exists "reconciler";`);
     this.addSql(`create table "reconciler"."inbox" ("consumer" text not null, "event_id" text not null, "handled_at" timestamptz not null default now(), constraint "inbox_pkey" primary key ("consumer", "event_id"));`);
 
-    this.addSql(`create table "reconciler"."outbox" ("seq" bigserial primary key, "id" uuid not null, "subject" text not null, "envelope" jsonb not null, "created_at" timestamptz not null default now());`);
+    this.addSql(`create table "reconciler"."outbox" ("seq" bigserial primary key, "id" text not null, "subject" text not null, "envelope" jsonb not null, "created_at" timestamptz not null default now());`);
     this.addSql(`alter table "reconciler"."outbox" add constraint "outbox_id_unique" unique ("id");`);
 
     this.addSql(`create table "reconciler"."run_problems" ("run_id" uuid not null, "seq" int not null, "tenant_id" uuid not null, "row_number" int null, "external_id" text null, "field" text null, "code" text not null, "message" text not null, constraint "run_problems_pkey" primary key ("run_id", "seq"));`);
