@@ -1,0 +1,5 @@
+export * from './csv-import.exception';
+export * from './csv-date';
+export { USERS_CSV_STANDARD_LABELS, type UsersCsvStandardLabel, isUsersCsvStandardLabel } from './users-csv.labels';
+export type { HeaderMapping } from './users-csv.header';
+export * from './users-csv.reader';

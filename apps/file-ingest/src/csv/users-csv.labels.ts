@@ -1,0 +1,55 @@
+import type { CanonicalEmployee } from '@roster/contracts';
+
+/** Standard header labels of the users file (R-CSV-02), in the order the exporter writes them. */
+export const USERS_CSV_STANDARD_LABELS = [
+  'User Email',
+  'User Name',
+  'First Name',
+  'Last Name',
+  'Manager Email',
+  'Teams',
+  'Is Org Admin',
+  'Deactivation Date',
+  'Job Title',
+  'Department',
+  'Location',
+  'Employee ID',
+  'Start Date',
+] as const;
+export type UsersCsvStandardLabel = (typeof USERS_CSV_STANDARD_LABELS)[number];
+
+const STANDARD_LABEL_SET: ReadonlySet<string> = new Set(USERS_CSV_STANDARD_LABELS);
+
+export function isUsersCsvStandardLabel(label: string): label is UsersCsvStandardLabel {
+  return STANDARD_LABEL_SET.has(label);
+}
+
+/** Plain-text standard columns and the CanonicalEmployee field each fills. */
+export const USERS_CSV_TEXT_COLUMNS = [
+  ['Job Title', 'jobTitle'],
+  ['Department', 'department'],
+  ['Location', 'location'],
+  ['Employee ID', 'employeeId'],
+] as const satisfies readonly (readonly [UsersCsvStandardLabel, keyof CanonicalEmployee])[];
+
+/** Date columns (R-CSV-11) and the CanonicalEmployee field each fills. */
+export const USERS_CSV_DATE_COLUMNS = [
+  ['Deactivation Date', 'deactivationDate'],
+  ['Start Date', 'startDate'],
+] as const satisfies readonly (readonly [UsersCsvStandardLabel, keyof CanonicalEmployee])[];
+
+/**
+ * Longest value CanonicalEmployee accepts per field (kept equal to the zod schema; a spec checks it), so a
+ * too-long cell becomes a row problem for that field instead of a record that fails validation downstream.
+ * Emails are checked with the schema's own validator instead.
+ */
+export const CANONICAL_MAX_LENGTH = {
+  firstName: 200,
+  lastName: 200,
+  displayName: 400,
+  jobTitle: 200,
+  department: 200,
+  location: 200,
+  employeeId: 200,
+  team: 200,
+} as const;
