@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const SERVICES = ['directory-config', 'file-ingest', 'reconciler', 'notifier', 'connector-gateway'];
-const [command, only] = process.argv.slice(2);
+const command = process.argv[2];
 const baseUrl = process.env.ROSTER_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 function writeIndex(service) {
@@ -52,8 +52,9 @@ async function openFor(service, url) {
   return openDatabase({ ...options, migrate: true });
 }
 
-execFileSync(process.execPath, [join(root, 'tools', 'build.mjs')], { stdio: 'inherit' });
-const services = only ? [only] : SERVICES;
+const args = process.argv.slice(3).filter((a) => a !== '--no-build');
+if (!process.argv.includes('--no-build')) execFileSync(process.execPath, [join(root, 'tools', 'build.mjs')], { stdio: 'inherit' });
+const services = args[0] ? [args[0]] : SERVICES;
 let drift = false;
 for (const service of services) {
   await withDatabase(async (url) => {

@@ -3,3 +3,4 @@ export * from './lib/records';
 export * from './lib/payloads';
 export * from './lib/contracts';
 export * from './lib/parse';
+export * from './lib/asyncapi';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { MikroORM } from '@mikro-orm/postgresql';
-import type { CloudEvent, PayloadOf, RunFailure } from '@roster/contracts';
+import type { CloudEvent, PayloadOf, RunFailure, SftpSettings } from '@roster/contracts';
 import { EventPublisher, PermanentError } from '@roster/messaging';
 import { SecretBox, directorySecretOwner } from '@roster/security';
 import { CsvImportException } from '../csv/csv-import.exception';
@@ -51,7 +51,7 @@ export class SyncSftpUseCase {
     const ctx = { tenantId, runId: data.runId };
     const log = { tenantId, directoryId: data.directoryId, runId: data.runId };
 
-    const result = await this.fetch(event);
+    const result = await this.fetch(event, data.sftp);
     await this.publisher.publish(
       'records.complete',
       {
@@ -80,9 +80,8 @@ export class SyncSftpUseCase {
     this.logger.log({ ...log, outcome: result.outcome, ...result.totals, fileName: result.fileName }, 'file fetched');
   }
 
-  private async fetch(event: SyncRequested): Promise<FetchResult> {
+  private async fetch(event: SyncRequested, sftp: SftpSettings): Promise<FetchResult> {
     const { data, tenantid: tenantId } = event;
-    const sftp = data.sftp!;
     const ctx = { tenantId, runId: data.runId };
     const empty = { rows: 0, records: 0, problems: 0 };
     let source: SftpSource | undefined;

@@ -3,8 +3,10 @@ import type { PayloadOf, RowProblem } from '@roster/contracts';
 const SHOWN_PROBLEMS = 20;
 
 function describeProblem(p: RowProblem): string {
-  const where = p.rowNumber ? `row ${p.rowNumber}` : p.externalId ? `record ${p.externalId}` : 'file';
-  return `- ${where}${p.field ? `, ${p.field}` : ''}: ${p.message} [${p.code}]`;
+  const where = p.rowNumber ? `row ${p.rowNumber}` : p.externalId ? `record ${p.externalId}` : undefined;
+  // Sources usually say where in the message already ("users.csv row 7, User Email: …").
+  const located = !where || p.message.includes(where) ? p.message : `${where}${p.field ? `, ${p.field}` : ''}: ${p.message}`;
+  return `- ${located} [${p.code}]`;
 }
 
 /** The mail after a run (R-NOT-01): file name, counts, the first problems with row numbers, or the failure. */

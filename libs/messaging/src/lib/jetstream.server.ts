@@ -124,12 +124,16 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   }
 
   unwrap<T>(): T {
+    return this.connection() as T;
+  }
+
+  private connection(): NatsConnection {
     if (!this.nc) throw new Error('JetStreamServer is not listening');
-    return this.nc as T;
+    return this.nc;
   }
 
   private async consumeLoop(def: ConsumerDefinition, durable: string): Promise<void> {
-    const js = this.nc!.jetstream();
+    const js = this.connection().jetstream();
     const concurrency = Math.max(def.concurrency ?? 1, 1);
     while (!this.closing) {
       try {
@@ -199,7 +203,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     h.set(DLQ_HEADERS.deliveries, String(msg.info.redeliveryCount));
     h.set(DLQ_HEADERS.failedAt, new Date().toISOString());
     const id = `dlq:${msg.info.stream}:${msg.info.streamSequence}:${consumer}`;
-    await this.nc!.jetstream().publish(`roster.dlq.${this.options.service}.${consumer}`, msg.data, { msgID: id, headers: h });
+    await this.connection().jetstream().publish(`roster.dlq.${this.options.service}.${consumer}`, msg.data, { msgID: id, headers: h });
     await msg.ackAck();
     this.options.onDeadLetter?.({
       consumer,
