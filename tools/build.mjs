@@ -1,7 +1,7 @@
 // Transpiles every app, lib and tool to dist/ with swc (decorator metadata on, path aliases rewritten to
 // relative imports), mirroring the source tree. Type checking is `npm run typecheck`; this only emits.
 import { transformFile } from '@swc/core';
-import { readFileSync, readdirSync, mkdirSync, writeFileSync, statSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdirSync, writeFileSync, statSync, renameSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +10,12 @@ const out = join(root, 'dist');
 const swcrc = JSON.parse(readFileSync(join(root, '.swcrc'), 'utf8'));
 const { paths } = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8')).compilerOptions;
 const skip = /(\.spec|\.integration-spec|\.e2e-spec|\.d)\.ts$/;
+
+function writeAtomic(file, content) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, content);
+  renameSync(tmp, file);
+}
 
 function* sources(dir) {
   for (const name of readdirSync(dir)) {
@@ -20,7 +26,6 @@ function* sources(dir) {
   }
 }
 
-rmSync(out, { recursive: true, force: true });
 const files = ['apps', 'libs', 'tools'].flatMap((d) => [...sources(join(root, d))]);
 await Promise.all(
   files.map(async (file) => {
@@ -32,8 +37,10 @@ await Promise.all(
     });
     const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, `${code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
-    if (map) writeFileSync(`${target}.map`, map);
+    // Written beside and renamed into place: a service starting during a rebuild never reads half a file.
+    // dist/ is not wiped first for the same reason; a removed source leaves a stale, unreferenced .js behind.
+    if (map) writeAtomic(`${target}.map`, map);
+    writeAtomic(target, `${code}\n//# sourceMappingURL=${target.split('/').pop()}.map\n`);
   }),
 );
 console.log(`built ${files.length} files into dist/`);
