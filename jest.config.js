@@ -11,6 +11,7 @@ module.exports = {
     '<rootDir>/tools/**/*.spec.ts',
     '<rootDir>/apps/**/*.integration-spec.ts',
     '<rootDir>/libs/**/*.integration-spec.ts',
+    '<rootDir>/tools/**/*.integration-spec.ts',
     '<rootDir>/e2e/**/*.e2e-spec.ts',
   ],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],

@@ -60,7 +60,8 @@ describe('admin API and secrets, end to end', () => {
       folder: sftp.folder,
       hostKeyFingerprint: sftp.hostKeyFingerprint,
     },
-    recipients: ['hr@acme.test'],
+    // R-NOT-02: recipients must be users of the tenant; these new tenants have none.
+    recipients: [],
     ...overrides,
   });
 
@@ -148,7 +149,15 @@ describe('admin API and secrets, end to end', () => {
 
   it('R-SFTP-01 fails a run clearly when the server\'s host key changed, and mails the failure', async () => {
     const t = await tenant('Pinned Co');
-    const created = await platform.api<{ id: string }>('POST', `/v1/tenants/${t}/directories`, directoryBody({ recipients: ['ops@pinned.test'] }));
+    const created = await platform.api<{ id: string }>('POST', `/v1/tenants/${t}/directories`, directoryBody());
+    // A first run makes ops@pinned.test a user, so it can be a recipient (R-NOT-02).
+    await sftp.put('users.csv', usersCsv([{ 'User Email': 'ops@pinned.test', 'First Name': 'Op', 'Last Name': 'S' }]));
+    const first = await platform.api<RunView>('POST', `/v1/tenants/${t}/directories/${created.body.id}/runs`, {});
+    await waitFor(
+      async () => (await platform.api<RunView>('GET', `/v1/tenants/${t}/runs/${first.body.id}`)).body.status === 'succeeded',
+      { timeoutMs: 30_000, description: 'first run to succeed' },
+    );
+    expect((await platform.api('PATCH', `/v1/tenants/${t}/directories/${created.body.id}`, { recipients: ['ops@pinned.test'] })).status).toBe(200);
     await sftp.put('users.csv', usersCsv([{ 'User Email': 'x@pinned.test', 'First Name': 'X', 'Last Name': 'Y' }]));
     const pinned = sftp.hostKeyFingerprint;
     await sftp.restartWithNewHostKey();

@@ -61,7 +61,8 @@ describe('users.csv over SFTP, end to end', () => {
         folder: sftp.folder,
         hostKeyFingerprint: sftp.hostKeyFingerprint,
       },
-      recipients: ['hr@acme.test'],
+      // R-NOT-02: recipients must be users; this new tenant has none until the first run (added below).
+      recipients: [],
     });
     expect(directory.status).toBe(201);
     directoryId = directory.body.id;
@@ -122,6 +123,8 @@ describe('users.csv over SFTP, end to end', () => {
     expect(first.counts).toMatchObject({ created: 2, updated: 0, unchanged: 0, skipped: 0, failed: 0 });
     expect(sftp.exists('users.csv')).toBe(false);
     expect(sftp.list('archive').some((f) => f.endsWith('-users.csv'))).toBe(true);
+    const withRecipient = await platform.api('PATCH', `/v1/tenants/${tenantId}/directories/${directoryId}`, { recipients: ['ann@acme.test'] });
+    expect(withRecipient.status).toBe(200);
 
     const second = usersCsv([
       // An upper-case duplicate of a stored email updates that user; a blank Job Title keeps 'Engineer'.
@@ -149,13 +152,13 @@ describe('users.csv over SFTP, end to end', () => {
     await waitFor(async () => (await eventCount('user.created')) === 4, { timeoutMs: 10_000, description: '4 user.created events' });
 
     const mail = await smtp.waitForMail((m) => m.subject.includes('partially-succeeded'), 15_000);
-    expect(mail.to).toEqual(['hr@acme.test']);
+    expect(mail.to).toEqual(['ann@acme.test']);
     expect(mail.text).toContain('File: users.csv');
     expect(mail.text).toContain('Created: 2');
     expect(mail.text).toMatch(/row 4, User Email: .*\[INVALID_EMAIL\]/);
 
-    // The same content again changes nothing.
-    await sftp.put('users.csv', second);
+    // The same rows again (LF line endings: other bytes, so not a duplicate file, R-SFTP-02) change nothing.
+    await sftp.put('users.csv', second.replace(/\r\n/g, '\n'));
     const again = await finished(await startRun());
     expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 3, skipped: 1 });
     await new Promise((r) => setTimeout(r, 300)); // let the relay publish anything it would (it must not)

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SecretBox } from '@roster/security';
 import type { FileIngestConfig } from './config';
+import { CONNECTION_PROVIDERS } from './connection';
 import { SyncRequestedHandler } from './sync/sync-requested.handler';
 import { FILE_INGEST_SETTINGS, SyncSftpUseCase } from './sync/sync-sftp.usecase';
 
@@ -11,8 +12,9 @@ export class FileIngestModule {
       module: FileIngestModule,
       controllers: [SyncRequestedHandler],
       providers: [
-        { provide: FILE_INGEST_SETTINGS, useValue: { secrets: new SecretBox(config.ROSTER_SECRETS_KEY), batchSize: config.ROSTER_BATCH_SIZE } },
+        { provide: FILE_INGEST_SETTINGS, useValue: { secrets: new SecretBox(config.ROSTER_SECRETS_KEY), batchSize: config.ROSTER_BATCH_SIZE, maxFileBytes: config.ROSTER_MAX_FILE_BYTES } },
         SyncSftpUseCase,
+        ...CONNECTION_PROVIDERS,
       ],
     };
   }

@@ -7,5 +7,7 @@ export const FileIngestConfig = BaseServiceConfig.extend({
   ROSTER_SECRETS_KEY: envField.base64Key(32),
   /** Employees per record batch on the bus. */
   ROSTER_BATCH_SIZE: envField.positiveInt().default(1000),
+  /** R-SAFE-02: a larger file is refused before it is read (default 200 MiB). */
+  ROSTER_MAX_FILE_BYTES: envField.positiveInt().default(200 * 1024 * 1024),
 });
 export type FileIngestConfig = z.infer<typeof FileIngestConfig>;

@@ -1,6 +1,7 @@
 import { MESSAGING_ENTITIES } from '@roster/messaging';
 import type { ServiceOrmOptions } from '@roster/persistence';
 import { FileLedgerEntity } from './ledger/file-ledger.entity';
+import { ProcessedFileEntity } from './ledger/processed-file.entity';
 import { migrations } from './migrations';
 
 export const SCHEMA = 'file_ingest';
@@ -9,7 +10,7 @@ export function databaseOptions(clientUrl: string): ServiceOrmOptions {
   return {
     schema: SCHEMA,
     clientUrl,
-    entities: [FileLedgerEntity, ...MESSAGING_ENTITIES],
+    entities: [FileLedgerEntity, ProcessedFileEntity, ...MESSAGING_ENTITIES],
     migrations,
     migrationsPathTs: `${__dirname}/migrations`,
   };

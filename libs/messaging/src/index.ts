@@ -7,3 +7,4 @@ export * from './lib/inbox';
 export * from './lib/jetstream.server';
 export * from './lib/rethrow.filter';
 export * from './lib/entities';
+export * from './lib/rpc';

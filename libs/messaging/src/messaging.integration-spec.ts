@@ -125,17 +125,38 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
     expect(await effects('twice@example.com')).toBe(1);
   });
 
+  it('R-OPS-03 finishes and acks an in-flight message when the transport closes (graceful shutdown)', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const hooks = { attempts: new Map<string, number>(), afterCommit: () => released };
+    // Its own tenant's subject: the new durable consumer does not replay the other tests' messages first.
+    const app = await startHarness(orm, nats.url, hooks, { service: 'graceful', filterSubject: 'roster.directory.tenant-graceful.>' });
+    apps.push(app);
+    await publisher.publish('user.created', userCreated('inflight@example.com'), { tenantId: 'tenant-graceful' });
+    await waitFor(async () => hooks.attempts.get('inflight@example.com') === 1, { timeoutMs: 5000, description: 'handler started' });
+    const closing = app.close();
+    release();
+    await closing;
+    apps.splice(apps.indexOf(app), 1);
+    const jsm = await nc.jetstreamManager();
+    const info = await jsm.consumers.info('ROSTER_DIRECTORY', 'graceful-users');
+    expect(info.num_ack_pending).toBe(0);
+    expect(info.num_redelivered).toBe(0);
+    expect(await effects('inflight@example.com')).toBe(1);
+  });
+
   it('redelivers to a new consumer process after SIGKILL before the ack, and the effect is applied once', async () => {
-    const { child, output } = spawnChild('crash-consumer.js', [db.url, nats.url]);
+    const { child, output } = spawnChild('crash-consumer.js', [db.url, nats.url, 'roster.directory.tenant-crash.>']);
     await waitFor(async () => output().includes('READY'), { timeoutMs: 15_000, description: 'child consumer ready' });
-    await publisher.publish('user.created', userCreated('crash@example.com'), { tenantId: TENANT });
+    await publisher.publish('user.created', userCreated('crash@example.com'), { tenantId: 'tenant-crash' });
     await waitFor(async () => output().includes('COMMITTED crash@example.com'), { timeoutMs: 10_000, description: 'child commit' });
     child.kill('SIGKILL');
-    const hooks = await start();
+    const hooks = { attempts: new Map<string, number>() };
+    apps.push(await startHarness(orm, nats.url, hooks, { service: 'crash', filterSubject: 'roster.directory.tenant-crash.>' }));
     // The redelivery comes after the ack wait; the inbox recognises the committed event.
     await waitFor(async () => hooks.attempts.get('crash@example.com') === 1, { timeoutMs: 10_000, description: 'redelivery' });
     const jsm = await nc.jetstreamManager();
-    await waitFor(async () => (await jsm.consumers.info('ROSTER_DIRECTORY', 'harness-users')).num_ack_pending === 0, {
+    await waitFor(async () => (await jsm.consumers.info('ROSTER_DIRECTORY', 'crash-users')).num_ack_pending === 0, {
       timeoutMs: 5000,
       description: 'ack of the redelivered message',
     });

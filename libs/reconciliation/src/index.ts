@@ -1,7 +1,13 @@
 export * from './lib/types';
 export { userContentHash } from './lib/hash';
+export { contentOf as contentOfStored } from './lib/content';
 export { normalizeEmail } from './lib/rows';
 export { planUserChunk, placeholderUser } from './lib/plan-users';
 export { planManagerLinks } from './lib/plan-managers';
 export { applyUserOperations, applyManagerPlan, type NewUserId } from './lib/apply';
 export { summarize, addRunCounts } from './lib/counts';
+export * from './lib/team-types';
+export { planTeams, placeholderTeam, teamContentOf, diffTeams } from './lib/plan-teams';
+export { planTeamParents } from './lib/plan-team-parents';
+export { planMemberships } from './lib/plan-memberships';
+export { inferCustomFieldType, checkCustomFields, fitCustomValue, customDate, type CustomFieldType, type DateFormat } from './lib/custom-fields';

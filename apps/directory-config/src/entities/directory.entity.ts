@@ -1,5 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { DirectoryType, SealedSecret } from '@roster/contracts';
+import type { Schedule } from '../directories/schedule';
 
 export interface SftpDirectorySettings {
   host: string;
@@ -18,8 +19,10 @@ export interface Directory {
   type: DirectoryType;
   settings: SftpDirectorySettings;
   /** Sealed with the secrets key (AES-256-GCM, bound to tenant + directory). Never returned by the API. */
-  secrets: { password?: SealedSecret };
+  secrets: { password?: SealedSecret; privateKey?: SealedSecret };
   recipients: string[];
+  /** R-DIR-04: when the directory syncs by itself. */
+  schedule: Schedule;
   enabled: boolean;
   createdAt: Date;
   updatedAt: Date;
@@ -37,6 +40,7 @@ export const DirectoryEntity = new EntitySchema<Directory>({
     settings: { type: 'json' },
     secrets: { type: 'json' },
     recipients: { type: 'json' },
+    schedule: { type: 'json', defaultRaw: `'{"kind":"daily","time":"02:00","timeZone":"UTC"}'` },
     enabled: { type: 'boolean', default: true },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
     updatedAt: { type: 'datetime', defaultRaw: 'now()' },

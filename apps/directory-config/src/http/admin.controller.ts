@@ -1,10 +1,20 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
+import { TestConnectionUseCase } from '../connection/test-connection.usecase';
 import { DirectoriesUseCase, directoryView } from '../directories/directories.usecase';
+import { RunProblemsUseCase } from '../runs/run-problems.usecase';
 import { RunsUseCase, runView } from '../runs/runs.usecase';
 import { TenantsUseCase } from '../tenants/tenants.usecase';
 import { ApiKeyGuard } from './api-key.guard';
 import { AdminApiExceptionFilter } from './directory-config.exception';
-import { CreateSftpDirectoryBody, CreateTenantBody, StartRunBody } from './schemas';
+import {
+  CreateSftpDirectoryBody,
+  CreateTenantBody,
+  ListRunsQuery,
+  ProblemsQuery,
+  StartRunBody,
+  TestConnectionBody,
+  UpdateDirectoryBody,
+} from './schemas';
 
 const uuid = new ParseUUIDPipe({ version: undefined });
 
@@ -17,6 +27,8 @@ export class AdminController {
     private readonly tenants: TenantsUseCase,
     private readonly directories: DirectoriesUseCase,
     private readonly runs: RunsUseCase,
+    private readonly problems: RunProblemsUseCase,
+    private readonly connection: TestConnectionUseCase,
   ) {}
 
   @Post()
@@ -46,6 +58,45 @@ export class AdminController {
     return directoryView(await this.directories.get(tenantId, directoryId));
   }
 
+  @Patch(':tenantId/directories/:directoryId')
+  async updateDirectory(
+    @Param('tenantId', uuid) tenantId: string,
+    @Param('directoryId', uuid) directoryId: string,
+    @Body() body: unknown,
+  ) {
+    return directoryView(await this.directories.update(tenantId, directoryId, UpdateDirectoryBody.parse(body ?? {})));
+  }
+
+  @Post(':tenantId/directories/:directoryId/disable')
+  @HttpCode(200)
+  async disableDirectory(@Param('tenantId', uuid) tenantId: string, @Param('directoryId', uuid) directoryId: string) {
+    return directoryView(await this.directories.update(tenantId, directoryId, { enabled: false }));
+  }
+
+  @Post(':tenantId/directories/:directoryId/enable')
+  @HttpCode(200)
+  async enableDirectory(@Param('tenantId', uuid) tenantId: string, @Param('directoryId', uuid) directoryId: string) {
+    return directoryView(await this.directories.update(tenantId, directoryId, { enabled: true }));
+  }
+
+  @Delete(':tenantId/directories/:directoryId')
+  @HttpCode(204)
+  async deleteDirectory(@Param('tenantId', uuid) tenantId: string, @Param('directoryId', uuid) directoryId: string) {
+    await this.directories.delete(tenantId, directoryId);
+  }
+
+  @Post(':tenantId/directories/test')
+  @HttpCode(200)
+  async testUnsavedConnection(@Param('tenantId', uuid) tenantId: string, @Body() body: unknown) {
+    return this.connection.testUnsaved(tenantId, TestConnectionBody.parse(body));
+  }
+
+  @Post(':tenantId/directories/:directoryId/test')
+  @HttpCode(200)
+  async testConnection(@Param('tenantId', uuid) tenantId: string, @Param('directoryId', uuid) directoryId: string) {
+    return this.connection.testSaved(tenantId, directoryId);
+  }
+
   @Post(':tenantId/directories/:directoryId/runs')
   @HttpCode(202)
   async startRun(
@@ -58,8 +109,18 @@ export class AdminController {
   }
 
   @Get(':tenantId/directories/:directoryId/runs')
-  async listRuns(@Param('tenantId', uuid) tenantId: string, @Param('directoryId', uuid) directoryId: string) {
-    return (await this.runs.list(tenantId, directoryId)).map(runView);
+  async listRuns(
+    @Param('tenantId', uuid) tenantId: string,
+    @Param('directoryId', uuid) directoryId: string,
+    @Query() query: unknown,
+  ) {
+    return (await this.runs.list(tenantId, directoryId, ListRunsQuery.parse(query ?? {}))).map(runView);
+  }
+
+  @Get(':tenantId/runs/:runId/problems')
+  async runProblems(@Param('tenantId', uuid) tenantId: string, @Param('runId', uuid) runId: string, @Query() query: unknown) {
+    const { offset, limit } = ProblemsQuery.parse(query ?? {});
+    return this.problems.page(tenantId, runId, offset, limit);
   }
 
   @Get(':tenantId/runs/:runId')

@@ -10,6 +10,12 @@ export enum DirectoryConfigExceptionCode {
   RUN_NOT_FOUND = 'RUN_NOT_FOUND',
   RUN_IN_PROGRESS = 'RUN_IN_PROGRESS',
   UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** R-NOT-02: a recipient is not a user of the tenant. */
+  RECIPIENT_NOT_A_USER = 'RECIPIENT_NOT_A_USER',
+  /** file-ingest did not answer a test connection (down or overloaded). */
+  SOURCE_UNAVAILABLE = 'SOURCE_UNAVAILABLE',
+  /** The reconciler did not answer a directory query. */
+  DIRECTORY_QUERY_UNAVAILABLE = 'DIRECTORY_QUERY_UNAVAILABLE',
 }
 
 const STATUS: Record<DirectoryConfigExceptionCode, number> = {
@@ -20,6 +26,9 @@ const STATUS: Record<DirectoryConfigExceptionCode, number> = {
   RUN_NOT_FOUND: 404,
   RUN_IN_PROGRESS: 409,
   UNAUTHENTICATED: 401,
+  RECIPIENT_NOT_A_USER: 400,
+  SOURCE_UNAVAILABLE: 503,
+  DIRECTORY_QUERY_UNAVAILABLE: 503,
 };
 
 export class DirectoryConfigException extends Error {

@@ -1,12 +1,27 @@
 import { z } from 'zod';
-import { CreateSftpDirectoryBody, CreateTenantBody, DirectoryView, ErrorView, RunView, StartRunBody, TenantView } from './schemas';
+import {
+  CreateSftpDirectoryBody,
+  CreateTenantBody,
+  DirectoryView,
+  ErrorView,
+  ListRunsQuery,
+  ProblemsPageView,
+  ProblemsQuery,
+  RunView,
+  StartRunBody,
+  TenantView,
+  TestConnectionBody,
+  TestConnectionView,
+  UpdateDirectoryBody,
+} from './schemas';
 
 interface Route {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   summary: string;
   body?: z.ZodTypeAny;
-  response: z.ZodTypeAny;
+  query?: z.ZodObject;
+  response?: z.ZodTypeAny;
   status: number;
 }
 
@@ -24,6 +39,39 @@ const ROUTES: Route[] = [
   { method: 'get', path: '/v1/tenants/{tenantId}/directories', summary: 'List directories', response: z.array(DirectoryView), status: 200 },
   { method: 'get', path: '/v1/tenants/{tenantId}/directories/{directoryId}', summary: 'Read a directory', response: DirectoryView, status: 200 },
   {
+    method: 'patch',
+    path: '/v1/tenants/{tenantId}/directories/{directoryId}',
+    summary:
+      'Update a directory: only the given fields change; a new password or privateKey replaces the sealed one, an omitted one is kept, null removes it (one must remain); recipients must be users of the tenant (400 RECIPIENT_NOT_A_USER)',
+    body: UpdateDirectoryBody,
+    response: DirectoryView,
+    status: 200,
+  },
+  {
+    method: 'delete',
+    path: '/v1/tenants/{tenantId}/directories/{directoryId}',
+    summary: 'Delete a directory (its runs stay readable); 409 RUN_IN_PROGRESS while a run is active',
+    status: 204,
+  },
+  { method: 'post', path: '/v1/tenants/{tenantId}/directories/{directoryId}/disable', summary: 'Disable a directory (no run starts)', response: DirectoryView, status: 200 },
+  { method: 'post', path: '/v1/tenants/{tenantId}/directories/{directoryId}/enable', summary: 'Enable a directory', response: DirectoryView, status: 200 },
+  {
+    method: 'post',
+    path: '/v1/tenants/{tenantId}/directories/{directoryId}/test',
+    summary:
+      'Test a saved directory\'s connection: ok with the host-key fingerprint, or a code (UNREACHABLE, HOST_KEY_MISMATCH, AUTH_FAILED, FOLDER_MISSING) and the reason; 503 SOURCE_UNAVAILABLE when file-ingest does not answer',
+    response: TestConnectionView,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/tenants/{tenantId}/directories/test',
+    summary: 'Test settings before saving them; without hostKeyFingerprint the answer carries the server\'s, to pin',
+    body: TestConnectionBody,
+    response: TestConnectionView,
+    status: 200,
+  },
+  {
     method: 'post',
     path: '/v1/tenants/{tenantId}/directories/{directoryId}/runs',
     summary: 'Start a manual run (202 with the queued run; 409 RUN_IN_PROGRESS while another run of the directory is active)',
@@ -31,8 +79,23 @@ const ROUTES: Route[] = [
     response: RunView,
     status: 202,
   },
-  { method: 'get', path: '/v1/tenants/{tenantId}/directories/{directoryId}/runs', summary: 'List recent runs', response: z.array(RunView), status: 200 },
-  { method: 'get', path: '/v1/tenants/{tenantId}/runs/{runId}', summary: 'Read a run: status, counts, problems', response: RunView, status: 200 },
+  {
+    method: 'get',
+    path: '/v1/tenants/{tenantId}/directories/{directoryId}/runs',
+    summary: 'List recent runs, newest first, optionally of one status',
+    query: ListRunsQuery,
+    response: z.array(RunView),
+    status: 200,
+  },
+  { method: 'get', path: '/v1/tenants/{tenantId}/runs/{runId}', summary: 'Read a run: status, counts, its first problems', response: RunView, status: 200 },
+  {
+    method: 'get',
+    path: '/v1/tenants/{tenantId}/runs/{runId}/problems',
+    summary: 'Every record-level problem of a run, paged; 503 DIRECTORY_QUERY_UNAVAILABLE when the reconciler does not answer',
+    query: ProblemsQuery,
+    response: ProblemsPageView,
+    status: 200,
+  },
 ];
 
 const json = (schema: z.ZodTypeAny, io: 'input' | 'output') => z.toJSONSchema(schema, { io, unrepresentable: 'any' });
@@ -47,14 +110,22 @@ export function buildOpenApiDocument() {
       required: true,
       schema: { type: 'string', format: 'uuid' },
     }));
+    const query = Object.entries(r.query?.shape ?? {}).map(([name, schema]) => ({
+      name,
+      in: 'query',
+      required: false,
+      schema: json(schema as z.ZodTypeAny, 'input'),
+    }));
     paths[r.path] ??= {};
     paths[r.path][r.method] = {
       summary: r.summary,
       security: [{ apiKey: [] }],
-      parameters: params,
+      parameters: [...params, ...query],
       ...(r.body ? { requestBody: { required: r.status !== 202, content: { 'application/json': { schema: json(r.body, 'input') } } } } : {}),
       responses: {
-        [r.status]: { description: 'OK', content: { 'application/json': { schema: json(r.response, 'output') } } },
+        [r.status]: r.response
+          ? { description: 'OK', content: { 'application/json': { schema: json(r.response, 'output') } } }
+          : { description: 'No content' },
         default: { description: 'Error with a stable code', content: { 'application/json': { schema: json(ErrorView, 'output') } } },
       },
     };

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { LockMode, MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FINAL_RUN_STATUSES, PayloadOf, RunStatus, RunTrigger } from '@roster/contracts';
 import { Outbox, OutboxRelay } from '@roster/messaging';
+import { DirectoryEntity } from '../entities/directory.entity';
 import { Run, RunEntity } from '../entities/run.entity';
+import { TenantEntity } from '../entities/tenant.entity';
 import { DirectoryConfigException, DirectoryConfigExceptionCode } from '../http/directory-config.exception';
 import { DirectoriesUseCase } from '../directories/directories.usecase';
 
@@ -32,13 +34,17 @@ export class RunsUseCase {
    * directory never overlap (R-DIR-04): the second is refused with the active run's id.
    */
   async start(tenantId: string, directoryId: string, trigger: RunTrigger): Promise<Run> {
-    const directory = await this.directories.get(tenantId, directoryId);
-    if (!directory.enabled) {
-      throw new DirectoryConfigException(DirectoryConfigExceptionCode.DIRECTORY_DISABLED, `directory ${directoryId} is disabled`);
-    }
     const runId = randomUUID();
     try {
       return await this.orm.em.fork().transactional(async (em) => {
+        // Shares the row lock a delete takes: a directory being deleted gets no new run.
+        const current = await em.findOne(DirectoryEntity, { id: directoryId, tenantId }, { lockMode: LockMode.PESSIMISTIC_READ });
+        if (!current) {
+          throw new DirectoryConfigException(DirectoryConfigExceptionCode.DIRECTORY_NOT_FOUND, `directory ${directoryId} does not exist in tenant ${tenantId}`);
+        }
+        if (!current.enabled) {
+          throw new DirectoryConfigException(DirectoryConfigExceptionCode.DIRECTORY_DISABLED, `directory ${directoryId} is disabled; enable it to start a run`);
+        }
         const run = em.create(RunEntity, {
           id: runId,
           tenantId,
@@ -56,26 +62,30 @@ export class RunsUseCase {
           finishedAt: null,
         });
         await em.flush();
+        // R-TEN-02: the tenant owner is the default owner of teams a run creates.
+        const tenant = await em.findOne(TenantEntity, { id: tenantId });
         await this.outbox.add(
           em,
           'sync.requested',
           {
             runId,
             directoryId,
-            directoryType: directory.type,
+            directoryType: current.type,
             trigger,
-            notify: { directoryName: directory.name, recipients: directory.recipients },
+            notify: { directoryName: current.name, recipients: current.recipients },
             sftp: {
-              host: directory.settings.host,
-              port: directory.settings.port,
-              username: directory.settings.username,
-              folder: directory.settings.folder,
-              hostKeyFingerprint: directory.settings.hostKeyFingerprint,
-              password: directory.secrets.password,
+              host: current.settings.host,
+              port: current.settings.port,
+              username: current.settings.username,
+              folder: current.settings.folder,
+              hostKeyFingerprint: current.settings.hostKeyFingerprint,
+              password: current.secrets.password,
+              privateKey: current.secrets.privateKey,
             },
-            csv: { dateFormat: directory.settings.dateFormat, headerMapping: directory.settings.headerMapping },
+            csv: { dateFormat: current.settings.dateFormat, headerMapping: current.settings.headerMapping },
+            tenantOwnerEmail: tenant?.ownerEmail ?? undefined,
           },
-          { tenantId, runId, tokens: { directoryType: directory.type }, id: runId },
+          { tenantId, runId, tokens: { directoryType: current.type }, id: runId },
         );
         return run;
       });
@@ -100,8 +110,16 @@ export class RunsUseCase {
     return run;
   }
 
-  list(tenantId: string, directoryId: string, limit = 50): Promise<Run[]> {
-    return this.orm.em.fork().find(RunEntity, { tenantId, directoryId }, { orderBy: { createdAt: 'desc' }, limit });
+  /** Recent runs of a directory, newest first, optionally of one status (R-DIR-03). */
+  async list(tenantId: string, directoryId: string, filter: { status?: RunStatus; limit?: number } = {}): Promise<Run[]> {
+    await this.directories.get(tenantId, directoryId);
+    return this.orm.em
+      .fork()
+      .find(
+        RunEntity,
+        { tenantId, directoryId, ...(filter.status ? { status: filter.status } : {}) },
+        { orderBy: { createdAt: 'desc' }, limit: filter.limit ?? 50 },
+      );
   }
 
   /** Follows the lifecycle events; statuses only move forward, so a late or replayed event changes nothing. */

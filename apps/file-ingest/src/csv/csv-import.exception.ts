@@ -21,6 +21,8 @@ export enum CsvImportExceptionCode {
   NAME_COLUMNS_MISSING = 'NAME_COLUMNS_MISSING',
   /** A line or record larger than `maxRecordBytes` (wrong delimiter, no newlines, runaway quote). */
   RECORD_TOO_LARGE = 'RECORD_TOO_LARGE',
+  /** Larger than the service's maximum file size (ROSTER_MAX_FILE_BYTES, R-SAFE-02); refused before reading. */
+  FILE_TOO_LARGE = 'FILE_TOO_LARGE',
   /** The byte source itself failed (SFTP read error): not the file's fault, worth a retry. */
   READ_FAILED = 'READ_FAILED',
   /** The reader was called with options it cannot honour (a programming or configuration error). */

@@ -65,13 +65,19 @@ export class SftpSource {
   }
 
   /** Users files in the folder and its `local/` subfolder (manual drops), oldest first. */
-  async findUsersFiles(): Promise<RemoteFile[]> {
+  findUsersFiles(): Promise<RemoteFile[]> {
+    return this.findCsvFiles('users');
+  }
+
+  /** `<kind>*.csv` files in the folder and its `local/` subfolder (manual drops), oldest first (R-SFTP-02). */
+  async findCsvFiles(kind: 'users' | 'teams'): Promise<RemoteFile[]> {
+    const pattern = new RegExp(`^${kind}.*\\.csv$`, 'i');
     const found: (RemoteFile & { modifyTime: number })[] = [];
     for (const sub of ['', 'local']) {
       const dir = this.resolve(sub);
       if (sub && !(await this.client.exists(dir))) continue;
       for (const entry of await this.client.list(dir)) {
-        if (entry.type === '-' && /^users.*\.csv$/i.test(entry.name)) {
+        if (entry.type === '-' && pattern.test(entry.name)) {
           found.push({ relativePath: sub ? `${sub}/${entry.name}` : entry.name, size: entry.size, modifyTime: entry.modifyTime });
         }
       }

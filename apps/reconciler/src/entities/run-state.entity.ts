@@ -35,6 +35,8 @@ export interface StagedBatch {
   tenantId: string;
   employees: unknown[];
   problems: unknown[];
+  /** Teams-file records (R-CSV-03); null for a users batch. */
+  teams: unknown[] | null;
   createdAt: Date;
 }
 
@@ -47,6 +49,7 @@ export const StagedBatchEntity = new EntitySchema<StagedBatch>({
     tenantId: { type: 'uuid' },
     employees: { type: 'json' },
     problems: { type: 'json' },
+    teams: { type: 'json', nullable: true },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
   },
 });

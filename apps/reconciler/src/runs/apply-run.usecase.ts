@@ -3,6 +3,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   CanonicalEmployee,
+  CanonicalTeam,
   CloudEvent,
   PayloadOf,
   RowProblem,
@@ -15,20 +16,28 @@ import {
   CSV_USER_POLICY,
   ManagerLink,
   StoredUser,
+  WantedMemberships,
+  type CustomFieldType,
+  type DateFormat,
   addRunCounts,
+  checkCustomFields,
+  inferCustomFieldType,
   placeholderUser,
   planManagerLinks,
   planUserChunk,
   summarize,
 } from '@roster/reconciliation';
+import { TeamsApplier, wantedTeamsOf } from '../teams/apply-teams';
+import { CustomFieldsRepository } from '../teams/custom-fields.repository';
 import { UsersRepository, toDirectoryUser } from '../users/users.repository';
 
 type RecordsComplete = CloudEvent<PayloadOf<'records.complete'>>;
 const FIRST_PROBLEMS = 100;
 
 /**
- * Applies a complete run in one transaction: plan each staged batch against the stored users (one read per
- * batch), write creates and updates set-based, then managers (phase 2), the directory events (outbox) and
+ * Applies a complete run in one transaction: the teams file first (R-SFTP-03), custom field definitions for
+ * new labels (R-CSV-04), then each staged users batch against the stored users (one read per batch), creates
+ * and updates set-based, then managers (phase 2), memberships (R-CSV-09), the directory events (outbox) and
  * `run.finished`. A crash anywhere rolls everything back; the redelivered `records.complete` starts over, and
  * a run that was applied is never applied again.
  */
@@ -112,19 +121,36 @@ export class ApplyRunUseCase {
     const tenantId = event.tenantid;
     const users = new UsersRepository(em, tenantId);
     const ctx = { directoryId, now: new Date() };
+    const dateFormat = event.data.dateFormat ?? 'dd/mm/yyyy';
     const problems = new ProblemLog(em, tenantId, runId);
     let counts = emptyRunCounts();
     const links: ManagerLink[] = [];
     const unchangedEmails = new Set<string>();
-    const managerOf = new Map<string, string | null>();
+    const wantedTeams: WantedMemberships[] = [];
+
+    // R-SFTP-03: the teams file is applied before any user.
+    const customFields = new CustomFieldsRepository(em, tenantId);
+    const definitions = await customFields.load();
+    const scan = await this.scanRun(em, runId, definitions);
+    const teams = new TeamsApplier(em, this.outbox, tenantId, runId, directoryId, event.data.tenantOwnerEmail ?? null);
+    await teams.load();
+    await problems.add(await teams.applyTeamsFile(scan.teams));
+    await this.defineCustomFields(customFields, definitions, runId, scan.customFields, dateFormat);
 
     for (let batchNo = 0; batchNo < event.data.batchCount; batchNo++) {
-      const [batch] = await em.execute<{ employees: CanonicalEmployee[]; problems: RowProblem[] }[]>(
-        `select employees, problems from ${qualified(em, 'staged_batches')} where run_id = ? and batch_no = ?`,
+      const [batch] = await em.execute<{ employees: CanonicalEmployee[]; problems: RowProblem[]; teams: CanonicalTeam[] | null }[]>(
+        `select employees, problems, teams from ${qualified(em, 'staged_batches')} where run_id = ? and batch_no = ?`,
         [runId, batchNo],
       );
-      const current = await users.findByEmails(batch.employees.map((e) => e.email.toLowerCase()));
-      const plan = planUserChunk(current, batch.employees, CSV_USER_POLICY, ctx);
+      if (batch.teams !== null) {
+        // A teams-file batch: its records were applied above; its row problems are the teams file's.
+        await problems.add(batch.problems);
+        continue;
+      }
+      const fieldProblems: RowProblem[] = [];
+      const employees = batch.employees.map((e) => checkCustomFields(e, definitions, dateFormat, fieldProblems));
+      const current = await users.findByEmails(employees.map((e) => e.email.toLowerCase()));
+      const plan = planUserChunk(current, employees, CSV_USER_POLICY, ctx);
       const writes: StoredUser[] = [];
       const events: OutgoingMessage[] = [];
       for (const op of plan.operations) {
@@ -142,10 +168,12 @@ export class ApplyRunUseCase {
           unchangedEmails.add(op.email);
         }
       }
-      for (const [email, user] of current) managerOf.set(email, user.managerEmail);
+      for (const e of employees) {
+        if (e.teams !== undefined && e.teams.length > 0) wantedTeams.push({ rowNumber: e.rowNumber, email: e.email.toLowerCase(), teams: wantedTeamsOf(e.teams) });
+      }
       await users.upsert(writes);
       await this.outbox.addMessages(em, events);
-      const batchProblems = [...batch.problems, ...plan.problems];
+      const batchProblems = [...batch.problems, ...fieldProblems, ...plan.problems];
       await problems.add(batchProblems);
       counts = addRunCounts(counts, summarize(plan.operations, batchProblems));
       links.push(...plan.managerLinks);
@@ -153,7 +181,53 @@ export class ApplyRunUseCase {
     }
 
     counts = addRunCounts(counts, await this.applyManagers(em, users, links, unchangedEmails, problems, ctx, runId, tenantId));
+    await teams.applyMemberships(wantedTeams);
+    await teams.resolveOwners();
     return { counts, problemCount: problems.count, problems: problems.first };
+  }
+
+  /** One read of the run's staged batches: the teams-file records and the values of labels not yet defined. */
+  private async scanRun(em: EntityManager, runId: string, defined: ReadonlyMap<string, unknown>) {
+    const rows = await em.execute<{ teams: CanonicalTeam[] | null; custom: Record<string, string>[] }[]>(
+      `select teams, (select coalesce(jsonb_agg(e->'customFields'), '[]'::jsonb) from jsonb_array_elements(employees) e where e->'customFields' is not null) as custom
+         from ${qualified(em, 'staged_batches')} where run_id = ? order by batch_no`,
+      [runId],
+    );
+    const teams: CanonicalTeam[] = [];
+    const customFields = new Map<string, string[]>();
+    for (const row of rows) {
+      if (row.teams) teams.push(...row.teams);
+      for (const record of row.custom) {
+        for (const [label, value] of Object.entries(record)) {
+          if (defined.has(label)) continue;
+          const values = customFields.get(label) ?? [];
+          values.push(value);
+          customFields.set(label, values);
+        }
+      }
+    }
+    return { teams, customFields };
+  }
+
+  /**
+   * R-CSV-04: a label with no definition yet becomes a custom field, its type inferred from every value the
+   * run has for it (the staged values, so one early row cannot decide alone). Later runs check against it.
+   */
+  private async defineCustomFields(
+    repo: CustomFieldsRepository,
+    definitions: Map<string, CustomFieldType>,
+    runId: string,
+    values: Map<string, string[]>,
+    dateFormat: DateFormat,
+  ): Promise<void> {
+    const created: { label: string; type: NonNullable<ReturnType<typeof inferCustomFieldType>> }[] = [];
+    for (const [label, labelValues] of values) {
+      if (definitions.has(label)) continue;
+      const type = inferCustomFieldType(labelValues, dateFormat);
+      if (type !== undefined) created.push({ label, type });
+    }
+    await repo.create(created, runId);
+    for (const { label, type } of created) definitions.set(label, type);
   }
 
   /** Phase 2: placeholders for unknown managers (R-CSV-08), then the links that close no loop (R-CSV-15). */

@@ -9,7 +9,7 @@ export class StageBatchUseCase {
   constructor(private readonly orm: MikroORM) {}
 
   async execute(event: CloudEvent<PayloadOf<'records.batch'>>): Promise<void> {
-    const { runId, directoryId, batchNo, employees, problems } = event.data;
+    const { runId, directoryId, batchNo, employees, problems, teams } = event.data;
     await this.orm.em.fork().transactional(async (em) => {
       const states = qualified(em, 'run_states');
       await em.execute(
@@ -23,9 +23,9 @@ export class StageBatchUseCase {
       // A run is applied once; a late or replayed batch of a finished run changes nothing.
       if (state.status !== 'staging' || state.tenant_id !== event.tenantid) return;
       await em.execute(
-        `insert into ${qualified(em, 'staged_batches')} (run_id, batch_no, tenant_id, employees, problems)
-         values (?, ?, ?, ?::jsonb, ?::jsonb) on conflict do nothing`,
-        [runId, batchNo, event.tenantid, JSON.stringify(employees), JSON.stringify(problems)],
+        `insert into ${qualified(em, 'staged_batches')} (run_id, batch_no, tenant_id, employees, problems, teams)
+         values (?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb) on conflict do nothing`,
+        [runId, batchNo, event.tenantid, JSON.stringify(employees), JSON.stringify(problems), teams === undefined ? null : JSON.stringify(teams)],
       );
     });
   }

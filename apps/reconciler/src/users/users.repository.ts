@@ -35,7 +35,7 @@ const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = {
 const UPDATABLE = COLUMNS.filter((c) => c !== 'id' && c !== 'tenant_id');
 const CHUNK = 1000;
 
-interface UserDbRow {
+export interface UserDbRow {
   id: string;
   email: string;
   status: string;
@@ -57,7 +57,7 @@ interface UserDbRow {
   manager_id: string | null;
 }
 
-function toStored(r: UserDbRow): StoredUser & { managerId: string | null } {
+export function toStored(r: UserDbRow): StoredUser & { managerId: string | null } {
   return {
     id: r.id,
     email: r.email,

@@ -10,6 +10,10 @@ const PUBLISHERS: Record<EventName, string> = {
   'records.complete': 'file-ingest (connector-gateway from issue 6)',
   'user.created': 'reconciler',
   'user.updated': 'reconciler',
+  'team.created': 'reconciler',
+  'team.updated': 'reconciler',
+  'membership.added': 'reconciler',
+  'membership.removed': 'reconciler',
 };
 
 const operationId = (name: string) => name.replace(/[^a-zA-Z0-9]+(.)/g, (_, c: string) => c.toUpperCase());

@@ -8,6 +8,7 @@ import {
   UserCreatedV1,
   UserUpdatedV1,
 } from './payloads';
+import { MembershipChangedV1, TeamCreatedV1, TeamUpdatedV1 } from './teams';
 
 /**
  * Streams. Retention and limits live here so every service provisions them the same way (idempotently).
@@ -83,6 +84,34 @@ export const Events = {
     stream: 'ROSTER_DIRECTORY',
     schema: UserUpdatedV1,
     summary: 'A user changed; `changes` lists each changed field with its old and new value.',
+  }),
+  'team.created': event({
+    subject: 'roster.directory.{tenant}.team.created.v1',
+    type: 'io.roster.directory.team.created.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: TeamCreatedV1,
+    summary: 'A team was created in the directory (from a teams file, a parent team or a team named on a user).',
+  }),
+  'team.updated': event({
+    subject: 'roster.directory.{tenant}.team.updated.v1',
+    type: 'io.roster.directory.team.updated.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: TeamUpdatedV1,
+    summary: 'A team changed; `changes` lists each changed field with its old and new value.',
+  }),
+  'membership.added': event({
+    subject: 'roster.directory.{tenant}.membership.added.v1',
+    type: 'io.roster.directory.membership.added.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: MembershipChangedV1,
+    summary: 'A user became a member of a team through a directory.',
+  }),
+  'membership.removed': event({
+    subject: 'roster.directory.{tenant}.membership.removed.v1',
+    type: 'io.roster.directory.membership.removed.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: MembershipChangedV1,
+    summary: 'A user stopped being a member of a team through a directory.',
   }),
 } as const;
 

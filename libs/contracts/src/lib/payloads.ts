@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CanonicalEmployee, RowProblem } from './records';
+import { CanonicalTeam } from './teams';
 
 export const DirectoryType = z.enum(['hris-api', 'sftp-csv', 'event']);
 export type DirectoryType = z.infer<typeof DirectoryType>;
@@ -61,6 +62,7 @@ export const SftpSettings = z.object({
   port: z.number().int().min(1).max(65535),
   username: z.string().min(1),
   password: SealedSecret.optional(),
+  privateKey: SealedSecret.optional(),
   folder: z.string().min(1),
   hostKeyFingerprint: z.string().optional(),
 });
@@ -81,6 +83,8 @@ export const SyncRequestedV1 = z.object({
   notify: RunNotify,
   sftp: SftpSettings.optional(),
   csv: CsvSettings.optional(),
+  /** R-TEN-02: the tenant owner, default owner of teams created without one; carried so no service reads another's tables. */
+  tenantOwnerEmail: z.string().email().optional(),
 });
 export type SyncRequestedV1 = z.infer<typeof SyncRequestedV1>;
 
@@ -102,6 +106,8 @@ export const RecordsBatchV1 = z.object({
   batchNo: z.number().int().nonnegative(),
   employees: z.array(CanonicalEmployee),
   problems: z.array(RowProblem),
+  /** Teams-file records (R-CSV-03); a run's team batches come before its user batches (R-SFTP-03). */
+  teams: z.array(CanonicalTeam).optional(),
 });
 export type RecordsBatchV1 = z.infer<typeof RecordsBatchV1>;
 
@@ -121,6 +127,10 @@ export const RecordsCompleteV1 = z.object({
   failure: RunFailure.optional(),
   fileName: z.string().optional(),
   notify: RunNotify,
+  /** R-TEN-02: default owner of teams the run creates. */
+  tenantOwnerEmail: z.string().email().optional(),
+  /** The directory's date format, for date-typed custom fields (R-CSV-04, R-CSV-11). */
+  dateFormat: z.enum(['dd/mm/yyyy', 'mm/dd/yyyy']).optional(),
 });
 export type RecordsCompleteV1 = z.infer<typeof RecordsCompleteV1>;
 

@@ -1,4 +1,4 @@
-import type { RowProblem, RowProblemCode } from '@roster/contracts';
+import type { RowProblem, RowProblemCode, TeamProblemCode } from '@roster/contracts';
 import type { RecordRef } from './types';
 
 /** Emails are compared lower-case and trimmed everywhere (R-CSV-05). */
@@ -31,6 +31,6 @@ export function describeRef(ref: RecordRef): string {
   return 'an earlier record';
 }
 
-export function rowProblem(ref: RecordRef, field: string, code: RowProblemCode, message: string): RowProblem {
+export function rowProblem(ref: RecordRef, field: string, code: RowProblemCode | TeamProblemCode, message: string): RowProblem {
   return { ...refOf(ref), field, code, message };
 }

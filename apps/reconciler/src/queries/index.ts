@@ -1,0 +1,5 @@
+import { DirectoryQueriesResponder } from './directory-queries.responder';
+import { DirectoryQueriesUseCase } from './directory-queries.usecase';
+
+/** Directory queries (request/reply): registered by the app module. */
+export const QUERY_PROVIDERS = [DirectoryQueriesUseCase, DirectoryQueriesResponder];

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { DirectoryTeam } from '@roster/contracts';
+import { qualified } from '@roster/persistence';
+import type { NewTeam, StoredTeam } from '@roster/reconciliation';
+
+const CHUNK = 1000;
+
+/** A stored team with its key (teamNameKey of the name, unique per tenant) and owner's user id. */
+export interface TeamState extends StoredTeam {
+  key: string;
+  ownerUserId: string | null;
+}
+
+interface TeamDbRow {
+  id: string;
+  name: string;
+  name_key: string;
+  owner_email: string | null;
+  owner_user_id: string | null;
+  type: string | null;
+  description: string | null;
+  source_directory_id: string | null;
+  parent_key: string | null;
+}
+
+export interface MembershipChange {
+  teamId: string;
+  userId: string;
+  email: string;
+  teamName: string;
+}
+
+export function toDirectoryTeam(team: TeamState, parentTeamId: string | null): DirectoryTeam {
+  return {
+    teamId: team.id,
+    name: team.name,
+    ownerEmail: team.ownerEmail,
+    ownerUserId: team.ownerUserId,
+    parentTeamId,
+    type: team.type,
+    description: team.description,
+    sourceDirectoryId: team.sourceDirectoryId,
+  };
+}
+
+/** Set-based access to a tenant's teams and memberships: multi-row statements, never a query per row. */
+export class TeamsRepository {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly tenantId: string,
+  ) {}
+
+  private get teams() {
+    return qualified(this.em, 'teams');
+  }
+
+  private get memberships() {
+    return qualified(this.em, 'team_memberships');
+  }
+
+  private get users() {
+    return qualified(this.em, 'users');
+  }
+
+  /** Every team of the tenant by key (teams number in the thousands, not millions). */
+  async loadAll(): Promise<Map<string, TeamState>> {
+    const rows = await this.em.execute<TeamDbRow[]>(
+      `select t.*, p.name_key as parent_key from ${this.teams} t left join ${this.teams} p on p.id = t.parent_team_id where t.tenant_id = ?`,
+      [this.tenantId],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.name_key,
+        {
+          id: r.id,
+          key: r.name_key,
+          name: r.name,
+          ownerEmail: r.owner_email,
+          ownerUserId: r.owner_user_id,
+          type: r.type,
+          description: r.description,
+          sourceDirectoryId: r.source_directory_id,
+          parentKey: r.parent_key,
+        },
+      ]),
+    );
+  }
+
+  withId(key: string, team: NewTeam): TeamState {
+    return { ...team, id: randomUUID(), key, ownerUserId: null };
+  }
+
+  async insert(teams: readonly TeamState[]): Promise<void> {
+    for (let i = 0; i < teams.length; i += CHUNK) {
+      const chunk = teams.slice(i, i + CHUNK);
+      await this.em.execute(
+        `insert into ${this.teams} (id, tenant_id, name, name_key, owner_email, type, description, source_directory_id)
+         values ${chunk.map(() => '(?::uuid, ?::uuid, ?, ?, ?, ?, ?, ?::uuid)').join(', ')}`,
+        chunk.flatMap((t) => [t.id, this.tenantId, t.name, t.key, t.ownerEmail, t.type, t.description, t.sourceDirectoryId]),
+      );
+    }
+  }
+
+  async update(teams: readonly TeamState[]): Promise<void> {
+    for (let i = 0; i < teams.length; i += CHUNK) {
+      const chunk = teams.slice(i, i + CHUNK);
+      await this.em.execute(
+        `update ${this.teams} t set name = v.name, owner_email = v.owner_email, type = v.type, description = v.description,
+                source_directory_id = v.source_directory_id::uuid, updated_at = now()
+           from (values ${chunk.map(() => '(?::uuid, ?, ?, ?, ?, ?)').join(', ')}) as v(id, name, owner_email, type, description, source_directory_id)
+          where t.tenant_id = ? and t.id = v.id`,
+        [...chunk.flatMap((t) => [t.id, t.name, t.ownerEmail, t.type, t.description, t.sourceDirectoryId]), this.tenantId],
+      );
+    }
+  }
+
+  async setParents(links: readonly { key: string; parentKey: string }[]): Promise<void> {
+    for (let i = 0; i < links.length; i += CHUNK) {
+      const chunk = links.slice(i, i + CHUNK);
+      await this.em.execute(
+        `update ${this.teams} t set parent_team_id = p.id, updated_at = now()
+           from (values ${chunk.map(() => '(?, ?)').join(', ')}) as v(name_key, parent_key)
+           join ${this.teams} p on p.tenant_id = ? and p.name_key = v.parent_key
+          where t.tenant_id = ? and t.name_key = v.name_key`,
+        [...chunk.flatMap((l) => [l.key, l.parentKey]), this.tenantId, this.tenantId],
+      );
+    }
+  }
+
+  /** Team keys each user (by email) is a member of through `directoryId`. */
+  async membershipsOf(emails: readonly string[], directoryId: string): Promise<Map<string, Set<string>>> {
+    const found = new Map<string, Set<string>>();
+    for (let i = 0; i < emails.length; i += CHUNK) {
+      const chunk = emails.slice(i, i + CHUNK);
+      const rows = await this.em.execute<{ email: string; name_key: string }[]>(
+        `select u.email, t.name_key from ${this.memberships} m
+           join ${this.users} u on u.id = m.user_id join ${this.teams} t on t.id = m.team_id
+          where m.tenant_id = ? and m.source_directory_id = ? and u.email in (${chunk.map(() => '?').join(', ')})`,
+        [this.tenantId, directoryId, ...chunk],
+      );
+      for (const r of rows) {
+        const set = found.get(r.email) ?? new Set<string>();
+        set.add(r.name_key);
+        found.set(r.email, set);
+      }
+    }
+    return found;
+  }
+
+  async addMemberships(pairs: readonly { email: string; key: string }[], directoryId: string): Promise<MembershipChange[]> {
+    const changes: MembershipChange[] = [];
+    for (let i = 0; i < pairs.length; i += CHUNK) {
+      const chunk = pairs.slice(i, i + CHUNK);
+      const rows = await this.em.execute<{ team_id: string; user_id: string; email: string; name: string }[]>(
+        `with v(email, name_key) as (values ${chunk.map(() => '(?, ?)').join(', ')}),
+              ins as (
+                insert into ${this.memberships} (team_id, user_id, source_directory_id, tenant_id)
+                select t.id, u.id, ?::uuid, ?::uuid from v
+                  join ${this.users} u on u.tenant_id = ? and u.email = v.email
+                  join ${this.teams} t on t.tenant_id = ? and t.name_key = v.name_key
+                on conflict do nothing
+                returning team_id, user_id)
+         select ins.team_id, ins.user_id, u.email, t.name from ins
+           join ${this.users} u on u.id = ins.user_id join ${this.teams} t on t.id = ins.team_id`,
+        [...chunk.flatMap((p) => [p.email, p.key]), directoryId, this.tenantId, this.tenantId, this.tenantId],
+      );
+      for (const r of rows) changes.push({ teamId: r.team_id, userId: r.user_id, email: r.email, teamName: r.name });
+    }
+    return changes;
+  }
+
+  async removeMemberships(pairs: readonly { email: string; key: string }[], directoryId: string): Promise<MembershipChange[]> {
+    const changes: MembershipChange[] = [];
+    for (let i = 0; i < pairs.length; i += CHUNK) {
+      const chunk = pairs.slice(i, i + CHUNK);
+      const rows = await this.em.execute<{ team_id: string; user_id: string; email: string; name: string }[]>(
+        `delete from ${this.memberships} m
+          using (values ${chunk.map(() => '(?, ?)').join(', ')}) as v(email, name_key), ${this.users} u, ${this.teams} t
+          where m.tenant_id = ? and m.source_directory_id = ?
+            and u.tenant_id = m.tenant_id and u.email = v.email and m.user_id = u.id
+            and t.tenant_id = m.tenant_id and t.name_key = v.name_key and m.team_id = t.id
+          returning m.team_id, m.user_id, u.email, t.name`,
+        [...chunk.flatMap((p) => [p.email, p.key]), this.tenantId, directoryId],
+      );
+      for (const r of rows) changes.push({ teamId: r.team_id, userId: r.user_id, email: r.email, teamName: r.name });
+    }
+    return changes;
+  }
+
+  /** R-TEN-02: links each team's owner email to the user with that email, once such a user exists. */
+  async resolveOwners(): Promise<void> {
+    await this.em.execute(
+      `update ${this.teams} t set owner_user_id = u.id
+         from ${this.teams} t2 left join ${this.users} u on u.tenant_id = t2.tenant_id and u.email = t2.owner_email
+        where t.id = t2.id and t.tenant_id = ? and t.owner_user_id is distinct from u.id`,
+      [this.tenantId],
+    );
+  }
+}
