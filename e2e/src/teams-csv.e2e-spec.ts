@@ -178,6 +178,8 @@ describe('teams.csv + users.csv over SFTP, end to end', () => {
     );
     const second = await run();
     expect(second.status).toBe('partially-succeeded');
+    // ann changed (job title, teams) and has a problem; bob's blank Teams keeps his memberships: unchanged.
+    expect(second.counts).toMatchObject({ created: 0, updated: 1, unchanged: 1, failed: 1 });
     expect(second.problems).toEqual([expect.objectContaining({ rowNumber: 2, field: 'Shoe Size', code: 'INVALID_CUSTOM_FIELD' })]);
     const names = (await teams()).map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['Platform', 'Platform Engineering']));
@@ -189,6 +191,14 @@ describe('teams.csv + users.csv over SFTP, end to end', () => {
     const { rows } = await pg.query(`select job_title, custom_fields from reconciler.users where tenant_id = $1 and email = 'ann@acme.test'`, [tenantId]);
     expect(rows[0]).toEqual({ job_title: 'Engineer', custom_fields: { 'Shoe Size': '38' } });
     await waitFor(async () => (await eventCount('membership.removed')) === 2, { timeoutMs: 10_000, description: '2 membership.removed events' });
+  }, 60_000);
+
+  it('R-DIR-03 a user whose only change is a membership counts as updated, with a membership.added event', async () => {
+    const before = await eventCount('membership.added');
+    await sftp.put('users.csv', usersCsv([{ 'User Email': 'bob@acme.test', 'User Name': 'Bob Baker', Teams: 'Payments, Platform' }]));
+    const third = await run();
+    expect(third.counts).toMatchObject({ created: 0, updated: 1, unchanged: 0 });
+    await waitFor(async () => (await eventCount('membership.added')) === before + 1, { timeoutMs: 10_000, description: 'one more membership.added' });
   }, 60_000);
 
   it('R-SFTP-02 the same content is never applied twice: a duplicate is archived and reported, nothing applied', async () => {

@@ -55,31 +55,46 @@ async function main(): Promise<void> {
       type: 'sftp-csv',
       sftp: { host: sftp.host, port: sftp.port, username: sftp.username, password: sftp.password, folder: sftp.folder, hostKeyFingerprint: sftp.hostKeyFingerprint },
       dateFormat: 'dd/mm/yyyy',
-      recipients: ['people-ops@example.com'],
+      // Recipients must be users of the tenant (R-NOT-02): none yet; added after the first sync.
+      recipients: [],
     });
     const base = `/v1/tenants/${tenant.body.id}`;
     say(`\nCreated tenant ${tenant.body.id} and directory ${directory.body.id} through the admin API.`);
     await sftp.put('users.csv', readFileSync(join(root, 'examples/users.csv')));
     say('Dropped examples/users.csv on the SFTP server; starting a manual run …');
 
-    const started = await platform.api<Run>('POST', `${base}/directories/${directory.body.id}/runs`, {});
-    let last = '';
-    const run = await waitFor(
-      async () => {
-        const { body } = await platform.api<Run>('GET', `${base}/runs/${started.body.id}`);
-        if (body.status !== last) say(`  run ${body.id}: ${(last = body.status)}`);
-        return ['succeeded', 'partially-succeeded', 'failed'].includes(body.status) ? body : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 100, description: 'the run to finish' },
-    );
-    say(`\nRun ${run.status}. Counts: ${JSON.stringify(run.counts)}`);
-    if (run.failure) say(`Failure: ${run.failure.code}: ${run.failure.message}`);
-    for (const p of run.problems) say(`  problem: row ${p.rowNumber ?? '-'}, ${p.field ?? '-'}: ${p.message} [${p.code}]`);
+    const sync = async () => {
+      const started = await platform.api<Run>('POST', `${base}/directories/${directory.body.id}/runs`, {});
+      let last = '';
+      const run = await waitFor(
+        async () => {
+          const { body } = await platform.api<Run>('GET', `${base}/runs/${started.body.id}`);
+          if (body.status !== last) say(`  run ${body.id}: ${(last = body.status)}`);
+          return ['succeeded', 'partially-succeeded', 'failed'].includes(body.status) ? body : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 100, description: 'the run to finish' },
+      );
+      say(`Run ${run.status}. Counts: ${JSON.stringify(run.counts)}`);
+      if (run.failure) say(`Failure: ${run.failure.code}: ${run.failure.message}`);
+      for (const p of run.problems) say(`  problem: ${p.message} [${p.code}]`);
+    };
+    await sync();
+
+    // Now that people exist, make one of them the directory's recipient and sync an update.
+    const patched = await platform.api<{ code?: string; message?: string }>('PATCH', `${base}/directories/${directory.body.id}`, {
+      recipients: ['grace.hopper@example.com'],
+    });
+    if (patched.status !== 200) throw new Error(`PATCH recipients: ${patched.status} ${JSON.stringify(patched.body)}`);
+    await sftp.put('users.csv', readFileSync(join(root, 'examples/users-update.csv')));
+    say('\nAdded grace.hopper@example.com as recipient; dropped examples/users-update.csv (a promotion, teams, a new hire) …');
+    await sync();
 
     const pg = new Client({ connectionString: databaseUrl });
     await pg.connect();
     const { rows } = await pg.query(
-      `select u.email, coalesce(u.first_name || ' ' || u.last_name, '(created as a manager)') as name, u.job_title, m.email as manager
+      `select u.email, coalesce(u.first_name || ' ' || u.last_name, '(created as a manager)') as name, u.job_title, m.email as manager,
+              (select string_agg(t.name, ', ' order by t.name) from reconciler.team_memberships tm
+                 join reconciler.teams t on t.id = tm.team_id where tm.user_id = u.id) as teams
          from reconciler.users u left join reconciler.users m on m.id = u.manager_id order by u.email`,
     );
     await pg.end();

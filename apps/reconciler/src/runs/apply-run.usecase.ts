@@ -181,7 +181,13 @@ export class ApplyRunUseCase {
     }
 
     counts = addRunCounts(counts, await this.applyManagers(em, users, links, unchangedEmails, problems, ctx, runId, tenantId));
-    await teams.applyMemberships(wantedTeams);
+    // A user whose only change is a membership counts as updated, not unchanged (like a manager link).
+    for (const email of await teams.applyMemberships(wantedTeams)) {
+      if (unchangedEmails.delete(email)) {
+        counts.unchanged -= 1;
+        counts.updated += 1;
+      }
+    }
     await teams.resolveOwners();
     return { counts, problemCount: problems.count, problems: problems.first };
   }

@@ -102,8 +102,9 @@ export class TeamsApplier {
     return [...plan.problems, ...parents.problems];
   }
 
-  /** R-CSV-09 for the users whose `Teams` cell was not blank, in chunks. */
-  async applyMemberships(wanted: readonly WantedMemberships[]): Promise<void> {
+  /** R-CSV-09 for the users whose `Teams` cell was not blank, in chunks; returns whose memberships changed. */
+  async applyMemberships(wanted: readonly WantedMemberships[]): Promise<Set<string>> {
+    const changed = new Set<string>();
     for (let i = 0; i < wanted.length; i += MEMBERSHIP_CHUNK) {
       const chunk = wanted.slice(i, i + MEMBERSHIP_CHUNK);
       const current = await this.repo.membershipsOf(
@@ -128,8 +129,10 @@ export class TeamsApplier {
       });
       for (const m of added) events.push(this.outbox.message('membership.added', membership(m), this.pub));
       for (const m of removed) events.push(this.outbox.message('membership.removed', membership(m), this.pub));
+      for (const m of [...added, ...removed]) changed.add(m.email);
       await this.outbox.addMessages(this.em, events);
     }
+    return changed;
   }
 
   async resolveOwners(): Promise<void> {
