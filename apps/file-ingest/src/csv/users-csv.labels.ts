@@ -1,22 +1,7 @@
-import type { CanonicalEmployee } from '@roster/contracts';
+import { USERS_CSV_STANDARD_LABELS, type CanonicalEmployee, type UsersCsvStandardLabel } from '@roster/contracts';
 
-/** Standard header labels of the users file (R-CSV-02), in the order the exporter writes them. */
-export const USERS_CSV_STANDARD_LABELS = [
-  'User Email',
-  'User Name',
-  'First Name',
-  'Last Name',
-  'Manager Email',
-  'Teams',
-  'Is Org Admin',
-  'Deactivation Date',
-  'Job Title',
-  'Department',
-  'Location',
-  'Employee ID',
-  'Start Date',
-] as const;
-export type UsersCsvStandardLabel = (typeof USERS_CSV_STANDARD_LABELS)[number];
+// The standard labels live in the contracts (directory-config validates header mappings against them too).
+export { USERS_CSV_STANDARD_LABELS, type UsersCsvStandardLabel } from '@roster/contracts';
 
 const STANDARD_LABEL_SET: ReadonlySet<string> = new Set(USERS_CSV_STANDARD_LABELS);
 

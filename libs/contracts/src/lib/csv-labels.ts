@@ -1,8 +1,6 @@
 /**
  * Standard header labels of the CSV files (R-CSV-02, R-CSV-03), shared by file-ingest (the reader) and
  * directory-config (which validates a directory's header mapping against them).
- * Note for file-ingest: apps/file-ingest/src/csv/users-csv.labels.ts still holds its own copy of the users
- * labels; switch it to this list so the two cannot drift.
  */
 export const USERS_CSV_STANDARD_LABELS = [
   'User Email',
