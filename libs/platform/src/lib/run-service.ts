@@ -5,7 +5,7 @@ import type { NatsConnection } from 'nats';
 import { Logger } from 'nestjs-pino';
 import { ConsumerDefinition, JetStreamServer } from '@roster/messaging';
 import { HealthModule, LoggingModule, Metrics, MetricsModule, installShutdown, natsIndicator, postgresIndicator } from '@roster/observability';
-import type { ServiceOrmOptions } from '@roster/persistence';
+import { ServiceOrmOptions, openDatabase } from '@roster/persistence';
 import { NATS_CONNECTION, PlatformModule } from './platform.module';
 import type { BaseServiceConfig } from './service-config';
 
@@ -51,8 +51,23 @@ export function serviceModule(def: ServiceDefinition): Type {
   return ServiceRootModule;
 }
 
+/**
+ * `node main.js migrate`: applies the service's pending migrations and exits (what a deploy's migration job
+ * runs before the new version starts, with ROSTER_MIGRATE=false on the services).
+ */
+export async function migrateOnly(database: ServiceOrmOptions): Promise<void> {
+  const orm = await openDatabase({ ...database, migrate: true });
+  const applied = await orm.getMigrator().getExecutedMigrations();
+  await orm.close(true);
+  process.stdout.write(`${JSON.stringify({ level: 'info', schema: database.schema, migrations: applied.length, msg: 'migrations applied' })}\n`);
+}
+
 /** Boots a service: HTTP (health, metrics, API) plus its JetStream consumers, with graceful shutdown. */
-export async function runService(def: ServiceDefinition): Promise<INestApplication> {
+export async function runService(def: ServiceDefinition): Promise<INestApplication | undefined> {
+  if (process.argv[2] === 'migrate') {
+    await migrateOnly(def.database);
+    return undefined;
+  }
   const app = await NestFactory.create(serviceModule(def), { bufferLogs: true });
   const logger = app.get(Logger);
   app.useLogger(logger);
