@@ -1,88 +1,34 @@
-import { Client } from 'pg';
-import {
-  NatsServerFixture,
-  Platform,
-  SftpFixture,
-  SmtpSink,
-  TestDatabase,
-  createTestDatabase,
-  startNatsServer,
-  startPlatform,
-  startSftpServer,
-  startSmtpSink,
-  usersCsv,
-  waitFor,
-} from '@roster/testing';
-
-interface RunView {
-  id: string;
-  status: string;
-  counts: Record<string, number> | null;
-  problems: { rowNumber?: number; field?: string; code: string; message: string }[];
-  failure: { code: string; message: string } | null;
-}
+import { usersCsv } from '@roster/testing';
+import { SftpWorld, startWorld } from './support/world';
 
 const MAX_FILE_BYTES = 12 * 1024 * 1024;
 
 /** CSV rules and file safeguards through the five services, over real sshd (R-CSV-11/12/13, R-SAFE-02). */
 describe('CSV rules end to end', () => {
-  let db: TestDatabase;
-  let nats: NatsServerFixture;
-  let sftp: SftpFixture;
-  let smtp: SmtpSink;
-  let platform: Platform;
-  let pg: Client;
+  let world: SftpWorld;
   let tenantId: string;
   const directories: Record<string, string> = {};
 
   beforeAll(async () => {
-    [db, nats, sftp, smtp] = await Promise.all([createTestDatabase('e2e_csv_rules'), startNatsServer(), startSftpServer(), startSmtpSink()]);
-    platform = await startPlatform({
-      databaseUrl: db.url,
-      natsUrl: nats.url,
-      smtpUrl: `smtp://${smtp.host}:${smtp.port}`,
-      env: { ROSTER_MAX_FILE_BYTES: String(MAX_FILE_BYTES) },
-    });
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    tenantId = (await platform.api<{ id: string }>('POST', '/v1/tenants', { name: 'Acme', ownerEmail: 'owner@acme.test' })).body.id;
+    world = await startWorld('e2e_csv_rules', { env: { ROSTER_MAX_FILE_BYTES: String(MAX_FILE_BYTES) } });
+    tenantId = await world.createTenant('Acme', 'owner@acme.test');
     for (const dateFormat of ['dd/mm/yyyy', 'mm/dd/yyyy'] as const) {
-      const res = await platform.api<{ id: string }>('POST', `/v1/tenants/${tenantId}/directories`, {
-        name: `HR ${dateFormat}`,
-        type: 'sftp-csv',
-        sftp: { host: sftp.host, port: sftp.port, username: sftp.username, password: sftp.password, folder: sftp.folder, hostKeyFingerprint: sftp.hostKeyFingerprint },
-        dateFormat,
-        recipients: [],
-      });
+      const res = await world.createSftpDirectory(tenantId, { name: `HR ${dateFormat}`, dateFormat });
       if (res.status !== 201) throw new Error(JSON.stringify(res.body));
       directories[dateFormat] = res.body.id;
     }
   }, 120_000);
 
   afterAll(async () => {
-    await pg?.end();
-    await platform?.stop();
-    await Promise.all([sftp?.stop(), smtp?.stop(), nats?.stop()]);
-    await db?.drop();
+    await world?.stop();
   }, 60_000);
 
-  const run = async (dateFormat: 'dd/mm/yyyy' | 'mm/dd/yyyy' = 'dd/mm/yyyy'): Promise<RunView> => {
-    const started = await platform.api<RunView>('POST', `/v1/tenants/${tenantId}/directories/${directories[dateFormat]}/runs`, {});
-    expect(started.status).toBe(202);
-    return waitFor(
-      async () => {
-        const { body } = await platform.api<RunView>('GET', `/v1/tenants/${tenantId}/runs/${started.body.id}`);
-        return ['succeeded', 'partially-succeeded', 'failed'].includes(body.status) ? body : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 200, description: 'run to finish' },
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}\n${platform.logs().slice(-6000)}`);
-    });
-  };
+  const run = async (dateFormat: 'dd/mm/yyyy' | 'mm/dd/yyyy' = 'dd/mm/yyyy') =>
+    world.waitForRun(tenantId, await world.startRun(tenantId, directories[dateFormat]));
 
   const user = async (email: string) =>
     (
-      await pg.query(
+      await world.pg.query(
         `select u.status, u.is_org_admin, u.start_date, m.email as manager from reconciler.users u
            left join reconciler.users m on m.id = u.manager_id where u.tenant_id = $1 and u.email = $2`,
         [tenantId, email],
@@ -90,10 +36,10 @@ describe('CSV rules end to end', () => {
     ).rows[0];
 
   const snapshot = async () =>
-    (await pg.query(`select email, content_hash, manager_id from reconciler.users where tenant_id = $1 order by email`, [tenantId])).rows;
+    (await world.pg.query(`select email, content_hash, manager_id from reconciler.users where tenant_id = $1 order by email`, [tenantId])).rows;
 
   it('R-CSV-11 dates follow the directory format (dd/mm vs mm/dd), ISO always; an unreadable date is a row problem, never a guess', async () => {
-    await sftp.put('users.csv', usersCsv([
+    await world.sftp.put('users.csv', usersCsv([
       { 'User Email': 'dd@acme.test', 'User Name': 'Dee Dee', 'Start Date': '03/04/2021' },
       { 'User Email': 'iso@acme.test', 'User Name': 'Iso Lee', 'Start Date': '2021-12-31' },
       { 'User Email': 'bad@acme.test', 'User Name': 'Bad Date', 'Start Date': '04/13/2021' },
@@ -104,19 +50,19 @@ describe('CSV rules end to end', () => {
     expect((await user('iso@acme.test')).start_date).toBe('2021-12-31');
     expect((await user('bad@acme.test')).start_date).toBeNull();
 
-    await sftp.put('users.csv', usersCsv([{ 'User Email': 'mm@acme.test', 'User Name': 'Em Em', 'Start Date': '03/04/2021' }]));
+    await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'mm@acme.test', 'User Name': 'Em Em', 'Start Date': '03/04/2021' }]));
     expect((await run('mm/dd/yyyy')).status).toBe('succeeded');
     expect((await user('mm@acme.test')).start_date).toBe('2021-03-04');
   }, 60_000);
 
   it('R-CSV-12 Is Org Admin: Yes grants, No revokes, blank keeps', async () => {
-    await sftp.put('users.csv', usersCsv([
+    await world.sftp.put('users.csv', usersCsv([
       { 'User Email': 'yes@acme.test', 'User Name': 'Y', 'Is Org Admin': 'Yes' },
       { 'User Email': 'no@acme.test', 'User Name': 'N', 'Is Org Admin': 'Yes' },
       { 'User Email': 'keep@acme.test', 'User Name': 'K', 'Is Org Admin': 'Yes' },
     ]));
     await run();
-    await sftp.put('users.csv', usersCsv([
+    await world.sftp.put('users.csv', usersCsv([
       { 'User Email': 'yes@acme.test', 'User Name': 'Y', 'Is Org Admin': 'Yes' },
       { 'User Email': 'no@acme.test', 'User Name': 'N', 'Is Org Admin': 'No' },
       { 'User Email': 'keep@acme.test', 'User Name': 'K', 'Is Org Admin': '' },
@@ -126,17 +72,17 @@ describe('CSV rules end to end', () => {
   }, 60_000);
 
   it('R-CSV-13 a deactivated manager stays the manager of their reports until a file sets another', async () => {
-    await sftp.put('users.csv', usersCsv([
+    await world.sftp.put('users.csv', usersCsv([
       { 'User Email': 'boss@acme.test', 'User Name': 'Boss' },
       { 'User Email': 'rep@acme.test', 'User Name': 'Rep', 'Manager Email': 'boss@acme.test' },
     ]));
     await run();
     // The boss is deactivated as the scheduler does it (its integration test covers the scheduling itself).
-    await pg.query(`update reconciler.users set status = 'inactive' where tenant_id = $1 and email = 'boss@acme.test'`, [tenantId]);
-    await sftp.put('users.csv', usersCsv([{ 'User Email': 'rep@acme.test', 'User Name': 'Rep', 'Manager Email': '' }]));
+    await world.pg.query(`update reconciler.users set status = 'inactive' where tenant_id = $1 and email = 'boss@acme.test'`, [tenantId]);
+    await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'rep@acme.test', 'User Name': 'Rep', 'Manager Email': '' }]));
     await run();
     expect(await user('rep@acme.test')).toMatchObject({ manager: 'boss@acme.test' });
-    await sftp.put('users.csv', usersCsv([{ 'User Email': 'rep@acme.test', 'User Name': 'Rep', 'Manager Email': 'yes@acme.test' }]));
+    await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'rep@acme.test', 'User Name': 'Rep', 'Manager Email': 'yes@acme.test' }]));
     await run();
     expect(await user('rep@acme.test')).toMatchObject({ manager: 'yes@acme.test' });
   }, 60_000);
@@ -151,20 +97,20 @@ describe('CSV rules end to end', () => {
   for (const [what, content, code, message] of rejects) {
     it(`R-SAFE-02 R-CSV-15 ${what} is rejected with ${code}, a clear reason in error/, and nothing changed`, async () => {
       const before = await snapshot();
-      await sftp.put('users.csv', content());
+      await world.sftp.put('users.csv', content());
       const failed = await run();
       expect(failed.status).toBe('failed');
       expect(failed.failure?.code).toBe(code);
       expect(failed.failure?.message).toMatch(message);
-      expect(sftp.exists('users.csv')).toBe(false);
-      expect(sftp.list('error').filter((f) => f.endsWith('-users.csv.reason.txt')).length).toBeGreaterThan(0);
+      expect(world.sftp.exists('users.csv')).toBe(false);
+      expect(world.sftp.list('error').filter((f) => f.endsWith('-users.csv.reason.txt')).length).toBeGreaterThan(0);
       expect(await snapshot()).toEqual(before);
     }, 60_000);
   }
 
   it('R-SAFE-02 a header-only file changes nothing and says it had no rows', async () => {
     const before = await snapshot();
-    await sftp.put('users.csv', 'User Email,User Name\r\n');
+    await world.sftp.put('users.csv', 'User Email,User Name\r\n');
     const done = await run();
     expect(done.status).toBe('succeeded');
     expect(done.counts).toMatchObject({ created: 0, updated: 0, unchanged: 0 });

@@ -1,25 +1,6 @@
-import {
-  NatsServerFixture,
-  Platform,
-  SftpFixture,
-  SmtpSink,
-  TestDatabase,
-  createTestDatabase,
-  freePort,
-  startNatsServer,
-  startPlatform,
-  startSftpServer,
-  startSmtpSink,
-  usersCsv,
-  waitFor,
-} from '@roster/testing';
+import { freePort, usersCsv } from '@roster/testing';
+import { RunView, SftpWorld, startWorld } from './support/world';
 
-interface RunView {
-  id: string;
-  status: string;
-  problemCount: number;
-  failure: { code: string; message: string } | null;
-}
 interface DirectoryView {
   id: string;
   enabled: boolean;
@@ -41,67 +22,45 @@ interface ErrorBody {
 
 /** Directory settings, test connection, runs and recipients through the admin API of the running services. */
 describe('directories, end to end', () => {
-  let db: TestDatabase;
-  let nats: NatsServerFixture;
-  let sftp: SftpFixture;
-  let smtp: SmtpSink;
-  let platform: Platform;
+  let world: SftpWorld;
   let tenantId: string;
 
   beforeAll(async () => {
-    [db, nats, sftp, smtp] = await Promise.all([createTestDatabase('e2e_directories'), startNatsServer(), startSftpServer(), startSmtpSink()]);
-    platform = await startPlatform({ databaseUrl: db.url, natsUrl: nats.url, smtpUrl: `smtp://${smtp.host}:${smtp.port}` });
-    tenantId = (await platform.api<{ id: string }>('POST', '/v1/tenants', { name: 'Acme', ownerEmail: 'owner@acme.test' })).body.id;
+    world = await startWorld('e2e_directories');
+    tenantId = await world.createTenant('Acme', 'owner@acme.test');
   }, 120_000);
 
   afterAll(async () => {
-    await platform?.stop();
-    await Promise.all([sftp?.stop(), smtp?.stop(), nats?.stop()]);
-    await db?.drop();
+    await world?.stop();
   }, 60_000);
 
   const settings = (o: Record<string, unknown> = {}) => ({
-    host: sftp.host,
-    port: sftp.port,
-    username: sftp.username,
-    password: sftp.password,
-    folder: sftp.folder,
+    host: world.sftp.host,
+    port: world.sftp.port,
+    username: world.sftp.username,
+    password: world.sftp.password,
+    folder: world.sftp.folder,
     ...o,
   });
   const path = (p: string) => `/v1/tenants/${tenantId}${p}`;
-  const testUnsaved = (o: Record<string, unknown> = {}) => platform.api<TestView>('POST', path('/directories/test'), { sftp: settings(o) });
+  const testUnsaved = (o: Record<string, unknown> = {}) => world.platform.api<TestView>('POST', path('/directories/test'), { sftp: settings(o) });
   const createDirectory = async (o: Record<string, unknown> = {}) => {
-    const res = await platform.api<DirectoryView>('POST', path('/directories'), {
-      name: 'HR drop',
-      type: 'sftp-csv',
-      sftp: settings({ hostKeyFingerprint: sftp.hostKeyFingerprint }),
-      ...o,
-    });
+    // Without recipients (undefined is left out of the JSON): a directory starts with none.
+    const res = await world.createSftpDirectory<DirectoryView>(tenantId, { recipients: undefined, ...o });
     expect(res.status).toBe(201);
     return res.body;
   };
-  const finished = (runId: string) =>
-    waitFor(
-      async () => {
-        const { body } = await platform.api<RunView>('GET', path(`/runs/${runId}`));
-        return ['succeeded', 'partially-succeeded', 'failed'].includes(body.status) ? body : undefined;
-      },
-      { timeoutMs: 30_000, intervalMs: 200, description: `run ${runId} to finish` },
-    );
-  const startRun = async (directoryId: string) => {
-    const res = await platform.api<RunView>('POST', path(`/directories/${directoryId}/runs`), {});
-    expect(res.status).toBe(202);
-    return res.body.id;
-  };
+  const finished = (runId: string) => world.waitForRun(tenantId, runId);
+  const startRun = (directoryId: string) => world.startRun(tenantId, directoryId);
 
   it('R-SFTP-01 test connection answers ok with the host-key fingerprint to pin, or the precise reason', async () => {
     const ok = await testUnsaved();
-    expect(ok).toEqual({ status: 200, body: { ok: true, hostKeyFingerprint: sftp.hostKeyFingerprint } });
+    expect(ok).toEqual({ status: 200, body: { ok: true, hostKeyFingerprint: world.sftp.hostKeyFingerprint } });
 
     const wrong = await testUnsaved({ password: 'not-the-password' });
-    expect(wrong.body).toMatchObject({ ok: false, code: 'AUTH_FAILED', hostKeyFingerprint: sftp.hostKeyFingerprint });
+    expect(wrong.body).toMatchObject({ ok: false, code: 'AUTH_FAILED', hostKeyFingerprint: world.sftp.hostKeyFingerprint });
 
-    const missing = await testUnsaved({ folder: `${sftp.folder}/missing`, hostKeyFingerprint: sftp.hostKeyFingerprint });
+    const missing = await testUnsaved({ folder: `${world.sftp.folder}/missing`, hostKeyFingerprint: world.sftp.hostKeyFingerprint });
     expect(missing.body).toMatchObject({ ok: false, code: 'FOLDER_MISSING' });
 
     const closed = await freePort();
@@ -110,7 +69,7 @@ describe('directories, end to end', () => {
       ok: false,
       hostKeyFingerprint: null,
       code: 'UNREACHABLE',
-      message: `connection refused by ${sftp.host}:${closed}: nothing listens on that port (ECONNREFUSED)`,
+      message: `connection refused by ${world.sftp.host}:${closed}: nothing listens on that port (ECONNREFUSED)`,
     });
   });
 
@@ -118,37 +77,32 @@ describe('directories, end to end', () => {
     const d = await createDirectory();
     expect(d).toMatchObject({ enabled: true, recipients: [], schedule: { kind: 'daily' }, sftp: { hasPassword: true, hasPrivateKey: false } });
 
-    const patched = await platform.api<DirectoryView>('PATCH', path(`/directories/${d.id}`), {
-      sftp: { password: null, privateKey: sftp.privateKey },
+    const patched = await world.platform.api<DirectoryView>('PATCH', path(`/directories/${d.id}`), {
+      sftp: { password: null, privateKey: world.sftp.privateKey },
       schedule: { kind: 'weekly', day: 'monday', time: '06:00', timeZone: 'Europe/Paris' },
     });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ sftp: { hasPassword: false, hasPrivateKey: true, port: sftp.port }, schedule: { kind: 'weekly' } });
+    expect(patched.body).toMatchObject({ sftp: { hasPassword: false, hasPrivateKey: true, port: world.sftp.port }, schedule: { kind: 'weekly' } });
     expect(JSON.stringify(patched.body)).not.toContain('PRIVATE KEY');
 
-    expect((await platform.api<TestView>('POST', path(`/directories/${d.id}/test`))).body).toEqual({
+    expect((await world.platform.api<TestView>('POST', path(`/directories/${d.id}/test`))).body).toEqual({
       ok: true,
-      hostKeyFingerprint: sftp.hostKeyFingerprint,
+      hostKeyFingerprint: world.sftp.hostKeyFingerprint,
     });
-    await sftp.put('users.csv', usersCsv([{ 'User Email': 'ann@acme.test', 'First Name': 'Ann', 'Last Name': 'Archer' }]));
+    await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'ann@acme.test', 'First Name': 'Ann', 'Last Name': 'Archer' }]));
     const synced = await finished(await startRun(d.id));
     expect(synced).toMatchObject({ status: 'succeeded', failure: null });
 
-    const disabled = await platform.api<DirectoryView>('POST', path(`/directories/${d.id}/disable`));
+    const disabled = await world.platform.api<DirectoryView>('POST', path(`/directories/${d.id}/disable`));
     expect(disabled.body.enabled).toBe(false);
-    const refused = await platform.api<ErrorBody>('POST', path(`/directories/${d.id}/runs`), {});
+    const refused = await world.platform.api<ErrorBody>('POST', path(`/directories/${d.id}/runs`), {});
     expect(refused).toMatchObject({ status: 409, body: { code: 'DIRECTORY_DISABLED' } });
-    expect((await platform.api<DirectoryView>('POST', path(`/directories/${d.id}/enable`))).body.enabled).toBe(true);
+    expect((await world.platform.api<DirectoryView>('POST', path(`/directories/${d.id}/enable`))).body.enabled).toBe(true);
   }, 45_000);
 
   it('R-NOT-02 accepts only users of the tenant as recipients, and lists the others', async () => {
     // ann@acme.test became a user in the run above; a new tenant's directory starts without recipients.
-    const refused = await platform.api<ErrorBody>('POST', path('/directories'), {
-      name: 'HR drop',
-      type: 'sftp-csv',
-      sftp: settings({ hostKeyFingerprint: sftp.hostKeyFingerprint }),
-      recipients: ['ann@acme.test', 'ceo@elsewhere.test'],
-    });
+    const refused = await world.createSftpDirectory<ErrorBody>(tenantId, { recipients: ['ann@acme.test', 'ceo@elsewhere.test'] });
     expect(refused).toEqual({
       status: 400,
       body: {
@@ -159,63 +113,63 @@ describe('directories, end to end', () => {
     });
     const d = await createDirectory({ recipients: ['ANN@acme.test'] });
     expect(d.recipients).toEqual(['ann@acme.test']);
-    const patch = await platform.api<ErrorBody>('PATCH', path(`/directories/${d.id}`), { recipients: ['bob@acme.test'] });
+    const patch = await world.platform.api<ErrorBody>('PATCH', path(`/directories/${d.id}`), { recipients: ['bob@acme.test'] });
     expect(patch).toMatchObject({ status: 400, body: { code: 'RECIPIENT_NOT_A_USER', details: { unknown: ['bob@acme.test'] } } });
   });
 
   it('R-DIR-03 pages through every problem of a run, and filters runs by status', async () => {
     const d = await createDirectory();
     const rows = Array.from({ length: 7 }, (_, i) => ({ 'User Email': `bad-${i}`, 'First Name': 'X', 'Last Name': 'Y' }));
-    await sftp.put('users.csv', usersCsv([{ 'User Email': 'ok@acme.test', 'First Name': 'O', 'Last Name': 'K' }, ...rows]));
+    await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'ok@acme.test', 'First Name': 'O', 'Last Name': 'K' }, ...rows]));
     const run = await finished(await startRun(d.id));
     expect(run).toMatchObject({ status: 'partially-succeeded', problemCount: 7 });
 
-    const all = await platform.api<{ total: number; problems: { rowNumber: number; code: string }[] }>('GET', path(`/runs/${run.id}/problems`));
+    const all = await world.platform.api<{ total: number; problems: { rowNumber: number; code: string }[] }>('GET', path(`/runs/${run.id}/problems`));
     expect(all.body.total).toBe(7);
     expect(all.body.problems.map((p) => p.rowNumber)).toEqual([3, 4, 5, 6, 7, 8, 9]);
-    const page = await platform.api<{ total: number; offset: number; limit: number; problems: unknown[] }>(
+    const page = await world.platform.api<{ total: number; offset: number; limit: number; problems: unknown[] }>(
       'GET',
       path(`/runs/${run.id}/problems?offset=2&limit=3`),
     );
     expect(page.body).toEqual({ runId: run.id, total: 7, offset: 2, limit: 3, problems: all.body.problems.slice(2, 5) });
-    expect((await platform.api<ErrorBody>('GET', path(`/runs/${run.id}/problems?limit=0`))).status).toBe(400);
+    expect((await world.platform.api<ErrorBody>('GET', path(`/runs/${run.id}/problems?limit=0`))).status).toBe(400);
 
-    const partial = await platform.api<RunView[]>('GET', path(`/directories/${d.id}/runs?status=partially-succeeded`));
+    const partial = await world.platform.api<RunView[]>('GET', path(`/directories/${d.id}/runs?status=partially-succeeded`));
     expect(partial.body.map((r) => r.id)).toEqual([run.id]);
-    expect((await platform.api<RunView[]>('GET', path(`/directories/${d.id}/runs?status=failed`))).body).toEqual([]);
+    expect((await world.platform.api<RunView[]>('GET', path(`/directories/${d.id}/runs?status=failed`))).body).toEqual([]);
   }, 45_000);
 
   it('R-DIR-01 refuses to delete a directory while its run is active, and answers 503 when file-ingest is down', async () => {
     const d = await createDirectory();
-    await platform.kill('file-ingest');
+    await world.platform.kill('file-ingest');
     let restarted = false;
     try {
-      const test = await platform.api<ErrorBody>('POST', path(`/directories/${d.id}/test`));
+      const test = await world.platform.api<ErrorBody>('POST', path(`/directories/${d.id}/test`));
       expect(test.status).toBe(503);
       expect(test.body).toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
       const runId = await startRun(d.id); // queued: file-ingest picks it up when it is back
-      const busy = await platform.api<ErrorBody>('DELETE', path(`/directories/${d.id}`));
+      const busy = await world.platform.api<ErrorBody>('DELETE', path(`/directories/${d.id}`));
       expect(busy).toMatchObject({ status: 409, body: { code: 'RUN_IN_PROGRESS', details: { activeRunId: runId } } });
-      await platform.start('file-ingest');
+      await world.platform.start('file-ingest');
       restarted = true;
       await finished(runId);
     } finally {
-      if (!restarted) await platform.start('file-ingest');
+      if (!restarted) await world.platform.start('file-ingest');
     }
-    expect((await platform.api('DELETE', path(`/directories/${d.id}`))).status).toBe(204);
-    expect((await platform.api<ErrorBody>('GET', path(`/directories/${d.id}`))).body.code).toBe('DIRECTORY_NOT_FOUND');
+    expect((await world.platform.api('DELETE', path(`/directories/${d.id}`))).status).toBe(204);
+    expect((await world.platform.api<ErrorBody>('GET', path(`/directories/${d.id}`))).body.code).toBe('DIRECTORY_NOT_FOUND');
   }, 60_000);
 
   it('R-SFTP-01 test connection says the host key changed, with the key the server now presents', async () => {
     const d = await createDirectory();
-    const pinned = sftp.hostKeyFingerprint;
-    await sftp.restartWithNewHostKey();
-    const res = await platform.api<TestView>('POST', path(`/directories/${d.id}/test`));
+    const pinned = world.sftp.hostKeyFingerprint;
+    await world.sftp.restartWithNewHostKey();
+    const res = await world.platform.api<TestView>('POST', path(`/directories/${d.id}/test`));
     expect(res.body).toEqual({
       ok: false,
-      hostKeyFingerprint: sftp.hostKeyFingerprint,
+      hostKeyFingerprint: world.sftp.hostKeyFingerprint,
       code: 'HOST_KEY_MISMATCH',
-      message: `host key of ${sftp.host}:${sftp.port} changed: server presented ${sftp.hostKeyFingerprint}, pinned ${pinned}`,
+      message: `host key of ${world.sftp.host}:${world.sftp.port} changed: server presented ${world.sftp.hostKeyFingerprint}, pinned ${pinned}`,
     });
   }, 30_000);
 });

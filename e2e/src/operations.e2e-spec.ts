@@ -1,40 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { NatsConnection, connect } from 'nats';
-import {
-  NatsServerFixture,
-  Platform,
-  SmtpSink,
-  TestDatabase,
-  createTestDatabase,
-  startNatsServer,
-  startPlatform,
-  startSmtpSink,
-  waitFor,
-} from '@roster/testing';
+import { waitFor } from '@roster/testing';
+import { World, startWorld } from './support/world';
 
 const root = join(__dirname, '../..');
 const DLQ = 'ROSTER_DLQ';
 
 /** How the services behave for an operator: bad configuration, hostile messages, shutdown. */
 describe('operating the services', () => {
-  let db: TestDatabase;
-  let nats: NatsServerFixture;
-  let smtp: SmtpSink;
-  let platform: Platform;
-  let nc: NatsConnection;
+  let world: World;
 
   beforeAll(async () => {
-    [db, nats, smtp] = await Promise.all([createTestDatabase('e2e_ops'), startNatsServer(), startSmtpSink()]);
-    platform = await startPlatform({ databaseUrl: db.url, natsUrl: nats.url, smtpUrl: `smtp://${smtp.host}:${smtp.port}` });
-    nc = await connect({ servers: nats.url });
+    world = await startWorld('e2e_ops', { sftp: false });
   }, 120_000);
 
   afterAll(async () => {
-    await nc?.drain();
-    await platform?.stop();
-    await Promise.all([smtp?.stop(), nats?.stop()]);
-    await db?.drop();
+    await world?.stop();
   }, 60_000);
 
   it('R-OPS-03 a service with bad configuration stops at once with one clear line per problem, secrets hidden', () => {
@@ -65,7 +46,7 @@ describe('operating the services', () => {
   });
 
   it('R-SAFE-02 R-OPS-02 dead-letters malformed messages on every consumed subject with the reason; no service crashes', async () => {
-    const js = nc.jetstream();
+    const js = world.nc.jetstream();
     const tenant = '00000000-0000-4000-8000-0000000000aa';
     const garbage: [string, string][] = [
       [`roster.runs.${tenant}.sftp-csv.sync.requested.v1`, '{"specversion":"1.0"}'],
@@ -73,7 +54,7 @@ describe('operating the services', () => {
       [`roster.runs.${tenant}.run.finished.v1`, JSON.stringify({ specversion: '1.0', id: 'x', source: 's', type: 'io.roster.runs.run.finished.v1', time: new Date().toISOString(), datacontenttype: 'application/json', tenantid: tenant, data: { runId: 'nope' } })],
     ];
     for (const [subject, body] of garbage) await js.publish(subject, Buffer.from(body));
-    const jsm = await nc.jetstreamManager();
+    const jsm = await world.nc.jetstreamManager();
     const reasons = await waitFor(
       async () => {
         const info = await jsm.streams.info(DLQ);
@@ -92,16 +73,16 @@ describe('operating the services', () => {
     expect(text).toMatch(/roster\.dlq\.reconciler\.reconciler-records .*batch\.v1 NOT_JSON: message is not JSON/);
     expect(text).toMatch(/roster\.dlq\.notifier\.notifier-run-finished .* BAD_PAYLOAD: invalid io\.roster\.runs\.run\.finished\.v1 payload: runId/);
     expect(text).toMatch(/roster\.dlq\.directory-config\.directory-config-run-lifecycle .* BAD_PAYLOAD/);
-    for (const s of Object.values(platform.services)) {
+    for (const s of Object.values(world.platform.services)) {
       expect(s.process.isRunning()).toBe(true);
       expect((await fetch(`http://127.0.0.1:${s.port}/health/ready`)).status).toBe(200);
     }
-    const metrics = await (await fetch(`http://127.0.0.1:${platform.services.reconciler.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://127.0.0.1:${world.platform.services.reconciler.port}/metrics`)).text();
     expect(metrics).toMatch(/roster_dead_letters_total\{consumer="reconciler-records",code="NOT_JSON",service="reconciler"\} 1/);
   }, 60_000);
 
   it('R-OPS-03 serves liveness, readiness and Prometheus metrics on every service', async () => {
-    for (const [name, s] of Object.entries(platform.services)) {
+    for (const [name, s] of Object.entries(world.platform.services)) {
       expect((await fetch(`http://127.0.0.1:${s.port}/health/live`)).status).toBe(200);
       const ready = (await (await fetch(`http://127.0.0.1:${s.port}/health/ready`)).json()) as { details: Record<string, { status: string }> };
       expect(ready.details).toMatchObject({ postgres: { status: 'up' }, nats: { status: 'up' } });
@@ -111,10 +92,10 @@ describe('operating the services', () => {
   });
 
   it('R-OPS-03 shuts down gracefully on SIGTERM: drains and exits 0 without being killed', async () => {
-    const notifier = platform.services.notifier.process;
+    const notifier = world.platform.services.notifier.process;
     await notifier.stop(15_000); // SIGTERM; only escalates to SIGKILL after 15 s
     expect(await notifier.exited).toEqual({ code: 0, signal: null });
     expect(notifier.output()).not.toMatch(/"level":"(error|fatal)".*shutdown/);
-    await platform.start('notifier');
+    await world.platform.start('notifier');
   }, 60_000);
 });

@@ -1,30 +1,5 @@
-import { Client } from 'pg';
-import { NatsConnection, connect } from 'nats';
-import {
-  NatsServerFixture,
-  Platform,
-  SftpFixture,
-  SmtpSink,
-  TestDatabase,
-  createTestDatabase,
-  csv,
-  startNatsServer,
-  startPlatform,
-  startSftpServer,
-  startSmtpSink,
-  usersCsv,
-  waitFor,
-} from '@roster/testing';
-
-interface RunView {
-  id: string;
-  status: string;
-  counts: Record<string, number> | null;
-  problems: { rowNumber?: number; field?: string; code: string; message: string }[];
-  problemCount: number;
-  failure: { code: string; message: string } | null;
-  fileName: string | null;
-}
+import { csv, usersCsv, waitFor } from '@roster/testing';
+import { SftpWorld, startWorld } from './support/world';
 
 const TEAMS_HEADER = ['Team Name', 'Team Owner', 'Parent Team', 'Team Type', 'Team Description'];
 
@@ -33,60 +8,27 @@ const TEAMS_HEADER = ['Team Name', 'Team Owner', 'Parent Team', 'Team Type', 'Te
  * JetStream: a teams file and a users file in one run (teams first), then later runs against that state.
  */
 describe('teams.csv + users.csv over SFTP, end to end', () => {
-  let db: TestDatabase;
-  let nats: NatsServerFixture;
-  let sftp: SftpFixture;
-  let smtp: SmtpSink;
-  let platform: Platform;
-  let pg: Client;
-  let nc: NatsConnection;
+  let world: SftpWorld;
   let tenantId: string;
   let directoryId: string;
 
   beforeAll(async () => {
-    [db, nats, sftp, smtp] = await Promise.all([createTestDatabase('e2e_teams'), startNatsServer(), startSftpServer(), startSmtpSink()]);
-    platform = await startPlatform({ databaseUrl: db.url, natsUrl: nats.url, smtpUrl: `smtp://${smtp.host}:${smtp.port}` });
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    nc = await connect({ servers: nats.url });
-    const tenant = await platform.api<{ id: string }>('POST', '/v1/tenants', { name: 'Acme', ownerEmail: 'owner@acme.test' });
-    tenantId = tenant.body.id;
-    const directory = await platform.api<{ id: string }>('POST', `/v1/tenants/${tenantId}/directories`, {
-      name: 'Acme HR drop',
-      type: 'sftp-csv',
-      sftp: { host: sftp.host, port: sftp.port, username: sftp.username, password: sftp.password, folder: sftp.folder, hostKeyFingerprint: sftp.hostKeyFingerprint },
-      dateFormat: 'dd/mm/yyyy',
-      recipients: [],
-    });
+    world = await startWorld('e2e_teams');
+    tenantId = await world.createTenant('Acme', 'owner@acme.test');
+    const directory = await world.createSftpDirectory(tenantId, { name: 'Acme HR drop', dateFormat: 'dd/mm/yyyy' });
     if (directory.status !== 201) throw new Error(JSON.stringify(directory.body));
     directoryId = directory.body.id;
   }, 120_000);
 
   afterAll(async () => {
-    await nc?.drain();
-    await pg?.end();
-    await platform?.stop();
-    await Promise.all([sftp?.stop(), smtp?.stop(), nats?.stop()]);
-    await db?.drop();
+    await world?.stop();
   }, 60_000);
 
-  const run = async (timeoutMs = 30_000): Promise<RunView> => {
-    const started = await platform.api<RunView>('POST', `/v1/tenants/${tenantId}/directories/${directoryId}/runs`, {});
-    expect(started.status).toBe(202);
-    return waitFor(
-      async () => {
-        const { body } = await platform.api<RunView>('GET', `/v1/tenants/${tenantId}/runs/${started.body.id}`);
-        return ['succeeded', 'partially-succeeded', 'failed'].includes(body.status) ? body : undefined;
-      },
-      { timeoutMs, intervalMs: 200, description: 'run to finish' },
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}\n${platform.logs().slice(-6000)}`);
-    });
-  };
+  const run = async (timeoutMs = 30_000) => world.waitForRun(tenantId, await world.startRun(tenantId, directoryId), timeoutMs);
 
   const teams = async () =>
     (
-      await pg.query(
+      await world.pg.query(
         `select t.name, t.owner_email, o.email as owner_user, p.name as parent, t.type
            from reconciler.teams t left join reconciler.teams p on p.id = t.parent_team_id
            left join reconciler.users o on o.id = t.owner_user_id
@@ -97,7 +39,7 @@ describe('teams.csv + users.csv over SFTP, end to end', () => {
 
   const memberships = async () =>
     (
-      await pg.query(
+      await world.pg.query(
         `select u.email, string_agg(t.name, ', ' order by t.name) as teams from reconciler.team_memberships m
            join reconciler.users u on u.id = m.user_id join reconciler.teams t on t.id = m.team_id
           where m.tenant_id = $1 and m.source_directory_id = $2 group by u.email order by u.email`,
@@ -105,15 +47,10 @@ describe('teams.csv + users.csv over SFTP, end to end', () => {
       )
     ).rows;
 
-  const eventCount = async (type: string) => {
-    const jsm = await nc.jetstreamManager();
-    const subject = `roster.directory.${tenantId}.${type}.v1`;
-    const info = await jsm.streams.info('ROSTER_DIRECTORY', { subjects_filter: subject });
-    return info.state.subjects?.[subject] ?? 0;
-  };
+  const eventCount = (type: string) => world.eventCount(tenantId, type);
 
   it('R-SFTP-03 R-CSV-03 R-CSV-08 R-CSV-09 R-CSV-15 R-TEN-02 teams before users: parents and named teams created, cycles refused, memberships exact', async () => {
-    await sftp.put(
+    await world.sftp.put(
       'teams.csv',
       csv(
         [
@@ -126,7 +63,7 @@ describe('teams.csv + users.csv over SFTP, end to end', () => {
         TEAMS_HEADER,
       ),
     );
-    await sftp.put(
+    await world.sftp.put(
       'local/users.csv',
       usersCsv([
         { 'User Email': 'cto@acme.test', 'User Name': 'Cy Toh', Teams: 'Engineering' },
@@ -140,8 +77,8 @@ describe('teams.csv + users.csv over SFTP, end to end', () => {
     expect(first.problems).toEqual([expect.objectContaining({ rowNumber: 6, field: 'Parent Team', code: 'TEAM_CYCLE' })]);
     expect(first.problems[0]?.message).toMatch(/teams\.csv|Loop A as parent of Loop B/);
     expect(first.counts).toMatchObject({ created: 3, skipped: 0, failed: 0 });
-    expect(sftp.exists('teams.csv') || sftp.exists('local/users.csv')).toBe(false);
-    expect(sftp.list('archive').filter((f) => /-(teams|users)\.csv$/.test(f))).toHaveLength(2);
+    expect(world.sftp.exists('teams.csv') || world.sftp.exists('local/users.csv')).toBe(false);
+    expect(world.sftp.list('archive').filter((f) => /-(teams|users)\.csv$/.test(f))).toHaveLength(2);
 
     expect(await teams()).toEqual([
       // Named on a user only: default values, the tenant owner as owner (not a user, so no owner user).
@@ -163,13 +100,13 @@ describe('teams.csv + users.csv over SFTP, end to end', () => {
       timeoutMs: 10_000,
       description: '7 team.created and 4 membership.added events',
     });
-    const { rows: defs } = await pg.query(`select label, type from reconciler.custom_field_definitions where tenant_id = $1`, [tenantId]);
+    const { rows: defs } = await world.pg.query(`select label, type from reconciler.custom_field_definitions where tenant_id = $1`, [tenantId]);
     expect(defs).toEqual([{ label: 'Shoe Size', type: 'number' }]);
   }, 60_000);
 
   it('R-CSV-09 R-CSV-07 R-CSV-14 R-CSV-04 Teams lists exactly the memberships, blank keeps them, a renamed team is new, a misfit custom value is a problem for that field only', async () => {
-    await sftp.put('teams.csv', csv([{ 'Team Name': 'Platform Engineering', 'Parent Team': 'Engineering' }], TEAMS_HEADER));
-    await sftp.put(
+    await world.sftp.put('teams.csv', csv([{ 'Team Name': 'Platform Engineering', 'Parent Team': 'Engineering' }], TEAMS_HEADER));
+    await world.sftp.put(
       'users.csv',
       usersCsv([
         { 'User Email': 'ann@acme.test', 'User Name': 'Ann Archer', Teams: 'Platform Engineering', 'Shoe Size': 'big', 'Job Title': 'Engineer' },
@@ -188,14 +125,14 @@ describe('teams.csv + users.csv over SFTP, end to end', () => {
       { email: 'bob@acme.test', teams: 'Payments' },
       { email: 'cto@acme.test', teams: 'Engineering' },
     ]);
-    const { rows } = await pg.query(`select job_title, custom_fields from reconciler.users where tenant_id = $1 and email = 'ann@acme.test'`, [tenantId]);
+    const { rows } = await world.pg.query(`select job_title, custom_fields from reconciler.users where tenant_id = $1 and email = 'ann@acme.test'`, [tenantId]);
     expect(rows[0]).toEqual({ job_title: 'Engineer', custom_fields: { 'Shoe Size': '38' } });
     await waitFor(async () => (await eventCount('membership.removed')) === 2, { timeoutMs: 10_000, description: '2 membership.removed events' });
   }, 60_000);
 
   it('R-DIR-03 a user whose only change is a membership counts as updated, with a membership.added event', async () => {
     const before = await eventCount('membership.added');
-    await sftp.put('users.csv', usersCsv([{ 'User Email': 'bob@acme.test', 'User Name': 'Bob Baker', Teams: 'Payments, Platform' }]));
+    await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'bob@acme.test', 'User Name': 'Bob Baker', Teams: 'Payments, Platform' }]));
     const third = await run();
     expect(third.counts).toMatchObject({ created: 0, updated: 1, unchanged: 0 });
     await waitFor(async () => (await eventCount('membership.added')) === before + 1, { timeoutMs: 10_000, description: 'one more membership.added' });
@@ -203,32 +140,32 @@ describe('teams.csv + users.csv over SFTP, end to end', () => {
 
   it('R-SFTP-02 the same content is never applied twice: a duplicate is archived and reported, nothing applied', async () => {
     const content = usersCsv([{ 'User Email': 'dup@acme.test', 'User Name': 'Dee Upton', 'Job Title': 'First' }]);
-    await sftp.put('users.csv', content);
+    await world.sftp.put('users.csv', content);
     expect((await run()).status).toBe('succeeded');
-    await pg.query(`update reconciler.users set job_title = 'Changed since' where tenant_id = $1 and email = 'dup@acme.test'`, [tenantId]);
-    await sftp.put('local/users.csv', content);
+    await world.pg.query(`update reconciler.users set job_title = 'Changed since' where tenant_id = $1 and email = 'dup@acme.test'`, [tenantId]);
+    await world.sftp.put('local/users.csv', content);
     const duplicate = await run();
     expect(duplicate.status).toBe('failed');
     expect(duplicate.failure?.code).toBe('DUPLICATE_FILE');
     expect(duplicate.failure?.message).toMatch(/local\/users\.csv has the same content as users\.csv, already applied by run/);
-    expect(sftp.exists('local/users.csv')).toBe(false);
-    const { rows } = await pg.query(`select job_title from reconciler.users where tenant_id = $1 and email = 'dup@acme.test'`, [tenantId]);
+    expect(world.sftp.exists('local/users.csv')).toBe(false);
+    const { rows } = await world.pg.query(`select job_title from reconciler.users where tenant_id = $1 and email = 'dup@acme.test'`, [tenantId]);
     expect(rows[0].job_title).toBe('Changed since');
   }, 60_000);
 
   it('R-SFTP-02 R-CSV-15 a teams file that cannot be read fails the run whole: to error/ with a .reason.txt, nothing changed, the users file kept for the next run', async () => {
     const before = await teams();
-    await sftp.put('teams.csv', Buffer.from('Team Name\nOps\u0000\n'));
-    await sftp.put('users.csv', usersCsv([{ 'User Email': 'eve@acme.test', 'User Name': 'Eve Evans', Teams: 'Ops' }]));
+    await world.sftp.put('teams.csv', Buffer.from('Team Name\nOps\u0000\n'));
+    await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'eve@acme.test', 'User Name': 'Eve Evans', Teams: 'Ops' }]));
     const failed = await run();
     expect(failed.status).toBe('failed');
     expect(failed.failure?.code).toBe('NOT_CSV');
-    const reason = sftp.list('error').find((f) => f.endsWith('-teams.csv.reason.txt'));
+    const reason = world.sftp.list('error').find((f) => f.endsWith('-teams.csv.reason.txt'));
     expect(reason).toBeDefined();
-    expect(sftp.readText(`error/${reason}`)).toMatch(/^NOT_CSV: teams\.csv is not a CSV text file: NUL byte/);
+    expect(world.sftp.readText(`error/${reason}`)).toMatch(/^NOT_CSV: teams\.csv is not a CSV text file: NUL byte/);
     expect(await teams()).toEqual(before);
-    expect((await pg.query(`select 1 from reconciler.users where tenant_id = $1 and email = 'eve@acme.test'`, [tenantId])).rowCount).toBe(0);
-    expect(sftp.exists('users.csv')).toBe(true);
+    expect((await world.pg.query(`select 1 from reconciler.users where tenant_id = $1 and email = 'eve@acme.test'`, [tenantId])).rowCount).toBe(0);
+    expect(world.sftp.exists('users.csv')).toBe(true);
     const next = await run();
     expect(next.status).toBe('succeeded');
     expect(await memberships()).toContainEqual({ email: 'eve@acme.test', teams: 'Ops' });

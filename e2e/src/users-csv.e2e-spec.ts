@@ -1,29 +1,5 @@
-import { Client } from 'pg';
-import { NatsConnection, connect } from 'nats';
-import {
-  Platform,
-  SftpFixture,
-  SmtpSink,
-  TestDatabase,
-  NatsServerFixture,
-  createTestDatabase,
-  startNatsServer,
-  startPlatform,
-  startSftpServer,
-  startSmtpSink,
-  usersCsv,
-  waitFor,
-} from '@roster/testing';
-
-interface RunView {
-  id: string;
-  status: string;
-  counts: Record<string, number> | null;
-  problems: { rowNumber?: number; field?: string; code: string; message: string }[];
-  problemCount: number;
-  failure: { code: string; message: string } | null;
-  fileName: string | null;
-}
+import { usersCsv, waitFor } from '@roster/testing';
+import { RunView, SftpWorld, startWorld } from './support/world';
 
 /**
  * The first slice end to end: the five services as processes, real Postgres, nats-server (JetStream),
@@ -31,71 +7,29 @@ interface RunView {
  * events on JetStream and a mail to the directory's recipients.
  */
 describe('users.csv over SFTP, end to end', () => {
-  let db: TestDatabase;
-  let nats: NatsServerFixture;
-  let sftp: SftpFixture;
-  let smtp: SmtpSink;
-  let platform: Platform;
-  let pg: Client;
-  let nc: NatsConnection;
+  let world: SftpWorld;
   let tenantId: string;
   let directoryId: string;
 
   beforeAll(async () => {
-    [db, nats, sftp, smtp] = await Promise.all([createTestDatabase('e2e_users'), startNatsServer(), startSftpServer(), startSmtpSink()]);
-    platform = await startPlatform({ databaseUrl: db.url, natsUrl: nats.url, smtpUrl: `smtp://${smtp.host}:${smtp.port}` });
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-    nc = await connect({ servers: nats.url });
-    const tenant = await platform.api<{ id: string }>('POST', '/v1/tenants', { name: 'Acme', ownerEmail: 'owner@acme.test' });
-    expect(tenant.status).toBe(201);
-    tenantId = tenant.body.id;
-    const directory = await platform.api<{ id: string; sftp: Record<string, unknown> }>('POST', `/v1/tenants/${tenantId}/directories`, {
-      name: 'Acme HR drop',
-      type: 'sftp-csv',
-      sftp: {
-        host: sftp.host,
-        port: sftp.port,
-        username: sftp.username,
-        password: sftp.password,
-        folder: sftp.folder,
-        hostKeyFingerprint: sftp.hostKeyFingerprint,
-      },
-      // R-NOT-02: recipients must be users; this new tenant has none until the first run (added below).
-      recipients: [],
-    });
+    world = await startWorld('e2e_users');
+    tenantId = await world.createTenant('Acme', 'owner@acme.test');
+    // R-NOT-02: recipients must be users; this new tenant has none until the first run (added below).
+    const directory = await world.createSftpDirectory(tenantId, { name: 'Acme HR drop' });
     expect(directory.status).toBe(201);
     directoryId = directory.body.id;
   }, 120_000);
 
   afterAll(async () => {
-    await nc?.drain();
-    await pg?.end();
-    await platform?.stop();
-    await Promise.all([sftp?.stop(), smtp?.stop(), nats?.stop()]);
-    await db?.drop();
+    await world?.stop();
   }, 60_000);
 
-  const startRun = async () => {
-    const res = await platform.api<RunView>('POST', `/v1/tenants/${tenantId}/directories/${directoryId}/runs`, {});
-    expect(res.status).toBe(202);
-    return res.body.id;
-  };
-
-  const finished = (runId: string, timeoutMs = 30_000) =>
-    waitFor(
-      async () => {
-        const { body } = await platform.api<RunView>('GET', `/v1/tenants/${tenantId}/runs/${runId}`);
-        return ['succeeded', 'partially-succeeded', 'failed'].includes(body.status) ? body : undefined;
-      },
-      { timeoutMs, intervalMs: 200, description: `run ${runId} to finish` },
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}\n${platform.logs().slice(-6000)}`);
-    });
+  const startRun = () => world.startRun(tenantId, directoryId);
+  const finished = (runId: string, timeoutMs = 30_000) => world.waitForRun(tenantId, runId, timeoutMs);
 
   const users = async () =>
     (
-      await pg.query(
+      await world.pg.query(
         `select u.email, u.first_name, u.last_name, u.job_title, u.status, m.email as manager
            from reconciler.users u left join reconciler.users m on m.id = u.manager_id
           where u.tenant_id = $1 order by u.email`,
@@ -103,15 +37,10 @@ describe('users.csv over SFTP, end to end', () => {
       )
     ).rows;
 
-  const eventCount = async (type: string) => {
-    const jsm = await nc.jetstreamManager();
-    const subject = `roster.directory.${tenantId}.${type}.v1`;
-    const info = await jsm.streams.info('ROSTER_DIRECTORY', { subjects_filter: subject });
-    return info.state.subjects?.[subject] ?? 0;
-  };
+  const eventCount = (type: string) => world.eventCount(tenantId, type);
 
   it('R-CSV-05 R-CSV-07 R-CSV-08 R-CSV-15 R-NOT-01 syncs a users.csv: upsert by email, blanks keep, managers created, bad rows reported, mail sent', async () => {
-    await sftp.put(
+    await world.sftp.put(
       'users.csv',
       usersCsv([
         { 'User Email': 'ann@acme.test', 'First Name': 'Ann', 'Last Name': 'Archer', 'Job Title': 'Engineer', 'Manager Email': '' },
@@ -121,9 +50,9 @@ describe('users.csv over SFTP, end to end', () => {
     const first = await finished(await startRun());
     expect(first).toMatchObject({ status: 'succeeded', problemCount: 0, fileName: 'users.csv' });
     expect(first.counts).toMatchObject({ created: 2, updated: 0, unchanged: 0, skipped: 0, failed: 0 });
-    expect(sftp.exists('users.csv')).toBe(false);
-    expect(sftp.list('archive').some((f) => f.endsWith('-users.csv'))).toBe(true);
-    const withRecipient = await platform.api('PATCH', `/v1/tenants/${tenantId}/directories/${directoryId}`, { recipients: ['ann@acme.test'] });
+    expect(world.sftp.exists('users.csv')).toBe(false);
+    expect(world.sftp.list('archive').some((f) => f.endsWith('-users.csv'))).toBe(true);
+    const withRecipient = await world.platform.api('PATCH', `/v1/tenants/${tenantId}/directories/${directoryId}`, { recipients: ['ann@acme.test'] });
     expect(withRecipient.status).toBe(200);
 
     const second = usersCsv([
@@ -134,7 +63,7 @@ describe('users.csv over SFTP, end to end', () => {
       { 'User Email': 'not-an-email', 'First Name': 'Eve', 'Last Name': 'Evans', 'Job Title': '', 'Manager Email': '' },
       { 'User Email': 'bob@acme.test', 'First Name': 'Bob', 'Last Name': 'Baker', 'Job Title': 'Designer', 'Manager Email': 'ann@acme.test' },
     ]);
-    await sftp.put('users.csv', second);
+    await world.sftp.put('users.csv', second);
     const run = await finished(await startRun());
     expect(run.status).toBe('partially-succeeded');
     expect(run.counts).toEqual({ created: 2, updated: 1, unchanged: 1, deactivated: 0, deleted: 0, restored: 0, skipped: 1, failed: 0 });
@@ -151,14 +80,14 @@ describe('users.csv over SFTP, end to end', () => {
     // Directory events, through the outbox: one user.created per created user, none twice.
     await waitFor(async () => (await eventCount('user.created')) === 4, { timeoutMs: 10_000, description: '4 user.created events' });
 
-    const mail = await smtp.waitForMail((m) => m.subject.includes('partially-succeeded'), 15_000);
+    const mail = await world.smtp.waitForMail((m) => m.subject.includes('partially-succeeded'), 15_000);
     expect(mail.to).toEqual(['ann@acme.test']);
     expect(mail.text).toContain('File: users.csv');
     expect(mail.text).toContain('Created: 2');
     expect(mail.text).toMatch(/row 4, User Email: .*\[INVALID_EMAIL\]/);
 
     // The same rows again (LF line endings: other bytes, so not a duplicate file, R-SFTP-02) change nothing.
-    await sftp.put('users.csv', second.replace(/\r\n/g, '\n'));
+    await world.sftp.put('users.csv', second.replace(/\r\n/g, '\n'));
     const again = await finished(await startRun());
     expect(again.counts).toMatchObject({ created: 0, updated: 0, unchanged: 3, skipped: 1 });
     await new Promise((r) => setTimeout(r, 300)); // let the relay publish anything it would (it must not)
@@ -167,46 +96,46 @@ describe('users.csv over SFTP, end to end', () => {
 
   it('R-CSV-15 R-SAFE-02 rejects a file that is not UTF-8 whole: run failed with the reason, nothing changed, file to error/', async () => {
     const before = await users();
-    await sftp.put('users.csv', Buffer.concat([Buffer.from('User Email,First Name,Last Name\nzoe@acme.test,Zo'), Buffer.from([0xe9]), Buffer.from(',Z\n')]));
+    await world.sftp.put('users.csv', Buffer.concat([Buffer.from('User Email,First Name,Last Name\nzoe@acme.test,Zo'), Buffer.from([0xe9]), Buffer.from(',Z\n')]));
     const run = await finished(await startRun());
     expect(run.status).toBe('failed');
     expect(run.failure?.code).toBe('NOT_UTF8');
     expect(run.failure?.message).toMatch(/users\.csv.*not UTF-8.*byte/i);
     expect(await users()).toEqual(before);
-    expect(sftp.list('error').some((f) => f.endsWith('-users.csv'))).toBe(true);
-    expect(sftp.list('error').some((f) => f.endsWith('-users.csv.reason.txt'))).toBe(true);
-    const mail = await smtp.waitForMail((m) => m.subject.includes('failed'), 15_000);
+    expect(world.sftp.list('error').some((f) => f.endsWith('-users.csv'))).toBe(true);
+    expect(world.sftp.list('error').some((f) => f.endsWith('-users.csv.reason.txt'))).toBe(true);
+    const mail = await world.smtp.waitForMail((m) => m.subject.includes('failed'), 15_000);
     expect(mail.text).toContain('NOT_UTF8');
   }, 60_000);
 
   it('R-DIR-04 refuses a second run while one is active; a run queued while the reconciler is down finishes after it restarts', async () => {
-    await platform.kill('reconciler');
-    await sftp.put('users.csv', usersCsv([{ 'User Email': 'frank@acme.test', 'First Name': 'Frank', 'Last Name': 'Fox' }]));
+    await world.platform.kill('reconciler');
+    await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'frank@acme.test', 'First Name': 'Frank', 'Last Name': 'Fox' }]));
     const runId = await startRun();
-    const refused = await platform.api<{ code: string; message: string }>('POST', `/v1/tenants/${tenantId}/directories/${directoryId}/runs`, {});
+    const refused = await world.platform.api<{ code: string; message: string }>('POST', `/v1/tenants/${tenantId}/directories/${directoryId}/runs`, {});
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('RUN_IN_PROGRESS');
     expect(refused.body.message).toContain(runId);
-    await platform.start('reconciler');
+    await world.platform.start('reconciler');
     const run = await finished(runId);
     expect(run).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ created: 1 }) });
   }, 90_000);
 
   it('loses and doubles nothing when the reconciler is SIGKILLed in the middle of applying a run', async () => {
     const rows = Array.from({ length: 3000 }, (_, i) => ({ 'User Email': `bulk${i}@acme.test`, 'First Name': `Bulk${i}`, 'Last Name': 'Load' }));
-    await sftp.put('users.csv', usersCsv(rows));
+    await world.sftp.put('users.csv', usersCsv(rows));
     const createdBefore = await eventCount('user.created');
     const runId = await startRun();
     await waitFor(
-      async () => (await platform.api<RunView>('GET', `/v1/tenants/${tenantId}/runs/${runId}`)).body.status === 'reconciling',
+      async () => (await world.platform.api<RunView>('GET', `/v1/tenants/${tenantId}/runs/${runId}`)).body.status === 'reconciling',
       { timeoutMs: 20_000, intervalMs: 20, description: 'run reconciling' },
     );
-    await platform.kill('reconciler');
-    await platform.start('reconciler');
+    await world.platform.kill('reconciler');
+    await world.platform.start('reconciler');
     const run = await finished(runId, 60_000);
     expect(run.status).toBe('succeeded');
     expect(run.counts?.created).toBe(3000);
-    const { rows: count } = await pg.query(`select count(*)::int as n from reconciler.users where tenant_id = $1 and email like 'bulk%'`, [tenantId]);
+    const { rows: count } = await world.pg.query(`select count(*)::int as n from reconciler.users where tenant_id = $1 and email like 'bulk%'`, [tenantId]);
     expect(count[0].n).toBe(3000);
     await waitFor(async () => (await eventCount('user.created')) === createdBefore + 3000, {
       timeoutMs: 20_000,
