@@ -41,7 +41,9 @@ async function main(): Promise<void> {
   say(`- mail sink (SMTP) on ${smtp.host}:${smtp.port}`);
   say(`- PostgreSQL database ${DATABASE}, NATS ${NATS}`);
   say('- starting directory-config, file-ingest, reconciler, notifier, connector-gateway …');
-  const platform = await startPlatform({ databaseUrl, natsUrl: NATS, smtpUrl: `smtp://${smtp.host}:${smtp.port}`, root, logLevel: 'info' });
+  // The scheduler loop runs as in production (the test harness turns it off by default).
+  const env = { ROSTER_SCHEDULER_INTERVAL_MS: '30000' };
+  const platform = await startPlatform({ databaseUrl, natsUrl: NATS, smtpUrl: `smtp://${smtp.host}:${smtp.port}`, root, logLevel: 'info', env });
   const stop = async () => {
     await platform.stop();
     await Promise.all([sftp.stop(), smtp.stop()]);

@@ -3,6 +3,8 @@ import { SecretBox } from '@roster/security';
 import { TestConnectionUseCase } from './connection/test-connection.usecase';
 import { DirectoriesUseCase, SECRET_BOX } from './directories/directories.usecase';
 import { RecipientsValidator } from './directories/recipients.validator';
+import { ExportsController } from './exports/exports.controller';
+import { RequestExportUseCase } from './exports/request-export.usecase';
 import { AdminController } from './http/admin.controller';
 import { ADMIN_API_KEY, ApiKeyGuard } from './http/api-key.guard';
 import { OpenApiController } from './http/openapi.controller';
@@ -10,6 +12,7 @@ import { RunLifecycleHandler } from './runs/run-lifecycle.handler';
 import { RunProblemsUseCase } from './runs/run-problems.usecase';
 import { RunsUseCase } from './runs/runs.usecase';
 import { ASKER, RpcClient } from './rpc/rpc.client';
+import { SchedulerModule } from './scheduler/scheduler.module';
 import { TenantsUseCase } from './tenants/tenants.usecase';
 import type { DirectoryConfigConfig } from './config';
 
@@ -18,7 +21,8 @@ export class DirectoryConfigModule {
   static register(config: DirectoryConfigConfig) {
     return {
       module: DirectoryConfigModule,
-      controllers: [AdminController, OpenApiController, RunLifecycleHandler],
+      imports: [SchedulerModule.register({ intervalMs: config.ROSTER_SCHEDULER_INTERVAL_MS, apiKey: config.ROSTER_API_KEY })],
+      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController],
       providers: [
         { provide: SECRET_BOX, useValue: new SecretBox(config.ROSTER_SECRETS_KEY) },
         { provide: ADMIN_API_KEY, useValue: config.ROSTER_API_KEY },
@@ -29,6 +33,7 @@ export class DirectoryConfigModule {
         RunProblemsUseCase,
         RecipientsValidator,
         TestConnectionUseCase,
+        RequestExportUseCase,
         { provide: ASKER, useClass: RpcClient },
       ],
     };

@@ -7,5 +7,12 @@ export const DirectoryConfigConfig = BaseServiceConfig.extend({
   ROSTER_SECRETS_KEY: envField.base64Key(32),
   /** The admin API key (sent as x-api-key). */
   ROSTER_API_KEY: envField.secret(16),
+  /** R-DIR-04: milliseconds between scheduler ticks in each replica; 0 disables the loop (POST /v1/scheduler/tick still ticks). */
+  ROSTER_SCHEDULER_INTERVAL_MS: z
+    .string()
+    .trim()
+    .refine((v) => /^\d+$/.test(v) && Number.isSafeInteger(Number(v)), { error: 'expected a non-negative integer (milliseconds; 0 disables the loop)' })
+    .transform(Number)
+    .default(30_000),
 });
 export type DirectoryConfigConfig = z.infer<typeof DirectoryConfigConfig>;

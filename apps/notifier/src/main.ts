@@ -13,7 +13,10 @@ async function main(): Promise<void> {
     config,
     database: databaseOptions(config.ROSTER_DATABASE_URL),
     imports: [NotifierModule.register(config)],
-    consumers: [{ name: 'run-finished', stream: 'ROSTER_RUNS', filterSubject: filterOf('run.finished') }],
+    consumers: [
+      { name: 'run-finished', stream: 'ROSTER_RUNS', filterSubject: filterOf('run.finished') },
+      { name: 'export-ready', stream: 'ROSTER_EXPORTS', filterSubject: filterOf('export.ready') },
+    ],
   });
 }
 

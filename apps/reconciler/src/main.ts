@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { filterOf } from '@roster/contracts';
 import { exitOnConfigError, loadConfig } from '@roster/observability';
 import { runService } from '@roster/platform';
 import { ReconcilerModule } from './app.module';
@@ -14,7 +15,10 @@ async function main(): Promise<void> {
     database: databaseOptions(config.ROSTER_DATABASE_URL),
     imports: [ReconcilerModule, DeactivationModule.register({ intervalMs: config.ROSTER_DEACTIVATION_INTERVAL_MS })],
     // Batches and completions share one ordered consumer: a run's batches are staged before its completion.
-    consumers: [{ name: 'records', stream: 'ROSTER_RECORDS', filterSubject: 'roster.records.>' }],
+    consumers: [
+      { name: 'records', stream: 'ROSTER_RECORDS', filterSubject: 'roster.records.>' },
+      { name: 'exports', stream: 'ROSTER_EXPORTS', filterSubject: filterOf('export.requested') },
+    ],
   });
 }
 

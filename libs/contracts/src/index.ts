@@ -7,3 +7,5 @@ export * from './lib/parse';
 export * from './lib/asyncapi';
 export * from './lib/csv-labels';
 export * from './lib/rpc';
+export * from './lib/exports';
+export * from './lib/csv-cell';

@@ -60,6 +60,9 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     ROSTER_MAIL_FROM: 'roster@roster.test',
     // A killed service's unacked message is redelivered after this; short so crash tests stay quick.
     ROSTER_ACK_WAIT_MS: '3000',
+    // No scheduler loop: a test's directory could otherwise fall due (default daily 02:00 UTC) mid-suite and get
+    // an unexpected run; scheduled runs are driven with POST /v1/scheduler/tick (or pass the variable in env).
+    ROSTER_SCHEDULER_INTERVAL_MS: '0',
     ...o.env,
   };
   const services = {} as Record<ServiceName, RunningService>;

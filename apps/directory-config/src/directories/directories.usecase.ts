@@ -6,9 +6,11 @@ import { Directory, DirectoryEntity } from '../entities/directory.entity';
 import { RunEntity } from '../entities/run.entity';
 import { CreateSftpDirectoryBody, UpdateDirectoryBody } from '../http/schemas';
 import { DirectoryConfigException, DirectoryConfigExceptionCode } from '../http/directory-config.exception';
+import { firstRunAt } from '../scheduler/next-run';
 import { TenantsUseCase } from '../tenants/tenants.usecase';
 import { applyDirectoryPatch } from './directory-patch';
 import { RecipientsValidator } from './recipients.validator';
+import { sameSchedule } from './schedule';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
 
@@ -34,6 +36,7 @@ export class DirectoriesUseCase {
     const id = randomUUID();
     const { password, privateKey, ...sftp } = body.sftp;
     const owner = directorySecretOwner(tenantId, id);
+    const now = new Date();
     const directory = em.create(DirectoryEntity, {
       id,
       tenantId,
@@ -47,8 +50,9 @@ export class DirectoriesUseCase {
       recipients: body.recipients,
       schedule: body.schedule,
       enabled: body.enabled,
-      createdAt: new Date(),
-      updatedAt: new Date(),
+      nextRunAt: firstRunAt(body.schedule, body.enabled, now),
+      createdAt: now,
+      updatedAt: now,
     });
     await em.flush();
     return directory;
@@ -72,7 +76,14 @@ export class DirectoriesUseCase {
       const directory = await em.findOne(DirectoryEntity, { id: directoryId, tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!directory) throw notFound(tenantId, directoryId);
       const owner = directorySecretOwner(tenantId, directoryId);
-      applyDirectoryPatch(directory, patch, (plain) => this.secrets.seal(plain, owner), new Date());
+      const before = { schedule: directory.schedule, enabled: directory.enabled };
+      const now = new Date();
+      applyDirectoryPatch(directory, patch, (plain) => this.secrets.seal(plain, owner), now);
+      // R-DIR-04: a new schedule or enabled state is a new next run; other changes keep it.
+      if (!sameSchedule(before.schedule, directory.schedule) || before.enabled !== directory.enabled) {
+        const lastRun = directory.schedule.kind === 'every' ? await em.findOne(RunEntity, { tenantId, directoryId }, { orderBy: { createdAt: 'desc' } }) : null;
+        directory.nextRunAt = firstRunAt(directory.schedule, directory.enabled, now, lastRun?.createdAt);
+      }
       await em.flush();
       return directory;
     });
@@ -121,6 +132,7 @@ export function directoryView(d: Directory) {
     headerMapping: d.settings.headerMapping,
     recipients: d.recipients,
     schedule: d.schedule,
+    nextRunAt: d.nextRunAt?.toISOString() ?? null,
     createdAt: d.createdAt.toISOString(),
     updatedAt: d.updatedAt.toISOString(),
   };

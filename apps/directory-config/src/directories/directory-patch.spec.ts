@@ -26,6 +26,7 @@ function directory(): Directory {
     recipients: ['hr@acme.test'],
     schedule: { kind: 'daily', time: '02:00', timeZone: 'UTC' },
     enabled: true,
+    nextRunAt: new Date('2026-01-02T02:00:00Z'),
     createdAt: new Date('2026-01-01T00:00:00Z'),
     updatedAt: new Date('2026-01-01T00:00:00Z'),
   };

@@ -24,6 +24,8 @@ export interface Directory {
   /** R-DIR-04: when the directory syncs by itself. */
   schedule: Schedule;
   enabled: boolean;
+  /** When the scheduler next starts a run (R-DIR-04); null when the schedule or the directory is disabled. */
+  nextRunAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -31,7 +33,8 @@ export interface Directory {
 export const DirectoryEntity = new EntitySchema<Directory>({
   name: 'Directory',
   tableName: 'directories',
-  indexes: [{ properties: ['tenantId'] }],
+  // next_run_at: each scheduler tick claims the due directories in its order.
+  indexes: [{ properties: ['tenantId'] }, { properties: ['nextRunAt'] }],
   properties: {
     id: { type: 'uuid', primary: true },
     tenantId: { type: 'uuid' },
@@ -42,6 +45,7 @@ export const DirectoryEntity = new EntitySchema<Directory>({
     recipients: { type: 'json' },
     schedule: { type: 'json', defaultRaw: `'{"kind":"daily","time":"02:00","timeZone":"UTC"}'` },
     enabled: { type: 'boolean', default: true },
+    nextRunAt: { type: 'datetime', nullable: true },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
     updatedAt: { type: 'datetime', defaultRaw: 'now()' },
   },

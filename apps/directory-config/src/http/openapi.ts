@@ -14,6 +14,8 @@ import {
   TestConnectionView,
   UpdateDirectoryBody,
 } from './schemas';
+import { SchedulerTickView } from '../scheduler/scheduler.schemas';
+import { ExportAcceptedView, RequestExportBody } from '../exports/exports.schemas';
 
 interface Route {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -94,6 +96,23 @@ const ROUTES: Route[] = [
     summary: 'Every record-level problem of a run, paged; 503 DIRECTORY_QUERY_UNAVAILABLE when the reconciler does not answer',
     query: ProblemsQuery,
     response: ProblemsPageView,
+    status: 200,
+  },
+  {
+    method: 'post',
+    path: '/v1/tenants/{tenantId}/exports',
+    summary:
+      "Export the tenant's users as CSV in the import's labels, mailed to `email` (R-EXP-01); 202 with the export id; 400 RECIPIENT_NOT_A_USER when the address is not a user of the tenant",
+    body: RequestExportBody,
+    response: ExportAcceptedView,
+    status: 202,
+  },
+  {
+    method: 'post',
+    path: '/v1/scheduler/tick',
+    summary:
+      "Operators: run one scheduler tick now, at the server's time (no body; a clock cannot be passed): starts a run (trigger schedule) for every enabled directory whose next run is due, skips those with a run in progress, and advances each one's next run (R-DIR-04)",
+    response: SchedulerTickView,
     status: 200,
   },
 ];

@@ -140,6 +140,8 @@ export const DirectoryView = z.object({
   headerMapping: z.record(z.string(), z.string()),
   recipients: z.array(z.string()),
   schedule: Schedule,
+  /** When the scheduler next starts a run (ISO 8601); null when the schedule or the directory is disabled. */
+  nextRunAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

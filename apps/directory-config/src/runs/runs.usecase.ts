@@ -20,6 +20,85 @@ const ORDER: Record<RunStatus, number> = {
   failed: 4,
 };
 
+export interface StartRunCommand {
+  tenantId: string;
+  directoryId: string;
+  trigger: RunTrigger;
+}
+
+export function runInProgress(directoryId: string, active: Pick<Run, 'id' | 'status'> | null | undefined): DirectoryConfigException {
+  return new DirectoryConfigException(
+    DirectoryConfigExceptionCode.RUN_IN_PROGRESS,
+    `directory ${directoryId} already has a run in progress${active ? ` (${active.id}, ${active.status})` : ''}; start another when it ends`,
+    { activeRunId: active?.id },
+  );
+}
+
+/**
+ * The transactional part of starting a run, in the caller's transaction: queues the run and the
+ * `sync.requested` command (outbox) together, so both commit or neither does. Manual starts run it in a
+ * transaction of their own; the scheduler runs it in the transaction that claims the directory and advances its
+ * `next_run_at`. Refuses a missing or disabled directory, and a directory with an active run (RUN_IN_PROGRESS;
+ * the partial unique index on `runs` stays the guard against two starts racing past this check). The caller
+ * kicks the outbox relay once it has committed.
+ */
+export async function startRunIn(em: EntityManager, outbox: Outbox, { tenantId, directoryId, trigger }: StartRunCommand): Promise<Run> {
+  // Shares the row lock a delete takes: a directory being deleted gets no new run.
+  const current = await em.findOne(DirectoryEntity, { id: directoryId, tenantId }, { lockMode: LockMode.PESSIMISTIC_READ });
+  if (!current) {
+    throw new DirectoryConfigException(DirectoryConfigExceptionCode.DIRECTORY_NOT_FOUND, `directory ${directoryId} does not exist in tenant ${tenantId}`);
+  }
+  if (!current.enabled) {
+    throw new DirectoryConfigException(DirectoryConfigExceptionCode.DIRECTORY_DISABLED, `directory ${directoryId} is disabled; enable it to start a run`);
+  }
+  const active = await em.findOne(RunEntity, { tenantId, directoryId, active: true });
+  if (active) throw runInProgress(directoryId, active);
+  const runId = randomUUID();
+  const run = em.create(RunEntity, {
+    id: runId,
+    tenantId,
+    directoryId,
+    trigger,
+    status: 'queued',
+    active: true,
+    counts: null,
+    problems: [],
+    problemCount: 0,
+    failure: null,
+    fileName: null,
+    createdAt: new Date(),
+    startedAt: null,
+    finishedAt: null,
+  });
+  await em.flush();
+  // R-TEN-02: the tenant owner is the default owner of teams a run creates.
+  const tenant = await em.findOne(TenantEntity, { id: tenantId });
+  await outbox.add(
+    em,
+    'sync.requested',
+    {
+      runId,
+      directoryId,
+      directoryType: current.type,
+      trigger,
+      notify: { directoryName: current.name, recipients: current.recipients },
+      sftp: {
+        host: current.settings.host,
+        port: current.settings.port,
+        username: current.settings.username,
+        folder: current.settings.folder,
+        hostKeyFingerprint: current.settings.hostKeyFingerprint,
+        password: current.secrets.password,
+        privateKey: current.secrets.privateKey,
+      },
+      csv: { dateFormat: current.settings.dateFormat, headerMapping: current.settings.headerMapping },
+      tenantOwnerEmail: tenant?.ownerEmail ?? undefined,
+    },
+    { tenantId, runId, tokens: { directoryType: current.type }, id: runId },
+  );
+  return run;
+}
+
 @Injectable()
 export class RunsUseCase {
   constructor(
@@ -30,73 +109,16 @@ export class RunsUseCase {
   ) {}
 
   /**
-   * Queues a run and, in the same transaction, the `sync.requested` command (outbox). Two runs of one
-   * directory never overlap (R-DIR-04): the second is refused with the active run's id.
+   * Starts a run by hand (or from any caller without a transaction of its own): `startRunIn` in a new
+   * transaction. Two runs of one directory never overlap (R-DIR-04): the second is refused with the active run's id.
    */
   async start(tenantId: string, directoryId: string, trigger: RunTrigger): Promise<Run> {
-    const runId = randomUUID();
     try {
-      return await this.orm.em.fork().transactional(async (em) => {
-        // Shares the row lock a delete takes: a directory being deleted gets no new run.
-        const current = await em.findOne(DirectoryEntity, { id: directoryId, tenantId }, { lockMode: LockMode.PESSIMISTIC_READ });
-        if (!current) {
-          throw new DirectoryConfigException(DirectoryConfigExceptionCode.DIRECTORY_NOT_FOUND, `directory ${directoryId} does not exist in tenant ${tenantId}`);
-        }
-        if (!current.enabled) {
-          throw new DirectoryConfigException(DirectoryConfigExceptionCode.DIRECTORY_DISABLED, `directory ${directoryId} is disabled; enable it to start a run`);
-        }
-        const run = em.create(RunEntity, {
-          id: runId,
-          tenantId,
-          directoryId,
-          trigger,
-          status: 'queued',
-          active: true,
-          counts: null,
-          problems: [],
-          problemCount: 0,
-          failure: null,
-          fileName: null,
-          createdAt: new Date(),
-          startedAt: null,
-          finishedAt: null,
-        });
-        await em.flush();
-        // R-TEN-02: the tenant owner is the default owner of teams a run creates.
-        const tenant = await em.findOne(TenantEntity, { id: tenantId });
-        await this.outbox.add(
-          em,
-          'sync.requested',
-          {
-            runId,
-            directoryId,
-            directoryType: current.type,
-            trigger,
-            notify: { directoryName: current.name, recipients: current.recipients },
-            sftp: {
-              host: current.settings.host,
-              port: current.settings.port,
-              username: current.settings.username,
-              folder: current.settings.folder,
-              hostKeyFingerprint: current.settings.hostKeyFingerprint,
-              password: current.secrets.password,
-              privateKey: current.secrets.privateKey,
-            },
-            csv: { dateFormat: current.settings.dateFormat, headerMapping: current.settings.headerMapping },
-            tenantOwnerEmail: tenant?.ownerEmail ?? undefined,
-          },
-          { tenantId, runId, tokens: { directoryType: current.type }, id: runId },
-        );
-        return run;
-      });
+      return await this.orm.em.fork().transactional((em) => startRunIn(em, this.outbox, { tenantId, directoryId, trigger }));
     } catch (e) {
       if (e instanceof UniqueConstraintViolationException) {
-        const active = await this.orm.em.fork().findOne(RunEntity, { directoryId, active: true });
-        throw new DirectoryConfigException(
-          DirectoryConfigExceptionCode.RUN_IN_PROGRESS,
-          `directory ${directoryId} already has a run in progress${active ? ` (${active.id}, ${active.status})` : ''}; start another when it ends`,
-          { activeRunId: active?.id },
-        );
+        // Two starts raced past the active-run check; the unique index let one in.
+        throw runInProgress(directoryId, await this.orm.em.fork().findOne(RunEntity, { directoryId, active: true }));
       }
       throw e;
     } finally {

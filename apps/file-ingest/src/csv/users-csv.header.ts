@@ -1,3 +1,4 @@
+import { unescapeCsvCell } from '@roster/contracts';
 import { CsvImportException, CsvImportExceptionCode, quoteForMessage } from './csv-import.exception';
 import { USERS_CSV_STANDARD_LABELS, UsersCsvStandardLabel, isUsersCsvStandardLabel } from './users-csv.labels';
 
@@ -78,7 +79,8 @@ export function resolveUsersCsvHeader(
   const seen = new Map<string, { column: number; original: string }>();
 
   cells.forEach((cell, index) => {
-    const original = cell.trim();
+    // An export escapes a label that starts with a formula trigger (R-EXP-01); the label is the unescaped one.
+    const original = unescapeCsvCell(cell.trim());
     if (original === '') return;
     const label = mapping.get(original) ?? original;
     const column = index + 1;

@@ -1,4 +1,4 @@
-import { CanonicalEmployee, RowProblem, RowProblemCode } from '@roster/contracts';
+import { CanonicalEmployee, RowProblem, RowProblemCode, unescapeCsvCell } from '@roster/contracts';
 import { quoteForMessage } from './csv-import.exception';
 import { CsvDateFormat, parseCsvDate } from './csv-date';
 import { UsersCsvHeader } from './users-csv.header';
@@ -191,14 +191,18 @@ export class UsersCsvRowMapper {
       // Assignment makes "constructor" or "toString" own keys; "__proto__", the one that would not be, is
       // refused in the header.
       customFields ??= {};
-      customFields[label] = value;
+      customFields[label] = unescapeCsvCell(value);
     }
     if (customFields !== undefined) employee.customFields = customFields;
   }
 
+  /**
+   * The trimmed cell, with the `'` an export put before a formula trigger removed (R-EXP-01: `'=x` is read as
+   * `=x`, so an export re-imports unchanged; see unescapeCsvCell). Other apostrophes are kept.
+   */
   private cell(label: UsersCsvStandardLabel): string {
     const index = this.header.standard[label];
-    return index === undefined ? '' : (this.cells[index] ?? '').trim();
+    return index === undefined ? '' : unescapeCsvCell((this.cells[index] ?? '').trim());
   }
 
   private text(label: UsersCsvStandardLabel, max: number): string | undefined {

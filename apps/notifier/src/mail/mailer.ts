@@ -1,10 +1,18 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import { createTransport, Transporter } from 'nodemailer';
 
 export const MAIL_SETTINGS = Symbol('MAIL_SETTINGS');
 export interface MailSettings {
   smtpUrl: string;
   from: string;
+}
+
+/** A file attached to a mail; `content` is streamed (an export is never held whole in memory). */
+export interface MailAttachment {
+  filename: string;
+  contentType: string;
+  content: Readable;
 }
 
 /** One pooled transporter per process; retries are the event redeliveries, bounded by the consumer. */
@@ -30,7 +38,7 @@ export class Mailer implements OnApplicationShutdown {
     });
   }
 
-  async send(mail: { to: string[]; subject: string; text: string }): Promise<void> {
+  async send(mail: { to: string[]; subject: string; text: string; attachments?: MailAttachment[] }): Promise<void> {
     await this.transporter.sendMail({ from: this.settings.from, ...mail });
   }
 

@@ -14,6 +14,7 @@ import { EventPublisher, Outbox, OutboxRelay, OutgoingMessage, RetryLaterError }
 import { qualified } from '@roster/persistence';
 import {
   CSV_USER_POLICY,
+  ManagerChange,
   ManagerLink,
   StoredUser,
   WantedMemberships,
@@ -33,6 +34,8 @@ import { UsersRepository, toDirectoryUser } from '../users/users.repository';
 
 type RecordsComplete = CloudEvent<PayloadOf<'records.complete'>>;
 const FIRST_PROBLEMS = 100;
+/** Users read, written and announced at a time in phase 2 (bounded memory however large the run). */
+const ANNOUNCE_CHUNK = 1000;
 
 /**
  * Applies a complete run in one transaction: the teams file first (R-SFTP-03), custom field definitions for
@@ -126,6 +129,7 @@ export class ApplyRunUseCase {
     let counts = emptyRunCounts();
     const links: ManagerLink[] = [];
     const unchangedEmails = new Set<string>();
+    const created = new Map<string, string>(); // email -> id of each user this run creates
     const wantedTeams: WantedMemberships[] = [];
 
     // R-SFTP-03: the teams file is applied before any user.
@@ -155,9 +159,10 @@ export class ApplyRunUseCase {
       const events: OutgoingMessage[] = [];
       for (const op of plan.operations) {
         if (op.kind === 'create') {
+          // Announced after the managers are linked, so user.created carries the manager (see announceCreated).
           const user = users.withId(op.user);
           writes.push(user);
-          events.push(this.outbox.message('user.created', { runId, user: toDirectoryUser(user, null) }, { tenantId, runId }));
+          created.set(user.email, user.id);
         } else if (op.kind === 'update') {
           writes.push(op.next);
           const managerId = current.get(op.email)?.managerId ?? null;
@@ -180,7 +185,12 @@ export class ApplyRunUseCase {
       em.clear();
     }
 
-    counts = addRunCounts(counts, await this.applyManagers(em, users, links, unchangedEmails, problems, ctx, runId, tenantId));
+    const managers = await this.applyManagers(users, links, unchangedEmails, problems, ctx, created);
+    counts = addRunCounts(counts, managers.counts);
+    // Creations first, then the manager changes of users who existed before: a consumer never meets an id it
+    // has not been told about.
+    await this.announceCreated(em, users, [...created.values()], runId, tenantId);
+    await this.announceManagerChanges(em, users, managers.changedExisting, runId, tenantId);
     // A user whose only change is a membership counts as updated, not unchanged (like a manager link).
     for (const email of await teams.applyMemberships(wantedTeams)) {
       if (unchangedEmails.delete(email)) {
@@ -236,19 +246,20 @@ export class ApplyRunUseCase {
     for (const { label, type } of created) definitions.set(label, type);
   }
 
-  /** Phase 2: placeholders for unknown managers (R-CSV-08), then the links that close no loop (R-CSV-15). */
+  /**
+   * Phase 2: placeholders for unknown managers (R-CSV-08), then the links that close no loop (R-CSV-15), written
+   * in chunks. Returns the counts and the link changes of users that existed before this run (to announce).
+   */
   private async applyManagers(
-    em: EntityManager,
     users: UsersRepository,
     links: ManagerLink[],
     unchangedEmails: Set<string>,
     problems: ProblemLog,
     ctx: { directoryId: string; now: Date },
-    runId: string,
-    tenantId: string,
-  ): Promise<RunCounts> {
+    created: Map<string, string>,
+  ): Promise<{ counts: RunCounts; changedExisting: ManagerChange[] }> {
     const counts = emptyRunCounts();
-    if (links.length === 0) return counts;
+    if (links.length === 0) return { counts, changedExisting: [] };
     const current = await users.managerMap();
     const plan = planManagerLinks(links, { has: (email) => current.has(email) }, current);
     await problems.add(plan.problems);
@@ -256,37 +267,66 @@ export class ApplyRunUseCase {
 
     const placeholders = plan.placeholders.map((email) => users.withId(placeholderUser(email, CSV_USER_POLICY, ctx)));
     await users.upsert(placeholders);
-    await this.outbox.addMessages(
-      em,
-      placeholders.map((user) => this.outbox.message('user.created', { runId, user: toDirectoryUser(user, null) }, { tenantId, runId })),
-    );
+    for (const u of placeholders) created.set(u.email, u.id);
     counts.created += placeholders.length;
 
-    const linked = await users.setManagers(plan.setManager);
-    const changed = await users.findByEmails([...linked.keys()]);
-    const events: OutgoingMessage[] = [];
-    for (const change of plan.setManager) {
-      const user = changed.get(change.email);
-      if (!user) continue;
-      events.push(
-        this.outbox.message(
-          'user.updated',
-          {
-            runId,
-            user: toDirectoryUser(user, user.managerId),
-            changes: { managerEmail: { from: change.previousManagerEmail, to: change.managerEmail } },
-          },
-          { tenantId, runId },
-        ),
-      );
+    // Users created by this run are not "changed": their user.created event will carry the manager.
+    const changedExisting = plan.setManager.filter((change) => !created.has(change.email));
+    for (let i = 0; i < plan.setManager.length; i += ANNOUNCE_CHUNK) {
+      await users.setManagers(plan.setManager.slice(i, i + ANNOUNCE_CHUNK));
+    }
+    for (const change of changedExisting) {
       // A user whose only change is the manager link counts as updated, not unchanged.
       if (unchangedEmails.delete(change.email)) {
         counts.unchanged -= 1;
         counts.updated += 1;
       }
     }
-    await this.outbox.addMessages(em, events);
-    return counts;
+    return { counts, changedExisting };
+  }
+
+  /** user.created for every user this run created, from the stored rows (manager included), chunk by chunk. */
+  private async announceCreated(em: EntityManager, users: UsersRepository, ids: readonly string[], runId: string, tenantId: string) {
+    for (let i = 0; i < ids.length; i += ANNOUNCE_CHUNK) {
+      const rows = await users.findByIds(ids.slice(i, i + ANNOUNCE_CHUNK));
+      await this.outbox.addMessages(
+        em,
+        [...rows.values()].map((user) =>
+          this.outbox.message('user.created', { runId, user: toDirectoryUser(user, user.managerId) }, { tenantId, runId }),
+        ),
+      );
+    }
+  }
+
+  /** user.updated for each manager link that changed on a user who existed before this run. */
+  private async announceManagerChanges(
+    em: EntityManager,
+    users: UsersRepository,
+    changes: readonly ManagerChange[],
+    runId: string,
+    tenantId: string,
+  ) {
+    for (let i = 0; i < changes.length; i += ANNOUNCE_CHUNK) {
+      const chunk = changes.slice(i, i + ANNOUNCE_CHUNK);
+      const rows = await users.findByEmails(chunk.map((c) => c.email));
+      const events: OutgoingMessage[] = [];
+      for (const change of chunk) {
+        const user = rows.get(change.email);
+        if (!user) continue;
+        events.push(
+          this.outbox.message(
+            'user.updated',
+            {
+              runId,
+              user: toDirectoryUser(user, user.managerId),
+              changes: { managerEmail: { from: change.previousManagerEmail, to: change.managerEmail } },
+            },
+            { tenantId, runId },
+          ),
+        );
+      }
+      await this.outbox.addMessages(em, events);
+    }
   }
 }
 

@@ -135,13 +135,22 @@ export class UsersRepository {
     return qualified(this.em, 'users');
   }
 
-  async findByEmails(emails: readonly string[]): Promise<Map<string, StoredUser & { managerId: string | null }>> {
+  findByEmails(emails: readonly string[]): Promise<Map<string, StoredUser & { managerId: string | null }>> {
+    return this.findBy('email', emails);
+  }
+
+  /** Users by id, keyed by email (ids not found are left out). */
+  findByIds(ids: readonly string[]): Promise<Map<string, StoredUser & { managerId: string | null }>> {
+    return this.findBy('id', ids);
+  }
+
+  private async findBy(column: 'email' | 'id', keys: readonly string[]): Promise<Map<string, StoredUser & { managerId: string | null }>> {
     const found = new Map<string, StoredUser & { managerId: string | null }>();
-    for (let i = 0; i < emails.length; i += CHUNK) {
-      const chunk = emails.slice(i, i + CHUNK);
+    for (let i = 0; i < keys.length; i += CHUNK) {
+      const chunk = keys.slice(i, i + CHUNK);
       const rows = await this.em.execute<UserDbRow[]>(
         `select u.*, m.email as manager_email from ${this.table} u left join ${this.table} m on m.id = u.manager_id
-          where u.tenant_id = ? and u.email in (${chunk.map(() => '?').join(', ')})`,
+          where u.tenant_id = ? and u.${column} in (${chunk.map(() => '?').join(', ')})`,
         [this.tenantId, ...chunk],
       );
       for (const r of rows) found.set(r.email, toStored(r));

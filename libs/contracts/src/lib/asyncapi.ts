@@ -14,6 +14,8 @@ const PUBLISHERS: Record<EventName, string> = {
   'team.updated': 'reconciler',
   'membership.added': 'reconciler',
   'membership.removed': 'reconciler',
+  'export.requested': 'directory-config',
+  'export.ready': 'reconciler',
 };
 
 const operationId = (name: string) => name.replace(/[^a-zA-Z0-9]+(.)/g, (_, c: string) => c.toUpperCase());

@@ -9,6 +9,7 @@ import {
   UserUpdatedV1,
 } from './payloads';
 import { MembershipChangedV1, TeamCreatedV1, TeamUpdatedV1 } from './teams';
+import { ExportReadyV1, ExportRequestedV1 } from './exports';
 
 /**
  * Streams. Retention and limits live here so every service provisions them the same way (idempotently).
@@ -20,6 +21,7 @@ export const Streams = {
   ROSTER_DIRECTORY: { subjects: ['roster.directory.>'], maxAgeDays: 30, description: 'Public directory events' },
   ROSTER_INBOUND: { subjects: ['roster.inbound.>'], maxAgeDays: 7, description: 'Employee events from services' },
   ROSTER_DLQ: { subjects: ['roster.dlq.>'], maxAgeDays: 30, description: 'Dead letters' },
+  ROSTER_EXPORTS: { subjects: ['roster.exports.>'], maxAgeDays: 7, description: 'User exports: requests and ready files (R-EXP-01)' },
 } as const;
 export type StreamName = keyof typeof Streams;
 
@@ -112,6 +114,20 @@ export const Events = {
     stream: 'ROSTER_DIRECTORY',
     schema: MembershipChangedV1,
     summary: 'A user stopped being a member of a team through a directory.',
+  }),
+  'export.requested': event({
+    subject: 'roster.exports.{tenant}.requested.v1',
+    type: 'io.roster.exports.requested.v1',
+    stream: 'ROSTER_EXPORTS',
+    schema: ExportRequestedV1,
+    summary: "An admin asked for the tenant's users as a CSV file (R-EXP-01); the reconciler writes it.",
+  }),
+  'export.ready': event({
+    subject: 'roster.exports.{tenant}.ready.v1',
+    type: 'io.roster.exports.ready.v1',
+    stream: 'ROSTER_EXPORTS',
+    schema: ExportReadyV1,
+    summary: 'An export file is in the object store (bucket and object name, rows, bytes); the notifier mails it.',
   }),
 } as const;
 

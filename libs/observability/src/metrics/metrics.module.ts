@@ -19,6 +19,8 @@ export class MetricsModule {
   static forRoot(options: MetricsOptions): DynamicModule {
     return {
       module: MetricsModule,
+      // Global: any feature module injects `Metrics` without importing this one (which would serve /metrics twice).
+      global: true,
       controllers: [MetricsController],
       providers: [
         {

@@ -14,7 +14,8 @@ export function isCalendarDate(date: string): boolean {
 /**
  * R-CSV-10. A past date deactivates: a user this run creates starts inactive; an existing active user is
  * deactivated `pastDeactivationDelayMs` after the import. A re-import of the same file never postpones an
- * already scheduled earlier deactivation. Today or a future date schedules the deactivation for that day.
+ * already scheduled earlier deactivation. Today or a future date schedules the deactivation for that day (a
+ * deactivation already scheduled on that day stays as it is).
  */
 export function applyDeactivationDate(
   state: DeactivationState,
@@ -24,7 +25,12 @@ export function applyDeactivationDate(
   now: Date,
 ): DeactivationState {
   const today = now.toISOString().slice(0, 10);
-  if (date >= today) return { status: state.status, deactivateAt: `${date}T00:00:00.000Z` };
+  if (date >= today) {
+    // The day already scheduled (e.g. a past date's 24-hour delay, as an export writes it back, R-EXP-01)
+    // keeps its instant: the file asks for that day, and the schedule is on it.
+    if (state.deactivateAt !== null && state.deactivateAt.slice(0, 10) === date) return state;
+    return { status: state.status, deactivateAt: `${date}T00:00:00.000Z` };
+  }
   if (isNew) return { status: 'inactive', deactivateAt: null };
   if (state.status === 'inactive') return state;
   const due = now.getTime() + policy.pastDeactivationDelayMs;

@@ -211,6 +211,13 @@ describe('planUserChunk', () => {
       expect(onlyOperation(plan.operations).kind).toBe('unchanged');
     });
 
+    it('R-CSV-10 R-EXP-01 the day of an already scheduled deactivation (as an export writes it) changes nothing', () => {
+      const scheduled = storedUser('ann@acme.io', { deactivateAt: '2025-06-16T10:30:00.000Z' });
+      const plan = planUserChunk(directory(scheduled), [employee('ann@acme.io', { deactivationDate: '2025-06-16' })], CSV, CTX);
+
+      expect(onlyOperation(plan.operations).kind).toBe('unchanged');
+    });
+
     it('R-CSV-10 a past date on a user who is already inactive changes nothing', () => {
       const gone = storedUser('ann@acme.io', { status: 'inactive' });
       const plan = planUserChunk(directory(gone), [employee('ann@acme.io', { deactivationDate: '2025-06-01' })], CSV, CTX);

@@ -1,0 +1,16 @@
+import { Controller, UseFilters } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import type { CloudEvent, PayloadOf } from '@roster/contracts';
+import { RethrowRpcFilter } from '@roster/messaging';
+import { NotifyExportReadyUseCase } from './notify-export-ready.usecase';
+
+@Controller()
+@UseFilters(RethrowRpcFilter)
+export class ExportReadyHandler {
+  constructor(private readonly notify: NotifyExportReadyUseCase) {}
+
+  @EventPattern('export.ready')
+  handle(@Payload() event: CloudEvent<PayloadOf<'export.ready'>>): Promise<void> {
+    return this.notify.execute(event);
+  }
+}

@@ -1,0 +1,134 @@
+import { parse } from 'csv-parse/sync';
+import { USERS_CSV_STANDARD_LABELS, startsWithFormulaTrigger } from '@roster/contracts';
+import { CapturedMail, usersCsv } from '@roster/testing';
+import { SftpWorld, startWorld } from './support/world';
+
+const FORMULA = "=cmd|' /C calc'!A0";
+
+/**
+ * R-EXP-01 end to end: an admin asks for the tenant's users; the reconciler writes the CSV into the JetStream
+ * object store, the notifier mails it; the file, dropped back on the SFTP folder, re-imports with no change.
+ */
+describe('users export, end to end (R-EXP-01)', () => {
+  let world: SftpWorld;
+  let tenantId: string;
+  let directoryId: string;
+
+  beforeAll(async () => {
+    world = await startWorld('e2e_export');
+    tenantId = await world.createTenant('Acme', 'owner@acme.test');
+    const directory = await world.createSftpDirectory(tenantId, { name: 'Acme HR drop', dateFormat: 'dd/mm/yyyy', schedule: { kind: 'disabled' } });
+    expect(directory.status).toBe(201);
+    directoryId = directory.body.id;
+  }, 120_000);
+
+  afterAll(async () => {
+    await world?.stop();
+  }, 60_000);
+
+  const importFile = async (content: string | Buffer) => {
+    await world.sftp.put('users.csv', content);
+    return world.waitForRun(tenantId, await world.startRun(tenantId, directoryId));
+  };
+
+  /** Everything an import can change, per user: the columns (with the content hash) and the memberships. */
+  const snapshot = async () => ({
+    users: (
+      await world.pg.query(
+        `select u.*, m.email as manager_email from reconciler.users u left join reconciler.users m on m.id = u.manager_id
+          where u.tenant_id = $1 order by u.email`,
+        [tenantId],
+      )
+    ).rows,
+    memberships: (
+      await world.pg.query(
+        `select u.email, t.name, tm.source_directory_id from reconciler.team_memberships tm
+           join reconciler.users u on u.id = tm.user_id join reconciler.teams t on t.id = tm.team_id
+          where tm.tenant_id = $1 order by 1, 2`,
+        [tenantId],
+      )
+    ).rows,
+    teams: (await world.pg.query(`select id, name, parent_team_id from reconciler.teams where tenant_id = $1 order by name`, [tenantId])).rows,
+    definitions: (await world.pg.query(`select label, type from reconciler.custom_field_definitions where tenant_id = $1 order by label`, [tenantId])).rows,
+  });
+
+  it('R-EXP-01 exports every standard and custom field in the import labels, escaped, mailed to the admin; the export re-imports unchanged', async () => {
+    const first = await importFile(
+      usersCsv([
+        { 'User Email': 'ceo@acme.test', 'User Name': 'Cleo Stone', 'First Name': 'Cleo', 'Last Name': 'Stone', 'Manager Email': '', Teams: 'Leadership', 'Is Org Admin': 'Yes', 'Deactivation Date': '', 'Job Title': 'CEO', 'Start Date': '01/02/2015', 'Cost Center': 'CC-1', 'Badge Number': '7' },
+        { 'User Email': 'ann@acme.test', 'User Name': 'Ann Archer', 'First Name': 'Ann', 'Last Name': 'Archer', 'Manager Email': 'ceo@acme.test', Teams: 'Platform, Payments', 'Is Org Admin': 'No', 'Deactivation Date': '', 'Job Title': FORMULA, 'Start Date': '2020-03-15', 'Cost Center': '@risk', 'Badge Number': '-5' },
+        { 'User Email': 'bob@acme.test', 'User Name': 'Bob Baker', 'First Name': 'Bob', 'Last Name': 'Baker', 'Manager Email': 'ann@acme.test', Teams: 'Platform', 'Is Org Admin': '', 'Deactivation Date': '31/12/2099', 'Job Title': 'Engineer, Backend', 'Start Date': '', 'Cost Center': '', 'Badge Number': '' },
+        // dave is nobody yet: created with default values (R-CSV-08); carol's past date creates her inactive.
+        { 'User Email': 'carol@acme.test', 'User Name': 'Carol Chen', 'First Name': 'Carol', 'Last Name': 'Chen', 'Manager Email': 'dave@acme.test', Teams: '', 'Is Org Admin': '', 'Deactivation Date': '01/01/2020', 'Job Title': "'Tis a title", 'Start Date': '', 'Cost Center': '+44 20 7946 0000', 'Badge Number': '' },
+        { 'User Email': 'erin@acme.test', 'User Name': 'Erin Earl', 'First Name': 'Erin', 'Last Name': 'Earl', 'Manager Email': 'ceo@acme.test', Teams: 'Payments', 'Is Org Admin': '', 'Deactivation Date': '', 'Job Title': '', 'Start Date': '', 'Cost Center': '', 'Badge Number': '' },
+      ]),
+    );
+    expect(first).toMatchObject({ status: 'succeeded', problemCount: 0 });
+    expect(first.counts).toMatchObject({ created: 6 });
+    // A past date on an existing user schedules the deactivation 24 hours later (an instant, not a day).
+    const second = await importFile(usersCsv([{ 'User Email': 'erin@acme.test', 'User Name': 'Erin Earl', 'Deactivation Date': '01/01/2021' }]));
+    expect(second).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ updated: 1 }) });
+    const before = await snapshot();
+    expect(before.users).toHaveLength(6);
+
+    // The address must be a user of the tenant.
+    const stranger = await world.platform.api('POST', `/v1/tenants/${tenantId}/exports`, { email: 'stranger@elsewhere.test' });
+    expect(stranger).toMatchObject({ status: 400, body: { code: 'RECIPIENT_NOT_A_USER' } });
+
+    const requested = await world.platform.api<{ exportId: string }>('POST', `/v1/tenants/${tenantId}/exports`, { email: 'Ann@Acme.test' });
+    expect(requested.status).toBe(202);
+    expect(requested.body.exportId).toMatch(/^[0-9a-f-]{36}$/);
+    const mail: CapturedMail = await world.smtp.waitForMail((m) => m.attachments.length > 0, 30_000);
+    expect(mail.to).toEqual(['ann@acme.test']);
+    expect(mail.text).toContain(requested.body.exportId);
+    expect(mail.attachments).toHaveLength(1);
+    const [attachment] = mail.attachments;
+    expect(attachment?.filename).toMatch(/^users-export-\d{4}-\d{2}-\d{2}\.csv$/);
+    const file = attachment?.content ?? Buffer.alloc(0);
+    const text = file.toString('utf8');
+
+    // The formula is escaped (a leading ') and quoted (RFC 4180); no cell starts with a trigger.
+    expect(text).toContain(`"'${FORMULA.replace(/"/g, '""')}"`);
+    const rows = parse(file, { bom: true }) as string[][];
+    for (const cell of rows.flat()) expect(startsWithFormulaTrigger(cell)).toBe(false);
+    const [header = [], ...data] = rows;
+    expect(header).toEqual([...USERS_CSV_STANDARD_LABELS, 'Badge Number', 'Cost Center']);
+    const byEmail = new Map(data.map((row) => [row[0], Object.fromEntries(header.map((label, i) => [label, row[i]]))]));
+    expect([...byEmail.keys()].sort()).toEqual(['ann@acme.test', 'bob@acme.test', 'carol@acme.test', 'ceo@acme.test', 'dave@acme.test', 'erin@acme.test']);
+    expect(byEmail.get('ann@acme.test')).toEqual({
+      'User Email': 'ann@acme.test',
+      'User Name': 'Ann Archer',
+      'First Name': 'Ann',
+      'Last Name': 'Archer',
+      'Manager Email': 'ceo@acme.test',
+      Teams: 'Payments, Platform',
+      'Is Org Admin': 'No',
+      'Deactivation Date': '',
+      'Job Title': `'${FORMULA}`,
+      Department: '',
+      Location: '',
+      'Employee ID': '',
+      'Start Date': '2020-03-15',
+      'Badge Number': "'-5",
+      'Cost Center': "'@risk",
+    });
+    expect(byEmail.get('ceo@acme.test')).toMatchObject({ 'Is Org Admin': 'Yes', 'Start Date': '2015-02-01', Teams: 'Leadership', 'Badge Number': '7' });
+    expect(byEmail.get('bob@acme.test')).toMatchObject({ 'Manager Email': 'ann@acme.test', 'Deactivation Date': '2099-12-31', 'Job Title': 'Engineer, Backend' });
+    expect(byEmail.get('carol@acme.test')).toMatchObject({ 'Manager Email': 'dave@acme.test', 'Job Title': "'Tis a title", 'Cost Center': "'+44 20 7946 0000" });
+    expect(byEmail.get('dave@acme.test')).toMatchObject({ 'User Name': '', 'Is Org Admin': 'No', 'Manager Email': '' });
+    const erinAt = before.users.find((u: { email: string }) => u.email === 'erin@acme.test')?.deactivate_at as Date;
+    expect(byEmail.get('erin@acme.test')?.['Deactivation Date']).toBe(erinAt.toISOString().slice(0, 10));
+
+    // The file is kept in the object store under the tenant (R-TEN-01).
+    const store = await world.nc.jetstream().views.os('roster-exports');
+    const info = await store.info(`${tenantId}/${requested.body.exportId}.csv`);
+    expect(info?.size).toBe(file.length);
+
+    // Re-imported as it is (different bytes from the first file, so the checksum ledger lets it through).
+    const reimport = await importFile(file);
+    expect(reimport).toMatchObject({ status: 'succeeded', problemCount: 0 });
+    expect(reimport.counts).toEqual({ created: 0, updated: 0, unchanged: 6, deactivated: 0, deleted: 0, restored: 0, skipped: 0, failed: 0 });
+    expect(await snapshot()).toEqual(before);
+    expect(world.smtp.messages.filter((m) => m.attachments.length > 0)).toHaveLength(1);
+  }, 120_000);
+});
