@@ -135,12 +135,12 @@ function commandOf(args: string): string[] {
 
 // ---------- compose ----------
 
-describe('docker-compose.yml', () => {
+describe('R-OPS-04 docker-compose.yml (local deployment)', () => {
   const text = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
   const { raw, resolved: compose } = parseCompose(text);
   const validate = composeSchemaValidator();
 
-  it('is valid against the Compose Specification schema', () => {
+  it('R-OPS-04 is valid against the Compose Specification schema', () => {
     expect(validate(compose)).toEqual([]);
   });
 
