@@ -1,3 +1,22 @@
+import { z } from 'zod';
+import { envField } from '@roster/observability';
 import { BaseServiceConfig } from '@roster/platform';
 
-export const ConnectorGatewayConfig = BaseServiceConfig;
+const bool = (fallback: 'true' | 'false') =>
+  z.enum(['true', 'false'], { error: 'expected true or false' }).default(fallback).transform((v) => v === 'true');
+
+export const ConnectorGatewayConfig = BaseServiceConfig.extend({
+  /** The same key directory-config seals account tokens with (32 bytes, base64). */
+  ROSTER_SECRETS_KEY: envField.base64Key(32),
+  /** The unified HRIS bridge's API key; without it hris-api runs fail with NOT_CONFIGURED. */
+  ROSTER_HRIS_BRIDGE_API_KEY: envField.secret(8).optional(),
+  /** Allow http:// base URLs on loopback (local emulators in tests); never in production. */
+  ROSTER_HRIS_ALLOW_LOOPBACK: bool('false'),
+  /** R-API-02: tries per page (the first included) before a fetch is reported incomplete. */
+  ROSTER_HRIS_RETRY_ATTEMPTS: envField.positiveInt().default(6),
+  /** R-API-02: first backoff delay (doubles per try, capped at 30 s); a 429's Retry-After wins. */
+  ROSTER_HRIS_RETRY_BASE_MS: envField.positiveInt().default(1000),
+  /** Employees per record batch on the bus. */
+  ROSTER_BATCH_SIZE: envField.positiveInt().default(1000),
+});
+export type ConnectorGatewayConfig = z.infer<typeof ConnectorGatewayConfig>;

@@ -2,13 +2,13 @@ import 'reflect-metadata';
 import { filterOf } from '@roster/contracts';
 import { exitOnConfigError, loadConfig } from '@roster/observability';
 import { runService } from '@roster/platform';
+import { ConnectorGatewayModule } from './app.module';
 import { ConnectorGatewayConfig } from './config';
 import { databaseOptions } from './database';
 
 /**
- * The HR-system API connectors (hris-api directories) arrive with issue 6. Until then the gateway runs its
- * durable consumer with no handler: a request that reaches it is dead-lettered with NO_HANDLER and stays
- * there to be redriven once the connector exists. The admin API does not create hris-api directories yet.
+ * The HR-system API connectors (hris-api directories): `sync.requested` for hris-api on the durable
+ * `connector-gateway-sync`, and test connection (`hris.test`) over request/reply.
  */
 async function main(): Promise<void> {
   const config = exitOnConfigError(() => loadConfig(ConnectorGatewayConfig));
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     service: 'connector-gateway',
     config,
     database: databaseOptions(config.ROSTER_DATABASE_URL),
-    imports: [],
+    imports: [ConnectorGatewayModule.register(config)],
     consumers: [{ name: 'sync', stream: 'ROSTER_RUNS', filterSubject: filterOf('sync.requested', { directoryType: 'hris-api' }) }],
   });
 }

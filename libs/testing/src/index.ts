@@ -9,3 +9,4 @@ export * from './unique-name';
 export * from './wait-for';
 export { findExecutable, spawnManaged, type ExitInfo, type ManagedProcess } from './process';
 export * from './platform';
+export * from './hris-emulator';

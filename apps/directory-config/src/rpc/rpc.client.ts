@@ -8,6 +8,8 @@ import { DirectoryConfigException, DirectoryConfigExceptionCode } from '../http/
 /** How long each question may take: a test connection waits for DNS, TCP, SSH and SFTP (two sessions). */
 export const RPC_TIMEOUT_MS: Record<RpcName, number> = {
   'sftp.test': 30_000,
+  /** DNS, TLS, two bridge calls, and up to the connector's timeout. */
+  'hris.test': 70_000,
   'run.problems': 5_000,
   'users.existing': 5_000,
 };
@@ -15,6 +17,7 @@ export const RPC_TIMEOUT_MS: Record<RpcName, number> = {
 /** Which code the admin API answers when the service behind a question does not answer. */
 const UNAVAILABLE: Record<RpcName, DirectoryConfigExceptionCode> = {
   'sftp.test': DirectoryConfigExceptionCode.SOURCE_UNAVAILABLE,
+  'hris.test': DirectoryConfigExceptionCode.SOURCE_UNAVAILABLE,
   'run.problems': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
   'users.existing': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
 };

@@ -75,6 +75,47 @@ export const CsvSettings = z.object({
 });
 export type CsvSettings = z.infer<typeof CsvSettings>;
 
+/** R-API-03: the optional source fields of an HRIS employee a directory can map (the seed's names). */
+export const HRIS_SOURCE_FIELDS = [
+  'teamName',
+  'teamGroupName',
+  'startDate',
+  'personalEmail',
+  'mobilePhone',
+  'jobTitle',
+  'groupGroupName',
+  'employeeNumber',
+  'departmentGroupName',
+  'costCenterGroupName',
+  'companyLegalName',
+  'companyDisplayName',
+  'businessUnitGroupName',
+  'birthday',
+] as const;
+export const HrisSourceField = z.enum(HRIS_SOURCE_FIELDS);
+export type HrisSourceField = z.infer<typeof HrisSourceField>;
+
+/**
+ * Where a switched-on optional field goes: a canonical profile field (`teams`, `jobTitle`, `department`,
+ * `employeeId`, `startDate`, `location`, `displayName`) or, for any other name, the custom field of that label.
+ */
+export const HrisFieldMapping = z.object({ source: HrisSourceField, target: z.string().trim().min(1).max(200) });
+export type HrisFieldMapping = z.infer<typeof HrisFieldMapping>;
+
+/** An hris-api directory's source settings; the account token travels sealed. */
+export const HrisSettings = z.object({
+  /** The connector, e.g. `merge` (the unified HRIS bridge). */
+  provider: z.string().min(1).max(50),
+  /** The provider API's base URL, including `/api` for the bridge. */
+  baseUrl: z.string().url(),
+  /** R-API-02: 1..100, the bridge's maximum. */
+  pageSize: z.number().int().min(1).max(100),
+  accountToken: SealedSecret,
+  /** The switched-on optional mappings (R-API-03); the hard-wired ones always apply. */
+  fieldMappings: z.array(HrisFieldMapping),
+});
+export type HrisSettings = z.infer<typeof HrisSettings>;
+
 export const SyncRequestedV1 = z.object({
   runId: z.string().uuid(),
   directoryId: z.string().uuid(),
@@ -83,6 +124,7 @@ export const SyncRequestedV1 = z.object({
   notify: RunNotify,
   sftp: SftpSettings.optional(),
   csv: CsvSettings.optional(),
+  hris: HrisSettings.optional(),
   /** R-TEN-02: the tenant owner, default owner of teams created without one; carried so no service reads another's tables. */
   tenantOwnerEmail: z.string().email().optional(),
 });

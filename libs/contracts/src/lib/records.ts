@@ -3,6 +3,18 @@ import { z } from 'zod';
 /** ISO calendar date, yyyy-mm-dd. Sources convert their own formats before publishing. */
 export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected an ISO date yyyy-mm-dd');
 
+/** R-API-08: the kinds of source group an HR system reports (the bridge's group types). */
+export const CanonicalGroupType = z.enum(['TEAM', 'DEPARTMENT', 'COST_CENTER', 'BUSINESS_UNIT', 'GROUP']);
+export type CanonicalGroupType = z.infer<typeof CanonicalGroupType>;
+
+/** A group a person belongs to in the source, with its type; API sources only. */
+export const CanonicalGroup = z.object({
+  externalId: z.string().min(1).max(256).optional(),
+  name: z.string().min(1).max(200),
+  type: CanonicalGroupType,
+});
+export type CanonicalGroup = z.infer<typeof CanonicalGroup>;
+
 /**
  * One person as a source sees them, normalised. An absent (undefined) optional field means "the source said
  * nothing": the reconciler keeps the stored value (R-CSV-07). Emails are lower-cased by the source.
@@ -16,6 +28,8 @@ export const CanonicalEmployee = z.object({
   lastName: z.string().max(200).optional(),
   displayName: z.string().max(400).optional(),
   managerEmail: z.string().email().max(320).optional(),
+  /** API sources: the manager's external id (R-API-04 links by it once the manager is known). */
+  managerExternalId: z.string().min(1).max(256).optional(),
   teams: z.array(z.string().min(1).max(200)).optional(),
   isOrgAdmin: z.boolean().optional(),
   deactivationDate: IsoDate.optional(),
@@ -25,6 +39,8 @@ export const CanonicalEmployee = z.object({
   employeeId: z.string().max(200).optional(),
   startDate: IsoDate.optional(),
   customFields: z.record(z.string(), z.string()).optional(),
+  /** API sources: every source group of the person with its type (R-API-08; applied by a later increment). */
+  groups: z.array(CanonicalGroup).optional(),
 });
 export type CanonicalEmployee = z.infer<typeof CanonicalEmployee>;
 

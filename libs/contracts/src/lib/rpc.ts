@@ -42,6 +42,26 @@ export const SftpTestReplyV1 = z.object({
 });
 export type SftpTestReplyV1 = z.infer<typeof SftpTestReplyV1>;
 
+export const HrisTestRequestV1 = z.object({
+  tenantId: z.string().uuid(),
+  /** The account token is sealed for this directory id (a fresh one for settings not saved yet). */
+  directoryId: z.string().uuid(),
+  provider: z.string().min(1).max(50),
+  baseUrl: z.string().url(),
+  accountToken: SealedSecret,
+});
+export type HrisTestRequestV1 = z.infer<typeof HrisTestRequestV1>;
+
+/** R-API-01: ok, or the precise reason (`BAD_API_KEY`, `BAD_ACCOUNT_TOKEN`, `UNREACHABLE`, `RATE_LIMITED`, `BAD_BASE_URL`, …). */
+export const HrisTestReplyV1 = z.object({
+  ok: z.boolean(),
+  code: z.string().optional(),
+  message: z.string().optional(),
+  /** The HR system behind the linked account, when reached. */
+  integration: z.string().optional(),
+});
+export type HrisTestReplyV1 = z.infer<typeof HrisTestReplyV1>;
+
 export const RunProblemsRequestV1 = z.object({
   tenantId: z.string().uuid(),
   runId: z.string().uuid(),
@@ -70,6 +90,13 @@ export const Rpcs = {
     request: SftpTestRequestV1,
     reply: SftpTestReplyV1,
     summary: 'Test an SFTP connection: reach the host, check or learn its host key, log in, find the folder.',
+  }),
+  'hris.test': rpc({
+    subject: 'roster.rpc.connector-gateway.hris.test.v1',
+    responder: 'connector-gateway',
+    request: HrisTestRequestV1,
+    reply: HrisTestReplyV1,
+    summary: 'Test an HRIS API connection: reach the provider, check the API key and the account token.',
   }),
   'run.problems': rpc({
     subject: 'roster.rpc.reconciler.run.problems.v1',

@@ -1,0 +1,107 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { CanonicalEmployee, CloudEvent, PayloadOf, RowProblem, RunFailure } from '@roster/contracts';
+import { EventPublisher, PermanentError } from '@roster/messaging';
+import { SecretBox, directorySecretOwner } from '@roster/security';
+import { ConnectorException, ConnectorExceptionCode } from '../connectors/connector.exception';
+import { CONNECTOR_REGISTRY, ConnectorRegistry } from '../connectors/connector.registry';
+
+export const GATEWAY_SETTINGS = Symbol('GATEWAY_SETTINGS');
+export interface GatewaySettings {
+  secrets: SecretBox;
+  batchSize: number;
+}
+
+type SyncRequested = CloudEvent<PayloadOf<'sync.requested'>>;
+
+/** Failures that say the settings are wrong, not that the source stopped part-way. */
+const SETTINGS_FAILURES: readonly string[] = [
+  ConnectorExceptionCode.BAD_API_KEY,
+  ConnectorExceptionCode.BAD_ACCOUNT_TOKEN,
+  ConnectorExceptionCode.BAD_BASE_URL,
+  ConnectorExceptionCode.NOT_CONFIGURED,
+];
+
+/**
+ * Fetches an hris-api run through its provider's connector and publishes it as record batches plus a
+ * completion (the same messages file-ingest publishes for a CSV run). Ids derive from the run, so a redelivered
+ * request re-publishes into the stream's dedup window and the reconciler applies a run once.
+ * R-API-02: a fetch that did not reach the source's last page is `incomplete` (nothing is applied from it, and
+ * so no orphan is acted on, R-API-06); bad credentials or settings are `failed`.
+ */
+@Injectable()
+export class SyncHrisUseCase {
+  private readonly logger = new Logger(SyncHrisUseCase.name);
+
+  constructor(
+    private readonly publisher: EventPublisher,
+    @Inject(CONNECTOR_REGISTRY) private readonly registry: ConnectorRegistry,
+    @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
+  ) {}
+
+  async execute(event: SyncRequested): Promise<void> {
+    const { data, tenantid: tenantId } = event;
+    const hris = data.hris;
+    if (!hris) throw new PermanentError(`run ${data.runId}: sync.requested for hris-api carries no hris settings`, 'BAD_COMMAND');
+    const ctx = { tenantId, runId: data.runId };
+    const log = { tenantId, directoryId: data.directoryId, runId: data.runId, provider: hris.provider };
+    await this.publisher.publish('run.progress', { runId: data.runId, directoryId: data.directoryId, status: 'fetching' }, { ...ctx, id: `${data.runId}:fetching` });
+
+    let batchNo = 0;
+    const totals = { rows: 0, records: 0, problems: 0 };
+    let employees: CanonicalEmployee[] = [];
+    let problems: RowProblem[] = [];
+    const flush = async () => {
+      await this.publisher.publish(
+        'records.batch',
+        { runId: data.runId, directoryId: data.directoryId, batchNo, employees, problems },
+        { ...ctx, id: `${data.runId}:batch:${batchNo}` },
+      );
+      batchNo++;
+      employees = [];
+      problems = [];
+    };
+
+    let outcome: 'complete' | 'incomplete' | 'failed' = 'complete';
+    let failure: RunFailure | undefined;
+    let pages = 0;
+    try {
+      const connector = this.registry.get(hris.provider);
+      const accountToken = this.settings.secrets.open(hris.accountToken, directorySecretOwner(tenantId, data.directoryId));
+      const source = connector.fetchEmployees({ baseUrl: hris.baseUrl, accountToken, pageSize: hris.pageSize, fieldMappings: hris.fieldMappings });
+      for await (const page of source) {
+        pages++;
+        totals.rows += page.rows;
+        totals.records += page.employees.length;
+        totals.problems += page.problems.length;
+        employees.push(...page.employees);
+        problems.push(...page.problems);
+        if (employees.length + problems.length >= this.settings.batchSize) await flush();
+      }
+      if (employees.length + problems.length > 0) await flush();
+    } catch (e) {
+      if (!(e instanceof ConnectorException)) throw e;
+      outcome = SETTINGS_FAILURES.includes(e.code) ? 'failed' : 'incomplete';
+      failure = {
+        code: outcome === 'failed' ? e.code : 'INCOMPLETE_FETCH',
+        message: outcome === 'failed' ? e.message : `the fetch stopped after ${pages} page(s) and ${totals.rows} employee(s): ${e.code}: ${e.message}; nothing of this run was applied`,
+      };
+    }
+    await this.publisher.publish(
+      'records.complete',
+      {
+        runId: data.runId,
+        directoryId: data.directoryId,
+        directoryType: data.directoryType,
+        trigger: data.trigger,
+        outcome,
+        batchCount: batchNo,
+        totals,
+        failure,
+        notify: data.notify,
+        tenantOwnerEmail: data.tenantOwnerEmail,
+      },
+      { ...ctx, id: `${data.runId}:complete` },
+    );
+    this.logger.log({ ...log, outcome, pages, batches: batchNo, ...totals, failure: failure?.code }, 'hris fetch finished');
+  }
+}

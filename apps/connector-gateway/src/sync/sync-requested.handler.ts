@@ -1,0 +1,16 @@
+import { Controller, UseFilters } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import type { CloudEvent, PayloadOf } from '@roster/contracts';
+import { RethrowRpcFilter } from '@roster/messaging';
+import { SyncHrisUseCase } from './sync-hris.usecase';
+
+@Controller()
+@UseFilters(RethrowRpcFilter)
+export class SyncRequestedHandler {
+  constructor(private readonly sync: SyncHrisUseCase) {}
+
+  @EventPattern('sync.requested')
+  handle(@Payload() event: CloudEvent<PayloadOf<'sync.requested'>>): Promise<void> {
+    return this.sync.execute(event);
+  }
+}

@@ -1,0 +1,2 @@
+export * from './hris-emulator';
+export * from './hris-fixtures';
