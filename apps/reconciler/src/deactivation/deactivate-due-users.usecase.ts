@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Outbox, OutboxRelay } from '@roster/messaging';
-import { qualified } from '@roster/persistence';
+import { qualified, sql } from '@roster/persistence';
 import { contentOfStored, userContentHash } from '@roster/reconciliation';
 import { UserDbRow, toDirectoryUser, toStored } from '../users/users.repository';
 
@@ -42,7 +42,7 @@ export class DeactivateDueUsersUseCase {
   private claimAndDeactivate(now: Date): Promise<number> {
     return this.orm.em.fork().transactional(async (em) => {
       const users = qualified(em, 'users');
-      const due = await em.execute<(UserDbRow & { tenant_id: string })[]>(
+      const due = await sql<(UserDbRow & { tenant_id: string })>(em,
         `select u.*, m.email as manager_email from ${users} u left join ${users} m on m.id = u.manager_id
           where u.status = 'active' and u.deactivate_at <= ?
           order by u.deactivate_at limit ? for update of u skip locked`,
@@ -54,7 +54,7 @@ export class DeactivateDueUsersUseCase {
         const content = { ...contentOfStored(before), status: 'inactive' as const };
         return { tenantId: row.tenant_id, user: { ...before, ...content, contentHash: userContentHash(content) } };
       });
-      await em.execute(
+      await sql(em,
         `update ${users} u set status = 'inactive', content_hash = v.hash, updated_at = now()
            from (values ${next.map(() => '(?::uuid, ?)').join(', ')}) as v(id, hash) where u.id = v.id`,
         next.flatMap(({ user }) => [user.id, user.contentHash]),

@@ -13,7 +13,7 @@ import {
   type PayloadOf,
 } from '@roster/contracts';
 import { Outbox, OutboxRelay, handleOnce } from '@roster/messaging';
-import { qualified } from '@roster/persistence';
+import { qualified, sql } from '@roster/persistence';
 import { NATS_CONNECTION } from '@roster/platform';
 import { ExportUserDbRow, sortedCustomLabels, usersExportHeader, usersExportRow } from './users-export.rows';
 
@@ -81,7 +81,7 @@ export class ExportUsersUseCase {
 
   private async alreadyHandled(eventId: string): Promise<boolean> {
     const em = this.orm.em.fork();
-    const rows = await em.execute(`select 1 from ${qualified(em, 'inbox')} where consumer = ? and event_id = ?`, [CONSUMER, eventId]);
+    const rows = await sql(em, `select 1 from ${qualified(em, 'inbox')} where consumer = ? and event_id = ?`, [CONSUMER, eventId]);
     return rows.length > 0;
   }
 
@@ -98,7 +98,7 @@ export class ExportUsersUseCase {
   }
 
   private async customLabels(em: EntityManager, tenantId: string): Promise<string[]> {
-    const rows = await em.execute<{ label: string }[]>(
+    const rows = await sql<{ label: string }>(em,
       `select label from ${qualified(em, 'custom_field_definitions')} where tenant_id = ?`,
       [tenantId],
     );
@@ -127,7 +127,7 @@ export class ExportUsersUseCase {
     const users = qualified(em, 'users');
     const memberships = qualified(em, 'team_memberships');
     const teams = qualified(em, 'teams');
-    return em.execute<ExportUserDbRow[]>(
+    return sql<ExportUserDbRow>(em,
       `select u.id, u.email, u.first_name, u.last_name, u.display_name, u.job_title, u.department, u.location,
               u.employee_id, u.start_date, u.is_org_admin, u.custom_fields, u.deactivate_at, m.email as manager_email,
               (select coalesce(json_agg(t.name order by t.name_key), '[]'::json)

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { ExistingUsersReplyV1, ExistingUsersRequestV1, RowProblem, RunProblemsReplyV1, RunProblemsRequestV1 } from '@roster/contracts';
-import { qualified } from '@roster/persistence';
+import { qualified, sql } from '@roster/persistence';
 
 interface ProblemDbRow {
   row_number: number | null;
@@ -20,11 +20,11 @@ export class DirectoryQueriesUseCase {
   async runProblems(q: RunProblemsRequestV1): Promise<RunProblemsReplyV1> {
     const em = this.orm.em.fork();
     const table = qualified(em, 'run_problems');
-    const [{ total }] = await em.execute<{ total: number }[]>(
+    const [{ total }] = await sql<{ total: number }>(em,
       `select count(*)::int as total from ${table} where tenant_id = ? and run_id = ?`,
       [q.tenantId, q.runId],
     );
-    const rows = await em.execute<ProblemDbRow[]>(
+    const rows = await sql<ProblemDbRow>(em,
       `select row_number, external_id, field, code, message from ${table}
         where tenant_id = ? and run_id = ? order by seq offset ? limit ?`,
       [q.tenantId, q.runId, q.offset, q.limit],
@@ -37,7 +37,7 @@ export class DirectoryQueriesUseCase {
     const emails = [...new Set(q.emails.map((e) => e.trim().toLowerCase()))];
     if (emails.length === 0) return { existing: [] };
     const em = this.orm.em.fork();
-    const rows = await em.execute<{ email: string }[]>(
+    const rows = await sql<{ email: string }>(em,
       `select distinct lower(email) as email from ${qualified(em, 'users')}
         where tenant_id = ? and lower(email) in (${emails.map(() => '?').join(', ')})`,
       [q.tenantId, ...emails],

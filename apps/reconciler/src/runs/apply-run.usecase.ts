@@ -11,7 +11,7 @@ import {
   emptyRunCounts,
 } from '@roster/contracts';
 import { EventPublisher, Outbox, OutboxRelay, OutgoingMessage, RetryLaterError } from '@roster/messaging';
-import { qualified } from '@roster/persistence';
+import { qualified, sql } from '@roster/persistence';
 import {
   CSV_USER_POLICY,
   ManagerChange,
@@ -73,11 +73,11 @@ export class ApplyRunUseCase {
       if (!(await this.claim(em, event))) return undefined;
       const result = data.outcome === 'complete' ? await this.apply(em, event) : { counts: emptyRunCounts(), problemCount: 0, problems: [] };
       const status = data.outcome !== 'complete' ? 'failed' : result.problemCount > 0 ? 'partially-succeeded' : 'succeeded';
-      await em.execute(
+      await sql(em,
         `update ${qualified(em, 'run_states')} set status = ?, counts = ?::jsonb, problem_count = ?, finished_at = now() where run_id = ?`,
         [status === 'failed' ? 'failed' : 'applied', JSON.stringify(result.counts), result.problemCount, data.runId],
       );
-      await em.execute(`delete from ${qualified(em, 'staged_batches')} where run_id = ?`, [data.runId]);
+      await sql(em, `delete from ${qualified(em, 'staged_batches')} where run_id = ?`, [data.runId]);
       await this.outbox.add(
         em,
         'run.finished',
@@ -102,20 +102,20 @@ export class ApplyRunUseCase {
   }
 
   private async stagedCount(runId: string): Promise<number> {
-    const [row] = await this.orm.em
-      .fork()
-      .execute<{ n: string }[]>(`select count(*) as n from ${qualified(this.orm.em, 'staged_batches')} where run_id = ?`, [runId]);
+    const [row] = await sql<{ n: string }>(this.orm.em.fork(), `select count(*) as n from ${qualified(this.orm.em, 'staged_batches')} where run_id = ?`, [
+      runId,
+    ]);
     return Number(row.n);
   }
 
   /** Locks the run's state row; false when the run was already applied or failed (a redelivery). */
   private async claim(em: EntityManager, event: RecordsComplete): Promise<boolean> {
     const states = qualified(em, 'run_states');
-    await em.execute(
+    await sql(em,
       `insert into ${states} (run_id, tenant_id, directory_id, status) values (?, ?, ?, 'staging') on conflict do nothing`,
       [event.data.runId, event.tenantid, event.data.directoryId],
     );
-    const [state] = await em.execute<{ status: string }[]>(`select status from ${states} where run_id = ? for update`, [event.data.runId]);
+    const [state] = await sql<{ status: string }>(em, `select status from ${states} where run_id = ? for update`, [event.data.runId]);
     return state.status === 'staging';
   }
 
@@ -142,7 +142,7 @@ export class ApplyRunUseCase {
     await this.defineCustomFields(customFields, definitions, runId, scan.customFields, dateFormat);
 
     for (let batchNo = 0; batchNo < event.data.batchCount; batchNo++) {
-      const [batch] = await em.execute<{ employees: CanonicalEmployee[]; problems: RowProblem[]; teams: CanonicalTeam[] | null }[]>(
+      const [batch] = await sql<{ employees: CanonicalEmployee[]; problems: RowProblem[]; teams: CanonicalTeam[] | null }>(em,
         `select employees, problems, teams from ${qualified(em, 'staged_batches')} where run_id = ? and batch_no = ?`,
         [runId, batchNo],
       );
@@ -204,7 +204,7 @@ export class ApplyRunUseCase {
 
   /** One read of the run's staged batches: the teams-file records and the values of labels not yet defined. */
   private async scanRun(em: EntityManager, runId: string, defined: ReadonlyMap<string, unknown>) {
-    const rows = await em.execute<{ teams: CanonicalTeam[] | null; custom: Record<string, string>[] }[]>(
+    const rows = await sql<{ teams: CanonicalTeam[] | null; custom: Record<string, string>[] }>(em,
       `select teams, (select coalesce(jsonb_agg(e->'customFields'), '[]'::jsonb) from jsonb_array_elements(employees) e where e->'customFields' is not null) as custom
          from ${qualified(em, 'staged_batches')} where run_id = ? order by batch_no`,
       [runId],
@@ -344,7 +344,7 @@ class ProblemLog {
   async add(problems: readonly RowProblem[]): Promise<void> {
     for (let i = 0; i < problems.length; i += 1000) {
       const chunk = problems.slice(i, i + 1000);
-      await this.em.execute(
+      await sql(this.em,
         `insert into ${qualified(this.em, 'run_problems')} (run_id, seq, tenant_id, row_number, external_id, field, code, message)
          values ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
         chunk.flatMap((p, j) => [this.runId, this.count + j, this.tenantId, p.rowNumber ?? null, p.externalId ?? null, p.field ?? null, p.code, p.message]),

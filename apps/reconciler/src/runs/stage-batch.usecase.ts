@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
-import { qualified } from '@roster/persistence';
+import { qualified, sql } from '@roster/persistence';
 
 /** Keeps a record batch until its run is complete; a repeat of the same batch is ignored. */
 @Injectable()
@@ -12,17 +12,17 @@ export class StageBatchUseCase {
     const { runId, directoryId, batchNo, employees, problems, teams } = event.data;
     await this.orm.em.fork().transactional(async (em) => {
       const states = qualified(em, 'run_states');
-      await em.execute(
+      await sql(em,
         `insert into ${states} (run_id, tenant_id, directory_id, status) values (?, ?, ?, 'staging') on conflict do nothing`,
         [runId, event.tenantid, directoryId],
       );
-      const [state] = await em.execute<{ status: string; tenant_id: string }[]>(
+      const [state] = await sql<{ status: string; tenant_id: string }>(em,
         `select status, tenant_id from ${states} where run_id = ?`,
         [runId],
       );
       // A run is applied once; a late or replayed batch of a finished run changes nothing.
       if (state.status !== 'staging' || state.tenant_id !== event.tenantid) return;
-      await em.execute(
+      await sql(em,
         `insert into ${qualified(em, 'staged_batches')} (run_id, batch_no, tenant_id, employees, problems, teams)
          values (?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb) on conflict do nothing`,
         [runId, batchNo, event.tenantid, JSON.stringify(employees), JSON.stringify(problems), teams === undefined ? null : JSON.stringify(teams)],

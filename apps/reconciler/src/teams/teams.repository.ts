@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DirectoryTeam } from '@roster/contracts';
-import { qualified } from '@roster/persistence';
+import { qualified, sql } from '@roster/persistence';
 import type { NewTeam, StoredTeam } from '@roster/reconciliation';
 
 const CHUNK = 1000;
@@ -65,7 +65,7 @@ export class TeamsRepository {
 
   /** Every team of the tenant by key (teams number in the thousands, not millions). */
   async loadAll(): Promise<Map<string, TeamState>> {
-    const rows = await this.em.execute<TeamDbRow[]>(
+    const rows = await sql<TeamDbRow>(this.em,
       `select t.*, p.name_key as parent_key from ${this.teams} t left join ${this.teams} p on p.id = t.parent_team_id where t.tenant_id = ?`,
       [this.tenantId],
     );
@@ -94,7 +94,7 @@ export class TeamsRepository {
   async insert(teams: readonly TeamState[]): Promise<void> {
     for (let i = 0; i < teams.length; i += CHUNK) {
       const chunk = teams.slice(i, i + CHUNK);
-      await this.em.execute(
+      await sql(this.em,
         `insert into ${this.teams} (id, tenant_id, name, name_key, owner_email, type, description, source_directory_id)
          values ${chunk.map(() => '(?::uuid, ?::uuid, ?, ?, ?, ?, ?, ?::uuid)').join(', ')}`,
         chunk.flatMap((t) => [t.id, this.tenantId, t.name, t.key, t.ownerEmail, t.type, t.description, t.sourceDirectoryId]),
@@ -105,7 +105,7 @@ export class TeamsRepository {
   async update(teams: readonly TeamState[]): Promise<void> {
     for (let i = 0; i < teams.length; i += CHUNK) {
       const chunk = teams.slice(i, i + CHUNK);
-      await this.em.execute(
+      await sql(this.em,
         `update ${this.teams} t set name = v.name, owner_email = v.owner_email, type = v.type, description = v.description,
                 source_directory_id = v.source_directory_id::uuid, updated_at = now()
            from (values ${chunk.map(() => '(?::uuid, ?, ?, ?, ?, ?)').join(', ')}) as v(id, name, owner_email, type, description, source_directory_id)
@@ -118,7 +118,7 @@ export class TeamsRepository {
   async setParents(links: readonly { key: string; parentKey: string }[]): Promise<void> {
     for (let i = 0; i < links.length; i += CHUNK) {
       const chunk = links.slice(i, i + CHUNK);
-      await this.em.execute(
+      await sql(this.em,
         `update ${this.teams} t set parent_team_id = p.id, updated_at = now()
            from (values ${chunk.map(() => '(?, ?)').join(', ')}) as v(name_key, parent_key)
            join ${this.teams} p on p.tenant_id = ? and p.name_key = v.parent_key
@@ -133,7 +133,7 @@ export class TeamsRepository {
     const found = new Map<string, Set<string>>();
     for (let i = 0; i < emails.length; i += CHUNK) {
       const chunk = emails.slice(i, i + CHUNK);
-      const rows = await this.em.execute<{ email: string; name_key: string }[]>(
+      const rows = await sql<{ email: string; name_key: string }>(this.em,
         `select u.email, t.name_key from ${this.memberships} m
            join ${this.users} u on u.id = m.user_id join ${this.teams} t on t.id = m.team_id
           where m.tenant_id = ? and m.source_directory_id = ? and u.email in (${chunk.map(() => '?').join(', ')})`,
@@ -152,7 +152,7 @@ export class TeamsRepository {
     const changes: MembershipChange[] = [];
     for (let i = 0; i < pairs.length; i += CHUNK) {
       const chunk = pairs.slice(i, i + CHUNK);
-      const rows = await this.em.execute<{ team_id: string; user_id: string; email: string; name: string }[]>(
+      const rows = await sql<{ team_id: string; user_id: string; email: string; name: string }>(this.em,
         `with v(email, name_key) as (values ${chunk.map(() => '(?, ?)').join(', ')}),
               ins as (
                 insert into ${this.memberships} (team_id, user_id, source_directory_id, tenant_id)
@@ -174,7 +174,7 @@ export class TeamsRepository {
     const changes: MembershipChange[] = [];
     for (let i = 0; i < pairs.length; i += CHUNK) {
       const chunk = pairs.slice(i, i + CHUNK);
-      const rows = await this.em.execute<{ team_id: string; user_id: string; email: string; name: string }[]>(
+      const rows = await sql<{ team_id: string; user_id: string; email: string; name: string }>(this.em,
         `delete from ${this.memberships} m
           using (values ${chunk.map(() => '(?, ?)').join(', ')}) as v(email, name_key), ${this.users} u, ${this.teams} t
           where m.tenant_id = ? and m.source_directory_id = ?
@@ -190,7 +190,7 @@ export class TeamsRepository {
 
   /** R-TEN-02: links each team's owner email to the user with that email, once such a user exists. */
   async resolveOwners(): Promise<void> {
-    await this.em.execute(
+    await sql(this.em,
       `update ${this.teams} t set owner_user_id = u.id
          from ${this.teams} t2 left join ${this.users} u on u.tenant_id = t2.tenant_id and u.email = t2.owner_email
         where t.id = t2.id and t.tenant_id = ? and t.owner_user_id is distinct from u.id`,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DirectoryUser } from '@roster/contracts';
-import { qualified } from '@roster/persistence';
+import { qualified, sql } from '@roster/persistence';
 import type { NewUser, StoredUser } from '@roster/reconciliation';
 
 const COLUMNS = [
@@ -148,7 +148,7 @@ export class UsersRepository {
     const found = new Map<string, StoredUser & { managerId: string | null }>();
     for (let i = 0; i < keys.length; i += CHUNK) {
       const chunk = keys.slice(i, i + CHUNK);
-      const rows = await this.em.execute<UserDbRow[]>(
+      const rows = await sql<UserDbRow>(this.em,
         `select u.*, m.email as manager_email from ${this.table} u left join ${this.table} m on m.id = u.manager_id
           where u.tenant_id = ? and u.${column} in (${chunk.map(() => '?').join(', ')})`,
         [this.tenantId, ...chunk],
@@ -163,7 +163,7 @@ export class UsersRepository {
     for (let i = 0; i < users.length; i += CHUNK) {
       const chunk = users.slice(i, i + CHUNK);
       const row = `(${COLUMNS.map((c) => `?${CASTS[c] ?? ''}`).join(', ')})`;
-      await this.em.execute(
+      await sql(this.em,
         `insert into ${this.table} (${COLUMNS.join(', ')}) values ${chunk.map(() => row).join(', ')}
          on conflict (tenant_id, email) do update set ${UPDATABLE.map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()`,
         chunk.flatMap((u) => values(this.tenantId, u)),
@@ -177,7 +177,7 @@ export class UsersRepository {
 
   /** The manager link of every user of the tenant, by email (for loop detection). */
   async managerMap(): Promise<Map<string, string | null>> {
-    const rows = await this.em.execute<{ email: string; manager_email: string | null }[]>(
+    const rows = await sql<{ email: string; manager_email: string | null }>(this.em,
       `select u.email, m.email as manager_email from ${this.table} u left join ${this.table} m on m.id = u.manager_id where u.tenant_id = ?`,
       [this.tenantId],
     );
@@ -189,7 +189,7 @@ export class UsersRepository {
     const result = new Map<string, { id: string; managerId: string }>();
     for (let i = 0; i < links.length; i += CHUNK) {
       const chunk = links.slice(i, i + CHUNK);
-      const rows = await this.em.execute<{ id: string; email: string; manager_id: string }[]>(
+      const rows = await sql<{ id: string; email: string; manager_id: string }>(this.em,
         `update ${this.table} u set manager_id = m.id, updated_at = now()
            from (values ${chunk.map(() => '(?, ?)').join(', ')}) as v(email, manager_email)
            join ${this.table} m on m.tenant_id = ? and m.email = v.manager_email

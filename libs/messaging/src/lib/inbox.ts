@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { qualified } from '@roster/persistence';
+import { qualified, sql } from '@roster/persistence';
 
 export interface InboxRow {
   consumer: string;
@@ -21,7 +21,7 @@ export const InboxMessageEntity = new EntitySchema<InboxRow>({
 
 /** Claims (consumer, event id) inside the caller's transaction; false means "already handled". */
 export async function claimInbox(em: EntityManager, consumer: string, eventId: string): Promise<boolean> {
-  const rows = await em.execute<{ event_id: string }[]>(
+  const rows = await sql<{ event_id: string }>(em,
     `insert into ${qualified(em, 'inbox')} (consumer, event_id) values (?, ?) on conflict do nothing returning event_id`,
     [consumer, eventId],
   );

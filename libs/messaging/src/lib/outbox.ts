@@ -1,7 +1,7 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { CloudEvent, EventName, PayloadOf } from '@roster/contracts';
-import { qualified } from '@roster/persistence';
+import { qualified, sql } from '@roster/persistence';
 import { EventPublisher, OutgoingMessage, PublishContext, buildMessage } from './publisher';
 
 export interface OutboxRow {
@@ -49,7 +49,7 @@ export class Outbox {
         params.push(m.envelope.id, m.subject, JSON.stringify(m.envelope));
         return '(?, ?, ?::jsonb)';
       });
-      await em.execute(`insert into ${table} (id, subject, envelope) values ${rows.join(', ')}`, params);
+      await sql(em, `insert into ${table} (id, subject, envelope) values ${rows.join(', ')}`, params);
     }
   }
 }
@@ -99,12 +99,12 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? 500;
     return this.orm.em.fork().transactional(async (em) => {
       const table = qualified(em, 'outbox');
-      const rows = await em.execute<{ seq: string; subject: string; envelope: CloudEvent }[]>(
+      const rows = await sql<{ seq: string; subject: string; envelope: CloudEvent }>(em,
         `select seq, subject, envelope from ${table} order by seq limit ${batchSize} for update skip locked`,
       );
       if (rows.length === 0) return 0;
       await this.publisher.publishAll(rows.map((r) => ({ subject: r.subject, envelope: r.envelope })));
-      await em.execute(`delete from ${table} where seq in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.seq));
+      await sql(em, `delete from ${table} where seq in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.seq));
       return rows.length;
     });
   }
