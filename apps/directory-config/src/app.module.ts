@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SecretBox } from '@roster/security';
 import { TestConnectionUseCase } from './connection/test-connection.usecase';
-import { DirectoriesUseCase, SECRET_BOX } from './directories/directories.usecase';
+import { DirectoriesUseCase, OUTBOUND_URL_POLICY, SECRET_BOX } from './directories/directories.usecase';
 import { RecipientsValidator } from './directories/recipients.validator';
 import { ExportsController } from './exports/exports.controller';
 import { RequestExportUseCase } from './exports/request-export.usecase';
@@ -25,6 +25,7 @@ export class DirectoryConfigModule {
       controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController],
       providers: [
         { provide: SECRET_BOX, useValue: new SecretBox(config.ROSTER_SECRETS_KEY) },
+        { provide: OUTBOUND_URL_POLICY, useValue: { allowLoopback: config.ROSTER_HRIS_ALLOW_LOOPBACK } },
         { provide: ADMIN_API_KEY, useValue: config.ROSTER_API_KEY },
         ApiKeyGuard,
         TenantsUseCase,

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { envField } from '@roster/observability';
 import { BaseServiceConfig } from '@roster/platform';
 
+const bool = (fallback: 'true' | 'false') =>
+  z.enum(['true', 'false'], { error: 'expected true or false' }).default(fallback).transform((v) => v === 'true');
+
 export const DirectoryConfigConfig = BaseServiceConfig.extend({
   /** 32 bytes, base64: seals directory secrets (AES-256-GCM). */
   ROSTER_SECRETS_KEY: envField.base64Key(32),
@@ -14,5 +17,7 @@ export const DirectoryConfigConfig = BaseServiceConfig.extend({
     .refine((v) => /^\d+$/.test(v) && Number.isSafeInteger(Number(v)), { error: 'expected a non-negative integer (milliseconds; 0 disables the loop)' })
     .transform(Number)
     .default(30_000),
+  /** Accept http:// HR API base URLs on loopback (local emulators in tests); never in production (SSRF guard). */
+  ROSTER_HRIS_ALLOW_LOOPBACK: bool('false'),
 });
 export type DirectoryConfigConfig = z.infer<typeof DirectoryConfigConfig>;

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { LockMode, MikroORM } from '@mikro-orm/postgresql';
-import { SecretBox, directorySecretOwner } from '@roster/security';
-import { Directory, DirectoryEntity } from '../entities/directory.entity';
+import { type OutboundUrlPolicy, SecretBox, checkOutboundUrl, directorySecretOwner } from '@roster/security';
+import { Directory, DirectoryEntity, hrisOf, sftpOf } from '../entities/directory.entity';
 import { RunEntity } from '../entities/run.entity';
-import { CreateSftpDirectoryBody, UpdateDirectoryBody } from '../http/schemas';
+import type { CreateDirectoryBody, UpdateDirectoryBody } from '../http/schemas';
 import { DirectoryConfigException, DirectoryConfigExceptionCode } from '../http/directory-config.exception';
 import { firstRunAt } from '../scheduler/next-run';
 import { TenantsUseCase } from '../tenants/tenants.usecase';
@@ -13,6 +13,21 @@ import { RecipientsValidator } from './recipients.validator';
 import { sameSchedule } from './schedule';
 
 export const SECRET_BOX = Symbol('SECRET_BOX');
+/** The SSRF policy for HR API base URLs (`ROSTER_HRIS_ALLOW_LOOPBACK`). */
+export const OUTBOUND_URL_POLICY = Symbol('OUTBOUND_URL_POLICY');
+
+/**
+ * Refuses an HR API base URL the gateway would refuse (scheme, credentials, internal address) at config time.
+ * Names are resolved only when the gateway connects (a name may move; it checks again there).
+ */
+export function assertOutboundUrl(url: string, policy: OutboundUrlPolicy): void {
+  const checked = checkOutboundUrl(url, policy);
+  if (!checked.ok) {
+    throw new DirectoryConfigException(DirectoryConfigExceptionCode.VALIDATION_FAILED, `hris.baseUrl: ${checked.reason}`, [
+      { path: 'hris.baseUrl', message: checked.reason },
+    ]);
+  }
+}
 
 const notFound = (tenantId: string, directoryId: string) =>
   new DirectoryConfigException(
@@ -27,26 +42,35 @@ export class DirectoriesUseCase {
     private readonly tenants: TenantsUseCase,
     private readonly recipients: RecipientsValidator,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
+    @Inject(OUTBOUND_URL_POLICY) private readonly urlPolicy: OutboundUrlPolicy,
   ) {}
 
-  async create(tenantId: string, body: CreateSftpDirectoryBody): Promise<Directory> {
+  async create(tenantId: string, body: CreateDirectoryBody): Promise<Directory> {
+    if (body.type === 'hris-api') assertOutboundUrl(body.hris.baseUrl, this.urlPolicy);
     await this.tenants.get(tenantId);
     await this.recipients.assertUsersOfTenant(tenantId, body.recipients);
     const em = this.orm.em.fork();
     const id = randomUUID();
-    const { password, privateKey, ...sftp } = body.sftp;
     const owner = directorySecretOwner(tenantId, id);
+    const seal = (plain: string) => this.secrets.seal(plain, owner);
     const now = new Date();
+    let source: Pick<Directory, 'settings' | 'secrets'>;
+    if (body.type === 'hris-api') {
+      const { accountToken, ...hris } = body.hris;
+      source = { settings: { ...hris, policy: body.policy }, secrets: { accountToken: seal(accountToken) } };
+    } else {
+      const { password, privateKey, ...sftp } = body.sftp;
+      source = {
+        settings: { ...sftp, dateFormat: body.dateFormat, headerMapping: body.headerMapping },
+        secrets: { ...(password ? { password: seal(password) } : {}), ...(privateKey ? { privateKey: seal(privateKey) } : {}) },
+      };
+    }
     const directory = em.create(DirectoryEntity, {
       id,
       tenantId,
       name: body.name,
       type: body.type,
-      settings: { ...sftp, dateFormat: body.dateFormat, headerMapping: body.headerMapping },
-      secrets: {
-        ...(password ? { password: this.secrets.seal(password, owner) } : {}),
-        ...(privateKey ? { privateKey: this.secrets.seal(privateKey, owner) } : {}),
-      },
+      ...source,
       recipients: body.recipients,
       schedule: body.schedule,
       enabled: body.enabled,
@@ -71,6 +95,7 @@ export class DirectoriesUseCase {
 
   /** R-DIR-01: partial update; recipients are checked again when they change (R-NOT-02). */
   async update(tenantId: string, directoryId: string, patch: UpdateDirectoryBody): Promise<Directory> {
+    if (patch.hris?.baseUrl !== undefined) assertOutboundUrl(patch.hris.baseUrl, this.urlPolicy);
     if (patch.recipients) await this.recipients.assertUsersOfTenant(tenantId, patch.recipients);
     return this.orm.em.fork().transactional(async (em) => {
       const directory = await em.findOne(DirectoryEntity, { id: directoryId, tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -113,27 +138,41 @@ export class DirectoriesUseCase {
 }
 
 export function directoryView(d: Directory) {
-  return {
+  const common = {
     id: d.id,
     tenantId: d.tenantId,
     name: d.name,
-    type: d.type,
     enabled: d.enabled,
-    sftp: {
-      host: d.settings.host,
-      port: d.settings.port,
-      username: d.settings.username,
-      folder: d.settings.folder,
-      hostKeyFingerprint: d.settings.hostKeyFingerprint,
-      hasPassword: Boolean(d.secrets.password),
-      hasPrivateKey: Boolean(d.secrets.privateKey),
-    },
-    dateFormat: d.settings.dateFormat,
-    headerMapping: d.settings.headerMapping,
     recipients: d.recipients,
     schedule: d.schedule,
     nextRunAt: d.nextRunAt?.toISOString() ?? null,
     createdAt: d.createdAt.toISOString(),
     updatedAt: d.updatedAt.toISOString(),
+  };
+  if (d.type === 'hris-api') {
+    const { policy, provider, baseUrl, pageSize, fieldMappings } = hrisOf(d);
+    return {
+      ...common,
+      type: 'hris-api' as const,
+      // Secrets are write-only: the API says whether one is set, never what it is.
+      hris: { provider, baseUrl, pageSize, fieldMappings, hasAccountToken: Boolean(d.secrets.accountToken) },
+      policy,
+    };
+  }
+  const s = sftpOf(d);
+  return {
+    ...common,
+    type: 'sftp-csv' as const,
+    sftp: {
+      host: s.host,
+      port: s.port,
+      username: s.username,
+      folder: s.folder,
+      hostKeyFingerprint: s.hostKeyFingerprint,
+      hasPassword: Boolean(d.secrets.password),
+      hasPrivateKey: Boolean(d.secrets.privateKey),
+    },
+    dateFormat: s.dateFormat,
+    headerMapping: s.headerMapping,
   };
 }

@@ -1,8 +1,9 @@
 import type { SealedSecret } from '@roster/contracts';
 import type { Directory } from '../entities/directory.entity';
 import { DirectoryConfigException } from '../http/directory-config.exception';
-import { UpdateDirectoryBody } from '../http/schemas';
+import { CreateHrisDirectoryBody, UpdateDirectoryBody } from '../http/schemas';
 import { applyDirectoryPatch } from './directory-patch';
+import { assertOutboundUrl } from './directories.usecase';
 
 const sealed = (plain: string): SealedSecret => ({ v: 1, iv: 'iv', tag: 'tag', data: `sealed(${plain})` });
 const KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n';
@@ -66,5 +67,38 @@ describe('applyDirectoryPatch', () => {
     applyDirectoryPatch(d, UpdateDirectoryBody.parse({ enabled: false, schedule: { kind: 'every', hours: 6 } }), sealed, now);
     expect(d.enabled).toBe(false);
     expect(d.schedule).toEqual({ kind: 'every', hours: 6 });
+  });
+
+  function hrisDirectory(): Directory {
+    const body = CreateHrisDirectoryBody.parse({ name: 'Bridge', type: 'hris-api', hris: { baseUrl: 'https://api.merge.dev/api', accountToken: 'old' } });
+    const { accountToken: _, ...hris } = body.hris;
+    return { ...directory(), name: 'Bridge', type: 'hris-api', settings: { ...hris, policy: body.policy }, secrets: { accountToken: sealed('old') } };
+  }
+
+  it('R-API-01 changes only the given hris settings and policy fields, and seals a new account token', () => {
+    const d = hrisDirectory();
+    applyDirectoryPatch(d, UpdateDirectoryBody.parse({ hris: { pageSize: 25 }, policy: { orphans: 'deactivate', safeguard: { percent: 10 } } }), sealed, now);
+    expect(d.settings).toMatchObject({ provider: 'merge', baseUrl: 'https://api.merge.dev/api', pageSize: 25, fieldMappings: [] });
+    expect(d.settings).toMatchObject({ policy: { orphans: 'deactivate', activateUsers: true, safeguard: { count: 50, percent: 10 } } });
+    expect(d.secrets).toEqual({ accountToken: sealed('old') });
+    applyDirectoryPatch(d, UpdateDirectoryBody.parse({ hris: { accountToken: 'new' } }), sealed, now);
+    expect(d.secrets).toEqual({ accountToken: sealed('new') });
+  });
+
+  it('R-DIR-01 refuses settings of the other directory type instead of ignoring them', () => {
+    expect(() => applyDirectoryPatch(hrisDirectory(), UpdateDirectoryBody.parse({ sftp: { port: 2222 } }), sealed, now)).toThrow(
+      'sftp: not settings of a hris-api directory',
+    );
+    expect(() => applyDirectoryPatch(directory(), UpdateDirectoryBody.parse({ policy: { restore: true } }), sealed, now)).toThrow(
+      'policy: not settings of a sftp-csv directory',
+    );
+  });
+
+  it('R-API-01 refuses a base URL the gateway would not call, allowing loopback only when configured', () => {
+    expect(() => assertOutboundUrl('http://api.merge.dev/api', { allowLoopback: false })).toThrow(/hris\.baseUrl: the scheme must be https/);
+    expect(() => assertOutboundUrl('https://169.254.169.254/api', { allowLoopback: false })).toThrow(/link-local/);
+    expect(() => assertOutboundUrl('http://127.0.0.1:8080/api', { allowLoopback: false })).toThrow(/loopback/);
+    expect(() => assertOutboundUrl('http://127.0.0.1:8080/api', { allowLoopback: true })).not.toThrow();
+    expect(() => assertOutboundUrl('https://api.merge.dev/api', { allowLoopback: false })).not.toThrow();
   });
 });

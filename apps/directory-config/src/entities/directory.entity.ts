@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { DirectoryType, SealedSecret } from '@roster/contracts';
+import type { DirectoryType, HrisFieldMapping, SealedSecret, SyncPolicy } from '@roster/contracts';
 import type { Schedule } from '../directories/schedule';
 
 export interface SftpDirectorySettings {
@@ -12,14 +12,32 @@ export interface SftpDirectorySettings {
   headerMapping: Record<string, string>;
 }
 
+/** An hris-api directory's settings (the account token is in `secrets`). */
+export interface HrisDirectorySettings {
+  provider: string;
+  baseUrl: string;
+  pageSize: number;
+  fieldMappings: HrisFieldMapping[];
+  policy: SyncPolicy;
+}
+
+/** The JSON `settings` column: its shape follows the directory's type (see `sftpOf` / `hrisOf`). */
+export type DirectorySettings = SftpDirectorySettings | HrisDirectorySettings;
+
+export interface DirectorySecrets {
+  password?: SealedSecret;
+  privateKey?: SealedSecret;
+  accountToken?: SealedSecret;
+}
+
 export interface Directory {
   id: string;
   tenantId: string;
   name: string;
   type: DirectoryType;
-  settings: SftpDirectorySettings;
+  settings: DirectorySettings;
   /** Sealed with the secrets key (AES-256-GCM, bound to tenant + directory). Never returned by the API. */
-  secrets: { password?: SealedSecret; privateKey?: SealedSecret };
+  secrets: DirectorySecrets;
   recipients: string[];
   /** R-DIR-04: when the directory syncs by itself. */
   schedule: Schedule;
@@ -50,3 +68,15 @@ export const DirectoryEntity = new EntitySchema<Directory>({
     updatedAt: { type: 'datetime', defaultRaw: 'now()' },
   },
 });
+
+/** The settings of an sftp-csv directory (the column's shape follows `type`). */
+export function sftpOf(d: Pick<Directory, 'id' | 'type' | 'settings'>): SftpDirectorySettings {
+  if (d.type !== 'sftp-csv') throw new Error(`directory ${d.id} is ${d.type}, not sftp-csv`);
+  return d.settings as SftpDirectorySettings;
+}
+
+/** The settings of an hris-api directory. */
+export function hrisOf(d: Pick<Directory, 'id' | 'type' | 'settings'>): HrisDirectorySettings {
+  if (d.type !== 'hris-api') throw new Error(`directory ${d.id} is ${d.type}, not hris-api`);
+  return d.settings as HrisDirectorySettings;
+}

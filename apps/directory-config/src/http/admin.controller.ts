@@ -7,7 +7,7 @@ import { TenantsUseCase } from '../tenants/tenants.usecase';
 import { ApiKeyGuard } from './api-key.guard';
 import { AdminApiExceptionFilter } from './directory-config.exception';
 import {
-  CreateSftpDirectoryBody,
+  CreateDirectoryBody,
   CreateTenantBody,
   ListRunsQuery,
   ProblemsQuery,
@@ -45,7 +45,7 @@ export class AdminController {
 
   @Post(':tenantId/directories')
   async createDirectory(@Param('tenantId', uuid) tenantId: string, @Body() body: unknown) {
-    return directoryView(await this.directories.create(tenantId, CreateSftpDirectoryBody.parse(body)));
+    return directoryView(await this.directories.create(tenantId, CreateDirectoryBody.parse(body)));
   }
 
   @Get(':tenantId/directories')

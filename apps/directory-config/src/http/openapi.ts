@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  CreateSftpDirectoryBody,
+  CreateDirectoryBody,
   CreateTenantBody,
   DirectoryView,
   ErrorView,
@@ -33,8 +33,9 @@ const ROUTES: Route[] = [
   {
     method: 'post',
     path: '/v1/tenants/{tenantId}/directories',
-    summary: 'Create an sftp-csv directory (the password is encrypted at rest and never returned)',
-    body: CreateSftpDirectoryBody,
+    summary:
+      'Create a directory: sftp-csv (the password or private key is encrypted at rest and never returned) or hris-api (the account token likewise; page size 1..100; base URL https to a public address)',
+    body: CreateDirectoryBody,
     response: DirectoryView,
     status: 201,
   },
@@ -44,7 +45,7 @@ const ROUTES: Route[] = [
     method: 'patch',
     path: '/v1/tenants/{tenantId}/directories/{directoryId}',
     summary:
-      'Update a directory: only the given fields change; a new password or privateKey replaces the sealed one, an omitted one is kept, null removes it (one must remain); recipients must be users of the tenant (400 RECIPIENT_NOT_A_USER)',
+      "Update a directory: only the given fields change; a new password, privateKey or accountToken replaces the sealed one, an omitted one is kept, null removes a password or privateKey (one must remain); settings of the other directory type are refused; recipients must be users of the tenant (400 RECIPIENT_NOT_A_USER)",
     body: UpdateDirectoryBody,
     response: DirectoryView,
     status: 200,
@@ -61,14 +62,14 @@ const ROUTES: Route[] = [
     method: 'post',
     path: '/v1/tenants/{tenantId}/directories/{directoryId}/test',
     summary:
-      'Test a saved directory\'s connection: ok with the host-key fingerprint, or a code (UNREACHABLE, HOST_KEY_MISMATCH, AUTH_FAILED, FOLDER_MISSING) and the reason; 503 SOURCE_UNAVAILABLE when file-ingest does not answer',
+      "Test a saved directory's connection. sftp-csv: ok with the host-key fingerprint, or a code (UNREACHABLE, HOST_KEY_MISMATCH, AUTH_FAILED, FOLDER_MISSING) and the reason. hris-api: ok with the linked HR system, or a code (BAD_API_KEY, BAD_ACCOUNT_TOKEN, UNREACHABLE, RATE_LIMITED, BAD_BASE_URL, NOT_CONFIGURED) and the reason. 503 SOURCE_UNAVAILABLE when file-ingest or connector-gateway does not answer",
     response: TestConnectionView,
     status: 200,
   },
   {
     method: 'post',
     path: '/v1/tenants/{tenantId}/directories/test',
-    summary: 'Test settings before saving them; without hostKeyFingerprint the answer carries the server\'s, to pin',
+    summary: "Test settings before saving them (`type` sftp-csv, the default, or hris-api); without hostKeyFingerprint an SFTP answer carries the server's, to pin",
     body: TestConnectionBody,
     response: TestConnectionView,
     status: 200,

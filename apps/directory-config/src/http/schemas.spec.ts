@@ -1,4 +1,4 @@
-import { CreateSftpDirectoryBody, TestConnectionBody, UpdateDirectoryBody } from './schemas';
+import { CreateDirectoryBody, CreateSftpDirectoryBody, TestConnectionBody, UpdateDirectoryBody } from './schemas';
 
 const base = {
   name: 'HR drop',
@@ -55,12 +55,75 @@ describe('admin API schemas', () => {
 
   it('R-SFTP-01 tests unsaved settings without a pinned fingerprint', () => {
     const { hostKeyFingerprint: _, ...unpinned } = base.sftp;
-    const parsed = TestConnectionBody.parse({ sftp: unpinned }).sftp;
+    const body = TestConnectionBody.parse({ sftp: unpinned });
+    if (body.type === 'hris-api') throw new Error('parsed as hris-api');
+    const parsed = body.sftp;
     expect(parsed.port).toBe(22);
     expect(parsed.hostKeyFingerprint).toBeUndefined();
   });
 
   it('R-DIR-01 refuses unknown fields in a PATCH instead of ignoring them', () => {
     expect(messages(UpdateDirectoryBody.safeParse({ sftp: { hots: 'x' } }))).toEqual([expect.stringMatching(/hots/)]);
+  });
+
+  const hris = {
+    name: 'Bridge',
+    type: 'hris-api',
+    hris: { baseUrl: 'https://api.merge.dev/api', accountToken: 'tok' },
+  };
+
+  it('R-API-01 creates an hris-api directory with the bridge provider, page size 100 and safe policy defaults', () => {
+    const parsed = CreateDirectoryBody.parse(hris);
+    if (parsed.type !== 'hris-api') throw new Error('parsed as sftp-csv');
+    expect(parsed.hris).toEqual({ provider: 'merge', baseUrl: 'https://api.merge.dev/api', accountToken: 'tok', pageSize: 100, fieldMappings: [] });
+    expect(parsed.policy).toEqual({
+      usernameAttribute: 'workEmail',
+      activateUsers: true,
+      orphans: 'ignore',
+      restore: false,
+      synchronizeGroups: false,
+      preserveGroups: true,
+      removeLocalGroups: false,
+      removeOtherDirectoryGroups: false,
+      safeguard: { count: 50, percent: 20 },
+    });
+    expect(parsed.schedule).toEqual({ kind: 'daily', time: '02:00', timeZone: 'UTC' });
+  });
+
+  it('R-API-02 refuses a page size outside 1..100 at config time, saying why', () => {
+    for (const pageSize of [0, 101, 1.5, '50']) {
+      expect(messages(CreateDirectoryBody.safeParse({ ...hris, hris: { ...hris.hris, pageSize } }))).toEqual([
+        "hris.pageSize: page size must be 1..100 (the bridge's maximum is 100)",
+      ]);
+    }
+    expect(messages(UpdateDirectoryBody.safeParse({ hris: { pageSize: 101 } }))).toEqual(["hris.pageSize: page size must be 1..100 (the bridge's maximum is 100)"]);
+    for (const pageSize of [1, 100]) expect(CreateDirectoryBody.safeParse({ ...hris, hris: { ...hris.hris, pageSize } }).success).toBe(true);
+  });
+
+  it('R-API-03 accepts the optional source fields, each once, and refuses others', () => {
+    const ok = [
+      { source: 'jobTitle', target: 'jobTitle' },
+      { source: 'departmentGroupName', target: 'department' },
+      { source: 'birthday', target: 'Birthday' },
+    ];
+    expect(CreateDirectoryBody.safeParse({ ...hris, hris: { ...hris.hris, fieldMappings: ok } }).success).toBe(true);
+    expect(messages(CreateDirectoryBody.safeParse({ ...hris, hris: { ...hris.hris, fieldMappings: [...ok, { source: 'jobTitle', target: 'Title' }] } }))).toEqual([
+      "hris.fieldMappings.3.source: 'jobTitle' is mapped twice; map each source field once",
+    ]);
+    expect(messages(CreateDirectoryBody.safeParse({ ...hris, hris: { ...hris.hris, fieldMappings: [{ source: 'salary', target: 'Pay' }] } }))).toEqual([
+      expect.stringMatching(/^hris\.fieldMappings\.0\.source: /),
+    ]);
+  });
+
+  it('R-SAFE-01 refuses a safeguard percentage over 100 and an unknown orphan policy', () => {
+    expect(messages(CreateDirectoryBody.safeParse({ ...hris, policy: { orphans: 'archive', safeguard: { percent: 120 } } }))).toEqual([
+      expect.stringMatching(/^policy\.orphans: /),
+      expect.stringMatching(/^policy\.safeguard\.percent: /),
+    ]);
+  });
+
+  it('R-API-01 tests unsaved hris-api settings by type', () => {
+    const body = TestConnectionBody.parse({ type: 'hris-api', hris: { baseUrl: 'https://api.merge.dev/api', accountToken: 'tok' } });
+    expect(body).toEqual({ type: 'hris-api', hris: { provider: 'merge', baseUrl: 'https://api.merge.dev/api', accountToken: 'tok' } });
   });
 });

@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { CSV_STANDARD_LABELS, RowProblem, RunCounts, RunFailure, RunStatus, RunTrigger, isCsvStandardLabel } from '@roster/contracts';
+import {
+  CSV_STANDARD_LABELS,
+  HRIS_SOURCE_FIELDS,
+  HrisFieldMapping,
+  HrisUsernameAttribute,
+  RowProblem,
+  RunCounts,
+  RunFailure,
+  RunStatus,
+  RunTrigger,
+  isCsvStandardLabel,
+} from '@roster/contracts';
 import { DEFAULT_SCHEDULE, Schedule } from '../directories/schedule';
 
 export { DEFAULT_SCHEDULE, Schedule };
@@ -77,9 +88,93 @@ export const CreateSftpDirectoryBody = z.object({
 });
 export type CreateSftpDirectoryBody = z.infer<typeof CreateSftpDirectoryBody>;
 
+/** The connectors connector-gateway has (R-API-01); `merge` is the unified HRIS bridge. */
+export const HrisProvider = z.enum(['merge']);
+const PAGE_SIZE_MESSAGE = "page size must be 1..100 (the bridge's maximum is 100)";
+/** R-API-02: refused at config time, not at the first run. */
+const pageSize = z.number({ error: PAGE_SIZE_MESSAGE }).int(PAGE_SIZE_MESSAGE).min(1, PAGE_SIZE_MESSAGE).max(100, PAGE_SIZE_MESSAGE);
+/** The form only; the address (SSRF guard, `checkOutboundUrl`) is checked by the use case, which knows the loopback switch. */
+const baseUrl = z.string().trim().url('expected an absolute URL such as https://api.merge.dev/api').max(2000);
+const accountToken = z.string().min(1).max(1000);
+
+/** R-API-03: the switched-on optional mappings; each source field at most once. */
+export const HrisFieldMappings = z
+  .array(HrisFieldMapping)
+  .max(HRIS_SOURCE_FIELDS.length)
+  .superRefine((mappings, ctx) => {
+    const seen = new Set<string>();
+    mappings.forEach(({ source }, i) => {
+      if (seen.has(source)) ctx.addIssue({ code: 'custom', path: [i, 'source'], message: `'${source}' is mapped twice; map each source field once` });
+      seen.add(source);
+    });
+  });
+
+const safeguardFields = {
+  /** R-SAFE-01: more deactivations + deletions than this in one run wait for approval. */
+  count: z.number().int().min(0).max(1_000_000),
+  /** R-SAFE-01: … or more than this percentage of the directory's users. */
+  percent: z.number().min(0).max(100),
+};
+export const DEFAULT_SAFEGUARD = { count: 50, percent: 20 };
+
+const policyFields = {
+  usernameAttribute: HrisUsernameAttribute,
+  activateUsers: z.boolean(),
+  orphans: z.enum(['ignore', 'deactivate', 'delete']),
+  restore: z.boolean(),
+  synchronizeGroups: z.boolean(),
+  preserveGroups: z.boolean(),
+  removeLocalGroups: z.boolean(),
+  removeOtherDirectoryGroups: z.boolean(),
+};
+
+/** An API directory's policy (R-API-04..09, R-SAFE-01); every field has a default, the safe one where it matters. */
+export const HrisPolicyBody = z.object({
+  usernameAttribute: policyFields.usernameAttribute.default('workEmail'),
+  activateUsers: policyFields.activateUsers.default(true),
+  /** Nobody is deactivated or deleted until an admin chooses to. */
+  orphans: policyFields.orphans.default('ignore'),
+  restore: policyFields.restore.default(false),
+  synchronizeGroups: policyFields.synchronizeGroups.default(false),
+  preserveGroups: policyFields.preserveGroups.default(true),
+  removeLocalGroups: policyFields.removeLocalGroups.default(false),
+  removeOtherDirectoryGroups: policyFields.removeOtherDirectoryGroups.default(false),
+  safeguard: z
+    .object({ count: safeguardFields.count.default(DEFAULT_SAFEGUARD.count), percent: safeguardFields.percent.default(DEFAULT_SAFEGUARD.percent) })
+    .default(DEFAULT_SAFEGUARD),
+});
+export type HrisPolicyBody = z.infer<typeof HrisPolicyBody>;
+
+const HrisSettingsBody = z.object({
+  provider: HrisProvider.default('merge'),
+  /** The bridge's API base URL including `/api`; https to a public address. */
+  baseUrl,
+  /** R-API-01: the linked HR account's token; sealed at rest, never returned (`hasAccountToken`). */
+  accountToken,
+  pageSize: pageSize.default(100),
+  fieldMappings: HrisFieldMappings.default([]),
+});
+
+export const CreateHrisDirectoryBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  type: z.literal('hris-api'),
+  hris: HrisSettingsBody,
+  policy: HrisPolicyBody.default(HrisPolicyBody.parse({})),
+  /** R-NOT-02: users of the tenant only. */
+  recipients: z.array(email).max(50).default([]),
+  schedule: Schedule.default(DEFAULT_SCHEDULE),
+  enabled: z.boolean().default(true),
+});
+export type CreateHrisDirectoryBody = z.infer<typeof CreateHrisDirectoryBody>;
+
+/** POST …/directories: one body per directory type. */
+export const CreateDirectoryBody = z.discriminatedUnion('type', [CreateSftpDirectoryBody, CreateHrisDirectoryBody]);
+export type CreateDirectoryBody = z.infer<typeof CreateDirectoryBody>;
+
 /**
  * PATCH: only the given fields change. A new password or private key replaces the sealed one, an omitted
- * one is kept, `null` removes it (one of the two must remain).
+ * one is kept, `null` removes it (one of the two must remain). `sftp`, `dateFormat` and `headerMapping` apply to
+ * sftp-csv directories, `hris` and `policy` to hris-api ones (a new `accountToken` replaces the sealed one).
  */
 export const UpdateDirectoryBody = z
   .object({
@@ -99,6 +194,11 @@ export const UpdateDirectoryBody = z
       .strict(),
     dateFormat: z.enum(['dd/mm/yyyy', 'mm/dd/yyyy']),
     headerMapping: HeaderMapping,
+    hris: z.object({ provider: HrisProvider, baseUrl, accountToken, pageSize, fieldMappings: HrisFieldMappings }).partial().strict(),
+    policy: z
+      .object({ ...policyFields, safeguard: z.object(safeguardFields).partial().strict() })
+      .partial()
+      .strict(),
     recipients: z.array(email).max(50),
     schedule: Schedule,
   })
@@ -106,26 +206,55 @@ export const UpdateDirectoryBody = z
   .strict();
 export type UpdateDirectoryBody = z.infer<typeof UpdateDirectoryBody>;
 
-/** Settings not saved yet; without a fingerprint the test reports the server's key so it can be pinned. */
-export const TestConnectionBody = z.object({
-  sftp: SftpSettingsBody.extend({ hostKeyFingerprint: fingerprint.optional() }).refine(hasCredential, CREDENTIAL_REQUIRED),
-});
+/**
+ * Settings not saved yet, by type (`sftp-csv` when absent); without a fingerprint the SFTP test reports the
+ * server's key so it can be pinned.
+ */
+export const TestConnectionBody = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('sftp-csv').optional(),
+    sftp: SftpSettingsBody.extend({ hostKeyFingerprint: fingerprint.optional() }).refine(hasCredential, CREDENTIAL_REQUIRED),
+  }),
+  z.object({
+    type: z.literal('hris-api'),
+    hris: z.object({ provider: HrisProvider.default('merge'), baseUrl, accountToken }),
+  }),
+]);
 export type TestConnectionBody = z.infer<typeof TestConnectionBody>;
 
-export const TestConnectionView = z.object({
+const SftpTestConnectionView = z.object({
   ok: z.boolean(),
   /** The key the server presented (null when it could not be reached): pin it in `sftp.hostKeyFingerprint`. */
   hostKeyFingerprint: z.string().nullable(),
   code: z.enum(['HOST_KEY_MISMATCH', 'AUTH_FAILED', 'UNREACHABLE', 'FOLDER_MISSING']).or(z.string()).optional(),
   message: z.string().optional(),
 });
+/** R-API-01: ok, or the precise reason. */
+const HrisTestConnectionView = z.object({
+  ok: z.boolean(),
+  code: z.enum(['BAD_API_KEY', 'BAD_ACCOUNT_TOKEN', 'UNREACHABLE', 'RATE_LIMITED', 'BAD_BASE_URL', 'NOT_CONFIGURED']).or(z.string()).optional(),
+  message: z.string().optional(),
+  /** The HR system behind the linked account, when reached. */
+  integration: z.string().optional(),
+});
+export const TestConnectionView = z.union([SftpTestConnectionView, HrisTestConnectionView]);
 
-export const DirectoryView = z.object({
+const directoryViewFields = {
   id: z.string().uuid(),
   tenantId: z.string().uuid(),
   name: z.string(),
-  type: z.string(),
   enabled: z.boolean(),
+  recipients: z.array(z.string()),
+  schedule: Schedule,
+  /** When the scheduler next starts a run (ISO 8601); null when the schedule or the directory is disabled. */
+  nextRunAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+};
+
+const SftpDirectoryView = z.object({
+  ...directoryViewFields,
+  type: z.literal('sftp-csv'),
   sftp: z.object({
     host: z.string(),
     port: z.number(),
@@ -138,13 +267,23 @@ export const DirectoryView = z.object({
   }),
   dateFormat: z.string(),
   headerMapping: z.record(z.string(), z.string()),
-  recipients: z.array(z.string()),
-  schedule: Schedule,
-  /** When the scheduler next starts a run (ISO 8601); null when the schedule or the directory is disabled. */
-  nextRunAt: z.string().nullable(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
 });
+
+const HrisDirectoryView = z.object({
+  ...directoryViewFields,
+  type: z.literal('hris-api'),
+  hris: z.object({
+    provider: z.string(),
+    baseUrl: z.string(),
+    pageSize: z.number().int(),
+    fieldMappings: z.array(HrisFieldMapping),
+    /** The account token is write-only. */
+    hasAccountToken: z.boolean(),
+  }),
+  policy: HrisPolicyBody,
+});
+
+export const DirectoryView = z.discriminatedUnion('type', [SftpDirectoryView, HrisDirectoryView]);
 
 export const StartRunBody = z.object({ trigger: z.enum(['manual']).default('manual') }).default({ trigger: 'manual' });
 

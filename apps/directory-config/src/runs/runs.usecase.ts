@@ -4,7 +4,7 @@ import { LockMode, MikroORM, UniqueConstraintViolationException } from '@mikro-o
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FINAL_RUN_STATUSES, PayloadOf, RunStatus, RunTrigger } from '@roster/contracts';
 import { Outbox, OutboxRelay } from '@roster/messaging';
-import { DirectoryEntity } from '../entities/directory.entity';
+import { type Directory, DirectoryEntity, hrisOf, sftpOf } from '../entities/directory.entity';
 import { Run, RunEntity } from '../entities/run.entity';
 import { TenantEntity } from '../entities/tenant.entity';
 import { DirectoryConfigException, DirectoryConfigExceptionCode } from '../http/directory-config.exception';
@@ -24,6 +24,28 @@ export interface StartRunCommand {
   tenantId: string;
   directoryId: string;
   trigger: RunTrigger;
+}
+
+/** What a source needs to fetch a directory's run, by type: the settings and its secrets (sealed). */
+export function sourceSettingsOf(d: Directory): Pick<PayloadOf<'sync.requested'>, 'sftp' | 'csv' | 'hris' | 'policy'> {
+  if (d.type === 'hris-api') {
+    const { policy, provider, baseUrl, pageSize, fieldMappings } = hrisOf(d);
+    if (!d.secrets.accountToken) throw new Error(`directory ${d.id} has no account token`);
+    return { hris: { provider, baseUrl, pageSize, fieldMappings, accountToken: d.secrets.accountToken }, policy };
+  }
+  const s = sftpOf(d);
+  return {
+    sftp: {
+      host: s.host,
+      port: s.port,
+      username: s.username,
+      folder: s.folder,
+      hostKeyFingerprint: s.hostKeyFingerprint,
+      password: d.secrets.password,
+      privateKey: d.secrets.privateKey,
+    },
+    csv: { dateFormat: s.dateFormat, headerMapping: s.headerMapping },
+  };
 }
 
 export function runInProgress(directoryId: string, active: Pick<Run, 'id' | 'status'> | null | undefined): DirectoryConfigException {
@@ -82,16 +104,7 @@ export async function startRunIn(em: EntityManager, outbox: Outbox, { tenantId, 
       directoryType: current.type,
       trigger,
       notify: { directoryName: current.name, recipients: current.recipients },
-      sftp: {
-        host: current.settings.host,
-        port: current.settings.port,
-        username: current.settings.username,
-        folder: current.settings.folder,
-        hostKeyFingerprint: current.settings.hostKeyFingerprint,
-        password: current.secrets.password,
-        privateKey: current.secrets.privateKey,
-      },
-      csv: { dateFormat: current.settings.dateFormat, headerMapping: current.settings.headerMapping },
+      ...sourceSettingsOf(current),
       tenantOwnerEmail: tenant?.ownerEmail ?? undefined,
     },
     { tenantId, runId, tokens: { directoryType: current.type }, id: runId },

@@ -116,6 +116,41 @@ export const HrisSettings = z.object({
 });
 export type HrisSettings = z.infer<typeof HrisSettings>;
 
+/** R-API-04: the source attribute users are matched by within the tenant (before an external id links them). */
+export const HRIS_USERNAME_ATTRIBUTES = ['workEmail', 'personalEmail', 'employeeNumber'] as const;
+export const HrisUsernameAttribute = z.enum(HRIS_USERNAME_ATTRIBUTES);
+export type HrisUsernameAttribute = z.infer<typeof HrisUsernameAttribute>;
+
+/**
+ * An API directory's sync policy (R-API-04..09, R-SAFE-01), stored and validated by directory-config and carried
+ * in `sync.requested` so the reconciler can apply it. Until the reconciler's API policies land it applies API runs
+ * with the CSV rules and ignores this object.
+ */
+export const SyncPolicy = z.object({
+  /** R-API-04: default workEmail. */
+  usernameAttribute: HrisUsernameAttribute,
+  /** R-API-05: new and restored users become active during the sync (off: created inactive). */
+  activateUsers: z.boolean(),
+  /** R-API-06: what happens to active users of this directory absent from a complete fetch. */
+  orphans: z.enum(['ignore', 'deactivate', 'delete']),
+  /** R-API-07: a deactivated or deleted (never an anonymized) user who reappears in the source is reactivated. */
+  restore: z.boolean(),
+  /** R-API-08: source groups become directory-owned groups; memberships follow the source. */
+  synchronizeGroups: z.boolean(),
+  /** R-API-08: with synchronizeGroups off, groups synced earlier are frozen (off: removed on the next run). */
+  preserveGroups: z.boolean(),
+  /** R-API-09: synced users are taken out of local groups. */
+  removeLocalGroups: z.boolean(),
+  /** R-API-09: synced users are taken out of groups owned by other directories. */
+  removeOtherDirectoryGroups: z.boolean(),
+  /** R-SAFE-01: a run that would deactivate or delete more than `count` users or `percent` % of the directory's users waits for approval. */
+  safeguard: z.object({
+    count: z.number().int().nonnegative(),
+    percent: z.number().min(0).max(100),
+  }),
+});
+export type SyncPolicy = z.infer<typeof SyncPolicy>;
+
 export const SyncRequestedV1 = z.object({
   runId: z.string().uuid(),
   directoryId: z.string().uuid(),
@@ -125,6 +160,8 @@ export const SyncRequestedV1 = z.object({
   sftp: SftpSettings.optional(),
   csv: CsvSettings.optional(),
   hris: HrisSettings.optional(),
+  /** hris-api directories: the sync policy (optional: absent for file sources and in requests written before it existed). */
+  policy: SyncPolicy.optional(),
   /** R-TEN-02: the tenant owner, default owner of teams created without one; carried so no service reads another's tables. */
   tenantOwnerEmail: z.string().email().optional(),
 });
