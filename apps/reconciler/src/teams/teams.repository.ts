@@ -136,7 +136,9 @@ export class TeamsRepository {
       const rows = await sql<{ email: string; name_key: string }>(this.em,
         `select u.email, t.name_key from ${this.memberships} m
            join ${this.users} u on u.id = m.user_id join ${this.teams} t on t.id = m.team_id
-          where m.tenant_id = ? and m.source_directory_id = ? and u.email in (${chunk.map(() => '?').join(', ')})`,
+          -- u.tenant_id lets the planner use users (tenant_id, email) for the list instead of scanning memberships
+          where m.tenant_id = ? and m.source_directory_id = ? and u.tenant_id = m.tenant_id
+            and u.email in (${chunk.map(() => '?').join(', ')})`,
         [this.tenantId, directoryId, ...chunk],
       );
       for (const r of rows) {
