@@ -3,11 +3,12 @@ import { ExportRequestedHandler } from './exports/export-requested.handler';
 import { ExportUsersUseCase } from './exports/export-users.usecase';
 import { QUERY_PROVIDERS } from './queries';
 import { ApplyRunUseCase } from './runs/apply-run.usecase';
+import { DecideRunUseCase } from './runs/decide-run.usecase';
 import { RecordsHandler } from './runs/records.handler';
 import { StageBatchUseCase } from './runs/stage-batch.usecase';
 
 @Module({
   controllers: [RecordsHandler, ExportRequestedHandler],
-  providers: [StageBatchUseCase, ApplyRunUseCase, ...QUERY_PROVIDERS, ExportUsersUseCase],
+  providers: [StageBatchUseCase, ApplyRunUseCase, DecideRunUseCase, ...QUERY_PROVIDERS, ExportUsersUseCase],
 })
 export class ReconcilerModule {}

@@ -1,6 +1,6 @@
 import { MESSAGING_ENTITIES } from '@roster/messaging';
 import type { ServiceOrmOptions } from '@roster/persistence';
-import { RunProblemEntity, RunStateEntity, StagedBatchEntity } from './entities/run-state.entity';
+import { HeldRemovalEntity, RunProblemEntity, RunStateEntity, StagedBatchEntity } from './entities/run-state.entity';
 import { CustomFieldDefinitionEntity, TeamEntity, TeamMembershipEntity } from './entities/team.entity';
 import { UserEntity } from './entities/user.entity';
 import { migrations } from './migrations';
@@ -11,7 +11,7 @@ export function databaseOptions(clientUrl: string): ServiceOrmOptions {
   return {
     schema: SCHEMA,
     clientUrl,
-    entities: [UserEntity, RunStateEntity, StagedBatchEntity, RunProblemEntity, TeamEntity, TeamMembershipEntity, CustomFieldDefinitionEntity, ...MESSAGING_ENTITIES],
+    entities: [UserEntity, RunStateEntity, StagedBatchEntity, RunProblemEntity, HeldRemovalEntity, TeamEntity, TeamMembershipEntity, CustomFieldDefinitionEntity, ...MESSAGING_ENTITIES],
     migrations,
     migrationsPathTs: `${__dirname}/migrations`,
   };

@@ -147,9 +147,9 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
 
   it('redelivers to a new consumer process after SIGKILL before the ack, and the effect is applied once', async () => {
     const { child, output } = spawnChild('crash-consumer.js', [db.url, nats.url, 'roster.directory.tenant-crash.>']);
-    await waitFor(async () => output().includes('READY'), { timeoutMs: 15_000, description: 'child consumer ready' });
+    await waitFor(async () => output().includes('READY'), { timeoutMs: 60_000, description: 'child consumer ready' });
     await publisher.publish('user.created', userCreated('crash@example.com'), { tenantId: 'tenant-crash' });
-    await waitFor(async () => output().includes('COMMITTED crash@example.com'), { timeoutMs: 10_000, description: 'child commit' });
+    await waitFor(async () => output().includes('COMMITTED crash@example.com'), { timeoutMs: 30_000, description: 'child commit' });
     child.kill('SIGKILL');
     const hooks = { attempts: new Map<string, number>() };
     apps.push(await startHarness(orm, nats.url, hooks, { service: 'crash', filterSubject: 'roster.directory.tenant-crash.>' }));
@@ -161,11 +161,11 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
       description: 'ack of the redelivered message',
     });
     expect(await effects('crash@example.com')).toBe(1);
-  });
+  }, 120_000);
 
   it('publishes an outbox event exactly once when the relay is killed between PubAck and commit', async () => {
     const { child, output } = spawnChild('crash-relay.js', [db.url, nats.url, 'tenant-relay']);
-    await waitFor(async () => output().includes('PUBLISHED 1'), { timeoutMs: 15_000, description: 'child relay publish' });
+    await waitFor(async () => output().includes('PUBLISHED 1'), { timeoutMs: 60_000, description: 'child relay publish' });
     child.kill('SIGKILL');
     const pending = await orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from ${TEST_SCHEMA}.outbox`);
     expect(Number(pending[0].n)).toBe(1); // the row survived the crash: the relay will send it again
@@ -176,5 +176,5 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
     expect(info.state.subjects?.['roster.directory.tenant-relay.user.created.v1']).toBe(1);
     const left = await orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from ${TEST_SCHEMA}.outbox`);
     expect(Number(left[0].n)).toBe(0);
-  });
+  }, 120_000);
 });

@@ -11,3 +11,7 @@ export { planTeams, placeholderTeam, teamContentOf, diffTeams } from './lib/plan
 export { planTeamParents } from './lib/plan-team-parents';
 export { planMemberships } from './lib/plan-memberships';
 export { inferCustomFieldType, checkCustomFields, fitCustomValue, customDate, type CustomFieldType, type DateFormat } from './lib/custom-fields';
+export { userPolicyOf, DEFAULT_SAFEGUARD } from './lib/api-policy';
+export { isOrphan, orphanOperation, planOrphans, type SeenKeys, type FetchOutcome } from './lib/orphans';
+export { checkSafeguard, type SafeguardDecision } from './lib/safeguard';
+export { planRun, type RunPlan } from './lib/plan-run';

@@ -99,6 +99,8 @@ export class SyncHrisUseCase {
         failure,
         notify: data.notify,
         tenantOwnerEmail: data.tenantOwnerEmail,
+        // The directory's sync policy travels to the reconciler as the date format does for files (R-API-04..07).
+        policy: data.policy,
       },
       { ...ctx, id: `${data.runId}:complete` },
     );

@@ -1,5 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { RowProblem, RunCounts, RunFailure, RunStatus, RunTrigger } from '@roster/contracts';
+import type { PendingRemovals, RowProblem, RunCounts, RunFailure, RunStatus, RunTrigger } from '@roster/contracts';
 
 export interface Run {
   id: string;
@@ -14,6 +14,10 @@ export interface Run {
   problemCount: number;
   failure: RunFailure | null;
   fileName: string | null;
+  /** R-SAFE-01: while awaiting approval (and after), who the held run would deactivate or delete. */
+  pendingRemovals: PendingRemovals | null;
+  /** R-SAFE-01: the admin's decision on a held run; a second decision is refused. */
+  decision: 'approve' | 'reject' | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -37,6 +41,8 @@ export const RunEntity = new EntitySchema<Run>({
     problemCount: { type: 'integer', default: 0 },
     failure: { type: 'json', nullable: true },
     fileName: { type: 'text', nullable: true },
+    pendingRemovals: { type: 'json', nullable: true },
+    decision: { type: 'text', nullable: true },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
     startedAt: { type: 'datetime', nullable: true },
     finishedAt: { type: 'datetime', nullable: true },

@@ -123,6 +123,20 @@ export class AdminController {
     return this.problems.page(tenantId, runId, offset, limit);
   }
 
+  /** R-SAFE-01: approve a run held in awaiting-approval. */
+  @Post(':tenantId/runs/:runId/approve')
+  @HttpCode(202)
+  async approveRun(@Param('tenantId', uuid) tenantId: string, @Param('runId', uuid) runId: string) {
+    return runView(await this.runs.decide(tenantId, runId, 'approve'));
+  }
+
+  /** R-SAFE-01: reject a run held in awaiting-approval (nothing of it is applied). */
+  @Post(':tenantId/runs/:runId/reject')
+  @HttpCode(202)
+  async rejectRun(@Param('tenantId', uuid) tenantId: string, @Param('runId', uuid) runId: string) {
+    return runView(await this.runs.decide(tenantId, runId, 'reject'));
+  }
+
   @Get(':tenantId/runs/:runId')
   async getRun(@Param('tenantId', uuid) tenantId: string, @Param('runId', uuid) runId: string) {
     return runView(await this.runs.get(tenantId, runId));

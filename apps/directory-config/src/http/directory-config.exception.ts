@@ -9,6 +9,8 @@ export enum DirectoryConfigExceptionCode {
   DIRECTORY_DISABLED = 'DIRECTORY_DISABLED',
   RUN_NOT_FOUND = 'RUN_NOT_FOUND',
   RUN_IN_PROGRESS = 'RUN_IN_PROGRESS',
+  /** R-SAFE-01: approve/reject of a run that is not awaiting approval, or was already decided. */
+  RUN_NOT_AWAITING_APPROVAL = 'RUN_NOT_AWAITING_APPROVAL',
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   /** R-NOT-02: a recipient is not a user of the tenant. */
   RECIPIENT_NOT_A_USER = 'RECIPIENT_NOT_A_USER',
@@ -25,6 +27,7 @@ const STATUS: Record<DirectoryConfigExceptionCode, number> = {
   DIRECTORY_DISABLED: 409,
   RUN_NOT_FOUND: 404,
   RUN_IN_PROGRESS: 409,
+  RUN_NOT_AWAITING_APPROVAL: 409,
   UNAUTHENTICATED: 401,
   RECIPIENT_NOT_A_USER: 400,
   SOURCE_UNAVAILABLE: 503,

@@ -90,6 +90,20 @@ const ROUTES: Route[] = [
     response: z.array(RunView),
     status: 200,
   },
+  {
+    method: 'post',
+    path: '/v1/tenants/{tenantId}/runs/{runId}/approve',
+    summary: 'R-SAFE-01: approve a run held in awaiting-approval; the reconciler applies exactly the held plan. 202; 409 RUN_NOT_AWAITING_APPROVAL',
+    response: RunView,
+    status: 202,
+  },
+  {
+    method: 'post',
+    path: '/v1/tenants/{tenantId}/runs/{runId}/reject',
+    summary: 'R-SAFE-01: reject a run held in awaiting-approval; nothing of it is applied and it fails (SAFEGUARD_REJECTED). 202; 409 RUN_NOT_AWAITING_APPROVAL',
+    response: RunView,
+    status: 202,
+  },
   { method: 'get', path: '/v1/tenants/{tenantId}/runs/{runId}', summary: 'Read a run: status, counts, its first problems', response: RunView, status: 200 },
   {
     method: 'get',

@@ -4,6 +4,7 @@ import {
   HRIS_SOURCE_FIELDS,
   HrisFieldMapping,
   HrisUsernameAttribute,
+  PendingRemovals,
   RowProblem,
   RunCounts,
   RunFailure,
@@ -298,6 +299,10 @@ export const RunView = z.object({
   problemCount: z.number().int(),
   failure: RunFailure.nullable(),
   fileName: z.string().nullable(),
+  /** R-SAFE-01: who a run held in awaiting-approval would deactivate or delete (kept after the decision). */
+  pendingRemovals: PendingRemovals.nullable(),
+  /** R-SAFE-01: the admin's decision on a held run, once taken. */
+  decision: z.enum(['approve', 'reject']).nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),

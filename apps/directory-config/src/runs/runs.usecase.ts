@@ -88,6 +88,8 @@ export async function startRunIn(em: EntityManager, outbox: Outbox, { tenantId, 
     problemCount: 0,
     failure: null,
     fileName: null,
+    pendingRemovals: null,
+    decision: null,
     createdAt: new Date(),
     startedAt: null,
     finishedAt: null,
@@ -164,7 +166,33 @@ export class RunsUseCase {
     run.status = p.status;
     run.startedAt ??= at;
     run.fileName = p.fileName ?? run.fileName;
+    run.pendingRemovals = p.pendingRemovals ?? run.pendingRemovals;
     await em.flush();
+  }
+
+  /**
+   * R-SAFE-01: an admin approves or rejects a run held in awaiting-approval. The decision is recorded on the run
+   * (a second one is refused) and `run.decided` goes through the outbox in the same transaction; the reconciler
+   * applies or discards the held run and `run.finished` ends it as usual.
+   */
+  async decide(tenantId: string, runId: string, decision: 'approve' | 'reject'): Promise<Run> {
+    const run = await this.orm.em.fork().transactional(async (em) => {
+      const found = await em.findOne(RunEntity, { id: runId, tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!found) throw new DirectoryConfigException(DirectoryConfigExceptionCode.RUN_NOT_FOUND, `run ${runId} does not exist in tenant ${tenantId}`);
+      if (found.status !== 'awaiting-approval' || found.decision !== null) {
+        const state = found.decision ? `was already ${found.decision === 'approve' ? 'approved' : 'rejected'}` : `is ${found.status}`;
+        throw new DirectoryConfigException(
+          DirectoryConfigExceptionCode.RUN_NOT_AWAITING_APPROVAL,
+          `run ${runId} ${state}; only a run awaiting approval can be approved or rejected`,
+        );
+      }
+      found.decision = decision;
+      await em.flush();
+      await this.outbox.add(em, 'run.decided', { runId, directoryId: found.directoryId, decision }, { tenantId, runId, id: `${runId}:decided` });
+      return found;
+    });
+    this.relay.kick();
+    return run;
   }
 
   async onFinished(em: EntityManager, tenantId: string, p: PayloadOf<'run.finished'>): Promise<void> {
@@ -197,6 +225,8 @@ export function runView(r: Run) {
     problemCount: r.problemCount,
     failure: r.failure,
     fileName: r.fileName,
+    pendingRemovals: r.pendingRemovals ?? null,
+    decision: r.decision ?? null,
     createdAt: r.createdAt.toISOString(),
     startedAt: r.startedAt?.toISOString() ?? null,
     finishedAt: r.finishedAt?.toISOString() ?? null,

@@ -1,12 +1,17 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { RunCounts } from '@roster/contracts';
 
-/** The reconciler's view of a run: staging until its records are complete, then applied or failed, once. */
+/**
+ * The reconciler's view of a run: staging until its records are complete, then applied or failed, once; or held
+ * (R-SAFE-01) until an admin approves (applied) or rejects (failed) it.
+ */
 export interface RunState {
   runId: string;
   tenantId: string;
   directoryId: string;
-  status: 'staging' | 'applied' | 'failed';
+  status: 'staging' | 'held' | 'applied' | 'failed';
+  /** A held run's `records.complete` payload, applied as it is on approval. */
+  completion: Record<string, unknown> | null;
   counts: RunCounts | null;
   problemCount: number;
   createdAt: Date;
@@ -21,10 +26,30 @@ export const RunStateEntity = new EntitySchema<RunState>({
     tenantId: { type: 'uuid' },
     directoryId: { type: 'uuid' },
     status: { type: 'text' },
+    completion: { type: 'json', nullable: true },
     counts: { type: 'json', nullable: true },
     problemCount: { type: 'integer', default: 0 },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
     finishedAt: { type: 'datetime', nullable: true },
+  },
+});
+
+/** R-SAFE-01: who a held run would deactivate or delete; approval applies to these users only. */
+export interface HeldRemoval {
+  runId: string;
+  userId: string;
+  email: string;
+  action: 'deactivate' | 'delete';
+}
+
+export const HeldRemovalEntity = new EntitySchema<HeldRemoval>({
+  name: 'HeldRemoval',
+  tableName: 'held_removals',
+  properties: {
+    runId: { type: 'uuid', primary: true },
+    userId: { type: 'uuid', primary: true },
+    email: { type: 'text' },
+    action: { type: 'text' },
   },
 });
 

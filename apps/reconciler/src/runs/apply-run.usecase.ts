@@ -8,12 +8,12 @@ import {
   PayloadOf,
   RowProblem,
   RunCounts,
+  RunFailure,
   emptyRunCounts,
 } from '@roster/contracts';
 import { EventPublisher, Outbox, OutboxRelay, OutgoingMessage, RetryLaterError } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import {
-  CSV_USER_POLICY,
   ManagerChange,
   ManagerLink,
   StoredUser,
@@ -27,7 +27,11 @@ import {
   planManagerLinks,
   planUserChunk,
   summarize,
+  userPolicyOf,
+  type UserPolicy,
 } from '@roster/reconciliation';
+import { RunOrphans } from './orphans';
+import { holdIfOverThreshold } from './safeguard';
 import { TeamsApplier, wantedTeamsOf } from '../teams/apply-teams';
 import { CustomFieldsRepository } from '../teams/custom-fields.repository';
 import { UsersRepository, toDirectoryUser } from '../users/users.repository';
@@ -83,34 +87,65 @@ export class ApplyRunUseCase {
     }
     const finished = await this.orm.em.fork().transactional(async (em) => {
       if (!(await this.claim(em, event))) return undefined;
-      const result = data.outcome === 'complete' ? await this.apply(em, event) : { counts: emptyRunCounts(), problemCount: 0, problems: [] };
-      const status = data.outcome !== 'complete' ? 'failed' : result.problemCount > 0 ? 'partially-succeeded' : 'succeeded';
-      await sql(em,
-        `update ${qualified(em, 'run_states')} set status = ?, counts = ?::jsonb, problem_count = ?, finished_at = now() where run_id = ?`,
-        [status === 'failed' ? 'failed' : 'applied', JSON.stringify(result.counts), result.problemCount, data.runId],
-      );
-      await sql(em, `delete from ${qualified(em, 'staged_batches')} where run_id = ?`, [data.runId]);
-      await this.outbox.add(
-        em,
-        'run.finished',
-        {
-          runId: data.runId,
-          directoryId: data.directoryId,
-          status,
-          counts: result.counts,
-          problems: result.problems,
-          problemCount: result.problemCount,
-          failure: data.outcome === 'complete' ? undefined : (data.failure ?? { code: 'INCOMPLETE', message: 'the source did not deliver every record' }),
-          fileName: data.fileName,
-          notify: data.notify,
-          finishedAt: new Date().toISOString(),
-        },
-        { tenantId, runId: data.runId, id: `${data.runId}:finished` },
-      );
-      return { status, ...result };
+      return this.applyAndFinish(em, tenantId, data, false);
     });
     this.relay.kick();
     if (finished) this.logger.log({ ...log, status: finished.status, counts: finished.counts, problems: finished.problemCount }, 'run finished');
+  }
+
+  /**
+   * In the caller's transaction (the run's state row locked): R-SAFE-01 first — a run over the threshold is held
+   * and nothing is written — then the records, the orphans (R-API-06), `run.finished`. `approved` is the apply of
+   * a held run after an admin's approval: the same single transaction, limited to the held removals.
+   */
+  async applyAndFinish(em: EntityManager, tenantId: string, data: RecordsComplete['data'], approved: boolean) {
+    const policy = userPolicyOf(data.policy);
+    const orphans = new RunOrphans(em, tenantId, data.directoryId, data.runId);
+    if (data.outcome === 'complete' && !approved && (await holdIfOverThreshold(em, this.outbox, tenantId, data, policy, orphans))) {
+      return { status: 'awaiting-approval' as const, counts: emptyRunCounts(), problemCount: 0 };
+    }
+    const result =
+      data.outcome === 'complete'
+        ? await this.apply(em, tenantId, data, policy, orphans, approved)
+        : { counts: emptyRunCounts(), problemCount: 0, problems: [] };
+    const status = data.outcome !== 'complete' ? 'failed' : result.problemCount > 0 ? 'partially-succeeded' : 'succeeded';
+    const failure = data.outcome === 'complete' ? undefined : (data.failure ?? { code: 'INCOMPLETE', message: 'the source did not deliver every record' });
+    await this.finish(em, tenantId, data, status, result, failure);
+    return { status, ...result };
+  }
+
+  /** Ends the run, applied or not: state, staged batches and held removals gone, `run.finished` in the outbox. */
+  async finish(
+    em: EntityManager,
+    tenantId: string,
+    data: RecordsComplete['data'],
+    status: 'succeeded' | 'partially-succeeded' | 'failed',
+    result: { counts: RunCounts; problemCount: number; problems: RowProblem[] },
+    failure: RunFailure | undefined,
+  ): Promise<void> {
+    await sql(em,
+      `update ${qualified(em, 'run_states')} set status = ?, counts = ?::jsonb, problem_count = ?, completion = null, finished_at = now() where run_id = ?`,
+      [status === 'failed' ? 'failed' : 'applied', JSON.stringify(result.counts), result.problemCount, data.runId],
+    );
+    await sql(em, `delete from ${qualified(em, 'staged_batches')} where run_id = ?`, [data.runId]);
+    await sql(em, `delete from ${qualified(em, 'held_removals')} where run_id = ?`, [data.runId]);
+    await this.outbox.add(
+      em,
+      'run.finished',
+      {
+        runId: data.runId,
+        directoryId: data.directoryId,
+        status,
+        counts: result.counts,
+        problems: result.problems,
+        problemCount: result.problemCount,
+        failure,
+        fileName: data.fileName,
+        notify: data.notify,
+        finishedAt: new Date().toISOString(),
+      },
+      { tenantId, runId: data.runId, id: `${data.runId}:finished` },
+    );
   }
 
   private async stagedCount(runId: string): Promise<number> {
@@ -131,12 +166,11 @@ export class ApplyRunUseCase {
     return state.status === 'staging';
   }
 
-  private async apply(em: EntityManager, event: RecordsComplete) {
-    const { runId, directoryId } = event.data;
-    const tenantId = event.tenantid;
+  private async apply(em: EntityManager, tenantId: string, data: RecordsComplete['data'], policy: UserPolicy, orphans: RunOrphans, approved: boolean) {
+    const { runId, directoryId } = data;
     const users = new UsersRepository(em, tenantId);
     const ctx = { directoryId, now: new Date() };
-    const dateFormat = event.data.dateFormat ?? 'dd/mm/yyyy';
+    const dateFormat = data.dateFormat ?? 'dd/mm/yyyy';
     const problems = new ProblemLog(em, tenantId, runId);
     let counts = emptyRunCounts();
     const links: ManagerLink[] = [];
@@ -148,12 +182,12 @@ export class ApplyRunUseCase {
     const customFields = new CustomFieldsRepository(em, tenantId);
     const definitions = await customFields.load();
     const scan = await this.scanRun(em, runId, definitions);
-    const teams = new TeamsApplier(em, this.outbox, tenantId, runId, directoryId, event.data.tenantOwnerEmail ?? null);
+    const teams = new TeamsApplier(em, this.outbox, tenantId, runId, directoryId, data.tenantOwnerEmail ?? null);
     await teams.load();
     await problems.add(await teams.applyTeamsFile(scan.teams));
     await this.defineCustomFields(customFields, definitions, runId, scan.customFields, dateFormat);
 
-    for (let batchNo = 0; batchNo < event.data.batchCount; batchNo++) {
+    for (let batchNo = 0; batchNo < data.batchCount; batchNo++) {
       const [batch] = await sql<{ employees: CanonicalEmployee[]; problems: RowProblem[]; teams: CanonicalTeam[] | null }>(em,
         `select employees, problems, teams from ${qualified(em, 'staged_batches')} where run_id = ? and batch_no = ?`,
         [runId, batchNo],
@@ -166,7 +200,10 @@ export class ApplyRunUseCase {
       const fieldProblems: RowProblem[] = [];
       const employees = batch.employees.map((e) => checkCustomFields(e, definitions, dateFormat, fieldProblems));
       const current = await users.findByEmails(employees.map((e) => e.email.toLowerCase()));
-      const plan = planUserChunk(current, employees, CSV_USER_POLICY, ctx);
+      // R-API-04: API directories match the users linked to the records' external ids first.
+      const linked = policy.matchByExternalId ? await users.findByExternalIds(directoryId, externalIdsOf(employees)) : new Map<string, StoredUser & { managerId: string | null }>();
+      const managerIds = new Map([...current.values(), ...linked.values()].map((u) => [u.id, u.managerId]));
+      const plan = planUserChunk(current, employees, policy, ctx, linked);
       const writes: StoredUser[] = [];
       const events: OutgoingMessage[] = [];
       for (const op of plan.operations) {
@@ -177,7 +214,7 @@ export class ApplyRunUseCase {
           created.set(user.email, user.id);
         } else if (op.kind === 'update') {
           writes.push(op.next);
-          const managerId = current.get(op.email)?.managerId ?? null;
+          const managerId = managerIds.get(op.userId) ?? null;
           events.push(
             this.outbox.message('user.updated', { runId, user: toDirectoryUser(op.next, managerId), changes: op.changes }, { tenantId, runId }),
           );
@@ -199,7 +236,9 @@ export class ApplyRunUseCase {
     }
     await refreshStatistics(em);
 
-    const managers = await this.applyManagers(users, links, unchangedEmails, problems, ctx, created);
+    // R-API-06: the orphans, before the managers' placeholders exist (a placeholder is never this run's orphan).
+    counts = addRunCounts(counts, await orphans.apply(policy, this.outbox, approved));
+    const managers = await this.applyManagers(users, links, unchangedEmails, problems, ctx, created, policy);
     counts = addRunCounts(counts, managers.counts);
     // Creations first, then the manager changes of users who existed before: a consumer never meets an id it
     // has not been told about.
@@ -271,6 +310,7 @@ export class ApplyRunUseCase {
     problems: ProblemLog,
     ctx: { directoryId: string; now: Date },
     created: Map<string, string>,
+    policy: UserPolicy,
   ): Promise<{ counts: RunCounts; changedExisting: ManagerChange[] }> {
     const counts = emptyRunCounts();
     if (links.length === 0) return { counts, changedExisting: [] };
@@ -279,7 +319,7 @@ export class ApplyRunUseCase {
     await problems.add(plan.problems);
     counts.failed += new Set(plan.problems.map((p) => p.rowNumber)).size;
 
-    const placeholders = plan.placeholders.map((email) => users.withId(placeholderUser(email, CSV_USER_POLICY, ctx)));
+    const placeholders = plan.placeholders.map((email) => users.withId(placeholderUser(email, policy, ctx)));
     await users.upsert(placeholders);
     for (const u of placeholders) created.set(u.email, u.id);
     counts.created += placeholders.length;
@@ -342,6 +382,10 @@ export class ApplyRunUseCase {
       await this.outbox.addMessages(em, events);
     }
   }
+}
+
+function externalIdsOf(employees: readonly CanonicalEmployee[]): string[] {
+  return [...new Set(employees.map((e) => e.externalId?.trim()).filter((id): id is string => !!id))];
 }
 
 /** Every problem of the run goes to run_problems; the first ones also travel on `run.finished`. */

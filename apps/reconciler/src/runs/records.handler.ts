@@ -3,6 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
 import { RethrowRpcFilter } from '@roster/messaging';
 import { ApplyRunUseCase } from './apply-run.usecase';
+import { DecideRunUseCase } from './decide-run.usecase';
 import { StageBatchUseCase } from './stage-batch.usecase';
 
 @Controller()
@@ -11,6 +12,7 @@ export class RecordsHandler {
   constructor(
     private readonly stage: StageBatchUseCase,
     private readonly applyRun: ApplyRunUseCase,
+    private readonly decideRun: DecideRunUseCase,
   ) {}
 
   @EventPattern('records.batch')
@@ -21,5 +23,11 @@ export class RecordsHandler {
   @EventPattern('records.complete')
   onComplete(@Payload() event: CloudEvent<PayloadOf<'records.complete'>>): Promise<void> {
     return this.applyRun.execute(event);
+  }
+
+  /** R-SAFE-01: approve or reject a held run (on the records stream, after the run's batches). */
+  @EventPattern('run.decided')
+  onDecided(@Payload() event: CloudEvent<PayloadOf<'run.decided'>>): Promise<void> {
+    return this.decideRun.execute(event);
   }
 }

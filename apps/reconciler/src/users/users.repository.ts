@@ -144,28 +144,41 @@ export class UsersRepository {
     return this.findBy('id', ids);
   }
 
-  private async findBy(column: 'email' | 'id', keys: readonly string[]): Promise<Map<string, StoredUser & { managerId: string | null }>> {
+  /** R-API-04: the directory's users linked to these external ids, keyed by external id. */
+  async findByExternalIds(directoryId: string, externalIds: readonly string[]): Promise<Map<string, StoredUser & { managerId: string | null }>> {
+    const byEmail = await this.findBy('external_id', externalIds, directoryId);
+    return new Map([...byEmail.values()].map((u) => [u.externalId as string, u]));
+  }
+
+  private async findBy(
+    column: 'email' | 'id' | 'external_id',
+    keys: readonly string[],
+    directoryId?: string,
+  ): Promise<Map<string, StoredUser & { managerId: string | null }>> {
     const found = new Map<string, StoredUser & { managerId: string | null }>();
     for (let i = 0; i < keys.length; i += CHUNK) {
       const chunk = keys.slice(i, i + CHUNK);
       const rows = await sql<UserDbRow>(this.em,
         `select u.*, m.email as manager_email from ${this.table} u left join ${this.table} m on m.id = u.manager_id
-          where u.tenant_id = ? and u.${column} in (${chunk.map(() => '?').join(', ')})`,
-        [this.tenantId, ...chunk],
+          where u.tenant_id = ?${directoryId === undefined ? '' : ' and u.source_directory_id = ?'} and u.${column} in (${chunk.map(() => '?').join(', ')})`,
+        [this.tenantId, ...(directoryId === undefined ? [] : [directoryId]), ...chunk],
       );
       for (const r of rows) found.set(r.email, toStored(r));
     }
     return found;
   }
 
-  /** Inserts new users and rewrites changed ones (by tenant + email) in multi-row statements. */
+  /**
+   * Inserts new users and rewrites changed ones (by id, so an email change of a user matched by external id is an
+   * update, R-API-04) in multi-row statements; an email another user has still fails on (tenant, email).
+   */
   async upsert(users: readonly StoredUser[]): Promise<void> {
     for (let i = 0; i < users.length; i += CHUNK) {
       const chunk = users.slice(i, i + CHUNK);
       const row = `(${COLUMNS.map((c) => `?${CASTS[c] ?? ''}`).join(', ')})`;
       await sql(this.em,
         `insert into ${this.table} (${COLUMNS.join(', ')}) values ${chunk.map(() => row).join(', ')}
-         on conflict (tenant_id, email) do update set ${UPDATABLE.map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()`,
+         on conflict (id) do update set ${UPDATABLE.map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()`,
         chunk.flatMap((u) => values(this.tenantId, u)),
       );
     }

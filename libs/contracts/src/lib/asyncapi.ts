@@ -4,12 +4,14 @@ import { CloudEventEnvelope } from './envelope';
 
 const PUBLISHERS: Record<EventName, string> = {
   'sync.requested': 'directory-config',
-  'run.progress': 'file-ingest, reconciler',
+  'run.progress': 'file-ingest, connector-gateway, reconciler',
   'run.finished': 'reconciler',
-  'records.batch': 'file-ingest (connector-gateway from issue 6)',
-  'records.complete': 'file-ingest (connector-gateway from issue 6)',
+  'records.batch': 'file-ingest, connector-gateway',
+  'records.complete': 'file-ingest, connector-gateway',
+  'run.decided': 'directory-config (outbox)',
   'user.created': 'reconciler',
   'user.updated': 'reconciler',
+  'user.deleted': 'reconciler',
   'team.created': 'reconciler',
   'team.updated': 'reconciler',
   'membership.added': 'reconciler',

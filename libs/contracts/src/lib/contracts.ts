@@ -2,10 +2,12 @@ import { z } from 'zod';
 import {
   RecordsBatchV1,
   RecordsCompleteV1,
+  RunDecidedV1,
   RunFinishedV1,
   RunProgressV1,
   SyncRequestedV1,
   UserCreatedV1,
+  UserDeletedV1,
   UserUpdatedV1,
 } from './payloads';
 import { MembershipChangedV1, TeamCreatedV1, TeamUpdatedV1 } from './teams';
@@ -50,7 +52,7 @@ export const Events = {
     type: 'io.roster.runs.run.progress.v1',
     stream: 'ROSTER_RUNS',
     schema: RunProgressV1,
-    summary: 'A run moved to fetching or reconciling.',
+    summary: 'A run moved to fetching, reconciling or awaiting-approval (R-SAFE-01, with who it would remove).',
   }),
   'run.finished': event({
     subject: 'roster.runs.{tenant}.run.finished.v1',
@@ -73,6 +75,14 @@ export const Events = {
     schema: RecordsCompleteV1,
     summary: 'The source finished fetching a run: how many batches, totals, and whether the fetch was complete.',
   }),
+  'run.decided': event({
+    subject: 'roster.records.{tenant}.run.decided.v1',
+    type: 'io.roster.records.run.decided.v1',
+    stream: 'ROSTER_RECORDS',
+    schema: RunDecidedV1,
+    summary:
+      "An admin approved or rejected a run held in awaiting-approval (R-SAFE-01); on the records stream so the reconciler's ordered records consumer handles it after the run's batches.",
+  }),
   'user.created': event({
     subject: 'roster.directory.{tenant}.user.created.v1',
     type: 'io.roster.directory.user.created.v1',
@@ -86,6 +96,13 @@ export const Events = {
     stream: 'ROSTER_DIRECTORY',
     schema: UserUpdatedV1,
     summary: 'A user changed; `changes` lists each changed field with its old and new value.',
+  }),
+  'user.deleted': event({
+    subject: 'roster.directory.{tenant}.user.deleted.v1',
+    type: 'io.roster.directory.user.deleted.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: UserDeletedV1,
+    summary: "A user was deleted by their directory's orphan policy (R-API-06); a later restore announces user.updated.",
   }),
   'team.created': event({
     subject: 'roster.directory.{tenant}.team.created.v1',

@@ -123,8 +123,7 @@ export type HrisUsernameAttribute = z.infer<typeof HrisUsernameAttribute>;
 
 /**
  * An API directory's sync policy (R-API-04..09, R-SAFE-01), stored and validated by directory-config and carried
- * in `sync.requested` so the reconciler can apply it. Until the reconciler's API policies land it applies API runs
- * with the CSV rules and ignores this object.
+ * in `sync.requested` and `records.complete` so the reconciler applies it (libs/reconciliation `userPolicyOf`).
  */
 export const SyncPolicy = z.object({
   /** R-API-04: default workEmail. */
@@ -143,7 +142,10 @@ export const SyncPolicy = z.object({
   removeLocalGroups: z.boolean(),
   /** R-API-09: synced users are taken out of groups owned by other directories. */
   removeOtherDirectoryGroups: z.boolean(),
-  /** R-SAFE-01: a run that would deactivate or delete more than `count` users or `percent` % of the directory's users waits for approval. */
+  /**
+   * R-SAFE-01: a run that would deactivate or delete more than `count` users, or more than `percent` % of the
+   * directory's active users, waits for approval (either threshold holds it; `count: 0` holds any removal).
+   */
   safeguard: z.object({
     count: z.number().int().nonnegative(),
     percent: z.number().min(0).max(100),
@@ -167,11 +169,25 @@ export const SyncRequestedV1 = z.object({
 });
 export type SyncRequestedV1 = z.infer<typeof SyncRequestedV1>;
 
+/** R-SAFE-01: what a held run would do, for review before approval. */
+export const PendingRemovals = z.object({
+  deactivate: z.number().int().nonnegative(),
+  delete: z.number().int().nonnegative(),
+  /** Active users of the directory before the run (the base of the percentage). */
+  directoryUsers: z.number().int().nonnegative(),
+  threshold: z.object({ count: z.number().int().nonnegative(), percent: z.number().min(0).max(100) }),
+  /** The first users who would go (at most 100, by email); the reconciler keeps the whole list. */
+  users: z.array(z.object({ userId: z.string().uuid(), email: z.string(), action: z.enum(['deactivate', 'delete']) })),
+});
+export type PendingRemovals = z.infer<typeof PendingRemovals>;
+
 export const RunProgressV1 = z.object({
   runId: z.string().uuid(),
   directoryId: z.string().uuid(),
-  status: z.enum(['fetching', 'reconciling']),
+  status: z.enum(['fetching', 'reconciling', 'awaiting-approval']),
   fileName: z.string().optional(),
+  /** With `awaiting-approval`: who the held run would deactivate or delete (R-SAFE-01). */
+  pendingRemovals: PendingRemovals.optional(),
 });
 export type RunProgressV1 = z.infer<typeof RunProgressV1>;
 
@@ -210,6 +226,8 @@ export const RecordsCompleteV1 = z.object({
   tenantOwnerEmail: z.string().email().optional(),
   /** The directory's date format, for date-typed custom fields (R-CSV-04, R-CSV-11). */
   dateFormat: z.enum(['dd/mm/yyyy', 'mm/dd/yyyy']).optional(),
+  /** API directories: the sync policy (R-API-04..07, R-SAFE-01); absent = the file-source (CSV) rules. */
+  policy: SyncPolicy.optional(),
 });
 export type RecordsCompleteV1 = z.infer<typeof RecordsCompleteV1>;
 
@@ -229,6 +247,14 @@ export const RunFinishedV1 = z.object({
 });
 export type RunFinishedV1 = z.infer<typeof RunFinishedV1>;
 
+/** R-SAFE-01: an admin's decision on a run held in `awaiting-approval`; the reconciler applies or discards it. */
+export const RunDecidedV1 = z.object({
+  runId: z.string().uuid(),
+  directoryId: z.string().uuid(),
+  decision: z.enum(['approve', 'reject']),
+});
+export type RunDecidedV1 = z.infer<typeof RunDecidedV1>;
+
 export const DirectoryUser = z.object({
   userId: z.string().uuid(),
   email: z.string(),
@@ -236,7 +262,11 @@ export const DirectoryUser = z.object({
   lastName: z.string().nullable(),
   displayName: z.string().nullable(),
   managerUserId: z.string().uuid().nullable(),
-  status: z.enum(['active', 'inactive']),
+  /**
+   * `deleted`: removed by an API directory's orphan policy (R-API-06), kept so it can be restored (R-API-07);
+   * `anonymized`: personal data erased, never restored nor matched again.
+   */
+  status: z.enum(['active', 'inactive', 'deleted', 'anonymized']),
   isOrgAdmin: z.boolean(),
   sourceDirectoryId: z.string().uuid().nullable(),
   profile: z.record(z.string(), z.string()),
@@ -254,3 +284,7 @@ export const UserUpdatedV1 = z.object({
   changes: z.record(z.string(), FieldChange),
 });
 export type UserUpdatedV1 = z.infer<typeof UserUpdatedV1>;
+
+/** R-API-06: an orphaned user deleted by its directory's policy; `user` as it is now (status `deleted`). */
+export const UserDeletedV1 = z.object({ runId: z.string().uuid().nullable(), user: DirectoryUser });
+export type UserDeletedV1 = z.infer<typeof UserDeletedV1>;

@@ -71,6 +71,10 @@ export const RowProblemCode = {
   INVALID_EMAIL: 'INVALID_EMAIL',
   MISSING_EMAIL: 'MISSING_EMAIL',
   DUPLICATE_EMAIL: 'DUPLICATE_EMAIL',
+  /** R-API-04: two records of a run name the same user (same external id). */
+  DUPLICATE_EXTERNAL_ID: 'DUPLICATE_EXTERNAL_ID',
+  /** R-API-04/R-API-10: an email change to an email another user already has. */
+  EMAIL_TAKEN: 'EMAIL_TAKEN',
   INVALID_DATE: 'INVALID_DATE',
   INVALID_BOOLEAN: 'INVALID_BOOLEAN',
   INVALID_VALUE: 'INVALID_VALUE',

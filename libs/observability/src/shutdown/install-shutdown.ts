@@ -32,6 +32,7 @@ export function installShutdown(
     if (timer) {
       logger.error({ signal }, 'second shutdown signal; exiting now');
       process.exit(1);
+      return; // (only reached where exit is stubbed) never start a second timer that nobody can clear
     }
     logger.info({ signal, forceExitAfterMs }, 'shutdown signal received; draining');
     timer = setTimeout(() => {

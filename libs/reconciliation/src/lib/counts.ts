@@ -3,7 +3,8 @@ import { refKey } from './rows';
 import type { UserOperation } from './types';
 
 /**
- * Run counts for a plan (R-DIR-03). An update that changes the status counts as deactivated or restored.
+ * Run counts for a plan (R-DIR-03). An update that changes the status counts as deactivated, deleted or restored
+ * (back from deleted, or to active).
  * A record with problems counts once: `failed` when the rest of it was applied (it has an operation),
  * `skipped` when nothing of it was. Problems are matched to operations by
  * row number, else external id; a problem with neither counts as one skipped record.
@@ -17,9 +18,11 @@ export function summarize(operations: readonly UserOperation[], problems: readon
     if (op.kind === 'create') counts.created += 1;
     if (op.kind === 'unchanged') counts.unchanged += 1;
     if (op.kind === 'update') {
-      const status = op.changes.status?.to;
-      if (status === 'inactive') counts.deactivated += 1;
-      else if (status === 'active') counts.restored += 1;
+      const status = op.changes.status;
+      if (status === undefined) counts.updated += 1;
+      else if (status.to === 'deleted') counts.deleted += 1;
+      else if (status.from === 'deleted' || status.to === 'active') counts.restored += 1;
+      else if (status.to === 'inactive') counts.deactivated += 1;
       else counts.updated += 1;
     }
   }

@@ -26,9 +26,12 @@ export function planUserChunk(
   incoming: readonly CanonicalEmployee[],
   policy: UserPolicy,
   ctx: PlanContext,
+  /** R-API-04: the directory's users linked to the chunk's external ids, by external id (API policies). */
+  linked: ReadonlyMap<string, StoredUser> = new Map(),
 ): UserChunkPlan {
   const plan: UserChunkPlan = { operations: [], problems: [], managerLinks: [] };
   const firstSeen = new Map<string, RecordRef>();
+  const matchedIds = new Map<string, RecordRef>();
   for (const record of incoming) {
     const email = normalizeEmail(record.email);
     const ref = refOf(record);
@@ -38,11 +41,50 @@ export function planUserChunk(
       continue;
     }
     firstSeen.set(email, ref);
-    plan.operations.push(planRecord(current.get(email), record, email, ref, policy, ctx, plan.problems));
+    const match = matchOf(current, linked, record, email, ref, policy, ctx);
+    if ('problem' in match) {
+      plan.problems.push(match.problem);
+      continue;
+    }
+    const earlier = match.stored && matchedIds.get(match.stored.id);
+    if (earlier) {
+      plan.problems.push(rowProblem(ref, 'External Id', RowProblemCode.DUPLICATE_EXTERNAL_ID, `this record names the same user as ${describeRef(earlier)}; it was skipped`));
+      continue;
+    }
+    if (match.stored) matchedIds.set(match.stored.id, ref);
+    plan.operations.push(planRecord(match.stored, record, email, ref, policy, ctx, plan.problems));
     const link = managerLinkOf(record, email, ref, plan.problems);
     if (link) plan.managerLinks.push(link);
   }
   return plan;
+}
+
+/**
+ * R-API-04: the user a record is about — the directory's user linked to its external id (API policies), else the
+ * user with its email. An anonymized user is never matched (R-API-07): the person becomes a new user.
+ */
+function matchOf(
+  current: ReadonlyMap<string, StoredUser>,
+  linked: ReadonlyMap<string, StoredUser>,
+  record: CanonicalEmployee,
+  email: string,
+  ref: RecordRef,
+  policy: UserPolicy,
+  ctx: PlanContext,
+): { stored: StoredUser | undefined } | { problem: RowProblem } {
+  const externalId = present(record.externalId);
+  const byLink = policy.matchByExternalId && externalId !== undefined ? linked.get(externalId) : undefined;
+  const linkedUser = byLink && byLink.status !== 'anonymized' && byLink.sourceDirectoryId === ctx.directoryId ? byLink : undefined;
+  const byEmail = current.get(email);
+  if (byEmail?.status === 'anonymized') {
+    // Anonymization replaces the email; one that still holds it would collide with the new user.
+    return { problem: rowProblem(ref, 'User Email', RowProblemCode.EMAIL_TAKEN, `${email} belongs to an anonymized user; this record was skipped`) };
+  }
+  if (linkedUser && byEmail && byEmail.id !== linkedUser.id) {
+    const message = `${email} already belongs to another user; the email change of ${describeRef(ref)} was not applied and the record was skipped`;
+    return { problem: rowProblem(ref, 'User Email', RowProblemCode.EMAIL_TAKEN, message) };
+  }
+  return { stored: linkedUser ?? byEmail };
 }
 
 /** A user named only as somebody's manager (R-CSV-08): the email and default values. */
@@ -66,7 +108,12 @@ function planRecord(
   }
   const before = contentOf(stored);
   // A local user synced by a directory becomes owned by it (R-DIR-05); another directory's user keeps its owner.
-  const base = { ...before, sourceDirectoryId: before.sourceDirectoryId ?? ctx.directoryId };
+  // The email is the record's: a user matched by external id takes the new one (R-API-04).
+  const base = { ...before, email, sourceDirectoryId: before.sourceDirectoryId ?? ctx.directoryId };
+  const terminated = present(record.deactivationDate) !== undefined && String(record.deactivationDate) < ctx.now.toISOString().slice(0, 10);
+  if (policy.restoreStatus !== null && !terminated && base.sourceDirectoryId === ctx.directoryId && (before.status === 'inactive' || before.status === 'deleted')) {
+    base.status = policy.restoreStatus; // R-API-07 with R-API-05
+  }
   const after = merge(base, record, false, ref, policy, ctx, problems);
   const changes = diffContent(before, after);
   if (Object.keys(changes).length === 0) return { kind: 'unchanged', ref, userId: stored.id, email };

@@ -1,6 +1,10 @@
 import { EMPLOYEE_PROFILE_FIELDS, type EmployeeProfileField, type RowProblem } from '@roster/contracts';
 
-export type UserStatus = 'active' | 'inactive';
+/**
+ * `deleted`: removed by an API directory's orphan policy (R-API-06), restorable (R-API-07); `anonymized`: personal
+ * data erased (its email is no longer the person's), never matched or restored again.
+ */
+export type UserStatus = 'active' | 'inactive' | 'deleted' | 'anonymized';
 
 export type ProfileFields = { [K in EmployeeProfileField]: string | null };
 
@@ -70,20 +74,43 @@ export type UserOperation =
   | { kind: 'update'; ref: RecordRef; userId: string; email: string; changes: UserChanges; next: StoredUser }
   | { kind: 'unchanged'; ref: RecordRef; userId: string; email: string };
 
+export type OrphanAction = 'ignore' | 'deactivate' | 'delete';
+
+/** R-SAFE-01: a run removing more than `count` users or `percent` % of the directory's active users is held. */
+export interface SafeguardThreshold {
+  count: number;
+  percent: number;
+}
+
 /**
- * Per-source behaviour as data (DESIGN "One pipeline for every source"). API sources will add their orphan,
- * restore and activation settings here; CSV_USER_POLICY is the file-source behaviour.
+ * Per-source behaviour as data (DESIGN "One pipeline for every source"): CSV_USER_POLICY is the file-source
+ * behaviour; `userPolicyOf(syncPolicy)` (api-policy.ts) makes an API directory's.
  */
 export interface UserPolicy {
   /** Status of a user first created by a run (R-API-05 activation; CSV creates active users). */
-  newUserStatus: UserStatus;
+  newUserStatus: 'active' | 'inactive';
   /** R-CSV-10: how long after the import a past deactivation date takes effect on an existing user. */
   pastDeactivationDelayMs: number;
+  /** R-API-04: a record with an external id matches the directory's user linked to it before any email. */
+  matchByExternalId: boolean;
+  /**
+   * R-API-07: the status a deactivated or deleted user of this directory gets when it appears in the source again
+   * (R-API-05: active with activation on, inactive with it off); null never restores (the status is kept).
+   */
+  restoreStatus: 'active' | 'inactive' | null;
+  /** R-API-06: what a complete run does to the directory's active users it did not see. */
+  orphans: OrphanAction;
+  /** R-SAFE-01; null never holds a run. */
+  safeguard: SafeguardThreshold | null;
 }
 
 export const CSV_USER_POLICY: Readonly<UserPolicy> = Object.freeze({
   newUserStatus: 'active',
   pastDeactivationDelayMs: 24 * 60 * 60 * 1000,
+  matchByExternalId: false,
+  restoreStatus: null,
+  orphans: 'ignore',
+  safeguard: null,
 });
 
 export interface PlanContext {

@@ -1,0 +1,43 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { type CloudEvent, type PayloadOf, RecordsCompleteV1, emptyRunCounts } from '@roster/contracts';
+import { OutboxRelay } from '@roster/messaging';
+import { qualified, sql } from '@roster/persistence';
+import { ApplyRunUseCase } from './apply-run.usecase';
+
+/**
+ * R-SAFE-01: an admin's decision on a held run. Approve applies the held run exactly as a normal apply would (one
+ * transaction, the run's state row locked), limited to the removals the admin reviewed; reject discards the
+ * staged batches and fails the run with nothing changed. A decision on a run that is not held (already decided,
+ * a redelivery) does nothing.
+ */
+@Injectable()
+export class DecideRunUseCase {
+  private readonly logger = new Logger(DecideRunUseCase.name);
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly applyRun: ApplyRunUseCase,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  async execute(event: CloudEvent<PayloadOf<'run.decided'>>): Promise<void> {
+    const { data, tenantid: tenantId } = event;
+    const outcome = await this.orm.em.fork().transactional(async (em) => {
+      const [state] = await sql<{ status: string; completion: unknown }>(em,
+        `select status, completion from ${qualified(em, 'run_states')} where run_id = ? and tenant_id = ? for update`,
+        [data.runId, tenantId],
+      );
+      if (state?.status !== 'held') return undefined;
+      const completion = RecordsCompleteV1.parse(state.completion);
+      if (data.decision === 'approve') return (await this.applyRun.applyAndFinish(em, tenantId, completion, true)).status;
+      await this.applyRun.finish(em, tenantId, completion, 'failed', { counts: emptyRunCounts(), problemCount: 0, problems: [] }, {
+        code: 'SAFEGUARD_REJECTED',
+        message: 'an admin rejected the run held by the safeguard (R-SAFE-01); nothing of it was applied',
+      });
+      return 'failed';
+    });
+    this.relay.kick();
+    this.logger.log({ tenantId, runId: data.runId, decision: data.decision, status: outcome ?? 'not held' }, 'run decision');
+  }
+}

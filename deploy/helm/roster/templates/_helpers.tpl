@@ -1,0 +1,134 @@
+{{/* The five services, in the order they are rendered. */}}
+{{- define "roster.services" -}}
+directory-config file-ingest reconciler notifier connector-gateway
+{{- end -}}
+
+{{- define "roster.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- else if contains "roster" .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-roster" .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "roster.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+app.kubernetes.io/name: roster
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: roster
+{{- end -}}
+
+{{/* Selector labels of one service; call with (dict "root" $ "service" $name). */}}
+{{- define "roster.selectorLabels" -}}
+app.kubernetes.io/name: roster
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .service }}
+{{- end -}}
+
+{{- define "roster.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "roster.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "roster.secretName" -}}
+{{- default (printf "%s-secrets" (include "roster.fullname" .)) .Values.secrets.existingSecret -}}
+{{- end -}}
+
+{{- define "roster.image" -}}
+{{- $tag := default .root.Chart.AppVersion .root.Values.image.tag -}}
+{{- printf "%s/roster-%s:%s" (trimSuffix "/" .root.Values.image.registry) .service $tag -}}
+{{- end -}}
+
+{{/* Non-secret environment of one service: only the variables its config.ts reads. */}}
+{{- define "roster.configData" -}}
+{{- $v := .root.Values -}}
+{{- $s := index $v.services .service -}}
+ROSTER_NATS_URL: {{ required "nats.url is required" $v.nats.url | quote }}
+ROSTER_HTTP_PORT: {{ $v.config.httpPort | quote }}
+ROSTER_HTTP_HOST: "0.0.0.0"
+ROSTER_LOG_LEVEL: {{ $v.config.logLevel | quote }}
+ROSTER_MIGRATE: "false"
+ROSTER_ACK_WAIT_MS: {{ $v.config.ackWaitMs | int64 | quote }}
+ROSTER_MAX_DELIVER: {{ $v.config.maxDeliver | int64 | quote }}
+{{- if eq .service "directory-config" }}
+ROSTER_SCHEDULER_INTERVAL_MS: {{ $s.config.schedulerIntervalMs | int64 | quote }}
+ROSTER_HRIS_ALLOW_LOOPBACK: {{ $s.config.hrisAllowLoopback | toString | quote }}
+{{- else if eq .service "file-ingest" }}
+ROSTER_BATCH_SIZE: {{ $s.config.batchSize | int64 | quote }}
+ROSTER_MAX_FILE_BYTES: {{ $s.config.maxFileBytes | int64 | quote }}
+{{- else if eq .service "reconciler" }}
+ROSTER_DEACTIVATION_INTERVAL_MS: {{ $s.config.deactivationIntervalMs | int64 | quote }}
+{{- else if eq .service "notifier" }}
+ROSTER_MAIL_FROM: {{ $s.config.mailFrom | quote }}
+{{- else if eq .service "connector-gateway" }}
+ROSTER_HRIS_ALLOW_LOOPBACK: {{ $s.config.hrisAllowLoopback | toString | quote }}
+ROSTER_HRIS_RETRY_ATTEMPTS: {{ $s.config.hrisRetryAttempts | int64 | quote }}
+ROSTER_HRIS_RETRY_BASE_MS: {{ $s.config.hrisRetryBaseMs | int64 | quote }}
+ROSTER_BATCH_SIZE: {{ $s.config.batchSize | int64 | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Secret variables one service reads: "NAME" or "NAME?" (optional). */}}
+{{- define "roster.secretKeys" -}}
+{{- if eq .service "directory-config" -}}ROSTER_DATABASE_URL ROSTER_SECRETS_KEY ROSTER_API_KEY
+{{- else if eq .service "file-ingest" -}}ROSTER_DATABASE_URL ROSTER_SECRETS_KEY
+{{- else if eq .service "reconciler" -}}ROSTER_DATABASE_URL
+{{- else if eq .service "notifier" -}}ROSTER_DATABASE_URL ROSTER_SMTP_URL
+{{- else if eq .service "connector-gateway" -}}ROSTER_DATABASE_URL ROSTER_SECRETS_KEY ROSTER_HRIS_BRIDGE_API_KEY?
+{{- end -}}
+{{- end -}}
+
+{{/* env entries: the service's secret variables, each from the Secret by key; call with (dict "root" $ "service" $name "secret" $secretName). */}}
+{{- define "roster.secretEnv" -}}
+{{- $secret := .secret -}}
+{{- range (include "roster.secretKeys" . | splitList " ") }}
+- name: {{ trimSuffix "?" . }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret }}
+      key: {{ trimSuffix "?" . }}
+      {{- if hasSuffix "?" . }}
+      optional: true
+      {{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "roster.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1000
+runAsGroup: 1000
+fsGroup: 1000
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "roster.containerSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1000
+runAsGroup: 1000
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+privileged: false
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* The chart-managed Secret's keys: only those given a value (a missing one stops the service that reads it, naming it). */}}
+{{- define "roster.secretData" -}}
+{{- $s := .Values.secrets -}}
+{{- $pairs := list (list "ROSTER_DATABASE_URL" $s.databaseUrl) (list "ROSTER_SECRETS_KEY" $s.secretsKey) (list "ROSTER_API_KEY" $s.apiKey) (list "ROSTER_SMTP_URL" $s.smtpUrl) (list "ROSTER_HRIS_BRIDGE_API_KEY" $s.hrisBridgeApiKey) -}}
+{{- range $pairs }}
+{{- if index . 1 }}
+{{ index . 0 }}: {{ index . 1 | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}

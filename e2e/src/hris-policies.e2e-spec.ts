@@ -1,0 +1,131 @@
+import { HrisEmulator, hrisEmployee, startHrisEmulator } from '@roster/testing';
+import { RunView, World, startWorld } from './support/world';
+
+const EMPLOYEES = 40;
+
+/**
+ * The API directories' reconciler policies end to end (R-API-04..07, R-SAFE-01): connector-gateway forwards the
+ * directory's policy on records.complete, the reconciler matches, restores, orphans and holds by it.
+ */
+describe('HR-system API directory policies, end to end', () => {
+  let emulator: HrisEmulator;
+  let world: World;
+  let tenantId: string;
+  let directoryId: string;
+
+  beforeAll(async () => {
+    emulator = await startHrisEmulator({ employees: EMPLOYEES });
+    world = await startWorld('e2e_hris_policies', {
+      sftp: false,
+      env: {
+        ROSTER_HRIS_BRIDGE_API_KEY: emulator.apiKey,
+        ROSTER_HRIS_ALLOW_LOOPBACK: 'true',
+        ROSTER_HRIS_RETRY_ATTEMPTS: '3',
+        ROSTER_HRIS_RETRY_BASE_MS: '50',
+      },
+    });
+    tenantId = await world.createTenant('Policy Co', 'owner@policy.test');
+    const created = await api<{ id: string }>('POST', '/directories', {
+      name: 'Bridge HR',
+      type: 'hris-api',
+      hris: { provider: 'merge', baseUrl: emulator.baseUrl, accountToken: 'emulator-account-token', pageSize: 25, fieldMappings: [] },
+      policy: { orphans: 'deactivate', restore: true, activateUsers: true, safeguard: { count: 50, percent: 20 } },
+    });
+    expect(created.status).toBe(201);
+    directoryId = created.body.id;
+  }, 120_000);
+
+  afterAll(async () => {
+    await world?.stop();
+    await emulator?.close();
+  }, 60_000);
+
+  const api = <T>(method: string, path: string, body?: unknown) => world.platform.api<T>(method, `/v1/tenants/${tenantId}${path}`, body);
+  const run = async () => world.waitForRun(tenantId, await world.startRun(tenantId, directoryId), 60_000);
+  const user = async (email: string) =>
+    (await world.pg.query<{ id: string; email: string; status: string }>(`select id, email, status from reconciler.users where tenant_id = $1 and email = $2`, [tenantId, email])).rows[0];
+  const statuses = async () =>
+    (await world.pg.query<{ status: string; n: string }>(`select status, count(*) as n from reconciler.users where tenant_id = $1 group by status`, [tenantId])).rows.reduce<Record<string, number>>(
+      (acc, r) => ({ ...acc, [r.status]: Number(r.n) }),
+      {},
+    );
+  const waitForStatus = async (runId: string, status: string): Promise<RunView & { pendingRemovals: { deactivate: number; delete: number; users: { email: string }[] } | null }> => {
+    for (let i = 0; i < 300; i++) {
+      const { body } = await api<RunView & { pendingRemovals: never }>('GET', `/runs/${runId}`);
+      if (body.status === status) return body;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`run ${runId} never reached ${status}\n${world.platform.logs().slice(-4000)}`);
+  };
+
+  it('R-API-05 creates every source employee active on the first run', async () => {
+    const first = await run();
+    expect(first).toMatchObject({ status: 'succeeded' });
+    expect(first.counts).toMatchObject({ created: EMPLOYEES, deactivated: 0 });
+    expect(await statuses()).toEqual({ active: EMPLOYEES });
+  }, 90_000);
+
+  it('R-API-06 an incomplete fetch orphans nobody, then a complete fetch deactivates the employees gone from the source', async () => {
+    emulator.setEmployeeCount(EMPLOYEES - 2);
+    emulator.failPage(1, 1_000);
+    let failed: RunView;
+    try {
+      failed = await run();
+    } finally {
+      emulator.clearFaults();
+    }
+    expect(failed.status).toBe('failed');
+    expect(failed.counts).toMatchObject({ deactivated: 0, deleted: 0 });
+    expect(await statuses()).toEqual({ active: EMPLOYEES });
+
+    const complete = await run();
+    expect(complete).toMatchObject({ status: 'succeeded' });
+    expect(complete.counts).toMatchObject({ deactivated: 2, created: 0 });
+    expect((await user(hrisEmployee(EMPLOYEES - 1).work_email as string)).status).toBe('inactive');
+    expect(await statuses()).toEqual({ active: EMPLOYEES - 2, inactive: 2 });
+  }, 120_000);
+
+  it('R-API-07 an employee back in the source is restored', async () => {
+    emulator.setEmployeeCount(EMPLOYEES - 1);
+    const back = await run();
+    expect(back.counts).toMatchObject({ restored: 1, deactivated: 0, created: 0 });
+    expect((await user(hrisEmployee(EMPLOYEES - 2).work_email as string)).status).toBe('active');
+  }, 90_000);
+
+  it('R-API-04 an email change with the same external id updates the same user', async () => {
+    const before = await user(hrisEmployee(3).work_email as string);
+    emulator.update(3, { work_email: 'renamed.three@policy.test' });
+    const renamed = await run();
+    expect(renamed.counts).toMatchObject({ created: 0, updated: 1, deactivated: 0 });
+    const after = await user('renamed.three@policy.test');
+    expect(after.id).toBe(before.id);
+    expect(await user(hrisEmployee(3).work_email as string)).toBeUndefined();
+  }, 90_000);
+
+  it('R-SAFE-01 a mass removal over the threshold is held with who would go; rejected, nothing changes', async () => {
+    const before = await statuses();
+    emulator.setEmployeeCount(20); // 19 of 39 active users would go: more than 20 %
+    const runId = await world.startRun(tenantId, directoryId);
+    const held = await waitForStatus(runId, 'awaiting-approval');
+    expect(held.pendingRemovals).toMatchObject({ deactivate: 19, delete: 0 });
+    expect(held.pendingRemovals?.users.map((u) => u.email)).toContain(hrisEmployee(25).work_email);
+    expect(await statuses()).toEqual(before);
+
+    expect((await api('POST', `/runs/${runId}/reject`)).status).toBe(202);
+    const rejected = await world.waitForRun(tenantId, runId, 60_000);
+    expect(rejected).toMatchObject({ status: 'failed', failure: { code: 'SAFEGUARD_REJECTED' } });
+    expect(await statuses()).toEqual(before);
+    expect((await api<{ code: string }>('POST', `/runs/${runId}/approve`)).body.code).toBe('RUN_NOT_AWAITING_APPROVAL');
+  }, 120_000);
+
+  it('R-SAFE-01 the same removal approved is applied exactly as held', async () => {
+    const runId = await world.startRun(tenantId, directoryId);
+    const held = await waitForStatus(runId, 'awaiting-approval');
+    expect(held.pendingRemovals).toMatchObject({ deactivate: 19 });
+    expect((await api('POST', `/runs/${runId}/approve`)).status).toBe(202);
+    const applied = await world.waitForRun(tenantId, runId, 60_000);
+    expect(applied).toMatchObject({ status: 'succeeded' });
+    expect(applied.counts).toMatchObject({ deactivated: 19 });
+    expect(await statuses()).toEqual({ active: 20, inactive: EMPLOYEES - 20 });
+  }, 120_000);
+});

@@ -1,0 +1,46 @@
+import type { CanonicalEmployee, RowProblem } from '@roster/contracts';
+import { normalizeEmail, present } from './rows';
+import { planUserChunk } from './plan-users';
+import { type FetchOutcome, planOrphans } from './orphans';
+import { checkSafeguard, type SafeguardDecision } from './safeguard';
+import type { PlanContext, StoredUser, UserOperation, UserPolicy } from './types';
+
+export interface RunPlan {
+  /** What to write; empty when the fetch was not complete or the run is held. */
+  operations: UserOperation[];
+  problems: RowProblem[];
+  /** R-SAFE-01: held runs apply nothing until approved. */
+  safeguard: SafeguardDecision;
+  /** The orphan operations a held run waits to apply. */
+  pendingRemovals: UserOperation[];
+}
+
+/**
+ * A whole run in memory, in the order the reconciler applies it: the safeguard on the orphans first (a held run
+ * writes nothing), then the records (R-API-04/05/07), then the orphans (R-API-06). The service does the same
+ * chunk by chunk with the orphan query in SQL; this is the model the properties are stated on.
+ * `approved` is an admin's approval of a held run (R-SAFE-01).
+ */
+export function planRun(
+  current: readonly StoredUser[],
+  incoming: readonly CanonicalEmployee[],
+  policy: UserPolicy,
+  ctx: PlanContext,
+  outcome: FetchOutcome,
+  approved = false,
+): RunPlan {
+  const none = { held: false, removals: 0, directoryUsers: 0 };
+  if (outcome !== 'complete') return { operations: [], problems: [], safeguard: none, pendingRemovals: [] };
+  const seen = {
+    emails: new Set(incoming.map((e) => normalizeEmail(e.email))),
+    externalIds: new Set(incoming.map((e) => present(e.externalId)).filter((id): id is string => id !== undefined)),
+  };
+  const orphans = planOrphans(current, seen, policy, ctx, outcome);
+  const directoryUsers = current.filter((u) => u.status === 'active' && u.sourceDirectoryId === ctx.directoryId).length;
+  const safeguard = checkSafeguard(orphans.length, directoryUsers, policy.safeguard);
+  if (safeguard.held && !approved) return { operations: [], problems: [], safeguard, pendingRemovals: orphans };
+  const byEmail = new Map(current.map((u) => [u.email, u]));
+  const linked = new Map(current.filter((u) => u.externalId !== null && u.sourceDirectoryId === ctx.directoryId).map((u) => [u.externalId as string, u]));
+  const chunk = planUserChunk(byEmail, incoming, policy, ctx, linked);
+  return { operations: [...chunk.operations, ...orphans], problems: chunk.problems, safeguard, pendingRemovals: [] };
+}

@@ -1,0 +1,89 @@
+// The bench at a tiny size, so it cannot rot: every measurement is present and sane. Timings are not asserted.
+// Needs dist/ (node tools/build.mjs) like the other tests that start the services.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './options';
+import type { BenchResult } from './report';
+import { runBench } from './run-bench';
+
+const SIZE = 300;
+
+describe('npm run bench (smoke, --size 300 --big 0)', () => {
+  let resultsDir: string;
+  let result: BenchResult;
+  let jsonPath: string;
+  let report: string;
+  let workDir: string;
+
+  beforeAll(async () => {
+    resultsDir = await mkdtemp(join(tmpdir(), 'roster-bench-smoke-'));
+    ({ jsonPath, report, workDir } = await runBench({ size: SIZE, big: 0, resultsDir, root: repoRoot(__dirname) }));
+    result = JSON.parse(readFileSync(jsonPath, 'utf8')) as BenchResult;
+  }, 55_000);
+
+  afterAll(async () => {
+    if (resultsDir) await rm(resultsDir, { recursive: true, force: true });
+  });
+
+  it('writes <ISO date>.json with the floor and the three sized runs', () => {
+    expect(jsonPath).toMatch(/\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}\.\d{3}Z\.json$/);
+    expect(result.floor).toMatchObject({ rowsStaged: SIZE });
+    expect(result.floor.ms).toBeGreaterThan(0);
+    expect(result.floor.usersUpserted).toBeGreaterThan(SIZE * 0.98);
+    expect(Object.keys(result.runs).sort()).toEqual(['changed10', 'full', 'unchanged']);
+    expect(result.ratios).toEqual({ full: expect.any(Number), unchanged: expect.any(Number), changed10: expect.any(Number) });
+  });
+
+  it('every run ends partially-succeeded: the bad rows are reported, the rest applied', () => {
+    for (const run of Object.values(result.runs)) {
+      expect(run.status).toBe('partially-succeeded');
+      expect(run.failure).toBeNull();
+      expect(run.problemCount).toBeGreaterThan(0);
+      expect(run.wallMs).toBeGreaterThan(0);
+      expect(run.bus['ROSTER_RECORDS']?.messages).toBeGreaterThanOrEqual(2); // batches + completion
+    }
+  });
+
+  it('the full sync creates every valid user and publishes a directory event for each', () => {
+    const full = result.runs.full!;
+    expect(full.counts?.['created']).toBeGreaterThanOrEqual(SIZE - full.file.badRows);
+    expect(full.usersRowsTouched).toBe(full.counts?.['created']);
+    expect(full.usersWrites.inserted).toBe(full.counts?.['created']);
+    expect(full.bus['ROSTER_DIRECTORY']?.messages).toBeGreaterThanOrEqual(full.counts!['created']!);
+  });
+
+  it('the unchanged re-sync (rows reordered) writes 0 rows to reconciler.users and publishes no directory event', () => {
+    const unchanged = result.runs.unchanged!;
+    expect(unchanged.usersWrites.total).toBe(0);
+    expect(unchanged.usersRowsTouched).toBe(0);
+    expect(unchanged.counts).toMatchObject({ created: 0, updated: 0 });
+    expect(unchanged.bus['ROSTER_DIRECTORY']?.messages).toBe(0);
+    expect(unchanged.walBytes).toBeGreaterThanOrEqual(0);
+  });
+
+  it('the 10% changed sync updates about a tenth of the users', () => {
+    const changed = result.runs.changed10!;
+    expect(changed.counts?.['updated']).toBe(changed.file.changedRows);
+    expect(changed.usersRowsTouched).toBe(changed.file.changedRows);
+  });
+
+  it('reports memory, CPU and verdicts for every service', () => {
+    for (const run of Object.values(result.runs)) {
+      for (const svc of ['directory-config', 'file-ingest', 'reconciler', 'notifier', 'connector-gateway']) {
+        expect(run.memory[svc]?.rssMB).toBeGreaterThan(10);
+        expect(run.memory[svc]?.heapMB).toBeGreaterThan(1);
+        expect(run.cpuMs[svc]).toBeGreaterThanOrEqual(0);
+      }
+    }
+    expect(result.verdicts.map((v) => v.target)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/full sync ≤ 3× floor/), expect.stringMatching(/writes 0 rows/), expect.stringMatching(/10% changed/)]),
+    );
+    expect(report).toMatch(/Targets \(issue 4\)/);
+  });
+
+  it('removes its generated files', () => {
+    expect(existsSync(workDir)).toBe(false);
+  });
+});
