@@ -3,13 +3,13 @@ import {
   CSV_STANDARD_LABELS,
   HRIS_SOURCE_FIELDS,
   HrisFieldMapping,
-  HrisUsernameAttribute,
   PendingRemovals,
   RowProblem,
   RunCounts,
   RunFailure,
   RunStatus,
   RunTrigger,
+  SyncPolicy,
   isCsvStandardLabel,
 } from '@roster/contracts';
 import { DEFAULT_SCHEDULE, Schedule } from '../directories/schedule';
@@ -118,16 +118,8 @@ const safeguardFields = {
 };
 export const DEFAULT_SAFEGUARD = { count: 50, percent: 20 };
 
-const policyFields = {
-  usernameAttribute: HrisUsernameAttribute,
-  activateUsers: z.boolean(),
-  orphans: z.enum(['ignore', 'deactivate', 'delete']),
-  restore: z.boolean(),
-  synchronizeGroups: z.boolean(),
-  preserveGroups: z.boolean(),
-  removeLocalGroups: z.boolean(),
-  removeOtherDirectoryGroups: z.boolean(),
-};
+// The field types come from the contract the reconciler reads, so the two cannot drift; defaults are set here.
+const policyFields = SyncPolicy.shape;
 
 /** An API directory's policy (R-API-04..09, R-SAFE-01); every field has a default, the safe one where it matters. */
 export const HrisPolicyBody = z.object({
