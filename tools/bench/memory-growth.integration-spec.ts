@@ -25,7 +25,7 @@ const MAX_HEAP_MB_AT_1M = 256;
 /**
  * Services whose heap grows with the file today, as `it.failing`: the test passes while they still grow and fails
  * the day one is fixed, so whoever fixes it moves it to the asserted list. bench/README.md says why they grow
- * (the reconciler: 43 → 61 MB from 3k to 30k rows at 7fe66c4+, ~700 bytes per row, ~700 MB at 1M).
+ * (the reconciler: 43 → 61 MB from 3k to 30k rows at ee92f7a, ~700 bytes per row, ~700 MB at 1M).
  */
 const KNOWN_GROWING: readonly string[] = ['reconciler'];
 
