@@ -9,7 +9,8 @@ import {
   teamNameKey,
 } from '@roster/contracts';
 import { CSV_READER_DEFAULTS, CsvRecordKind, CsvRowMapper, CsvSummary, ReadCsvOptions, readCsvRecords } from './csv-records.reader';
-import { CsvImportException, CsvImportExceptionCode, quoteForMessage } from './csv-import.exception';
+import { CsvImportExceptionCode, quoteForMessage } from './csv-import.exception';
+import { headerError, nearMissGuard } from './users-csv.header';
 
 export type ReadTeamsCsvOptions = ReadCsvOptions;
 export type TeamsCsvSummary = CsvSummary;
@@ -25,8 +26,7 @@ export const TEAM_MAX_LENGTH = { name: 200, type: 200, description: 2000 } as co
 
 const isEmail = (value: string): boolean => CanonicalTeam.shape.ownerEmail.safeParse(value).success;
 const STANDARD: ReadonlySet<string> = new Set(TEAMS_CSV_STANDARD_LABELS);
-const looseKey = (label: string): string => label.toLowerCase().replace(/[\s_-]+/g, '');
-const LOOSE_STANDARD = new Map<string, string>(TEAMS_CSV_STANDARD_LABELS.map((label) => [looseKey(label), label]));
+const refuseNearMiss = nearMissGuard(TEAMS_CSV_STANDARD_LABELS);
 
 export interface TeamsCsvHeader {
   readonly standard: Readonly<Partial<Record<TeamsCsvStandardLabel, number>>>;
@@ -34,10 +34,6 @@ export interface TeamsCsvHeader {
   /** Labels that are not teams-file labels: their columns are ignored (custom fields are users-file only). */
   readonly ignored: readonly string[];
   readonly columnCount: number;
-}
-
-function headerError(fileName: string, code: CsvImportExceptionCode, why: string): CsvImportException {
-  return new CsvImportException(code, fileName, `${fileName} has an unusable header (row 1): ${why}`, { rowNumber: 1, lineNumber: 1 });
 }
 
 /** R-CSV-01/03: exact labels after the directory's mapping; near misses of a standard label are refused. */
@@ -61,15 +57,7 @@ export function resolveTeamsCsvHeader(cells: readonly string[], fileName: string
       standard[label as TeamsCsvStandardLabel] = index;
       return;
     }
-    const nearMiss = LOOSE_STANDARD.get(looseKey(label));
-    if (nearMiss !== undefined) {
-      throw headerError(
-        fileName,
-        CsvImportExceptionCode.HEADER_LABEL_MISMATCH,
-        `column ${column} is ${quoteForMessage(label)}, not the standard label ${quoteForMessage(nearMiss)} ` +
-          `(labels are case-sensitive); rename the column or add a header mapping`,
-      );
-    }
+    refuseNearMiss(fileName, column, label);
     ignored.push(label);
   });
   if (standard['Team Name'] === undefined) {

@@ -26,9 +26,25 @@ export interface UsersCsvHeader {
 const RESERVED_LABELS: ReadonlySet<string> = new Set(['__proto__']);
 
 const looseKey = (label: string): string => label.toLowerCase().replace(/[\s_-]+/g, '');
-const LOOSE_STANDARD = new Map<string, UsersCsvStandardLabel>(
-  USERS_CSV_STANDARD_LABELS.map((label) => [looseKey(label), label]),
-);
+
+/**
+ * A guard for one file kind's header: refuses a label that is one of `standardLabels` but for case, spaces, `_`
+ * or `-` (e.g. `is org admin`), instead of letting it silently become something else.
+ */
+export function nearMissGuard(standardLabels: readonly string[]): (fileName: string, column: number, label: string) => void {
+  const loose = new Map(standardLabels.map((label) => [looseKey(label), label]));
+  return (fileName, column, label) => {
+    const nearMiss = loose.get(looseKey(label));
+    if (nearMiss === undefined) return;
+    throw headerError(
+      fileName,
+      CsvImportExceptionCode.HEADER_LABEL_MISMATCH,
+      `column ${column} is ${quoteForMessage(label)}, not the standard label ${quoteForMessage(nearMiss)} ` +
+        `(labels are case-sensitive); rename the column or add a header mapping`,
+    );
+  };
+}
+const refuseNearMiss = nearMissGuard(USERS_CSV_STANDARD_LABELS);
 
 /** Trimmed customer label -> trimmed target label; refuses a mapping that is ambiguous or maps to nothing. */
 export function normaliseHeaderMapping(fileName: string, mapping: HeaderMapping | undefined): Map<string, string> {
@@ -57,7 +73,7 @@ export function normaliseHeaderMapping(fileName: string, mapping: HeaderMapping 
   return normalised;
 }
 
-function headerError(fileName: string, code: CsvImportExceptionCode, why: string): CsvImportException {
+export function headerError(fileName: string, code: CsvImportExceptionCode, why: string): CsvImportException {
   return new CsvImportException(code, fileName, `${fileName} has an unusable header (row 1): ${why}`, {
     rowNumber: 1,
     lineNumber: 1,
@@ -101,15 +117,7 @@ export function resolveUsersCsvHeader(
       standard[label] = index;
       return;
     }
-    const nearMiss = LOOSE_STANDARD.get(looseKey(label));
-    if (nearMiss !== undefined) {
-      throw headerError(
-        fileName,
-        CsvImportExceptionCode.HEADER_LABEL_MISMATCH,
-        `column ${column} is ${quoteForMessage(label)}, not the standard label ${quoteForMessage(nearMiss)} ` +
-          `(labels are case-sensitive); rename the column or add a header mapping`,
-      );
-    }
+    refuseNearMiss(fileName, column, label);
     if (RESERVED_LABELS.has(label)) {
       throw headerError(
         fileName,

@@ -1,6 +1,6 @@
 import { USERS_CSV_STANDARD_LABELS, type UsersCsvStandardLabel } from '@roster/contracts';
 
-/** One user as the export query reads it (snake_case columns, as `em.execute` returns them). */
+/** One user as the export query reads it (snake_case columns, as the SQL returns them). */
 export interface ExportUserDbRow {
   id: string;
   email: string;
