@@ -15,42 +15,65 @@ import { EventPublisher, Outbox, OutboxRelay, OutgoingMessage, RetryLaterError }
 import { qualified, sql } from '@roster/persistence';
 import {
   ManagerChange,
-  ManagerLink,
   StoredUser,
-  WantedMemberships,
   type CustomFieldType,
   type DateFormat,
+  CustomFieldTypeInference,
   addRunCounts,
   checkCustomFields,
-  inferCustomFieldType,
-  placeholderUser,
-  planManagerLinks,
   planUserChunk,
   summarize,
   userPolicyOf,
   type UserPolicy,
 } from '@roster/reconciliation';
+import { ManagerPhase } from './apply-managers';
 import { RunOrphans } from './orphans';
+import { ProblemLog } from './problem-log';
+import { RunScratch } from './run-scratch';
 import { holdIfOverThreshold } from './safeguard';
 import { TeamsApplier, wantedTeamsOf } from '../teams/apply-teams';
 import { CustomFieldsRepository } from '../teams/custom-fields.repository';
 import { UsersRepository, toDirectoryUser } from '../users/users.repository';
 
 type RecordsComplete = CloudEvent<PayloadOf<'records.complete'>>;
-const FIRST_PROBLEMS = 100;
 /** Users read, written and announced at a time in phase 2 (bounded memory however large the run). */
 const ANNOUNCE_CHUNK = 1000;
-/** How often (in batches) a run refreshes the planner statistics of the tables it is filling. */
-const STATS_EVERY_BATCHES = 10;
+/** The least number of new rows worth an ANALYZE of the tables a run fills. */
+const MIN_ROWS_BEFORE_ANALYZE = 2000;
 
 /**
  * A first run fills users, teams and memberships from nothing inside one transaction; the planner's statistics
  * still say "empty", and it then picks plans that scan the growing tables for every chunk (quadratic; seen at
  * 100k rows in the bench). ANALYZE in the transaction counts its own inserted rows, so the keyed lookups stay
- * index lookups. Cheap: it samples at most 30k rows per table.
+ * index lookups. It samples at most 30k rows per table, but is not free (a quarter of an unchanged re-sync's
+ * database time when it ran every 10 batches): so it runs only once the run has inserted a tenth of the table.
  */
-async function refreshStatistics(em: EntityManager): Promise<void> {
-  await sql(em, `analyze ${['users', 'teams', 'team_memberships'].map((t) => qualified(em, t)).join(', ')}`);
+class StatisticsRefresh {
+  private sinceLast = 0;
+
+  private constructor(
+    private readonly em: EntityManager,
+    private rows: number,
+  ) {}
+
+  static async start(em: EntityManager): Promise<StatisticsRefresh> {
+    const [row] = await sql<{ rows: number }>(em, `select greatest(reltuples, 0)::float8 as rows from pg_class where oid = ?::regclass`, [
+      qualified(em, 'users'),
+    ]);
+    return new StatisticsRefresh(em, Number(row?.rows ?? 0));
+  }
+
+  async inserted(count: number): Promise<void> {
+    this.sinceLast += count;
+    if (this.sinceLast >= Math.max(MIN_ROWS_BEFORE_ANALYZE, this.rows / 10)) await this.refresh();
+  }
+
+  async refresh(): Promise<void> {
+    if (this.sinceLast === 0) return;
+    await sql(this.em, `analyze ${['users', 'teams', 'team_memberships'].map((t) => qualified(this.em, t)).join(', ')}`);
+    this.rows += this.sinceLast;
+    this.sinceLast = 0;
+  }
 }
 
 /**
@@ -172,26 +195,23 @@ export class ApplyRunUseCase {
     const ctx = { directoryId, now: new Date() };
     const dateFormat = data.dateFormat ?? 'dd/mm/yyyy';
     const problems = new ProblemLog(em, tenantId, runId);
+    const scratch = new RunScratch(em);
+    await scratch.create();
     let counts = emptyRunCounts();
-    const links: ManagerLink[] = [];
-    const unchangedEmails = new Set<string>();
-    const created = new Map<string, string>(); // email -> id of each user this run creates
-    const wantedTeams: WantedMemberships[] = [];
+    const analyzer = await StatisticsRefresh.start(em);
 
     // R-SFTP-03: the teams file is applied before any user.
     const customFields = new CustomFieldsRepository(em, tenantId);
     const definitions = await customFields.load();
-    const scan = await this.scanRun(em, runId, definitions);
+    const scan = await this.scanRun(em, runId, data.batchCount, definitions, dateFormat);
     const teams = new TeamsApplier(em, this.outbox, tenantId, runId, directoryId, data.tenantOwnerEmail ?? null);
     await teams.load();
     await problems.add(await teams.applyTeamsFile(scan.teams));
-    await this.defineCustomFields(customFields, definitions, runId, scan.customFields, dateFormat);
+    await customFields.create(scan.customFields, runId);
+    for (const { label, type } of scan.customFields) definitions.set(label, type);
 
     for (let batchNo = 0; batchNo < data.batchCount; batchNo++) {
-      const [batch] = await sql<{ employees: CanonicalEmployee[]; problems: RowProblem[]; teams: CanonicalTeam[] | null }>(em,
-        `select employees, problems, teams from ${qualified(em, 'staged_batches')} where run_id = ? and batch_no = ?`,
-        [runId, batchNo],
-      );
+      const batch = await this.stagedBatch(em, runId, batchNo);
       if (batch.teams !== null) {
         // A teams-file batch: its records were applied above; its row problems are the teams file's.
         await problems.add(batch.problems);
@@ -205,13 +225,15 @@ export class ApplyRunUseCase {
       const managerIds = new Map([...current.values(), ...linked.values()].map((u) => [u.id, u.managerId]));
       const plan = planUserChunk(current, employees, policy, ctx, linked);
       const writes: StoredUser[] = [];
+      const created: StoredUser[] = [];
+      const unchanged: string[] = [];
       const events: OutgoingMessage[] = [];
       for (const op of plan.operations) {
         if (op.kind === 'create') {
           // Announced after the managers are linked, so user.created carries the manager (see announceCreated).
           const user = users.withId(op.user);
           writes.push(user);
-          created.set(user.email, user.id);
+          created.push(user);
         } else if (op.kind === 'update') {
           writes.push(op.next);
           const managerId = managerIds.get(op.userId) ?? null;
@@ -219,124 +241,84 @@ export class ApplyRunUseCase {
             this.outbox.message('user.updated', { runId, user: toDirectoryUser(op.next, managerId), changes: op.changes }, { tenantId, runId }),
           );
         } else {
-          unchangedEmails.add(op.email);
+          unchanged.push(op.email);
         }
-      }
-      for (const e of employees) {
-        if (e.teams !== undefined && e.teams.length > 0) wantedTeams.push({ rowNumber: e.rowNumber, email: e.email.toLowerCase(), teams: wantedTeamsOf(e.teams) });
       }
       await users.upsert(writes);
       await this.outbox.addMessages(em, events);
+      await scratch.addCreated(created);
+      await scratch.addUnchanged(unchanged);
+      await scratch.addLinks(plan.managerLinks);
+      await scratch.addWantedTeams(
+        employees
+          .filter((e) => e.teams !== undefined && e.teams.length > 0)
+          .map((e) => ({ rowNumber: e.rowNumber, email: e.email.toLowerCase(), teams: wantedTeamsOf(e.teams ?? []) })),
+      );
       const batchProblems = [...batch.problems, ...fieldProblems, ...plan.problems];
       await problems.add(batchProblems);
       counts = addRunCounts(counts, summarize(plan.operations, batchProblems));
-      links.push(...plan.managerLinks);
       em.clear();
-      if (batchNo % STATS_EVERY_BATCHES === STATS_EVERY_BATCHES - 1) await refreshStatistics(em);
+      await analyzer.inserted(created.length);
     }
-    await refreshStatistics(em);
+    await analyzer.refresh();
 
     // R-API-06: the orphans, before the managers' placeholders exist (a placeholder is never this run's orphan).
     counts = addRunCounts(counts, await orphans.apply(policy, this.outbox, approved));
-    const managers = await this.applyManagers(users, links, unchangedEmails, problems, ctx, created, policy);
-    counts = addRunCounts(counts, managers.counts);
+    const managerPhase = new ManagerPhase(em, tenantId, users, scratch, problems);
+    counts = addRunCounts(counts, await managerPhase.apply(policy, ctx));
     // Creations first, then the manager changes of users who existed before: a consumer never meets an id it
     // has not been told about.
-    await this.announceCreated(em, users, [...created.values()], runId, tenantId);
-    await this.announceManagerChanges(em, users, managers.changedExisting, runId, tenantId);
-    // A user whose only change is a membership counts as updated, not unchanged (like a manager link).
-    for (const email of await teams.applyMemberships(wantedTeams)) {
-      if (unchangedEmails.delete(email)) {
-        counts.unchanged -= 1;
-        counts.updated += 1;
-      }
+    for await (const ids of scratch.createdIds()) await this.announceCreated(em, users, ids, runId, tenantId);
+    for await (const changes of managerPhase.changesOfExistingUsers()) await this.announceManagerChanges(em, users, changes, runId, tenantId);
+    for await (const wanted of scratch.wantedTeams()) {
+      await scratch.addTouched(await teams.applyMemberships(wanted));
+      await analyzer.inserted(wanted.length); // a first run fills team_memberships here
     }
+    // A user whose only change is a manager link or a membership counts as updated, not unchanged.
+    const touched = await scratch.unchangedButTouched();
+    counts.unchanged -= touched;
+    counts.updated += touched;
     await teams.resolveOwners();
     return { counts, problemCount: problems.count, problems: problems.first };
   }
 
-  /** One read of the run's staged batches: the teams-file records and the values of labels not yet defined. */
-  private async scanRun(em: EntityManager, runId: string, defined: ReadonlyMap<string, unknown>) {
-    const rows = await sql<{ teams: CanonicalTeam[] | null; custom: Record<string, string>[] }>(em,
-      `select teams, (select coalesce(jsonb_agg(e->'customFields'), '[]'::jsonb) from jsonb_array_elements(employees) e where e->'customFields' is not null) as custom
-         from ${qualified(em, 'staged_batches')} where run_id = ? order by batch_no`,
-      [runId],
+  private async stagedBatch(em: EntityManager, runId: string, batchNo: number) {
+    const [batch] = await sql<{ employees: CanonicalEmployee[]; problems: RowProblem[]; teams: CanonicalTeam[] | null }>(em,
+      `select employees, problems, teams from ${qualified(em, 'staged_batches')} where run_id = ? and batch_no = ?`,
+      [runId, batchNo],
     );
+    return batch;
+  }
+
+  /**
+   * A first read of the staged batches, one at a time: the teams-file records (R-SFTP-03: applied before any
+   * user), and for each label with no definition yet (R-CSV-04) a custom field whose type is inferred from every
+   * value the run has for it (so one early row cannot decide alone), without holding the values.
+   */
+  private async scanRun(em: EntityManager, runId: string, batchCount: number, defined: ReadonlyMap<string, unknown>, dateFormat: DateFormat) {
     const teams: CanonicalTeam[] = [];
-    const customFields = new Map<string, string[]>();
-    for (const row of rows) {
+    const inferences = new Map<string, CustomFieldTypeInference>();
+    for (let batchNo = 0; batchNo < batchCount; batchNo++) {
+      const [row] = await sql<{ teams: CanonicalTeam[] | null; custom: Record<string, string>[] }>(em,
+        `select teams, (select coalesce(jsonb_agg(e->'customFields'), '[]'::jsonb) from jsonb_array_elements(employees) e where e->'customFields' is not null) as custom
+           from ${qualified(em, 'staged_batches')} where run_id = ? and batch_no = ?`,
+        [runId, batchNo],
+      );
       if (row.teams) teams.push(...row.teams);
       for (const record of row.custom) {
         for (const [label, value] of Object.entries(record)) {
           if (defined.has(label)) continue;
-          const values = customFields.get(label) ?? [];
-          values.push(value);
-          customFields.set(label, values);
+          let inference = inferences.get(label);
+          if (!inference) inferences.set(label, (inference = new CustomFieldTypeInference(dateFormat)));
+          inference.observe(value);
         }
       }
     }
+    const customFields: { label: string; type: CustomFieldType }[] = [];
+    for (const [label, inference] of inferences) {
+      if (inference.type !== undefined) customFields.push({ label, type: inference.type });
+    }
     return { teams, customFields };
-  }
-
-  /**
-   * R-CSV-04: a label with no definition yet becomes a custom field, its type inferred from every value the
-   * run has for it (the staged values, so one early row cannot decide alone). Later runs check against it.
-   */
-  private async defineCustomFields(
-    repo: CustomFieldsRepository,
-    definitions: Map<string, CustomFieldType>,
-    runId: string,
-    values: Map<string, string[]>,
-    dateFormat: DateFormat,
-  ): Promise<void> {
-    const created: { label: string; type: NonNullable<ReturnType<typeof inferCustomFieldType>> }[] = [];
-    for (const [label, labelValues] of values) {
-      if (definitions.has(label)) continue;
-      const type = inferCustomFieldType(labelValues, dateFormat);
-      if (type !== undefined) created.push({ label, type });
-    }
-    await repo.create(created, runId);
-    for (const { label, type } of created) definitions.set(label, type);
-  }
-
-  /**
-   * Phase 2: placeholders for unknown managers (R-CSV-08), then the links that close no loop (R-CSV-15), written
-   * in chunks. Returns the counts and the link changes of users that existed before this run (to announce).
-   */
-  private async applyManagers(
-    users: UsersRepository,
-    links: ManagerLink[],
-    unchangedEmails: Set<string>,
-    problems: ProblemLog,
-    ctx: { directoryId: string; now: Date },
-    created: Map<string, string>,
-    policy: UserPolicy,
-  ): Promise<{ counts: RunCounts; changedExisting: ManagerChange[] }> {
-    const counts = emptyRunCounts();
-    if (links.length === 0) return { counts, changedExisting: [] };
-    const current = await users.managerMap();
-    const plan = planManagerLinks(links, { has: (email) => current.has(email) }, current);
-    await problems.add(plan.problems);
-    counts.failed += new Set(plan.problems.map((p) => p.rowNumber)).size;
-
-    const placeholders = plan.placeholders.map((email) => users.withId(placeholderUser(email, policy, ctx)));
-    await users.upsert(placeholders);
-    for (const u of placeholders) created.set(u.email, u.id);
-    counts.created += placeholders.length;
-
-    // Users created by this run are not "changed": their user.created event will carry the manager.
-    const changedExisting = plan.setManager.filter((change) => !created.has(change.email));
-    for (let i = 0; i < plan.setManager.length; i += ANNOUNCE_CHUNK) {
-      await users.setManagers(plan.setManager.slice(i, i + ANNOUNCE_CHUNK));
-    }
-    for (const change of changedExisting) {
-      // A user whose only change is the manager link counts as updated, not unchanged.
-      if (unchangedEmails.delete(change.email)) {
-        counts.unchanged -= 1;
-        counts.updated += 1;
-      }
-    }
-    return { counts, changedExisting };
   }
 
   /** user.created for every user this run created, from the stored rows (manager included), chunk by chunk. */
@@ -386,29 +368,4 @@ export class ApplyRunUseCase {
 
 function externalIdsOf(employees: readonly CanonicalEmployee[]): string[] {
   return [...new Set(employees.map((e) => e.externalId?.trim()).filter((id): id is string => !!id))];
-}
-
-/** Every problem of the run goes to run_problems; the first ones also travel on `run.finished`. */
-class ProblemLog {
-  count = 0;
-  readonly first: RowProblem[] = [];
-
-  constructor(
-    private readonly em: EntityManager,
-    private readonly tenantId: string,
-    private readonly runId: string,
-  ) {}
-
-  async add(problems: readonly RowProblem[]): Promise<void> {
-    for (let i = 0; i < problems.length; i += 1000) {
-      const chunk = problems.slice(i, i + 1000);
-      await sql(this.em,
-        `insert into ${qualified(this.em, 'run_problems')} (run_id, seq, tenant_id, row_number, external_id, field, code, message)
-         values ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        chunk.flatMap((p, j) => [this.runId, this.count + j, this.tenantId, p.rowNumber ?? null, p.externalId ?? null, p.field ?? null, p.code, p.message]),
-      );
-      this.count += chunk.length;
-    }
-    for (const p of problems) if (this.first.length < FIRST_PROBLEMS) this.first.push(p);
-  }
 }

@@ -134,12 +134,12 @@ export class TeamsRepository {
     for (let i = 0; i < emails.length; i += CHUNK) {
       const chunk = emails.slice(i, i + CHUNK);
       const rows = await sql<{ email: string; name_key: string }>(this.em,
-        `select u.email, t.name_key from ${this.memberships} m
-           join ${this.users} u on u.id = m.user_id join ${this.teams} t on t.id = m.team_id
-          -- u.tenant_id lets the planner use users (tenant_id, email) for the list instead of scanning memberships
-          where m.tenant_id = ? and m.source_directory_id = ? and u.tenant_id = m.tenant_id
-            and u.email in (${chunk.map(() => '?').join(', ')})`,
-        [this.tenantId, directoryId, ...chunk],
+        // Driven by the users' (tenant_id, email) key, then memberships' (tenant_id, user_id, source_directory_id).
+        `select u.email, t.name_key from ${this.users} u
+           join ${this.memberships} m on m.tenant_id = u.tenant_id and m.user_id = u.id and m.source_directory_id = ?
+           join ${this.teams} t on t.id = m.team_id
+          where u.tenant_id = ? and u.email in (${chunk.map(() => '?').join(', ')})`,
+        [directoryId, this.tenantId, ...chunk],
       );
       for (const r of rows) {
         const set = found.get(r.email) ?? new Set<string>();

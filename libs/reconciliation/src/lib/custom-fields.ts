@@ -44,18 +44,42 @@ export function fitCustomValue(value: string, type: CustomFieldType, format: Dat
  * there is no value to infer from: the field is created once a file gives it a value.
  */
 export function inferCustomFieldType(values: Iterable<string>, format: DateFormat): CustomFieldType | undefined {
-  const candidates: CustomFieldType[] = ['boolean', 'number', 'date'];
-  let any = false;
-  for (const raw of values) {
-    const value = raw.trim();
-    if (value === '') continue;
-    any = true;
-    for (let i = candidates.length - 1; i >= 0; i--) {
-      if (fitCustomValue(value, candidates[i] as CustomFieldType, format) === undefined) candidates.splice(i, 1);
-    }
-    if (candidates.length === 0) return 'text';
+  const inference = new CustomFieldTypeInference(format);
+  for (const value of values) {
+    inference.observe(value);
+    if (inference.settled) break;
   }
-  return any ? candidates[0] : undefined;
+  return inference.type;
+}
+
+/**
+ * `inferCustomFieldType` one value at a time, so a run can infer a field's type over millions of rows while
+ * holding only the remaining candidates.
+ */
+export class CustomFieldTypeInference {
+  private readonly candidates: CustomFieldType[] = ['boolean', 'number', 'date'];
+  private any = false;
+
+  constructor(private readonly format: DateFormat) {}
+
+  observe(raw: string): void {
+    const value = raw.trim();
+    if (value === '' || this.settled) return;
+    this.any = true;
+    for (let i = this.candidates.length - 1; i >= 0; i--) {
+      if (fitCustomValue(value, this.candidates[i] as CustomFieldType, this.format) === undefined) this.candidates.splice(i, 1);
+    }
+  }
+
+  /** True once only text is left: later values cannot change the answer. */
+  get settled(): boolean {
+    return this.any && this.candidates.length === 0;
+  }
+
+  get type(): CustomFieldType | undefined {
+    if (!this.any) return undefined;
+    return this.candidates[0] ?? 'text';
+  }
 }
 
 /**

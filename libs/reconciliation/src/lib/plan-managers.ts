@@ -26,7 +26,7 @@ export function planManagerLinks(
     return true;
   };
 
-  const wanted = wantedLinks(links, problems);
+  const wanted = wantedManagerLinks(links, problems);
   let refused = wanted.filter((link) => !tryLink(link));
   let progress = true;
   while (progress) {
@@ -49,8 +49,12 @@ export function planManagerLinks(
   return { placeholders: [...placeholders], setManager, problems };
 }
 
-/** Normalised links, one per user (the first wins), without self-links. */
-function wantedLinks(links: readonly ManagerLink[], problems: RowProblem[]): ManagerLink[] {
+/**
+ * Normalised links, one per user (the first wins), without self-links; the duplicates and self-links become
+ * problems. A user's outcome depends only on that user's own links, so any subset that holds all the links of
+ * its users gives the same answer for them (the reconciler runs it on the few users with more than one link).
+ */
+export function wantedManagerLinks(links: readonly ManagerLink[], problems: RowProblem[]): ManagerLink[] {
   const firstSeen = new Map<string, RecordRef>();
   const wanted: ManagerLink[] = [];
   for (const link of links) {

@@ -1,0 +1,136 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from '@roster/persistence';
+import { type ManagerLink, type WantedMemberships, normalizeEmail } from '@roster/reconciliation';
+
+const PAGE = 1000;
+
+/**
+ * What a run learns batch by batch and needs again after the last batch — who it created, whose record was
+ * unchanged, the manager links and the teams its records ask for — kept in temporary tables of the run's
+ * transaction (`on commit drop`), not in the reconciler's heap: memory stays one batch wide however large the
+ * file (issue 4). Rows go in as one jsonb parameter per batch and come back in keyset pages, in file order.
+ */
+export class RunScratch {
+  constructor(private readonly em: EntityManager) {}
+
+  async create(): Promise<void> {
+    for (const table of ['run_created', 'run_unchanged', 'run_touched', 'run_links', 'run_wanted_teams']) {
+      await sql(this.em, `drop table if exists pg_temp.${table}`);
+    }
+    await sql(this.em, `create temp table run_created (seq bigserial primary key, email text not null unique, id uuid not null) on commit drop`);
+    await sql(this.em, `create temp table run_unchanged (email text primary key) on commit drop`);
+    await sql(this.em, `create temp table run_touched (email text primary key) on commit drop`);
+    await sql(this.em,
+      `create temp table run_links (seq bigserial primary key, row_number int, external_id text, email text not null, manager_email text not null) on commit drop`,
+    );
+    await sql(this.em, `create index on pg_temp.run_links (email)`);
+    await sql(this.em, `create temp table run_wanted_teams (seq bigserial primary key, row_number int, email text not null, teams jsonb not null) on commit drop`);
+  }
+
+  /** Users this run created (placeholders included), in creation order. */
+  async addCreated(users: readonly { email: string; id: string }[]): Promise<void> {
+    if (users.length === 0) return;
+    await sql(this.em,
+      `insert into pg_temp.run_created (email, id) select email, id from jsonb_to_recordset(?::jsonb) as x(email text, id uuid)
+       on conflict (email) do update set id = excluded.id`,
+      [JSON.stringify(users)],
+    );
+  }
+
+  async addUnchanged(emails: readonly string[]): Promise<void> {
+    if (emails.length === 0) return;
+    await sql(this.em, `insert into pg_temp.run_unchanged (email) select jsonb_array_elements_text(?::jsonb) on conflict do nothing`, [
+      JSON.stringify(emails),
+    ]);
+  }
+
+  /** Users with a change beyond their record (a manager link, a membership): an unchanged one counts as updated. */
+  async addTouched(emails: Iterable<string>): Promise<void> {
+    const list = [...emails];
+    if (list.length === 0) return;
+    await sql(this.em, `insert into pg_temp.run_touched (email) select jsonb_array_elements_text(?::jsonb) on conflict do nothing`, [
+      JSON.stringify(list),
+    ]);
+  }
+
+  /** How many users the run found unchanged that something else then changed. */
+  async unchangedButTouched(): Promise<number> {
+    const [row] = await sql<{ n: string }>(this.em, `select count(*) as n from pg_temp.run_unchanged u join pg_temp.run_touched t using (email)`);
+    return Number(row.n);
+  }
+
+  async addLinks(links: readonly ManagerLink[]): Promise<void> {
+    if (links.length === 0) return;
+    await sql(this.em,
+      `insert into pg_temp.run_links (row_number, external_id, email, manager_email)
+       select row_number, external_id, email, manager_email
+         from jsonb_to_recordset(?::jsonb) as x(row_number int, external_id text, email text, manager_email text)`,
+      [
+        JSON.stringify(
+          links.map((l) => ({
+            row_number: l.rowNumber ?? null,
+            external_id: l.externalId ?? null,
+            email: normalizeEmail(l.email),
+            manager_email: normalizeEmail(l.managerEmail),
+          })),
+        ),
+      ],
+    );
+  }
+
+  async addWantedTeams(wanted: readonly WantedMemberships[]): Promise<void> {
+    if (wanted.length === 0) return;
+    await sql(this.em,
+      `insert into pg_temp.run_wanted_teams (row_number, email, teams)
+       select row_number, email, teams from jsonb_to_recordset(?::jsonb) as x(row_number int, email text, teams jsonb)`,
+      [JSON.stringify(wanted.map((w) => ({ row_number: w.rowNumber ?? null, email: w.email, teams: w.teams })))],
+    );
+  }
+
+  /** The ids of the users this run created, a page at a time, in creation order. */
+  async *createdIds(): AsyncGenerator<string[]> {
+    for await (const rows of this.pages<{ id: string }>(`select seq, id from pg_temp.run_created where seq > ? order by seq limit ${PAGE}`)) {
+      yield rows.map((r) => r.id);
+    }
+  }
+
+  /** The links of every applied record, a page at a time, in file order (the manager phase's fallback). */
+  async *links(): AsyncGenerator<ManagerLink[]> {
+    const query = `select seq, row_number, external_id, email, manager_email from pg_temp.run_links where seq > ? order by seq limit ${PAGE}`;
+    for await (const rows of this.pages<LinkRow>(query)) yield rows.map(toLink);
+  }
+
+  /** The teams each record asked for, a page at a time, in file order. */
+  async *wantedTeams(): AsyncGenerator<WantedMemberships[]> {
+    const query = `select seq, row_number, email, teams from pg_temp.run_wanted_teams where seq > ? order by seq limit ${PAGE}`;
+    for await (const rows of this.pages<{ row_number: number | null; email: string; teams: WantedMemberships['teams'] }>(query)) {
+      yield rows.map((r) => ({ ...(r.row_number === null ? {} : { rowNumber: r.row_number }), email: r.email, teams: r.teams }));
+    }
+  }
+
+  private async *pages<T>(query: string): AsyncGenerator<T[]> {
+    let after = 0;
+    for (;;) {
+      const rows = await sql<T & { seq: string }>(this.em, query, [after]);
+      if (rows.length === 0) return;
+      yield rows;
+      after = Number(rows[rows.length - 1].seq);
+    }
+  }
+}
+
+export interface LinkRow {
+  row_number: number | null;
+  external_id: string | null;
+  email: string;
+  manager_email: string;
+}
+
+export function toLink(r: LinkRow): ManagerLink {
+  return {
+    ...(r.row_number === null ? {} : { rowNumber: r.row_number }),
+    ...(r.external_id === null ? {} : { externalId: r.external_id }),
+    email: r.email,
+    managerEmail: r.manager_email,
+  };
+}
