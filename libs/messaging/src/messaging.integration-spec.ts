@@ -6,7 +6,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { NatsConnection, connect } from 'nats';
 import { parseEvent } from '@roster/contracts';
 import { createTestDatabase, startNatsServer, waitFor } from '@roster/testing';
-import { DLQ_HEADERS, EventPublisher, OutboxRelay, buildMessage, ensureStreams } from './index';
+import { DLQ_HEADERS, EventPublisher, Outbox, OutboxRelay, buildMessage, ensureStreams } from './index';
 import { openTestOrm, startHarness, userCreated, TEST_SCHEMA } from '../test/harness';
 
 const root = join(__dirname, '../../..');
@@ -177,4 +177,27 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
     const left = await orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from ${TEST_SCHEMA}.outbox`);
     expect(Number(left[0].n)).toBe(0);
   }, 120_000);
+
+  it('an idle relay, backed off after empty polls, publishes at once when a commit kicks it', async () => {
+    // Pauses of ten minutes: without the kick nothing would be published within the test's deadline.
+    const pauses: number[] = [];
+    const relay = new OutboxRelay(orm, publisher, { idleMs: 600_000, maxIdleMs: 600_000, onIdle: (ms) => pauses.push(ms) });
+    const published: number[] = [];
+    const jsm = await nc.jetstreamManager();
+    const stored = async () =>
+      (await jsm.streams.info('ROSTER_DIRECTORY', { subjects_filter: 'roster.directory.tenant-kick.>' })).state.subjects?.['roster.directory.tenant-kick.user.created.v1'] ?? 0;
+    relay.start();
+    try {
+      // The first poll finds nothing; then the relay sleeps.
+      await waitFor(async () => pauses.length > 0 || undefined, { timeoutMs: 10_000, description: 'the relay goes idle' });
+      expect(pauses).toEqual([600_000]);
+      await orm.em.fork().transactional((em) => new Outbox('test/kick').add(em, 'user.created', userCreated('kick@example.com'), { tenantId: 'tenant-kick' }));
+      relay.kick();
+      await waitFor(async () => (await stored()) === 1 || undefined, { timeoutMs: 10_000, description: 'the kicked relay publishes' });
+      published.push(await stored());
+    } finally {
+      await relay.stop();
+    }
+    expect(published).toEqual([1]);
+  }, 60_000);
 });
