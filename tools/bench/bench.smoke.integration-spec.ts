@@ -10,7 +10,7 @@ import { runBench } from './run-bench';
 
 const SIZE = 300;
 
-describe('npm run bench (smoke, --size 300 --big 0)', () => {
+describe('npm run bench (smoke, --size 300 --big 0 --inbound 300)', () => {
   let resultsDir: string;
   let result: BenchResult;
   let jsonPath: string;
@@ -19,9 +19,9 @@ describe('npm run bench (smoke, --size 300 --big 0)', () => {
 
   beforeAll(async () => {
     resultsDir = await mkdtemp(join(tmpdir(), 'roster-bench-smoke-'));
-    ({ jsonPath, report, workDir } = await runBench({ size: SIZE, big: 0, resultsDir, root: repoRoot(__dirname) }));
+    ({ jsonPath, report, workDir } = await runBench({ size: SIZE, big: 0, inbound: SIZE, resultsDir, root: repoRoot(__dirname) }));
     result = JSON.parse(readFileSync(jsonPath, 'utf8')) as BenchResult;
-  }, 55_000);
+  }, 70_000);
 
   afterAll(async () => {
     if (resultsDir) await rm(resultsDir, { recursive: true, force: true });
@@ -81,6 +81,17 @@ describe('npm run bench (smoke, --size 300 --big 0)', () => {
       expect.arrayContaining([expect.stringMatching(/full sync ≤ 3× floor/), expect.stringMatching(/writes 0 rows/), expect.stringMatching(/10% changed/)]),
     );
     expect(report).toMatch(/Targets \(issue 4\)/);
+  });
+
+  it('R-EVT-02 measures inbound employee events end to end: every event a user, through micro-batch runs', () => {
+    const inbound = result.inbound!;
+    expect(inbound).toMatchObject({ events: SIZE, status: 'finished' });
+    expect(inbound.counts['created']).toBe(SIZE);
+    expect(inbound.runs).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(inbound.statuses)).toEqual(['succeeded']);
+    expect(inbound.eventsPerSecond).toBeGreaterThan(0);
+    expect(result.verdicts.map((v) => v.target)).toEqual(expect.arrayContaining([expect.stringMatching(/inbound events ≥ 5000\/s/)]));
+    expect(report).toMatch(/Inbound employee events \(R-EVT-02\)/);
   });
 
   it('removes its generated files', () => {

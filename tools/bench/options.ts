@@ -4,9 +4,10 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchOptions } from './run-bench';
 
-export const USAGE = `usage: npm run bench -- [--size N] [--big N] [--batch-size N] [--cpu-prof] [--analyze] [--run-timeout-s N] [--results-dir DIR]
+export const USAGE = `usage: npm run bench -- [--size N] [--big N] [--inbound N] [--batch-size N] [--cpu-prof] [--analyze] [--run-timeout-s N] [--results-dir DIR]
   --size N         rows of the full, unchanged and 10%-changed runs and of the floor (default 100000)
   --big N          rows of the big run (default 1000000; 0 skips it)
+  --inbound N      employee events published for an event directory, end to end (default 100000; 0 skips it)
   --batch-size N   ROSTER_BATCH_SIZE for the services (default theirs: 1000)
   --cpu-prof       run the services with node --cpu-prof; profiles and their summary go beside the JSON
   --analyze        ANALYZE the database before each run after the first (as autovacuum would between syncs)
@@ -28,6 +29,7 @@ export function parseBenchArgs(argv: string[], root: string): Omit<BenchOptions,
     options: {
       size: { type: 'string', default: '100000' },
       big: { type: 'string', default: '1000000' },
+      inbound: { type: 'string', default: '100000' },
       'batch-size': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       'run-timeout-s': { type: 'string' },
@@ -45,6 +47,7 @@ export function parseBenchArgs(argv: string[], root: string): Omit<BenchOptions,
   return {
     size: count('size', values.size, 100),
     big: big > 0 ? count('big', values.big, 100) : 0,
+    inbound: count('inbound', values.inbound, 0),
     batchSize: values['batch-size'] === undefined ? undefined : count('batch-size', values['batch-size'], 1),
     cpuProf: values['cpu-prof'],
     analyze: values.analyze,

@@ -1,6 +1,7 @@
 // The bench's verdicts (the targets of issue 4) and the printed tables.
 import type { ProfileSummary } from './cpu-profile';
 import type { FloorResult } from './floor';
+import type { InboundMeasurement } from './inbound-run';
 import type { PeakMemory } from './probes';
 import type { SyncMeasurement } from './sync-run';
 
@@ -12,6 +13,8 @@ export const TARGETS = {
   peakRssMB: 300,
   /** Flat memory: the big run's peak heap at most this many times the size-N run's (file 10× larger by default). */
   heapGrowth: 1.5,
+  /** R-EVT-02 (issue 7): inbound employee events applied end to end per second, sustained. */
+  inboundEventsPerSecond: 5000,
 } as const;
 
 export type RunName = 'full' | 'unchanged' | 'changed10' | 'big';
@@ -31,11 +34,13 @@ export interface BenchResult {
   startedAt: string;
   finishedAt: string;
   machine: { cpus: number; memoryGB: number; node: string; postgres: string };
-  options: { size: number; big: number; batchSize: number; maxFileBytes: number; analyze: boolean };
+  options: { size: number; big: number; inbound?: number; batchSize: number; maxFileBytes: number; analyze: boolean };
   floor: FloorResult;
   floorBig?: FloorResult;
   idle: Record<string, PeakMemory>;
   runs: Partial<Record<RunName, SyncMeasurement>>;
+  /** R-EVT-02: inbound employee events through an event directory (absent when skipped). */
+  inbound?: InboundMeasurement;
   /** Wall time ÷ the floor of the same file size. */
   ratios: Partial<Record<RunName, number>>;
   /** CPU of all services and the database's backends ÷ the floor's CPU (process + backend): steadier on a busy machine. */
@@ -125,6 +130,13 @@ export function verdictsOf(r: Omit<BenchResult, 'verdicts' | 'finishedAt'>): Ver
       met: bigDone && Object.values(r.memoryGrowth.perService).every((s) => s.heapRatio <= TARGETS.heapGrowth),
     });
   }
+  if (r.inbound) {
+    v.push({
+      target: `inbound events ≥ ${TARGETS.inboundEventsPerSecond}/s end to end (issue 7)`,
+      actual: `${r.inbound.eventsPerSecond.toFixed(0)}/s (${r.inbound.events} events, ${r.inbound.status})`,
+      met: r.inbound.status === 'finished' && r.inbound.eventsPerSecond >= TARGETS.inboundEventsPerSecond,
+    });
+  }
   return v;
 }
 
@@ -182,6 +194,17 @@ export function renderReport(r: BenchResult): string {
       ]),
     ),
   );
+
+  if (r.inbound) {
+    const i = r.inbound;
+    out.push('\nInbound employee events (R-EVT-02): published on ROSTER_INBOUND → users stored and every micro-batch run final');
+    out.push(
+      table(
+        ['events', 'publish s', 'accepted s', 'wall s', 'events/s', 'runs', 'run statuses', 'created/updated/unchanged/failed'],
+        [[i.events, s(i.publishMs), i.acceptedMs === undefined ? '-' : s(i.acceptedMs), s(i.wallMs), i.eventsPerSecond.toFixed(0), i.runs, JSON.stringify(i.statuses), `${i.counts['created']}/${i.counts['updated']}/${i.counts['unchanged']}/${i.counts['failed']}`]],
+      ),
+    );
+  }
 
   out.push('\nTargets (issue 4)');
   out.push(table(['target', 'actual', 'met'], r.verdicts.map((v) => [v.target, v.actual, v.met ? 'MET' : 'NOT MET'])));

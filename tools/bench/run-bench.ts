@@ -8,6 +8,7 @@ import { waitFor } from '@roster/testing';
 import { createBenchDatabase, createDirectory, probeEnv, startBenchEnv } from './bench-env';
 import { summarizeProfile } from './cpu-profile';
 import { measureFloor } from './floor';
+import { measureInbound } from './inbound-run';
 import { GeneratedFile, writeUsersFile } from './generate';
 import { samplePeaks } from './probes';
 import { BenchResult, RunName, cpuRatiosOf, memoryGrowthOf, ratiosOf, renderReport, verdictsOf } from './report';
@@ -17,6 +18,8 @@ export interface BenchOptions {
   size: number;
   /** 0 skips the big run. */
   big: number;
+  /** R-EVT-02: inbound employee events published for an event directory (0 or absent skips the measurement). */
+  inbound?: number;
   /** Where `<ISO date>.json` goes. */
   resultsDir: string;
   /** Repository root (dist/ holds the services). */
@@ -76,6 +79,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutput> {
     const env = await startBenchEnv(db, o.root, serviceEnv);
     const runs: BenchResult['runs'] = {};
     let idle: BenchResult['idle'] = {};
+    let inbound: BenchResult['inbound'];
     try {
       const idleSampler = samplePeaks(env.services);
       const sampled = () => Object.values(idleSampler.read()).every((p) => p.heapMB > 0 && p.samples >= 3);
@@ -96,6 +100,11 @@ export async function runBench(o: BenchOptions): Promise<BenchOutput> {
       await measure('full', dirA, base);
       await measure('unchanged', dirA, reordered);
       await measure('changed10', dirA, changed);
+      if (o.inbound && !o.signal?.aborted) {
+        log(`inbound: ${o.inbound} employee events …`);
+        inbound = await measureInbound(env, o.inbound, o.runTimeoutMs ?? runTimeoutMs(o.inbound), o.signal);
+        log(`inbound: ${inbound.status} in ${(inbound.wallMs / 1000).toFixed(1)} s, ${inbound.eventsPerSecond.toFixed(0)} events/s, ${inbound.runs} runs`);
+      }
       if (bigFile) await measure('big', await createDirectory(env, 'big'), bigFile);
     } finally {
       await env.stop();
@@ -104,11 +113,12 @@ export async function runBench(o: BenchOptions): Promise<BenchOutput> {
     const partial = {
       startedAt: startedAt.toISOString(),
       machine: { cpus: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: await postgresVersion(db.url) },
-      options: { size: o.size, big: o.big, batchSize: o.batchSize ?? 1000, maxFileBytes: Number(serviceEnv['ROSTER_MAX_FILE_BYTES']), analyze: Boolean(o.analyze) },
+      options: { size: o.size, big: o.big, inbound: o.inbound ?? 0, batchSize: o.batchSize ?? 1000, maxFileBytes: Number(serviceEnv['ROSTER_MAX_FILE_BYTES']), analyze: Boolean(o.analyze) },
       floor,
       ...(floorBig ? { floorBig } : {}),
       idle,
       runs,
+      ...(inbound ? { inbound } : {}),
       ratios: ratiosOf({ floor, floorBig, runs }),
       cpuRatios: cpuRatiosOf({ floor, floorBig, runs }),
       ...(runs.full && runs.big ? { memoryGrowth: memoryGrowthOf(runs.full, runs.big) } : {}),

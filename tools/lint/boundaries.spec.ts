@@ -45,6 +45,14 @@ describe('Nx module boundaries (eslint @nx/enforce-module-boundaries)', () => {
     expect(errors.join('\n')).toMatch(/type:util.*can only depend on libs tagged with.*type:util/s);
   });
 
+  it('refuses the operator CLI importing a service (it talks to the admin API over HTTP)', async () => {
+    const errors = await boundaryErrors(
+      'apps/cli/src/probe.ts',
+      "import { RunView } from '../../directory-config/src/http/schemas';\nexport const x = RunView;\n",
+    );
+    expect(errors.join('\n')).toMatch(/relative|project|boundar/i);
+  });
+
   it('allows what the architecture allows: the planner using contracts, an app using the platform', async () => {
     expect(
       await boundaryErrors('libs/reconciliation/src/probe.ts', "import { Events } from '@roster/contracts';\nexport const x = Events;\n"),

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SecretBox } from '@roster/security';
 import { TestConnectionUseCase } from './connection/test-connection.usecase';
+import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { DirectoriesUseCase, OUTBOUND_URL_POLICY, SECRET_BOX } from './directories/directories.usecase';
 import { RecipientsValidator } from './directories/recipients.validator';
 import { ExportsController } from './exports/exports.controller';
@@ -8,6 +9,9 @@ import { RequestExportUseCase } from './exports/request-export.usecase';
 import { AdminController } from './http/admin.controller';
 import { ADMIN_API_KEY, ApiKeyGuard } from './http/api-key.guard';
 import { OpenApiController } from './http/openapi.controller';
+import { ApplyInboundBatchUseCase } from './inbound/apply-inbound-batch.usecase';
+import { InboundEventsHandler } from './inbound/inbound-events.handler';
+import { INBOUND_BATCHING, InboundEventsUseCase } from './inbound/inbound-events.usecase';
 import { RunLifecycleHandler } from './runs/run-lifecycle.handler';
 import { RunProblemsUseCase } from './runs/run-problems.usecase';
 import { RunsUseCase } from './runs/runs.usecase';
@@ -21,8 +25,11 @@ export class DirectoryConfigModule {
   static register(config: DirectoryConfigConfig) {
     return {
       module: DirectoryConfigModule,
-      imports: [SchedulerModule.register({ intervalMs: config.ROSTER_SCHEDULER_INTERVAL_MS, apiKey: config.ROSTER_API_KEY })],
-      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController],
+      imports: [
+        SchedulerModule.register({ intervalMs: config.ROSTER_SCHEDULER_INTERVAL_MS, apiKey: config.ROSTER_API_KEY }),
+        DeadLettersModule.register({ apiKey: config.ROSTER_API_KEY }),
+      ],
+      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, InboundEventsHandler],
       providers: [
         { provide: SECRET_BOX, useValue: new SecretBox(config.ROSTER_SECRETS_KEY) },
         { provide: OUTBOUND_URL_POLICY, useValue: { allowLoopback: config.ROSTER_HRIS_ALLOW_LOOPBACK } },
@@ -36,6 +43,9 @@ export class DirectoryConfigModule {
         TestConnectionUseCase,
         RequestExportUseCase,
         { provide: ASKER, useClass: RpcClient },
+        { provide: INBOUND_BATCHING, useValue: { maxItems: config.ROSTER_INBOUND_BATCH_MAX, windowMs: config.ROSTER_INBOUND_WINDOW_MS } },
+        ApplyInboundBatchUseCase,
+        InboundEventsUseCase,
       ],
     };
   }

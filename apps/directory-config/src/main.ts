@@ -13,7 +13,11 @@ async function main(): Promise<void> {
     database: databaseOptions(config.ROSTER_DATABASE_URL),
     imports: [DirectoryConfigModule.register(config)],
     // One filter for the whole run lifecycle (nats-server 2.9 allows one filter subject per consumer).
-    consumers: [{ name: 'run-lifecycle', stream: 'ROSTER_RUNS', filterSubject: 'roster.runs.*.run.>' }],
+    consumers: [
+      { name: 'run-lifecycle', stream: 'ROSTER_RUNS', filterSubject: 'roster.runs.*.run.>' },
+      // R-EVT-02: a handler returns when its micro-batch is committed, so the consumer holds two full batches.
+      { name: 'inbound', stream: 'ROSTER_INBOUND', filterSubject: 'roster.inbound.>', concurrency: 2 * config.ROSTER_INBOUND_BATCH_MAX },
+    ],
   });
 }
 

@@ -9,3 +9,4 @@ export * from './lib/csv-labels';
 export * from './lib/rpc';
 export * from './lib/exports';
 export * from './lib/csv-cell';
+export * from './lib/inbound';

@@ -15,3 +15,4 @@ export { userPolicyOf, DEFAULT_SAFEGUARD } from './lib/api-policy';
 export { isOrphan, orphanOperation, planOrphans, type SeenKeys, type FetchOutcome } from './lib/orphans';
 export { checkSafeguard, type SafeguardDecision } from './lib/safeguard';
 export { planRun, type RunPlan } from './lib/plan-run';
+export { runUserPolicyOf } from './lib/run-policy';

@@ -27,6 +27,7 @@ export class TestConnectionUseCase {
   /** Tests a saved directory's settings (an sftp-csv one against its pinned host key). */
   async testSaved(tenantId: string, directoryId: string): Promise<SftpTestReplyV1 | HrisTestReplyV1> {
     const d = await this.directories.get(tenantId, directoryId);
+    if (d.type === 'event') return { ok: true, message: 'an event directory has no connection to test: services publish its events on ROSTER_INBOUND' };
     if (d.type === 'hris-api') {
       const { provider, baseUrl } = hrisOf(d);
       if (!d.secrets.accountToken) throw new Error(`directory ${d.id} has no account token`);

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { LockMode, MikroORM } from '@mikro-orm/postgresql';
 import { type OutboundUrlPolicy, SecretBox, checkOutboundUrl, directorySecretOwner } from '@roster/security';
-import { Directory, DirectoryEntity, hrisOf, sftpOf } from '../entities/directory.entity';
+import { subjectOf } from '@roster/contracts';
+import { Directory, DirectoryEntity, eventOf, hrisOf, sftpOf } from '../entities/directory.entity';
 import { RunEntity } from '../entities/run.entity';
 import type { CreateDirectoryBody, UpdateDirectoryBody } from '../http/schemas';
 import { DirectoryConfigException, DirectoryConfigExceptionCode } from '../http/directory-config.exception';
@@ -28,6 +29,8 @@ export function assertOutboundUrl(url: string, policy: OutboundUrlPolicy): void 
     ]);
   }
 }
+
+const NO_SCHEDULE = { kind: 'disabled' } as const;
 
 const notFound = (tenantId: string, directoryId: string) =>
   new DirectoryConfigException(
@@ -55,7 +58,11 @@ export class DirectoriesUseCase {
     const seal = (plain: string) => this.secrets.seal(plain, owner);
     const now = new Date();
     let source: Pick<Directory, 'settings' | 'secrets'>;
-    if (body.type === 'hris-api') {
+    // R-EVT-02: an event directory has no schedule; each micro-batch of its events is a run.
+    const schedule = body.type === 'event' ? NO_SCHEDULE : body.schedule;
+    if (body.type === 'event') {
+      source = { settings: { policy: body.policy }, secrets: {} };
+    } else if (body.type === 'hris-api') {
       const { accountToken, ...hris } = body.hris;
       source = { settings: { ...hris, policy: body.policy }, secrets: { accountToken: seal(accountToken) } };
     } else {
@@ -72,9 +79,9 @@ export class DirectoriesUseCase {
       type: body.type,
       ...source,
       recipients: body.recipients,
-      schedule: body.schedule,
+      schedule,
       enabled: body.enabled,
-      nextRunAt: firstRunAt(body.schedule, body.enabled, now),
+      nextRunAt: firstRunAt(schedule, body.enabled, now),
       createdAt: now,
       updatedAt: now,
     });
@@ -149,6 +156,17 @@ export function directoryView(d: Directory) {
     createdAt: d.createdAt.toISOString(),
     updatedAt: d.updatedAt.toISOString(),
   };
+  if (d.type === 'event') {
+    return {
+      ...common,
+      type: 'event' as const,
+      policy: { ...eventOf(d).policy, orphans: 'ignore' as const },
+      inbound: {
+        upserted: subjectOf('inbound.employee.upserted', { tenant: d.tenantId }),
+        terminated: subjectOf('inbound.employee.terminated', { tenant: d.tenantId }),
+      },
+    };
+  }
   if (d.type === 'hris-api') {
     const { policy, provider, baseUrl, pageSize, fieldMappings } = hrisOf(d);
     return {

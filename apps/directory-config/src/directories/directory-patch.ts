@@ -1,5 +1,5 @@
 import type { SealedSecret } from '@roster/contracts';
-import { type Directory, hrisOf, sftpOf } from '../entities/directory.entity';
+import { type Directory, eventOf, hrisOf, sftpOf } from '../entities/directory.entity';
 import { DirectoryConfigException, DirectoryConfigExceptionCode } from '../http/directory-config.exception';
 import type { UpdateDirectoryBody } from '../http/schemas';
 
@@ -7,15 +7,20 @@ const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o)
 
 /** Settings of one directory type sent to a directory of another are refused, not ignored. */
 function refuseOtherType(directory: Directory, patch: UpdateDirectoryBody): void {
-  const foreign =
-    directory.type === 'hris-api'
-      ? (['sftp', 'dateFormat', 'headerMapping'] as const).filter((k) => patch[k] !== undefined)
-      : (['hris', 'policy'] as const).filter((k) => patch[k] !== undefined);
+  const others = {
+    'hris-api': ['sftp', 'dateFormat', 'headerMapping'],
+    'sftp-csv': ['hris', 'policy'],
+    // R-EVT-02: no source settings, no schedule (a run per micro-batch), and never an orphan action.
+    event: ['sftp', 'dateFormat', 'headerMapping', 'hris', 'schedule'],
+  } as const satisfies Record<Directory['type'], readonly (keyof UpdateDirectoryBody)[]>;
+  const foreign: string[] = others[directory.type].filter((k) => patch[k] !== undefined);
+  if (directory.type === 'event' && patch.policy?.orphans !== undefined && patch.policy.orphans !== 'ignore') foreign.push('policy.orphans');
   if (foreign.length === 0) return;
+  const kind = `${directory.type === 'event' ? 'an' : 'a'} ${directory.type} directory`;
   throw new DirectoryConfigException(
     DirectoryConfigExceptionCode.VALIDATION_FAILED,
-    `${foreign.join(', ')}: not settings of a ${directory.type} directory`,
-    foreign.map((path) => ({ path, message: `not a setting of a ${directory.type} directory` })),
+    `${foreign.join(', ')}: not settings of ${kind}`,
+    foreign.map((path) => ({ path, message: `not a setting of ${kind}` })),
   );
 }
 
@@ -31,7 +36,13 @@ export function applyDirectoryPatch(
   now: Date,
 ): void {
   refuseOtherType(directory, patch);
-  if (directory.type === 'hris-api') {
+  if (directory.type === 'event') {
+    const current = eventOf(directory);
+    const { safeguard, ...policy } = patch.policy ?? {};
+    directory.settings = {
+      policy: { ...current.policy, ...defined(policy), safeguard: { ...current.policy.safeguard, ...defined(safeguard ?? {}) } },
+    };
+  } else if (directory.type === 'hris-api') {
     const { accountToken, ...hris } = patch.hris ?? {};
     const current = hrisOf(directory);
     const { safeguard, ...policy } = patch.policy ?? {};

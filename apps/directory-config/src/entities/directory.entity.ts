@@ -21,8 +21,14 @@ export interface HrisDirectorySettings {
   policy: SyncPolicy;
 }
 
-/** The JSON `settings` column: its shape follows the directory's type (see `sftpOf` / `hrisOf`). */
-export type DirectorySettings = SftpDirectorySettings | HrisDirectorySettings;
+/** An event directory's settings (R-EVT-02): only the policy; employees arrive as events on ROSTER_INBOUND. */
+export interface EventDirectorySettings {
+  /** `orphans` is always `ignore`: a micro-batch of events is not a snapshot of the source. */
+  policy: SyncPolicy;
+}
+
+/** The JSON `settings` column: its shape follows the directory's type (see `sftpOf` / `hrisOf` / `eventOf`). */
+export type DirectorySettings = SftpDirectorySettings | HrisDirectorySettings | EventDirectorySettings;
 
 export interface DirectorySecrets {
   password?: SealedSecret;
@@ -79,4 +85,10 @@ export function sftpOf(d: Pick<Directory, 'id' | 'type' | 'settings'>): SftpDire
 export function hrisOf(d: Pick<Directory, 'id' | 'type' | 'settings'>): HrisDirectorySettings {
   if (d.type !== 'hris-api') throw new Error(`directory ${d.id} is ${d.type}, not hris-api`);
   return d.settings as HrisDirectorySettings;
+}
+
+/** The settings of an event directory (R-EVT-02). */
+export function eventOf(d: Pick<Directory, 'id' | 'type' | 'settings'>): EventDirectorySettings {
+  if (d.type !== 'event') throw new Error(`directory ${d.id} is ${d.type}, not event`);
+  return d.settings as EventDirectorySettings;
 }

@@ -11,6 +11,8 @@ export enum DirectoryConfigExceptionCode {
   RUN_IN_PROGRESS = 'RUN_IN_PROGRESS',
   /** R-SAFE-01: approve/reject of a run that is not awaiting approval, or was already decided. */
   RUN_NOT_AWAITING_APPROVAL = 'RUN_NOT_AWAITING_APPROVAL',
+  /** R-EVT-02: an event directory has no source to fetch; its runs start from the events services publish. */
+  DIRECTORY_HAS_NO_SOURCE = 'DIRECTORY_HAS_NO_SOURCE',
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   /** R-NOT-02: a recipient is not a user of the tenant. */
   RECIPIENT_NOT_A_USER = 'RECIPIENT_NOT_A_USER',
@@ -18,6 +20,10 @@ export enum DirectoryConfigExceptionCode {
   SOURCE_UNAVAILABLE = 'SOURCE_UNAVAILABLE',
   /** The reconciler did not answer a directory query. */
   DIRECTORY_QUERY_UNAVAILABLE = 'DIRECTORY_QUERY_UNAVAILABLE',
+  /** R-OPS-02: no such dead letter (of this tenant); also one already redriven or discarded. */
+  DEAD_LETTER_NOT_FOUND = 'DEAD_LETTER_NOT_FOUND',
+  /** R-OPS-02: a dead letter without its original subject and stream cannot be re-published. */
+  DEAD_LETTER_NOT_REDRIVABLE = 'DEAD_LETTER_NOT_REDRIVABLE',
 }
 
 const STATUS: Record<DirectoryConfigExceptionCode, number> = {
@@ -28,10 +34,13 @@ const STATUS: Record<DirectoryConfigExceptionCode, number> = {
   RUN_NOT_FOUND: 404,
   RUN_IN_PROGRESS: 409,
   RUN_NOT_AWAITING_APPROVAL: 409,
+  DIRECTORY_HAS_NO_SOURCE: 409,
   UNAUTHENTICATED: 401,
   RECIPIENT_NOT_A_USER: 400,
   SOURCE_UNAVAILABLE: 503,
   DIRECTORY_QUERY_UNAVAILABLE: 503,
+  DEAD_LETTER_NOT_FOUND: 404,
+  DEAD_LETTER_NOT_REDRIVABLE: 409,
 };
 
 export class DirectoryConfigException extends Error {

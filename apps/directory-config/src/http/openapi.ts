@@ -16,8 +16,9 @@ import {
 } from './schemas';
 import { SchedulerTickView } from '../scheduler/scheduler.schemas';
 import { ExportAcceptedView, RequestExportBody } from '../exports/exports.schemas';
+import { DEAD_LETTER_ROUTES } from '../dead-letters/dead-letters.openapi';
 
-interface Route {
+export interface Route {
   method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   summary: string;
@@ -34,7 +35,7 @@ const ROUTES: Route[] = [
     method: 'post',
     path: '/v1/tenants/{tenantId}/directories',
     summary:
-      'Create a directory: sftp-csv (the password or private key is encrypted at rest and never returned) or hris-api (the account token likewise; page size 1..100; base URL https to a public address)',
+      'Create a directory: sftp-csv (the password or private key is encrypted at rest and never returned), hris-api (the account token likewise; page size 1..100; base URL https to a public address) or event (R-EVT-02: only a policy and recipients; services publish its employee events on ROSTER_INBOUND, each micro-batch a run with trigger event)',
     body: CreateDirectoryBody,
     response: DirectoryView,
     status: 201,
@@ -62,7 +63,7 @@ const ROUTES: Route[] = [
     method: 'post',
     path: '/v1/tenants/{tenantId}/directories/{directoryId}/test',
     summary:
-      "Test a saved directory's connection. sftp-csv: ok with the host-key fingerprint, or a code (UNREACHABLE, HOST_KEY_MISMATCH, AUTH_FAILED, FOLDER_MISSING) and the reason. hris-api: ok with the linked HR system, or a code (BAD_API_KEY, BAD_ACCOUNT_TOKEN, UNREACHABLE, RATE_LIMITED, BAD_BASE_URL, NOT_CONFIGURED) and the reason. 503 SOURCE_UNAVAILABLE when file-ingest or connector-gateway does not answer",
+      "Test a saved directory's connection. sftp-csv: ok with the host-key fingerprint, or a code (UNREACHABLE, HOST_KEY_MISMATCH, AUTH_FAILED, FOLDER_MISSING) and the reason. hris-api: ok with the linked HR system, or a code (BAD_API_KEY, BAD_ACCOUNT_TOKEN, UNREACHABLE, RATE_LIMITED, BAD_BASE_URL, NOT_CONFIGURED) and the reason. event: ok (nothing to connect to). 503 SOURCE_UNAVAILABLE when file-ingest or connector-gateway does not answer",
     response: TestConnectionView,
     status: 200,
   },
@@ -77,7 +78,7 @@ const ROUTES: Route[] = [
   {
     method: 'post',
     path: '/v1/tenants/{tenantId}/directories/{directoryId}/runs',
-    summary: 'Start a manual run (202 with the queued run; 409 RUN_IN_PROGRESS while another run of the directory is active)',
+    summary: 'Start a manual run (202 with the queued run; 409 RUN_IN_PROGRESS while another run of the directory is active; 409 DIRECTORY_HAS_NO_SOURCE for an event directory, whose runs come from its events)',
     body: StartRunBody,
     response: RunView,
     status: 202,
@@ -130,6 +131,7 @@ const ROUTES: Route[] = [
     response: SchedulerTickView,
     status: 200,
   },
+  ...DEAD_LETTER_ROUTES,
 ];
 
 const json = (schema: z.ZodTypeAny, io: 'input' | 'output') => z.toJSONSchema(schema, { io, unrepresentable: 'any' });
@@ -142,7 +144,7 @@ export function buildOpenApiDocument() {
       name,
       in: 'path',
       required: true,
-      schema: { type: 'string', format: 'uuid' },
+      schema: name === 'sequence' ? { type: 'integer', minimum: 1 } : { type: 'string', format: 'uuid' },
     }));
     const query = Object.entries(r.query?.shape ?? {}).map(([name, schema]) => ({
       name,

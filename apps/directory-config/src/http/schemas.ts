@@ -160,14 +160,38 @@ export const CreateHrisDirectoryBody = z.object({
 });
 export type CreateHrisDirectoryBody = z.infer<typeof CreateHrisDirectoryBody>;
 
+/**
+ * R-EVT-02: an event directory's policy — the API policy without `orphans`, which is always `ignore` (a micro-batch
+ * of events is not a snapshot: nobody absent from it is an orphan).
+ */
+export const EventPolicyBody = HrisPolicyBody.extend({
+  orphans: z.literal('ignore', { error: 'an event directory never orphans anybody: orphans is always ignore' }).default('ignore'),
+});
+export type EventPolicyBody = z.infer<typeof EventPolicyBody>;
+
+/**
+ * R-DIR-02 `event`: internal services publish employee upserts and terminations on ROSTER_INBOUND (R-EVT-02); no
+ * source settings and no schedule (every micro-batch of events is a run of its own, trigger `event`).
+ */
+export const CreateEventDirectoryBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  type: z.literal('event'),
+  policy: EventPolicyBody.default(EventPolicyBody.parse({})),
+  /** R-NOT-02: users of the tenant only. Event runs mail nobody (one mail per micro-batch would flood them). */
+  recipients: z.array(email).max(50).default([]),
+  enabled: z.boolean().default(true),
+});
+export type CreateEventDirectoryBody = z.infer<typeof CreateEventDirectoryBody>;
+
 /** POST …/directories: one body per directory type. */
-export const CreateDirectoryBody = z.discriminatedUnion('type', [CreateSftpDirectoryBody, CreateHrisDirectoryBody]);
+export const CreateDirectoryBody = z.discriminatedUnion('type', [CreateSftpDirectoryBody, CreateHrisDirectoryBody, CreateEventDirectoryBody]);
 export type CreateDirectoryBody = z.infer<typeof CreateDirectoryBody>;
 
 /**
  * PATCH: only the given fields change. A new password or private key replaces the sealed one, an omitted
  * one is kept, `null` removes it (one of the two must remain). `sftp`, `dateFormat` and `headerMapping` apply to
- * sftp-csv directories, `hris` and `policy` to hris-api ones (a new `accountToken` replaces the sealed one).
+ * sftp-csv directories, `hris` and `policy` to hris-api ones (a new `accountToken` replaces the sealed one), `policy`
+ * to event ones (whose `orphans` stays `ignore` and which have no schedule).
  */
 export const UpdateDirectoryBody = z
   .object({
@@ -276,7 +300,15 @@ const HrisDirectoryView = z.object({
   policy: HrisPolicyBody,
 });
 
-export const DirectoryView = z.discriminatedUnion('type', [SftpDirectoryView, HrisDirectoryView]);
+const EventDirectoryView = z.object({
+  ...directoryViewFields,
+  type: z.literal('event'),
+  policy: EventPolicyBody,
+  /** R-EVT-02: where services publish this tenant's employee events (the directory id goes in the payload). */
+  inbound: z.object({ upserted: z.string(), terminated: z.string() }),
+});
+
+export const DirectoryView = z.discriminatedUnion('type', [SftpDirectoryView, HrisDirectoryView, EventDirectoryView]);
 
 export const StartRunBody = z.object({ trigger: z.enum(['manual']).default('manual') }).default({ trigger: 'manual' });
 

@@ -4,7 +4,7 @@ import { LockMode, MikroORM, UniqueConstraintViolationException } from '@mikro-o
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FINAL_RUN_STATUSES, PayloadOf, RunStatus, RunTrigger } from '@roster/contracts';
 import { Outbox, OutboxRelay } from '@roster/messaging';
-import { type Directory, DirectoryEntity, hrisOf, sftpOf } from '../entities/directory.entity';
+import { type Directory, DirectoryEntity, eventOf, hrisOf, sftpOf } from '../entities/directory.entity';
 import { Run, RunEntity } from '../entities/run.entity';
 import { TenantEntity } from '../entities/tenant.entity';
 import { DirectoryConfigException, DirectoryConfigExceptionCode } from '../http/directory-config.exception';
@@ -28,6 +28,7 @@ export interface StartRunCommand {
 
 /** What a source needs to fetch a directory's run, by type: the settings and its secrets (sealed). */
 export function sourceSettingsOf(d: Directory): Pick<PayloadOf<'sync.requested'>, 'sftp' | 'csv' | 'hris' | 'policy'> {
+  if (d.type === 'event') return { policy: eventOf(d).policy };
   if (d.type === 'hris-api') {
     const { policy, provider, baseUrl, pageSize, fieldMappings } = hrisOf(d);
     if (!d.secrets.accountToken) throw new Error(`directory ${d.id} has no account token`);
@@ -72,6 +73,12 @@ export async function startRunIn(em: EntityManager, outbox: Outbox, { tenantId, 
   }
   if (!current.enabled) {
     throw new DirectoryConfigException(DirectoryConfigExceptionCode.DIRECTORY_DISABLED, `directory ${directoryId} is disabled; enable it to start a run`);
+  }
+  if (current.type === 'event') {
+    throw new DirectoryConfigException(
+      DirectoryConfigExceptionCode.DIRECTORY_HAS_NO_SOURCE,
+      `directory ${directoryId} is an event directory: it has no source to fetch; its runs start from the employee events services publish (R-EVT-02)`,
+    );
   }
   const active = await em.findOne(RunEntity, { tenantId, directoryId, active: true });
   if (active) throw runInProgress(directoryId, active);

@@ -23,7 +23,7 @@ import {
   checkCustomFields,
   planUserChunk,
   summarize,
-  userPolicyOf,
+  runUserPolicyOf,
   type UserPolicy,
 } from '@roster/reconciliation';
 import { ManagerPhase } from './apply-managers';
@@ -122,7 +122,8 @@ export class ApplyRunUseCase {
    * a held run after an admin's approval: the same single transaction, limited to the held removals.
    */
   async applyAndFinish(em: EntityManager, tenantId: string, data: RecordsComplete['data'], approved: boolean) {
-    const policy = userPolicyOf(data.policy);
+    // R-EVT-02: an event directory's micro-batch run never orphans anybody (runUserPolicyOf).
+    const policy = runUserPolicyOf(data);
     const orphans = new RunOrphans(em, tenantId, data.directoryId, data.runId);
     if (data.outcome === 'complete' && !approved && (await holdIfOverThreshold(em, this.outbox, tenantId, data, policy, orphans))) {
       return { status: 'awaiting-approval' as const, counts: emptyRunCounts(), problemCount: 0 };

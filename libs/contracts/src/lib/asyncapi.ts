@@ -6,8 +6,8 @@ const PUBLISHERS: Record<EventName, string> = {
   'sync.requested': 'directory-config',
   'run.progress': 'file-ingest, connector-gateway, reconciler',
   'run.finished': 'reconciler',
-  'records.batch': 'file-ingest, connector-gateway',
-  'records.complete': 'file-ingest, connector-gateway',
+  'records.batch': 'file-ingest, connector-gateway, directory-config (event directories)',
+  'records.complete': 'file-ingest, connector-gateway, directory-config (event directories)',
   'run.decided': 'directory-config (outbox)',
   'user.created': 'reconciler',
   'user.updated': 'reconciler',
@@ -18,6 +18,8 @@ const PUBLISHERS: Record<EventName, string> = {
   'membership.removed': 'reconciler',
   'export.requested': 'directory-config',
   'export.ready': 'reconciler',
+  'inbound.employee.upserted': 'internal services (R-EVT-02)',
+  'inbound.employee.terminated': 'internal services (R-EVT-02)',
 };
 
 const operationId = (name: string) => name.replace(/[^a-zA-Z0-9]+(.)/g, (_, c: string) => c.toUpperCase());

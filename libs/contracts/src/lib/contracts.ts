@@ -12,6 +12,7 @@ import {
 } from './payloads';
 import { MembershipChangedV1, TeamCreatedV1, TeamUpdatedV1 } from './teams';
 import { ExportReadyV1, ExportRequestedV1 } from './exports';
+import { EmployeeTerminatedV1, EmployeeUpsertedV1 } from './inbound';
 
 /**
  * Streams. Retention and limits live here so every service provisions them the same way (idempotently).
@@ -145,6 +146,22 @@ export const Events = {
     stream: 'ROSTER_EXPORTS',
     schema: ExportReadyV1,
     summary: 'An export file is in the object store (bucket and object name, rows, bytes); the notifier mails it.',
+  }),
+  'inbound.employee.upserted': event({
+    subject: 'roster.inbound.{tenant}.employee.upserted.v1',
+    type: 'io.roster.inbound.employee.upserted.v1',
+    stream: 'ROSTER_INBOUND',
+    schema: EmployeeUpsertedV1,
+    summary:
+      'R-EVT-02: an internal service creates or updates an employee of an `event` directory (the CloudEvents id is the idempotency key); applied in micro-batch runs through the reconciler policies.',
+  }),
+  'inbound.employee.terminated': event({
+    subject: 'roster.inbound.{tenant}.employee.terminated.v1',
+    type: 'io.roster.inbound.employee.terminated.v1',
+    stream: 'ROSTER_INBOUND',
+    schema: EmployeeTerminatedV1,
+    summary:
+      'R-EVT-02: an internal service terminates an employee of an `event` directory: deactivated now (date today or past) or on the date.',
   }),
 } as const;
 

@@ -5,7 +5,8 @@ import { CanonicalTeam } from './teams';
 export const DirectoryType = z.enum(['hris-api', 'sftp-csv', 'event']);
 export type DirectoryType = z.infer<typeof DirectoryType>;
 
-export const RunTrigger = z.enum(['schedule', 'manual', 'file', 'replay']);
+/** `event`: a micro-batch of inbound employee events of an `event` directory (R-EVT-02). */
+export const RunTrigger = z.enum(['schedule', 'manual', 'file', 'replay', 'event']);
 export type RunTrigger = z.infer<typeof RunTrigger>;
 
 export const RunStatus = z.enum([

@@ -61,6 +61,8 @@ export const DLQ_HEADERS = {
   sequence: 'Roster-Original-Sequence',
   deliveries: 'Roster-Deliveries',
   failedAt: 'Roster-Failed-At',
+  /** The original `Nats-Msg-Id` (the event id); the original's other headers are copied as they were. */
+  msgId: 'Roster-Original-Msg-Id',
 } as const;
 
 const DEFAULT_BACKOFF_MS = [1000, 5000, 15000, 30000];
@@ -194,6 +196,14 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
 
   private async deadLetter(msg: JsMsg, consumer: string, code: string, reason: string): Promise<void> {
     const h = natsHeaders();
+    // Keep what the publisher sent, so a redrive re-publishes payload and headers (R-OPS-02); `Nats-*` headers
+    // belong to the server (a copied Nats-Msg-Id would dedup against the original).
+    for (const [key, values] of msg.headers ?? []) {
+      if (/^nats-/i.test(key)) continue;
+      for (const value of values) h.append(key, value);
+    }
+    const originalId = msg.headers?.get('Nats-Msg-Id');
+    if (originalId) h.set(DLQ_HEADERS.msgId, originalId);
     h.set(DLQ_HEADERS.reason, reason.slice(0, 2000));
     h.set(DLQ_HEADERS.code, code);
     h.set(DLQ_HEADERS.consumer, consumer);

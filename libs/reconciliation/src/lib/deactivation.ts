@@ -15,7 +15,8 @@ export function isCalendarDate(date: string): boolean {
  * R-CSV-10. A past date deactivates: a user this run creates starts inactive; an existing active user is
  * deactivated `pastDeactivationDelayMs` after the import. A re-import of the same file never postpones an
  * already scheduled earlier deactivation. Today or a future date schedules the deactivation for that day (a
- * deactivation already scheduled on that day stays as it is).
+ * deactivation already scheduled on that day stays as it is). With no delay (event directories, R-EVT-02), a date
+ * of today or earlier deactivates at once.
  */
 export function applyDeactivationDate(
   state: DeactivationState,
@@ -25,7 +26,8 @@ export function applyDeactivationDate(
   now: Date,
 ): DeactivationState {
   const today = now.toISOString().slice(0, 10);
-  if (date >= today) {
+  const immediate = policy.pastDeactivationDelayMs === 0;
+  if (date > today || (date === today && !immediate)) {
     // The day already scheduled (e.g. a past date's 24-hour delay, as an export writes it back, R-EXP-01)
     // keeps its instant: the file asks for that day, and the schedule is on it.
     if (state.deactivateAt !== null && state.deactivateAt.slice(0, 10) === date) return state;
@@ -33,6 +35,7 @@ export function applyDeactivationDate(
   }
   if (isNew) return { status: 'inactive', deactivateAt: null };
   if (state.status === 'inactive') return state;
+  if (immediate) return state.status === 'active' ? { status: 'inactive', deactivateAt: null } : state;
   const due = now.getTime() + policy.pastDeactivationDelayMs;
   const scheduledEarlier = state.deactivateAt !== null && Date.parse(state.deactivateAt) <= due;
   return scheduledEarlier ? state : { status: state.status, deactivateAt: new Date(due).toISOString() };

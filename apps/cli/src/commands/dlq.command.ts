@@ -1,0 +1,132 @@
+import { Command } from 'commander';
+import type { CommandContext } from '../context';
+import { positiveInt } from '../context';
+import { ExitCode, usageError } from '../exit-codes';
+import { details, table } from '../output';
+
+interface DeadLetterSummary {
+  sequence: number;
+  consumer: string;
+  code: string;
+  reason: string;
+  deliveries: number;
+  deadLetteredAt: string;
+  tenantId: string | null;
+  original: { subject: string; stream: string; sequence: number };
+}
+
+interface Page {
+  items: DeadLetterSummary[];
+  nextAfterSequence: number | null;
+  scanned: number;
+}
+
+interface Redrive {
+  sequence: number;
+  consumer: string;
+  outcome: 'redriven' | 'duplicate';
+  republished: { subject: string; stream: string; sequence: number };
+}
+
+interface RedriveAll {
+  redriven: Redrive[];
+  failed: { sequence: number; code: string; message: string }[];
+  more: boolean;
+}
+
+interface FilterOptions {
+  service?: string;
+  consumer?: string;
+  subject?: string;
+  code?: string;
+}
+
+const withFilters = (c: Command) =>
+  c
+    .option('--service <service>', 'the service whose consumer gave up (e.g. reconciler)')
+    .option('--consumer <consumer>', 'the durable consumer (e.g. reconciler-records)')
+    .option('--subject <subject>', 'the original subject; wildcards * and a final > allowed')
+    .option('--code <code>', 'the reason code (e.g. BAD_PAYLOAD, MAX_DELIVERIES)');
+
+const filterOf = (o: FilterOptions) => ({ service: o.service, consumer: o.consumer, subject: o.subject, code: o.code });
+
+const redriveText = (r: Redrive) =>
+  `dead letter ${r.sequence} (${r.consumer}) ${r.outcome === 'redriven' ? 'redriven' : 'already redriven (duplicate, nothing new stored)'} to ${r.republished.subject} as ${r.republished.stream} #${r.republished.sequence}`;
+
+/**
+ * `roster dlq list|show|redrive|discard` (R-OPS-02). With a tenant (--tenant or ROSTER_TENANT_ID) the
+ * tenant-scoped routes are used; without, the operator-wide ones.
+ */
+export function dlqCommand(ctx: CommandContext): Command {
+  const cmd = new Command('dlq').description('dead letters: messages a consumer gave up on (ROSTER_DLQ)');
+  const base = (c: Command) => {
+    const tenant = ctx.optionalTenant(c);
+    return tenant ? `/v1/tenants/${tenant}/dead-letters` : '/v1/dead-letters';
+  };
+
+  withFilters(cmd.command('list').description('list dead letters, oldest first'))
+    .option('--after <sequence>', 'start after this dead letter (the previous page’s nextAfterSequence)', positiveInt('--after'))
+    .option('--limit <n>', 'at most this many (1..500)', positiveInt('--limit'))
+    .action(async (o: FilterOptions & { after?: number; limit?: number }, c: Command) => {
+      const page = await ctx.api(c).get<Page>(base(c), { ...filterOf(o), afterSequence: o.after, limit: o.limit });
+      ctx.out(c).result(page, (p) =>
+        [
+          p.items.length
+            ? table(
+                ['SEQ', 'CONSUMER', 'CODE', 'DELIVERIES', 'TENANT', 'SUBJECT', 'REASON'],
+                p.items.map((d) => [d.sequence, d.consumer, d.code, d.deliveries, d.tenantId, d.original.subject, d.reason.slice(0, 80)]),
+              )
+            : 'no dead letters',
+          ...(p.nextAfterSequence !== null ? [`more: roster dlq list --after ${p.nextAfterSequence}`] : []),
+        ].join('\n'),
+      );
+    });
+
+  cmd
+    .command('show <sequence>')
+    .description('a dead letter: payload, headers, reason, deliveries, where it came from')
+    .action(async (seq: string, _o, c: Command) => {
+      const d = await ctx.api(c).get<Record<string, unknown>>(`${base(c)}/${positiveInt('sequence')(seq)}`);
+      ctx.out(c).result(d, details);
+    });
+
+  withFilters(
+    cmd
+      .command('redrive [sequence]')
+      .description('re-publish a dead letter (or, with --all, every one matching the filters) to its original subject, and remove it'),
+  )
+    .option('--all', 'redrive every dead letter matching the filters')
+    .option('--limit <n>', 'with --all: at most this many per call (1..1000)', positiveInt('--limit'))
+    .action(async (seq: string | undefined, o: FilterOptions & { all?: boolean; limit?: number }, c: Command) => {
+      const filtered = Object.values(filterOf(o)).some((v) => v !== undefined);
+      if (seq !== undefined && (o.all || filtered || o.limit)) throw usageError('give a dead letter sequence, or --all with filters, not both');
+      if (seq === undefined && !o.all) throw usageError('give a dead letter sequence, or --all (with filters) to redrive every match');
+      const api = ctx.api(c);
+      if (seq !== undefined) {
+        const r = await api.post<Redrive>(`${base(c)}/${positiveInt('sequence')(seq)}/redrive`);
+        return ctx.out(c).result(r, redriveText);
+      }
+      const r = await api.post<RedriveAll>(`${base(c)}/redrive`, { ...filterOf(o), limit: o.limit });
+      if (r.failed.length) ctx.exitCode = ExitCode.FAILURE;
+      ctx.out(c).result(r, (v) =>
+        [
+          ...v.redriven.map(redriveText),
+          ...v.failed.map((f) => `dead letter ${f.sequence} not redriven: ${f.code}: ${f.message}`),
+          `${v.redriven.length} redriven, ${v.failed.length} failed${v.more ? '; more match: run it again' : ''}`,
+        ].join('\n'),
+      );
+    });
+
+  cmd
+    .command('discard <sequence>')
+    .description('remove a dead letter for good; the reason is logged')
+    .requiredOption('--reason <text>', 'why it is discarded (3..500 characters)')
+    .action(async (seq: string, o: { reason: string }, c: Command) => {
+      const r = await ctx.api(c).post<{ sequence: number; consumer: string; reason: string }>(`${base(c)}/${positiveInt('sequence')(seq)}/discard`, {
+        reason: o.reason,
+      });
+      ctx.out(c).result(r, (v) => `dead letter ${v.sequence} (${v.consumer}) discarded: ${v.reason}`);
+    });
+
+  return cmd;
+}

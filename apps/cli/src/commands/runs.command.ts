@@ -1,0 +1,79 @@
+import { Command } from 'commander';
+import type { CommandContext } from '../context';
+import { positiveInt, uuidArg } from '../context';
+import { details, table } from '../output';
+
+export interface Run {
+  id: string;
+  directoryId: string;
+  trigger: string;
+  status: string;
+  counts: Record<string, number> | null;
+  problemCount: number;
+  failure: { code: string; message: string } | null;
+  pendingRemovals: unknown;
+  createdAt: string;
+  finishedAt?: string | null;
+  [key: string]: unknown;
+}
+
+interface ProblemsPage {
+  problems: unknown[];
+  total: number;
+  [key: string]: unknown;
+}
+
+const STATUSES = ['queued', 'fetching', 'reconciling', 'awaiting-approval', 'succeeded', 'partially-succeeded', 'failed'];
+
+export const countsText = (counts: Record<string, number> | null) =>
+  counts ? Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'no changes' : '-';
+
+/** `roster runs list|show|approve|reject`. */
+export function runsCommand(ctx: CommandContext): Command {
+  const cmd = new Command('runs').description('runs (syncs) of a directory');
+
+  cmd
+    .command('list')
+    .description('recent runs of a directory, newest first')
+    .requiredOption('-d, --directory <directoryId>', 'the directory')
+    .option('--status <status>', `only runs of this status (${STATUSES.join(', ')})`)
+    .option('--limit <n>', 'at most this many runs', positiveInt('--limit'))
+    .action(async (o: { directory: string; status?: string; limit?: number }, c: Command) => {
+      const runs = await ctx
+        .api(c)
+        .get<Run[]>(`/v1/tenants/${ctx.tenant(c)}/directories/${uuidArg('--directory', o.directory)}/runs`, { status: o.status, limit: o.limit });
+      ctx.out(c).result(runs, (v) =>
+        v.length
+          ? table(['ID', 'STATUS', 'TRIGGER', 'CREATED', 'PROBLEMS', 'COUNTS'], v.map((r) => [r.id, r.status, r.trigger, r.createdAt, r.problemCount, countsText(r.counts)]))
+          : 'no runs',
+      );
+    });
+
+  cmd
+    .command('show <runId>')
+    .description('a run: status, counts, failure, first problems')
+    .option('--problems', 'also every problem of the run (first 1000)')
+    .action(async (id: string, o: { problems?: boolean }, c: Command) => {
+      const api = ctx.api(c);
+      const base = `/v1/tenants/${ctx.tenant(c)}/runs/${uuidArg('runId', id)}`;
+      const run = await api.get<Run>(base);
+      const value = o.problems ? { ...run, allProblems: await api.get<ProblemsPage>(`${base}/problems`, { limit: 1000 }) } : run;
+      ctx.out(c).result(value, details);
+    });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    cmd
+      .command(`${decision} <runId>`)
+      .description(
+        decision === 'approve'
+          ? 'R-SAFE-01: approve a run held in awaiting-approval (its removals are applied)'
+          : 'R-SAFE-01: reject a run held in awaiting-approval (nothing of it is applied)',
+      )
+      .action(async (id: string, _o, c: Command) => {
+        const run = await ctx.api(c).post<Run>(`/v1/tenants/${ctx.tenant(c)}/runs/${uuidArg('runId', id)}/${decision}`);
+        ctx.out(c).result(run, (r) => `run ${r.id}: ${decision === 'approve' ? 'approved' : 'rejected'} (status ${r.status})`);
+      });
+  }
+
+  return cmd;
+}

@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { AdminApi } from './api-client';
+import { ExitCode, usageError } from './exit-codes';
+import { Output, type Streams } from './output';
+
+export interface GlobalOptions {
+  apiUrl?: string;
+  apiKey?: string;
+  tenant?: string;
+  json?: boolean;
+}
+
+/** What every command needs: the output, the API client and the tenant, from flags or the environment. */
+export class CommandContext {
+  /** Set by a command whose work ended other than ok (a failed run, a failed connection test). */
+  exitCode: ExitCode = ExitCode.OK;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    readonly io: Streams,
+  ) {}
+
+  private options(cmd: Command): GlobalOptions {
+    return cmd.optsWithGlobals<GlobalOptions>();
+  }
+
+  out(cmd: Command): Output {
+    return new Output(Boolean(this.options(cmd).json), this.io);
+  }
+
+  api(cmd: Command): AdminApi {
+    const o = this.options(cmd);
+    const apiUrl = o.apiUrl ?? (this.env.ROSTER_API_URL || undefined);
+    const apiKey = o.apiKey ?? (this.env.ROSTER_API_KEY || undefined);
+    if (!apiUrl) throw usageError('no admin API URL: pass --api-url or set ROSTER_API_URL (e.g. http://localhost:3000)');
+    if (!/^https?:\/\//.test(apiUrl)) throw usageError(`--api-url / ROSTER_API_URL must be an http(s) URL, got "${apiUrl}"`);
+    if (!apiKey) throw usageError('no admin API key: pass --api-key or set ROSTER_API_KEY');
+    return new AdminApi({ apiUrl, apiKey });
+  }
+
+  /** The tenant of a tenant-scoped command (required). */
+  tenant(cmd: Command): string {
+    const tenant = this.optionalTenant(cmd);
+    if (!tenant) throw usageError('this command needs a tenant: pass --tenant <id> or set ROSTER_TENANT_ID');
+    return tenant;
+  }
+
+  optionalTenant(cmd: Command): string | undefined {
+    // An empty variable is no tenant (operator-wide dead letters), not a bad one.
+    const tenant = this.options(cmd).tenant ?? (this.env.ROSTER_TENANT_ID || undefined);
+    if (tenant !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenant)) {
+      throw usageError(`--tenant must be a tenant id (a UUID), got "${tenant}"`);
+    }
+    return tenant;
+  }
+}
+
+/** Parses a positive integer option or argument, or stops with a usage error naming it. */
+export function positiveInt(name: string) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) throw usageError(`${name} must be a positive integer, got "${raw}"`);
+    return Number(raw);
+  };
+}
+
+export function uuidArg(name: string, raw: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) throw usageError(`${name} must be an id (a UUID), got "${raw}"`);
+  return raw;
+}

@@ -1,0 +1,50 @@
+import { CliError } from './exit-codes';
+
+export interface Streams {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+}
+
+/**
+ * One place decides what goes where: the result on stdout (one JSON document with `--json`, text otherwise),
+ * progress and errors on stderr (NDJSON with `--json`), so `roster … --json | jq` always reads one document.
+ */
+export class Output {
+  constructor(
+    readonly json: boolean,
+    private readonly io: Streams = process,
+  ) {}
+
+  /** The command's result: JSON as is, or the text `render` makes of it. */
+  result<T>(value: T, render: (v: T) => string): void {
+    this.io.stdout.write(this.json ? `${JSON.stringify(value, null, 2)}\n` : `${render(value).replace(/\n?$/, '\n')}`);
+  }
+
+  progress(event: Record<string, unknown>, text: string): void {
+    this.io.stderr.write(this.json ? `${JSON.stringify({ event: 'progress', ...event })}\n` : `${text}\n`);
+  }
+
+  error(e: CliError): void {
+    if (this.json) {
+      this.io.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } }, null, 2)}\n`);
+    }
+    this.io.stderr.write(`roster: ${e.message}\n`);
+  }
+}
+
+/** A plain text table: one header row, columns padded to their widest cell. */
+export function table(headers: string[], rows: (string | number | boolean | null | undefined)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+/** `key: value` lines for the scalar fields, then the nested ones as indented JSON. */
+export function details(value: Record<string, unknown>): string {
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== null && typeof v === 'object') lines.push(`${k}: ${JSON.stringify(v, null, 2).replace(/\n/g, '\n  ')}`);
+    else lines.push(`${k}: ${v === null || v === undefined ? '-' : String(v)}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,117 @@
+// R-EVT-02 throughput: N employee upserts published on ROSTER_INBOUND for an `event` directory, measured from the
+// first publish until every employee is a user and every micro-batch run is final (end to end through
+// directory-config's micro-batcher, the outbox, the reconciler's apply and run.finished back in directory-config).
+import { Events, createEnvelope, subjectOf } from '@roster/contracts';
+import { waitFor } from '@roster/testing';
+import type { BenchEnv } from './bench-env';
+import { type PeakMemory, samplePeaks } from './probes';
+
+/** Publishes in flight at once (as the services' publisher does for bulk work). */
+const IN_FLIGHT = 256;
+
+export interface InboundMeasurement {
+  events: number;
+  /** First publish → last PubAck. */
+  publishMs: number;
+  /** First publish → every event claimed by directory-config (its micro-batch runs committed, records in the outbox). */
+  acceptedMs?: number;
+  /** First publish → every employee stored and every event run final: the number the target is about. */
+  wallMs: number;
+  eventsPerSecond: number;
+  /** Micro-batch runs (trigger `event`) and their summed counts. */
+  runs: number;
+  statuses: Record<string, number>;
+  counts: Record<string, number>;
+  memory: Record<string, PeakMemory>;
+  status: 'finished' | 'timed-out' | 'aborted';
+}
+
+async function createEventDirectory(env: BenchEnv): Promise<{ tenantId: string; directoryId: string }> {
+  const tenant = await env.platform.api<{ id: string }>('POST', '/v1/tenants', { name: 'Bench inbound' });
+  if (tenant.status !== 201) throw new Error(`POST /v1/tenants answered ${tenant.status}: ${JSON.stringify(tenant.body)}`);
+  const directory = await env.platform.api<{ id: string }>('POST', `/v1/tenants/${tenant.body.id}/directories`, { name: 'Bench events', type: 'event' });
+  if (directory.status !== 201) throw new Error(`POST directories answered ${directory.status}: ${JSON.stringify(directory.body)}`);
+  return { tenantId: tenant.body.id, directoryId: directory.body.id };
+}
+
+/** The state of the directory's event runs and users, read from the services' tables. */
+async function progress(env: BenchEnv, tenantId: string, directoryId: string) {
+  const runs = await env.pg.query<{ status: string; n: number; created: number; updated: number; unchanged: number; failed: number; skipped: number }>(
+    `select status, count(*)::int as n,
+            coalesce(sum((counts->>'created')::int), 0)::int as created, coalesce(sum((counts->>'updated')::int), 0)::int as updated,
+            coalesce(sum((counts->>'unchanged')::int), 0)::int as unchanged, coalesce(sum((counts->>'failed')::int), 0)::int as failed,
+            coalesce(sum((counts->>'skipped')::int), 0)::int as skipped
+       from directory_config.runs where tenant_id = $1 and directory_id = $2 group by status`,
+    [tenantId, directoryId],
+  );
+  const users = await env.pg.query<{ n: number }>('select count(*)::int as n from reconciler.users where tenant_id = $1', [tenantId]);
+  const accepted = await env.pg.query<{ n: number }>(
+    "select count(*)::int as n from directory_config.inbox where consumer = 'directory-config-inbound' and event_id like $1",
+    [`${tenantId}:%`],
+  );
+  const statuses = Object.fromEntries(runs.rows.map((r) => [r.status, r.n]));
+  const counts: Record<string, number> = { created: 0, updated: 0, unchanged: 0, failed: 0, skipped: 0 };
+  for (const r of runs.rows) for (const k of Object.keys(counts)) counts[k] = (counts[k] ?? 0) + Number(r[k as keyof typeof r]);
+  const open = runs.rows.filter((r) => !['succeeded', 'partially-succeeded', 'failed'].includes(r.status)).reduce((n, r) => n + r.n, 0);
+  return { accepted: accepted.rows[0]?.n ?? 0, users: users.rows[0]?.n ?? 0, runs: runs.rows.reduce((n, r) => n + r.n, 0), open, statuses, counts };
+}
+
+export async function measureInbound(env: BenchEnv, events: number, timeoutMs: number, signal?: AbortSignal): Promise<InboundMeasurement> {
+  const { tenantId, directoryId } = await createEventDirectory(env);
+  const js = env.nc.jetstream();
+  const subject = subjectOf('inbound.employee.upserted', { tenant: tenantId });
+  const sampler = samplePeaks(env.services);
+  const started = Date.now();
+  let status: InboundMeasurement['status'] = 'finished';
+  let publishMs = 0;
+  let acceptedMs: number | undefined;
+  let last = await progress(env, tenantId, directoryId);
+  try {
+    const inFlight = new Set<Promise<unknown>>();
+    for (let i = 0; i < events && !signal?.aborted; i++) {
+      const envelope = createEnvelope({
+        type: Events['inbound.employee.upserted'].type,
+        source: 'bench',
+        tenantId,
+        id: `bench-inbound-${i}`,
+        data: {
+          directoryId,
+          employee: { email: `inbound-${i}@bench.test`, externalId: `B-${i}`, firstName: `First${i}`, lastName: `Last${i}`, jobTitle: 'Engineer', department: `D${i % 50}` },
+        },
+      });
+      // Nats-Msg-Id is deduplicated stream-wide: scope it by tenant, as the inbox scopes event ids.
+      const p = js.publish(subject, JSON.stringify(envelope), { msgID: `${tenantId}:${envelope.id}` }).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    publishMs = Date.now() - started;
+    await waitFor(
+      async () => {
+        if (signal?.aborted) return 'aborted';
+        last = await progress(env, tenantId, directoryId);
+        if (acceptedMs === undefined && last.accepted >= events) acceptedMs = Date.now() - started;
+        return last.users >= events && last.open === 0 ? 'done' : undefined;
+      },
+      { timeoutMs, intervalMs: 100, description: `${events} inbound events applied` },
+    ).then(
+      (r) => (status = r === 'aborted' ? 'aborted' : 'finished'),
+      () => (status = 'timed-out'),
+    );
+  } finally {
+    await sampler.stop();
+  }
+  const wallMs = Date.now() - started;
+  return {
+    events,
+    publishMs,
+    ...(acceptedMs === undefined ? {} : { acceptedMs }),
+    wallMs,
+    eventsPerSecond: status === 'finished' ? events / (wallMs / 1000) : 0,
+    runs: last.runs,
+    statuses: last.statuses,
+    counts: last.counts,
+    memory: sampler.read(),
+    status,
+  };
+}
