@@ -46,7 +46,8 @@ const MIN_ROWS_BEFORE_ANALYZE = 2000;
  * still say "empty", and it then picks plans that scan the growing tables for every chunk (quadratic; seen at
  * 100k rows in the bench). ANALYZE in the transaction counts its own inserted rows, so the keyed lookups stay
  * index lookups. It samples at most 30k rows per table, but is not free (a quarter of an unchanged re-sync's
- * database time when it ran every 10 batches): so it runs only once the run has inserted a tenth of the table.
+ * database time when it ran every 10 batches): so it runs each time the run has doubled the table (a plan changes
+ * when a table grows by a factor, not by a count).
  */
 class StatisticsRefresh {
   private sinceLast = 0;
@@ -65,7 +66,7 @@ class StatisticsRefresh {
 
   async inserted(count: number): Promise<void> {
     this.sinceLast += count;
-    if (this.sinceLast >= Math.max(MIN_ROWS_BEFORE_ANALYZE, this.rows / 10)) await this.refresh();
+    if (this.sinceLast >= Math.max(MIN_ROWS_BEFORE_ANALYZE, this.rows)) await this.refresh();
   }
 
   async refresh(): Promise<void> {
@@ -272,8 +273,9 @@ export class ApplyRunUseCase {
     for await (const ids of scratch.createdIds()) await this.announceCreated(em, users, ids, runId, tenantId);
     for await (const changes of managerPhase.changesOfExistingUsers()) await this.announceManagerChanges(em, users, changes, runId, tenantId);
     for await (const wanted of scratch.wantedTeams()) {
-      await scratch.addTouched(await teams.applyMemberships(wanted));
-      await analyzer.inserted(wanted.length); // a first run fills team_memberships here
+      const changed = await teams.applyMemberships(wanted);
+      await scratch.addTouched(changed);
+      await analyzer.inserted(changed.size); // a first run fills team_memberships here
     }
     // A user whose only change is a manager link or a membership counts as updated, not unchanged.
     const touched = await scratch.unchangedButTouched();

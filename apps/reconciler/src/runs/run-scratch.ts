@@ -25,6 +25,7 @@ export class RunScratch {
     );
     await sql(this.em, `create index on pg_temp.run_links (email)`);
     await sql(this.em, `create temp table run_wanted_teams (seq bigserial primary key, row_number int, email text not null, teams jsonb not null) on commit drop`);
+    await sql(this.em, `create index on pg_temp.run_wanted_teams (email)`);
   }
 
   /** Users this run created (placeholders included), in creation order. */
@@ -100,11 +101,18 @@ export class RunScratch {
     for await (const rows of this.pages<LinkRow>(query)) yield rows.map(toLink);
   }
 
-  /** The teams each record asked for, a page at a time, in file order. */
-  async *wantedTeams(): AsyncGenerator<WantedMemberships[]> {
-    const query = `select seq, row_number, email, teams from pg_temp.run_wanted_teams where seq > ? order by seq limit ${PAGE}`;
-    for await (const rows of this.pages<{ row_number: number | null; email: string; teams: WantedMemberships['teams'] }>(query)) {
-      yield rows.map((r) => ({ ...(r.row_number === null ? {} : { rowNumber: r.row_number }), email: r.email, teams: r.teams }));
+  /**
+   * The teams each record asked for, a page at a time, in file order; `newUser` marks users this run created
+   * (they have no memberships to look up yet), at their first record only.
+   */
+  async *wantedTeams(): AsyncGenerator<(WantedMemberships & { newUser: boolean })[]> {
+    const query = `select w.seq, w.row_number, w.email, w.teams, (c.email is not null and not exists (
+                             select 1 from pg_temp.run_wanted_teams e where e.email = w.email and e.seq < w.seq)) as new_user
+                     from pg_temp.run_wanted_teams w left join pg_temp.run_created c on c.email = w.email
+                    where w.seq > ? order by w.seq limit ${PAGE}`;
+    type Row = { row_number: number | null; email: string; teams: WantedMemberships['teams']; new_user: boolean };
+    for await (const rows of this.pages<Row>(query)) {
+      yield rows.map((r) => ({ ...(r.row_number === null ? {} : { rowNumber: r.row_number }), email: r.email, teams: r.teams, newUser: r.new_user }));
     }
   }
 

@@ -102,13 +102,16 @@ export class TeamsApplier {
     return [...plan.problems, ...parents.problems];
   }
 
-  /** R-CSV-09 for the users whose `Teams` cell was not blank, in chunks; returns whose memberships changed. */
-  async applyMemberships(wanted: readonly WantedMemberships[]): Promise<Set<string>> {
+  /**
+   * R-CSV-09 for the users whose `Teams` cell was not blank, in chunks; returns whose memberships changed. A user
+   * the run created (`newUser`) has none yet: only the others' are read (on a first sync, none).
+   */
+  async applyMemberships(wanted: readonly (WantedMemberships & { newUser?: boolean })[]): Promise<Set<string>> {
     const changed = new Set<string>();
     for (let i = 0; i < wanted.length; i += MEMBERSHIP_CHUNK) {
       const chunk = wanted.slice(i, i + MEMBERSHIP_CHUNK);
       const current = await this.repo.membershipsOf(
-        chunk.map((w) => w.email),
+        chunk.filter((w) => !w.newUser).map((w) => w.email),
         this.directoryId,
       );
       const none = new Set<string>();
