@@ -10,3 +10,4 @@ export * from './lib/rpc';
 export * from './lib/exports';
 export * from './lib/csv-cell';
 export * from './lib/inbound';
+export * from './lib/groups';

@@ -16,3 +16,13 @@ export { isOrphan, orphanOperation, planOrphans, type SeenKeys, type FetchOutcom
 export { checkSafeguard, type SafeguardDecision } from './lib/safeguard';
 export { planRun, type RunPlan } from './lib/plan-run';
 export { runUserPolicyOf } from './lib/run-policy';
+export {
+  runGroupPolicyOf,
+  planGroups,
+  planGroupMemberships,
+  type GroupPolicy,
+  type StoredGroup,
+  type GroupChanges,
+  type GroupPlan,
+  type WantedGroups,
+} from './lib/plan-groups';

@@ -24,9 +24,12 @@ import {
   planUserChunk,
   summarize,
   runUserPolicyOf,
+  runGroupPolicyOf,
   type UserPolicy,
 } from '@roster/reconciliation';
 import { ManagerPhase } from './apply-managers';
+import { RunEmailClaims } from './email-claims';
+import { GroupsPhase } from '../groups/apply-groups';
 import { RunOrphans } from './orphans';
 import { ProblemLog } from './problem-log';
 import { RunScratch } from './run-scratch';
@@ -211,6 +214,9 @@ export class ApplyRunUseCase {
     await problems.add(await teams.applyTeamsFile(scan.teams));
     await customFields.create(scan.customFields, runId);
     for (const { label, type } of scan.customFields) definitions.set(label, type);
+    // R-API-08: the directory's groups before any user; R-API-10: each email claimed by the run's first record.
+    const groups = await GroupsPhase.start(em, this.outbox, { tenantId, runId, directoryId }, runGroupPolicyOf(data));
+    const emailClaims = await RunEmailClaims.start(em, runId, policy.matchByExternalId);
 
     for (let batchNo = 0; batchNo < data.batchCount; batchNo++) {
       const batch = await this.stagedBatch(em, runId, batchNo);
@@ -225,7 +231,8 @@ export class ApplyRunUseCase {
       // R-API-04: API directories match the users linked to the records' external ids first.
       const linked = policy.matchByExternalId ? await users.findByExternalIds(directoryId, externalIdsOf(employees)) : new Map<string, StoredUser & { managerId: string | null }>();
       const managerIds = new Map([...current.values(), ...linked.values()].map((u) => [u.id, u.managerId]));
-      const plan = planUserChunk(current, employees, policy, ctx, linked);
+      const claimed = await emailClaims.claimedBefore(batchNo, employees.map((e) => e.email));
+      const plan = planUserChunk(current, employees, policy, ctx, linked, claimed);
       const writes: StoredUser[] = [];
       const created: StoredUser[] = [];
       const unchanged: string[] = [];
@@ -251,6 +258,7 @@ export class ApplyRunUseCase {
       await scratch.addCreated(created);
       await scratch.addUnchanged(unchanged);
       await scratch.addLinks(plan.managerLinks);
+      await groups.addSynced(employees, plan.operations);
       await scratch.addWantedTeams(
         employees
           .filter((e) => e.teams !== undefined && e.teams.length > 0)
@@ -277,6 +285,8 @@ export class ApplyRunUseCase {
       await scratch.addTouched(changed);
       await analyzer.inserted(changed.size); // a first run fills team_memberships here
     }
+    // R-API-08 memberships of the directory's groups, R-API-09 local / other directories' groups.
+    await scratch.addTouched(await groups.finish());
     // A user whose only change is a manager link or a membership counts as updated, not unchanged.
     const touched = await scratch.unchangedButTouched();
     counts.unchanged -= touched;

@@ -13,6 +13,7 @@ import {
 import { MembershipChangedV1, TeamCreatedV1, TeamUpdatedV1 } from './teams';
 import { ExportReadyV1, ExportRequestedV1 } from './exports';
 import { EmployeeTerminatedV1, EmployeeUpsertedV1 } from './inbound';
+import { GroupCreatedV1, GroupMemberChangedV1, GroupRemovedV1, GroupUpdatedV1 } from './groups';
 
 /**
  * Streams. Retention and limits live here so every service provisions them the same way (idempotently).
@@ -132,6 +133,42 @@ export const Events = {
     stream: 'ROSTER_DIRECTORY',
     schema: MembershipChangedV1,
     summary: 'A user stopped being a member of a team through a directory.',
+  }),
+  'group.created': event({
+    subject: 'roster.directory.{tenant}.group.created.v1',
+    type: 'io.roster.directory.group.created.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: GroupCreatedV1,
+    summary: 'R-API-08: a source group (team, department, cost center, business unit, group) became a group owned by its API directory.',
+  }),
+  'group.updated': event({
+    subject: 'roster.directory.{tenant}.group.updated.v1',
+    type: 'io.roster.directory.group.updated.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: GroupUpdatedV1,
+    summary: "R-API-08: a directory's group changed its name or type in the source; `changes` lists each changed field.",
+  }),
+  'group.removed': event({
+    subject: 'roster.directory.{tenant}.group.removed.v1',
+    type: 'io.roster.directory.group.removed.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: GroupRemovedV1,
+    summary:
+      'R-API-08: a group and all its memberships were removed (it left the source, or its directory stopped synchronizing groups without preserving them).',
+  }),
+  'group.member.added': event({
+    subject: 'roster.directory.{tenant}.group.member.added.v1',
+    type: 'io.roster.directory.group.member.added.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: GroupMemberChangedV1,
+    summary: "R-API-08: a user became a member of a directory's group (memberships follow the source).",
+  }),
+  'group.member.removed': event({
+    subject: 'roster.directory.{tenant}.group.member.removed.v1',
+    type: 'io.roster.directory.group.member.removed.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: GroupMemberChangedV1,
+    summary: "R-API-08/09: a user left a directory's group (gone from it in the source, or taken out by another directory's remove-other-directory-groups).",
   }),
   'export.requested': event({
     subject: 'roster.exports.{tenant}.requested.v1',

@@ -121,11 +121,11 @@ describe('API directory policies (pure rules)', () => {
       expect(op.kind === 'create' && op.user.status).toBe('active');
     });
 
-    it("R-API-07 another directory's deactivated user is not restored by this one", () => {
+    it("R-API-07 R-API-10 another directory's deactivated user is neither restored nor taken over by this one", () => {
       const foreign = storedUser('ann@acme.io', { status: 'inactive', sourceDirectoryId: 'dir-other' });
-      expect(only(planUserChunk(byEmail(foreign), [employee('ann@acme.io', { externalId: 'e-1' })], api(), CTX).operations)).toMatchObject({ kind: 'update' });
-      const op = update(only(planUserChunk(byEmail(foreign), [employee('ann@acme.io', { externalId: 'e-1' })], api(), CTX).operations));
-      expect(op.next.status).toBe('inactive');
+      const plan = planUserChunk(byEmail(foreign), [employee('ann@acme.io', { externalId: 'e-1' })], api(), CTX);
+      expect(plan.operations).toEqual([]);
+      expect(plan.problems).toEqual([expect.objectContaining({ externalId: 'e-1', field: 'User Email', code: RowProblemCode.EMAIL_TAKEN })]);
     });
   });
 

@@ -28,9 +28,14 @@ export function planUserChunk(
   ctx: PlanContext,
   /** R-API-04: the directory's users linked to the chunk's external ids, by external id (API policies). */
   linked: ReadonlyMap<string, StoredUser> = new Map(),
+  /**
+   * R-API-10: emails an earlier batch of the same run already claimed, with the record that did; a later record
+   * with one of them is a DUPLICATE_EMAIL problem, as within a chunk.
+   */
+  claimedEarlier: ReadonlyMap<string, RecordRef> = new Map(),
 ): UserChunkPlan {
   const plan: UserChunkPlan = { operations: [], problems: [], managerLinks: [] };
-  const firstSeen = new Map<string, RecordRef>();
+  const firstSeen = new Map<string, RecordRef>(claimedEarlier);
   const matchedIds = new Map<string, RecordRef>();
   for (const record of incoming) {
     const email = normalizeEmail(record.email);
@@ -82,6 +87,12 @@ function matchOf(
   }
   if (linkedUser && byEmail && byEmail.id !== linkedUser.id) {
     const message = `${email} already belongs to another user; the email change of ${describeRef(ref)} was not applied and the record was skipped`;
+    return { problem: rowProblem(ref, 'User Email', RowProblemCode.EMAIL_TAKEN, message) };
+  }
+  if (policy.matchByExternalId && !linkedUser && byEmail && byEmail.sourceDirectoryId !== null && byEmail.sourceDirectoryId !== ctx.directoryId) {
+    // R-API-10: the work email is one identity per tenant, owned by one directory; an API source never takes over
+    // (nor overwrites the external id of) another directory's user.
+    const message = `${email} belongs to a user of another directory; ${describeRef(ref)} was skipped`;
     return { problem: rowProblem(ref, 'User Email', RowProblemCode.EMAIL_TAKEN, message) };
   }
   return { stored: linkedUser ?? byEmail };

@@ -102,4 +102,10 @@ describe('mapMergeEmployee (R-API-03)', () => {
     expect(mapMergeEmployee(employee({ workEmail: 'nope' }), []).problems[0].code).toBe('INVALID_EMAIL');
     expect(mapMergeEmployee(employee({ remoteWasDeleted: true }), [])).toEqual({ problems: [] });
   });
+
+  it('R-API-08 an expanded empty group list says "no groups"; unexpanded group ids say nothing', () => {
+    expect(mapMergeEmployee(employee({ groups: [] }), []).employee?.groups).toEqual([]);
+    expect(mapMergeEmployee(employee({ groups: ['g1'] }), []).employee).not.toHaveProperty('groups');
+    expect(mapMergeEmployee(employee({ groups: undefined }), []).employee).not.toHaveProperty('groups');
+  });
 });

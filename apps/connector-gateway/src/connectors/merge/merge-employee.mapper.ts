@@ -102,7 +102,8 @@ export function mapMergeEmployee(e: Employee, mappings: readonly HrisFieldMappin
     lastName: text(e.lastName),
     ...(managerEmail && EMAIL.safeParse(managerEmail).success ? { managerEmail } : {}),
     ...(managerExternalId ? { managerExternalId } : {}),
-    ...(groups.length > 0 ? { groups } : {}),
+    // R-API-08: an expanded (even empty) groups list is the person's groups; absent or unexpanded ids = unknown.
+    ...(Array.isArray(e.groups) && e.groups.every((g) => typeof g === 'object') ? { groups } : {}),
   };
   const custom: Record<string, string> = {};
   for (const { source, target } of mappings) {
