@@ -97,7 +97,7 @@ describe('admin API and secrets, end to end', () => {
     expect(world.platform.logs()).not.toContain(CANARY);
   }, 60_000);
 
-  it('R-SFTP-01 fails a run clearly when the server\'s host key changed, and mails the failure', async () => {
+  it('R-SFTP-01 R-OPS-03 fails a run clearly when the server\'s host key changed, mails the failure and meters it', async () => {
     const t = await world.createTenant('Pinned Co');
     const created = await world.createSftpDirectory(t);
     // A first run makes ops@pinned.test a user, so it can be a recipient (R-NOT-02).
@@ -118,6 +118,9 @@ describe('admin API and secrets, end to end', () => {
     expect(world.sftp.exists('users.csv')).toBe(true); // nothing was read or moved
     const mail = await world.smtp.waitForMail((m) => m.to.includes('ops@pinned.test'), 15_000);
     expect(mail.text).toContain('HOST_KEY_MISMATCH');
+    // R-OPS-03: file-ingest counts the SFTP failure by its code.
+    const metrics = await (await fetch(`http://127.0.0.1:${world.platform.services['file-ingest'].port}/metrics`)).text();
+    expect(metrics).toMatch(/^roster_sftp_errors_total\{code="HOST_KEY_MISMATCH",service="file-ingest"\} [1-9]/m);
   }, 60_000);
 
   it('serves an OpenAPI 3.1 document of the admin API without authentication', async () => {

@@ -94,6 +94,26 @@ describe('users.csv over SFTP, end to end', () => {
     expect(await eventCount('user.created')).toBe(4);
   }, 120_000);
 
+  it('R-OPS-03 the reconciler meters the runs above by status and their rows by outcome, its consumers\' lag and its outbox backlog', async () => {
+    const scrape = async () => (await fetch(`http://127.0.0.1:${world.platform.services.reconciler.port}/metrics`)).text();
+    const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    // Three runs so far: one succeeded, two partially; 4 created, 1 updated, 1 + 3 unchanged, 1 + 1 skipped.
+    await waitFor(async () => value(await scrape(), 'roster_outbox_backlog{service="reconciler"}') === 0 || undefined, {
+      timeoutMs: 15_000,
+      description: 'the outbox drained',
+    });
+    const text = await scrape();
+    expect(value(text, 'roster_runs_finished_total{status="succeeded",service="reconciler"}')).toBe(1);
+    expect(value(text, 'roster_runs_finished_total{status="partially-succeeded",service="reconciler"}')).toBe(2);
+    expect(value(text, 'roster_run_rows_total{outcome="created",service="reconciler"}')).toBe(4);
+    expect(value(text, 'roster_run_rows_total{outcome="updated",service="reconciler"}')).toBe(1);
+    expect(value(text, 'roster_run_rows_total{outcome="unchanged",service="reconciler"}')).toBe(4);
+    expect(value(text, 'roster_run_rows_total{outcome="skipped",service="reconciler"}')).toBe(2);
+    expect(value(text, 'roster_outbox_published_total{service="reconciler"}')).toBeGreaterThanOrEqual(4);
+    expect(value(text, 'roster_consumer_pending_messages{consumer="reconciler-records",stream="ROSTER_RECORDS",service="reconciler"}')).toBe(0);
+    expect(value(text, 'roster_consumer_ack_pending{consumer="reconciler-records",stream="ROSTER_RECORDS",service="reconciler"}')).toBe(0);
+  });
+
   it('R-CSV-15 R-SAFE-02 rejects a file that is not UTF-8 whole: run failed with the reason, nothing changed, file to error/', async () => {
     const before = await users();
     await world.sftp.put('users.csv', Buffer.concat([Buffer.from('User Email,First Name,Last Name\nzoe@acme.test,Zo'), Buffer.from([0xe9]), Buffer.from(',Z\n')]));
@@ -121,7 +141,7 @@ describe('users.csv over SFTP, end to end', () => {
     expect(run).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ created: 1 }) });
   }, 90_000);
 
-  it('loses and doubles nothing when the reconciler is SIGKILLed in the middle of applying a run', async () => {
+  it('R-OPS-03 loses and doubles nothing when the reconciler is SIGKILLed in the middle of applying a run, and meters the redelivery', async () => {
     const rows = Array.from({ length: 3000 }, (_, i) => ({ 'User Email': `bulk${i}@acme.test`, 'First Name': `Bulk${i}`, 'Last Name': 'Load' }));
     await world.sftp.put('users.csv', usersCsv(rows));
     const createdBefore = await eventCount('user.created');
@@ -141,5 +161,8 @@ describe('users.csv over SFTP, end to end', () => {
       timeoutMs: 20_000,
       description: '3000 more user.created events',
     });
+    // R-OPS-03: the restarted reconciler got the killed one's records.complete again, and says so.
+    const metrics = await (await fetch(`http://127.0.0.1:${world.platform.services.reconciler.port}/metrics`)).text();
+    expect(Number(/^roster_redeliveries_total\{consumer="reconciler-records",service="reconciler"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
   }, 120_000);
 });

@@ -4,11 +4,12 @@ import { ExportUsersUseCase } from './exports/export-users.usecase';
 import { QUERY_PROVIDERS } from './queries';
 import { ApplyRunUseCase } from './runs/apply-run.usecase';
 import { DecideRunUseCase } from './runs/decide-run.usecase';
+import { RunMetrics } from './runs/run-metrics';
 import { RecordsHandler } from './runs/records.handler';
 import { StageBatchUseCase } from './runs/stage-batch.usecase';
 
 @Module({
   controllers: [RecordsHandler, ExportRequestedHandler],
-  providers: [StageBatchUseCase, ApplyRunUseCase, DecideRunUseCase, ...QUERY_PROVIDERS, ExportUsersUseCase],
+  providers: [StageBatchUseCase, ApplyRunUseCase, DecideRunUseCase, RunMetrics, ...QUERY_PROVIDERS, ExportUsersUseCase],
 })
 export class ReconcilerModule {}

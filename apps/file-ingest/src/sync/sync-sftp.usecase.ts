@@ -13,6 +13,7 @@ import { FileLedgerEntity, FileLedgerEntry } from '../ledger/file-ledger.entity'
 import { ProcessedFile, ProcessedFileEntity } from '../ledger/processed-file.entity';
 import { RemoteFile, SftpSource } from '../sftp/sftp-source';
 import { SftpSourceException, SftpSourceExceptionCode } from '../sftp/sftp-source.exception';
+import { metrics } from '@roster/observability';
 
 export const FILE_INGEST_SETTINGS = Symbol('FILE_INGEST_SETTINGS');
 export interface FileIngestSettings {
@@ -87,6 +88,9 @@ function tooLarge(fileName: string, size: number, max: number): CsvImportExcepti
  * nothing applied, reported). A file that cannot be read is moved to error/ with a `.reason.txt` and fails the
  * whole run: nothing of the run is applied, and a good file of the same run stays where it was for the next.
  */
+/** R-OPS-03: SFTP failures (connect, auth, host key, listing, no file…) by code, on the process-wide registry. */
+const sftpErrors = () => metrics.counter({ name: 'roster_sftp_errors_total', help: 'SFTP fetches that failed, by reason code', labelNames: ['code'] });
+
 @Injectable()
 export class SyncSftpUseCase {
   private readonly logger = new Logger(SyncSftpUseCase.name);
@@ -273,6 +277,7 @@ export class SyncSftpUseCase {
       };
     } catch (e) {
       if (!(e instanceof SftpSourceException)) throw e;
+      sftpErrors().inc({ code: e.code });
       return failed({ code: e.code, message: e.message }, []);
     } finally {
       await source?.close();

@@ -1,6 +1,10 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { createTransport, Transporter } from 'nodemailer';
+import { metrics } from '@roster/observability';
+
+/** R-OPS-03: mails the SMTP server refused or that could not be sent, by nodemailer's error code. */
+const smtpErrors = () => metrics.counter({ name: 'roster_smtp_errors_total', help: 'Mails that failed to send, by error code', labelNames: ['code'] });
 
 export const MAIL_SETTINGS = Symbol('MAIL_SETTINGS');
 export interface MailSettings {
@@ -39,7 +43,12 @@ export class Mailer implements OnApplicationShutdown {
   }
 
   async send(mail: { to: string[]; subject: string; text: string; attachments?: MailAttachment[] }): Promise<void> {
-    await this.transporter.sendMail({ from: this.settings.from, ...mail });
+    try {
+      await this.transporter.sendMail({ from: this.settings.from, ...mail });
+    } catch (e) {
+      smtpErrors().inc({ code: (e as { code?: string }).code ?? 'UNKNOWN' });
+      throw e;
+    }
   }
 
   onApplicationShutdown(): void {

@@ -32,6 +32,7 @@ import { RunEmailClaims } from './email-claims';
 import { GroupsPhase } from '../groups/apply-groups';
 import { RunOrphans } from './orphans';
 import { ProblemLog } from './problem-log';
+import { RunMetrics } from './run-metrics';
 import { RunScratch } from './run-scratch';
 import { holdIfOverThreshold } from './safeguard';
 import { TeamsApplier, wantedTeamsOf } from '../teams/apply-teams';
@@ -96,6 +97,7 @@ export class ApplyRunUseCase {
     private readonly outbox: Outbox,
     private readonly relay: OutboxRelay,
     private readonly publisher: EventPublisher,
+    private readonly metrics: RunMetrics,
   ) {}
 
   async execute(event: RecordsComplete): Promise<void> {
@@ -117,7 +119,9 @@ export class ApplyRunUseCase {
       return this.applyAndFinish(em, tenantId, data, false);
     });
     this.relay.kick();
-    if (finished) this.logger.log({ ...log, status: finished.status, counts: finished.counts, problems: finished.problemCount }, 'run finished');
+    if (!finished) return;
+    this.metrics.finished(finished.status, finished.counts);
+    this.logger.log({ ...log, status: finished.status, counts: finished.counts, problems: finished.problemCount }, 'run finished');
   }
 
   /**

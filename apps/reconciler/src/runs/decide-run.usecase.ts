@@ -4,6 +4,7 @@ import { type CloudEvent, type PayloadOf, RecordsCompleteV1, emptyRunCounts } fr
 import { OutboxRelay } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import { ApplyRunUseCase } from './apply-run.usecase';
+import { RunMetrics } from './run-metrics';
 
 /**
  * R-SAFE-01: an admin's decision on a held run. Approve applies the held run exactly as a normal apply would (one
@@ -19,6 +20,7 @@ export class DecideRunUseCase {
     private readonly orm: MikroORM,
     private readonly applyRun: ApplyRunUseCase,
     private readonly relay: OutboxRelay,
+    private readonly metrics: RunMetrics,
   ) {}
 
   async execute(event: CloudEvent<PayloadOf<'run.decided'>>): Promise<void> {
@@ -30,14 +32,16 @@ export class DecideRunUseCase {
       );
       if (state?.status !== 'held') return undefined;
       const completion = RecordsCompleteV1.parse(state.completion);
-      if (data.decision === 'approve') return (await this.applyRun.applyAndFinish(em, tenantId, completion, true)).status;
-      await this.applyRun.finish(em, tenantId, completion, 'failed', { counts: emptyRunCounts(), problemCount: 0, problems: [] }, {
+      if (data.decision === 'approve') return this.applyRun.applyAndFinish(em, tenantId, completion, true);
+      const rejected = { counts: emptyRunCounts(), problemCount: 0, problems: [] };
+      await this.applyRun.finish(em, tenantId, completion, 'failed', rejected, {
         code: 'SAFEGUARD_REJECTED',
         message: 'an admin rejected the run held by the safeguard (R-SAFE-01); nothing of it was applied',
       });
-      return 'failed';
+      return { status: 'failed' as const, ...rejected };
     });
     this.relay.kick();
-    this.logger.log({ tenantId, runId: data.runId, decision: data.decision, status: outcome ?? 'not held' }, 'run decision');
+    if (outcome) this.metrics.finished(outcome.status, outcome.counts);
+    this.logger.log({ tenantId, runId: data.runId, decision: data.decision, status: outcome?.status ?? 'not held' }, 'run decision');
   }
 }

@@ -27,6 +27,8 @@ export interface JetStreamServerOptions {
   /** Use an existing connection (shared with the publisher) instead of opening one. */
   connection?: NatsConnection;
   onDeadLetter?: (info: DeadLetterInfo) => void;
+  /** Every delivery after the first of a message (a failed or timed-out earlier attempt), for metrics. */
+  onRedelivery?: (consumer: string) => void;
   onError?: (error: unknown, message?: string) => void;
 }
 
@@ -157,6 +159,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   }
 
   private async process(msg: JsMsg, consumer: string): Promise<void> {
+    if (msg.info.redelivered) this.options.onRedelivery?.(consumer);
     let parsed: { name: EventName; event: CloudEvent };
     try {
       parsed = parseEvent(msg.data);

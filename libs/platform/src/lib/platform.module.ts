@@ -2,6 +2,7 @@ import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstr
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { NatsConnection } from 'nats';
 import { EventPublisher, Outbox, OutboxRelay, connectNats, ensureStreams } from '@roster/messaging';
+import { metrics } from '@roster/observability';
 import { ServiceOrmOptions, openDatabase } from '@roster/persistence';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -72,8 +73,10 @@ export class PlatformModule {
           provide: OutboxRelay,
           useFactory: (orm: MikroORM, publisher: EventPublisher) => {
             const logger = new Logger('OutboxRelay');
+            const published = metrics.counter({ name: 'roster_outbox_published_total', help: 'Events the outbox relay put on the bus' });
             return new OutboxRelay(orm, publisher, {
               onError: (e) => logger.warn(`outbox relay failed, retrying: ${(e as Error).message}`),
+              onPublished: (count) => published.inc(count),
             });
           },
           inject: [MikroORM, EventPublisher],

@@ -8,6 +8,7 @@ import { HealthModule, LoggingModule, Metrics, MetricsModule, installShutdown, n
 import { ServiceOrmOptions, openDatabase } from '@roster/persistence';
 import { NATS_CONNECTION, PlatformModule } from './platform.module';
 import type { BaseServiceConfig } from './service-config';
+import { registerServiceMetrics } from './service-metrics';
 
 export interface ServiceDefinition {
   service: string;
@@ -77,6 +78,12 @@ export async function runService(def: ServiceDefinition): Promise<INestApplicati
     help: 'Messages moved to the dead-letter stream',
     labelNames: ['consumer', 'code'],
   });
+  const serviceMetrics = registerServiceMetrics(metrics, {
+    service: def.service,
+    consumers: def.consumers,
+    orm: () => app.get(MikroORM),
+    nc: () => app.get<NatsConnection>(NATS_CONNECTION),
+  });
   const nestLogger = new NestLogger('JetStream');
   app.connectMicroservice(
     {
@@ -91,6 +98,7 @@ export async function runService(def: ServiceDefinition): Promise<INestApplicati
           deadLetters.inc({ consumer: info.consumer, code: info.code });
           nestLogger.error({ ...info }, 'message dead-lettered');
         },
+        onRedelivery: serviceMetrics.redelivered,
         onError: (error, message) => nestLogger.warn({ error: briefError(error) }, message ?? 'consumer error'),
       }),
     },
