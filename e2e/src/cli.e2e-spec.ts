@@ -185,4 +185,42 @@ describe('the roster CLI', () => {
     expect(all.code).toBe(0);
     expect(json(all)).toMatchObject({ redriven: [expect.objectContaining({ outcome: 'redriven' })], failed: [], more: false });
   }, 90_000);
+  it('R-OPS-01 runs rerun re-runs a past run from its retained records and follows it; replay create, list, show and delete', async () => {
+    const [partial] = json<{ id: string }[]>(await roster(['runs', 'list', '--directory', directoryId, '--status', 'partially-succeeded', '--json']));
+    const rerun = await roster(['runs', 'rerun', partial.id, '--json', '--interval', '200', '--timeout', '50']);
+    expect(rerun.code).toBe(4); // like sync: the re-run ends partially-succeeded, as its source run did
+    expect(json(rerun)).toMatchObject({ trigger: 'replay', rerunOf: partial.id, status: 'partially-succeeded', problemCount: 1, counts: { created: 0, updated: 0, unchanged: 1 } });
+    const progress = rerun.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event: string; status: string; rerunOf?: string });
+    expect(progress[0]).toMatchObject({ event: 'progress', status: 'queued', rerunOf: partial.id });
+    const unknown = await roster(['runs', 'rerun', '7e1a0000-0000-4000-8000-000000000009', '--json']);
+    expect(unknown.code).toBe(1);
+    expect(json<{ error: { code: string } }>(unknown).error.code).toBe('RUN_NOT_FOUND');
+
+    const from = new Date(Date.now() - 3_600_000).toISOString();
+    const create = await roster(['replay', 'create', '--stream', 'directory', '--name', 'cli', '--from', from, '--to', new Date().toISOString(), '--json']);
+    expect(create.code).toBe(0);
+    const created = json<{ name: string; created: boolean; filterSubject: string; endSequence: number; pending: number }>(create);
+    expect(created).toMatchObject({ name: 'replay-cli', created: true, filterSubject: `roster.directory.${tenantId}.>` });
+    expect(created.pending).toBeGreaterThan(0);
+    const same = await roster(['replay', 'create', '--stream', 'ROSTER_DIRECTORY', '--name', 'cli', '--from', from, '--to', JSON.parse(create.stdout).endTime, '--json']);
+    expect(same.code).toBe(0);
+    expect(json(same)).toMatchObject({ name: 'replay-cli', created: false, endSequence: created.endSequence });
+    const other = await roster(['replay', 'create', '--stream', 'directory', '--name', 'cli', '--json']);
+    expect(other.code).toBe(1);
+    expect(json<{ error: { code: string } }>(other).error.code).toBe('REPLAY_CONFLICT');
+    expect((await roster(['replay', 'create', '--stream', 'directory'])).code).toBe(2);
+    expect((await roster(['replay', 'create', '--stream', 'nowhere', '--ephemeral'])).code).toBe(2);
+
+    const list = await roster(['replay', 'list']);
+    expect(list.stdout).toMatch(new RegExp(`^ROSTER_DIRECTORY\\s+replay-cli\\s+true\\s+roster\\.directory\\.${tenantId}\\.>`, 'm'));
+    expect(json<{ name: string }[]>(await roster(['replay', 'list', '--stream', 'runs', '--json']))).toEqual([]);
+    expect(json(await roster(['replay', 'show', 'directory', 'replay-cli', '--json']))).toMatchObject({ name: 'replay-cli', durable: true });
+    const operatorList = json<{ name: string }[]>(await roster(['replay', 'list', '--json'], { ROSTER_TENANT_ID: '' }));
+    expect(operatorList.map((r) => r.name)).toContain('replay-cli');
+
+    expect((await roster(['replay', 'delete', 'directory', 'cli'])).code).toBe(0);
+    const gone = await roster(['replay', 'delete', 'directory', 'cli', '--json']);
+    expect(gone.code).toBe(1);
+    expect(json<{ error: { code: string } }>(gone).error.code).toBe('REPLAY_NOT_FOUND');
+  }, 90_000);
 });

@@ -23,6 +23,10 @@ export class AdminApi {
     return this.request<T>('POST', path, { body });
   }
 
+  delete<T = void>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
+
   async request<T>(method: string, path: string, o: { query?: Query; body?: unknown } = {}): Promise<T> {
     const url = new URL(`${this.base}${path}`);
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));

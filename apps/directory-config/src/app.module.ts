@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SecretBox } from '@roster/security';
+import { AuthModule } from './auth/auth.module';
 import { TestConnectionUseCase } from './connection/test-connection.usecase';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { DirectoriesUseCase, OUTBOUND_URL_POLICY, SECRET_BOX } from './directories/directories.usecase';
@@ -12,6 +13,7 @@ import { OpenApiController } from './http/openapi.controller';
 import { ApplyInboundBatchUseCase } from './inbound/apply-inbound-batch.usecase';
 import { InboundEventsHandler } from './inbound/inbound-events.handler';
 import { INBOUND_BATCHING, InboundEventsUseCase } from './inbound/inbound-events.usecase';
+import { ReplayModule } from './replay/replays.module';
 import { RunLifecycleHandler } from './runs/run-lifecycle.handler';
 import { RunProblemsUseCase } from './runs/run-problems.usecase';
 import { RunsUseCase } from './runs/runs.usecase';
@@ -26,8 +28,13 @@ export class DirectoryConfigModule {
     return {
       module: DirectoryConfigModule,
       imports: [
+        AuthModule.forRoot({
+          adminApiKey: config.ROSTER_API_KEY,
+          rateLimit: { perSecond: config.ROSTER_API_RATE_PER_SECOND, burst: config.ROSTER_API_RATE_BURST },
+        }),
         SchedulerModule.register({ intervalMs: config.ROSTER_SCHEDULER_INTERVAL_MS, apiKey: config.ROSTER_API_KEY }),
         DeadLettersModule.register({ apiKey: config.ROSTER_API_KEY }),
+        ReplayModule.register({ apiKey: config.ROSTER_API_KEY }),
       ],
       controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, InboundEventsHandler],
       providers: [

@@ -10,6 +10,10 @@ export const DirectoryConfigConfig = BaseServiceConfig.extend({
   ROSTER_SECRETS_KEY: envField.base64Key(32),
   /** The admin API key (sent as x-api-key). */
   ROSTER_API_KEY: envField.secret(16),
+  /** R-SEC-02: admin API requests each key may make per second (a token bucket per key and replica)… */
+  ROSTER_API_RATE_PER_SECOND: envField.positiveInt().default(50),
+  /** …and at once. */
+  ROSTER_API_RATE_BURST: envField.positiveInt().default(200),
   /** R-DIR-04: milliseconds between scheduler ticks in each replica; 0 disables the loop (POST /v1/scheduler/tick still ticks). */
   ROSTER_SCHEDULER_INTERVAL_MS: z
     .string()

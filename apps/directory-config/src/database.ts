@@ -1,5 +1,6 @@
 import { MESSAGING_ENTITIES } from '@roster/messaging';
 import type { ServiceOrmOptions } from '@roster/persistence';
+import { ApiKeyEntity } from './auth/api-key.entity';
 import { DirectoryEntity } from './entities/directory.entity';
 import { RunEntity } from './entities/run.entity';
 import { TenantEntity } from './entities/tenant.entity';
@@ -11,7 +12,7 @@ export function databaseOptions(clientUrl: string): ServiceOrmOptions {
   return {
     schema: SCHEMA,
     clientUrl,
-    entities: [TenantEntity, DirectoryEntity, RunEntity, ...MESSAGING_ENTITIES],
+    entities: [TenantEntity, DirectoryEntity, RunEntity, ApiKeyEntity, ...MESSAGING_ENTITIES],
     migrations,
     migrationsPathTs: `${__dirname}/migrations`,
   };

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { exitOnConfigError, loadConfig } from '@roster/observability';
+import { filterOf } from '@roster/contracts';
 import { runService } from '@roster/platform';
 import { DirectoryConfigModule } from './app.module';
 import { DirectoryConfigConfig } from './config';
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
     // One filter for the whole run lifecycle (nats-server 2.9 allows one filter subject per consumer).
     consumers: [
       { name: 'run-lifecycle', stream: 'ROSTER_RUNS', filterSubject: 'roster.runs.*.run.>' },
+      // R-OPS-01: re-runs copy their source records on a consumer of their own (a copy never delays run statuses).
+      { name: 'rerun', stream: 'ROSTER_RUNS', filterSubject: filterOf('rerun.requested') },
       // R-EVT-02: a handler returns when its micro-batch is committed, so the consumer holds two full batches.
       { name: 'inbound', stream: 'ROSTER_INBOUND', filterSubject: 'roster.inbound.>', concurrency: 2 * config.ROSTER_INBOUND_BATCH_MAX },
     ],

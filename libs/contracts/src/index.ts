@@ -11,3 +11,4 @@ export * from './lib/exports';
 export * from './lib/csv-cell';
 export * from './lib/inbound';
 export * from './lib/groups';
+export * from './lib/replay';

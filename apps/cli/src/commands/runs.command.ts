@@ -2,20 +2,7 @@ import { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { positiveInt, uuidArg } from '../context';
 import { details, table } from '../output';
-
-export interface Run {
-  id: string;
-  directoryId: string;
-  trigger: string;
-  status: string;
-  counts: Record<string, number> | null;
-  problemCount: number;
-  failure: { code: string; message: string } | null;
-  pendingRemovals: unknown;
-  createdAt: string;
-  finishedAt?: string | null;
-  [key: string]: unknown;
-}
+import { Run, countsText, followRun, withFollowOptions } from './follow';
 
 interface ProblemsPage {
   problems: unknown[];
@@ -25,10 +12,7 @@ interface ProblemsPage {
 
 const STATUSES = ['queued', 'fetching', 'reconciling', 'awaiting-approval', 'succeeded', 'partially-succeeded', 'failed'];
 
-export const countsText = (counts: Record<string, number> | null) =>
-  counts ? Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'no changes' : '-';
-
-/** `roster runs list|show|approve|reject`. */
+/** `roster runs list|show|rerun|approve|reject`. */
 export function runsCommand(ctx: CommandContext): Command {
   const cmd = new Command('runs').description('runs (syncs) of a directory');
 
@@ -60,6 +44,22 @@ export function runsCommand(ctx: CommandContext): Command {
       const value = o.problems ? { ...run, allProblems: await api.get<ProblemsPage>(`${base}/problems`, { limit: 1000 }) } : run;
       ctx.out(c).result(value, details);
     });
+
+  withFollowOptions(
+    cmd
+      .command('rerun <runId>')
+      .description(
+        'R-OPS-01: re-run a finished run from its retained source records (a new run, trigger replay) and follow it; exits like sync (0, 3 failed, 4 partial, 5 awaiting approval)',
+      ),
+  ).action(async (id: string, o: { follow: boolean; interval: number; timeout?: number }, c: Command) => {
+    const api = ctx.api(c);
+    const out = ctx.out(c);
+    const tenant = ctx.tenant(c);
+    const run = await api.post<Run>(`/v1/tenants/${tenant}/runs/${uuidArg('runId', id)}/rerun`);
+    out.progress({ runId: run.id, rerunOf: id, status: run.status }, `run ${run.id} ${run.status} (re-run of ${id})`);
+    if (!o.follow) return out.result(run, details);
+    await followRun(ctx, api, out, tenant, run, o);
+  });
 
   for (const decision of ['approve', 'reject'] as const) {
     cmd

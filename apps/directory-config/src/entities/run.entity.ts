@@ -18,6 +18,8 @@ export interface Run {
   pendingRemovals: PendingRemovals | null;
   /** R-SAFE-01: the admin's decision on a held run; a second decision is refused. */
   decision: 'approve' | 'reject' | null;
+  /** R-OPS-01: the run this one re-runs (trigger `replay`), from its retained source records. */
+  rerunOf: string | null;
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
@@ -43,6 +45,7 @@ export const RunEntity = new EntitySchema<Run>({
     fileName: { type: 'text', nullable: true },
     pendingRemovals: { type: 'json', nullable: true },
     decision: { type: 'text', nullable: true },
+    rerunOf: { type: 'uuid', nullable: true },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
     startedAt: { type: 'datetime', nullable: true },
     finishedAt: { type: 'datetime', nullable: true },

@@ -14,6 +14,11 @@ export enum DirectoryConfigExceptionCode {
   /** R-EVT-02: an event directory has no source to fetch; its runs start from the events services publish. */
   DIRECTORY_HAS_NO_SOURCE = 'DIRECTORY_HAS_NO_SOURCE',
   UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** R-SEC-02: the key may not use this route (another tenant's, operator-wide, or a write with a read-only key). */
+  FORBIDDEN = 'FORBIDDEN',
+  /** R-SEC-02: the key (or, for failed authentication, the client address) is over its rate limit. */
+  RATE_LIMITED = 'RATE_LIMITED',
+  API_KEY_NOT_FOUND = 'API_KEY_NOT_FOUND',
   /** R-NOT-02: a recipient is not a user of the tenant. */
   RECIPIENT_NOT_A_USER = 'RECIPIENT_NOT_A_USER',
   /** file-ingest did not answer a test connection (down or overloaded). */
@@ -24,6 +29,14 @@ export enum DirectoryConfigExceptionCode {
   DEAD_LETTER_NOT_FOUND = 'DEAD_LETTER_NOT_FOUND',
   /** R-OPS-02: a dead letter without its original subject and stream cannot be re-published. */
   DEAD_LETTER_NOT_REDRIVABLE = 'DEAD_LETTER_NOT_REDRIVABLE',
+  /** R-OPS-01: a re-run of a run that is not finished, or whose fetch delivered nothing applicable. */
+  RUN_NOT_RERUNNABLE = 'RUN_NOT_RERUNNABLE',
+  /** R-OPS-01: the run's source records are no longer retained in ROSTER_RECORDS (stream max age). */
+  RUN_RECORDS_NOT_RETAINED = 'RUN_RECORDS_NOT_RETAINED',
+  /** R-OPS-01: no such replay consumer (of this tenant). */
+  REPLAY_NOT_FOUND = 'REPLAY_NOT_FOUND',
+  /** R-OPS-01: a consumer of that name exists with other parameters (or is not a replay consumer). */
+  REPLAY_CONFLICT = 'REPLAY_CONFLICT',
 }
 
 const STATUS: Record<DirectoryConfigExceptionCode, number> = {
@@ -36,11 +49,18 @@ const STATUS: Record<DirectoryConfigExceptionCode, number> = {
   RUN_NOT_AWAITING_APPROVAL: 409,
   DIRECTORY_HAS_NO_SOURCE: 409,
   UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  API_KEY_NOT_FOUND: 404,
   RECIPIENT_NOT_A_USER: 400,
   SOURCE_UNAVAILABLE: 503,
   DIRECTORY_QUERY_UNAVAILABLE: 503,
   DEAD_LETTER_NOT_FOUND: 404,
   DEAD_LETTER_NOT_REDRIVABLE: 409,
+  RUN_NOT_RERUNNABLE: 409,
+  RUN_RECORDS_NOT_RETAINED: 410,
+  REPLAY_NOT_FOUND: 404,
+  REPLAY_CONFLICT: 409,
 };
 
 export class DirectoryConfigException extends Error {

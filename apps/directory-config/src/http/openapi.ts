@@ -17,6 +17,9 @@ import {
 import { SchedulerTickView } from '../scheduler/scheduler.schemas';
 import { ExportAcceptedView, RequestExportBody } from '../exports/exports.schemas';
 import { DEAD_LETTER_ROUTES } from '../dead-letters/dead-letters.openapi';
+import { API_KEY_ROUTES } from '../auth/api-keys.openapi';
+import { REPLAY_ROUTES } from '../replay/replays.openapi';
+import { REPLAY_STREAMS } from '../replay/replay-consumer';
 
 export interface Route {
   method: 'get' | 'post' | 'patch' | 'delete';
@@ -132,7 +135,16 @@ const ROUTES: Route[] = [
     status: 200,
   },
   ...DEAD_LETTER_ROUTES,
+  ...API_KEY_ROUTES,
+  ...REPLAY_ROUTES,
 ];
+
+/** Path parameters that are not ids. */
+const PATH_PARAMETERS: Record<string, Record<string, unknown>> = {
+  sequence: { type: 'integer', minimum: 1 },
+  stream: { type: 'string', enum: [...REPLAY_STREAMS] },
+  name: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+};
 
 const json = (schema: z.ZodTypeAny, io: 'input' | 'output') => z.toJSONSchema(schema, { io, unrepresentable: 'any' });
 
@@ -144,7 +156,7 @@ export function buildOpenApiDocument() {
       name,
       in: 'path',
       required: true,
-      schema: name === 'sequence' ? { type: 'integer', minimum: 1 } : { type: 'string', format: 'uuid' },
+      schema: PATH_PARAMETERS[name] ?? { type: 'string', format: 'uuid' },
     }));
     const query = Object.entries(r.query?.shape ?? {}).map(([name, schema]) => ({
       name,

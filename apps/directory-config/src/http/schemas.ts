@@ -327,6 +327,8 @@ export const RunView = z.object({
   pendingRemovals: PendingRemovals.nullable(),
   /** R-SAFE-01: the admin's decision on a held run, once taken. */
   decision: z.enum(['approve', 'reject']).nullable(),
+  /** R-OPS-01: the run this one re-runs (trigger replay), from its retained source records. */
+  rerunOf: z.string().uuid().nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),

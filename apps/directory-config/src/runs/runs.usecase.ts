@@ -58,14 +58,15 @@ export function runInProgress(directoryId: string, active: Pick<Run, 'id' | 'sta
 }
 
 /**
- * The transactional part of starting a run, in the caller's transaction: queues the run and the
- * `sync.requested` command (outbox) together, so both commit or neither does. Manual starts run it in a
- * transaction of their own; the scheduler runs it in the transaction that claims the directory and advances its
- * `next_run_at`. Refuses a missing or disabled directory, and a directory with an active run (RUN_IN_PROGRESS;
- * the partial unique index on `runs` stays the guard against two starts racing past this check). The caller
- * kicks the outbox relay once it has committed.
+ * Takes the directory's active-run slot for a new run, in the caller's transaction: refuses a missing or disabled
+ * directory, and a directory with an active run (RUN_IN_PROGRESS; the partial unique index on `runs` stays the
+ * guard against two starts racing past this check). Shared by manual, scheduled and re-runs (R-OPS-01).
  */
-export async function startRunIn(em: EntityManager, outbox: Outbox, { tenantId, directoryId, trigger }: StartRunCommand): Promise<Run> {
+export async function queueRunIn(
+  em: EntityManager,
+  { tenantId, directoryId, trigger, rerunOf = null, fileName = null }: StartRunCommand & { rerunOf?: string | null; fileName?: string | null },
+  options: { needsSource: boolean },
+): Promise<{ run: Run; directory: Directory }> {
   // Shares the row lock a delete takes: a directory being deleted gets no new run.
   const current = await em.findOne(DirectoryEntity, { id: directoryId, tenantId }, { lockMode: LockMode.PESSIMISTIC_READ });
   if (!current) {
@@ -74,7 +75,7 @@ export async function startRunIn(em: EntityManager, outbox: Outbox, { tenantId, 
   if (!current.enabled) {
     throw new DirectoryConfigException(DirectoryConfigExceptionCode.DIRECTORY_DISABLED, `directory ${directoryId} is disabled; enable it to start a run`);
   }
-  if (current.type === 'event') {
+  if (options.needsSource && current.type === 'event') {
     throw new DirectoryConfigException(
       DirectoryConfigExceptionCode.DIRECTORY_HAS_NO_SOURCE,
       `directory ${directoryId} is an event directory: it has no source to fetch; its runs start from the employee events services publish (R-EVT-02)`,
@@ -82,9 +83,8 @@ export async function startRunIn(em: EntityManager, outbox: Outbox, { tenantId, 
   }
   const active = await em.findOne(RunEntity, { tenantId, directoryId, active: true });
   if (active) throw runInProgress(directoryId, active);
-  const runId = randomUUID();
   const run = em.create(RunEntity, {
-    id: runId,
+    id: randomUUID(),
     tenantId,
     directoryId,
     trigger,
@@ -94,14 +94,27 @@ export async function startRunIn(em: EntityManager, outbox: Outbox, { tenantId, 
     problems: [],
     problemCount: 0,
     failure: null,
-    fileName: null,
+    fileName,
     pendingRemovals: null,
     decision: null,
+    rerunOf,
     createdAt: new Date(),
     startedAt: null,
     finishedAt: null,
   });
   await em.flush();
+  return { run, directory: current };
+}
+
+/**
+ * The transactional part of starting a run, in the caller's transaction: queues the run (`queueRunIn`) and the
+ * `sync.requested` command (outbox) together, so both commit or neither does. Manual starts run it in a
+ * transaction of their own; the scheduler runs it in the transaction that claims the directory and advances its
+ * `next_run_at`. The caller kicks the outbox relay once it has committed.
+ */
+export async function startRunIn(em: EntityManager, outbox: Outbox, { tenantId, directoryId, trigger }: StartRunCommand): Promise<Run> {
+  const { run, directory: current } = await queueRunIn(em, { tenantId, directoryId, trigger }, { needsSource: true });
+  const runId = run.id;
   // R-TEN-02: the tenant owner is the default owner of teams a run creates.
   const tenant = await em.findOne(TenantEntity, { id: tenantId });
   await outbox.add(
@@ -234,6 +247,7 @@ export function runView(r: Run) {
     fileName: r.fileName,
     pendingRemovals: r.pendingRemovals ?? null,
     decision: r.decision ?? null,
+    rerunOf: r.rerunOf ?? null,
     createdAt: r.createdAt.toISOString(),
     startedAt: r.startedAt?.toISOString() ?? null,
     finishedAt: r.finishedAt?.toISOString() ?? null,

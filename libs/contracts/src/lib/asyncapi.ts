@@ -9,6 +9,7 @@ const PUBLISHERS: Record<EventName, string> = {
   'records.batch': 'file-ingest, connector-gateway, directory-config (event directories)',
   'records.complete': 'file-ingest, connector-gateway, directory-config (event directories)',
   'run.decided': 'directory-config (outbox)',
+  'rerun.requested': 'directory-config (outbox)',
   'user.created': 'reconciler',
   'user.updated': 'reconciler',
   'user.deleted': 'reconciler',

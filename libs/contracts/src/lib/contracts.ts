@@ -14,6 +14,7 @@ import { MembershipChangedV1, TeamCreatedV1, TeamUpdatedV1 } from './teams';
 import { ExportReadyV1, ExportRequestedV1 } from './exports';
 import { EmployeeTerminatedV1, EmployeeUpsertedV1 } from './inbound';
 import { GroupCreatedV1, GroupMemberChangedV1, GroupRemovedV1, GroupUpdatedV1 } from './groups';
+import { RerunRequestedV1 } from './replay';
 
 /**
  * Streams. Retention and limits live here so every service provisions them the same way (idempotently).
@@ -84,6 +85,14 @@ export const Events = {
     schema: RunDecidedV1,
     summary:
       "An admin approved or rejected a run held in awaiting-approval (R-SAFE-01); on the records stream so the reconciler's ordered records consumer handles it after the run's batches.",
+  }),
+  'rerun.requested': event({
+    subject: 'roster.runs.{tenant}.rerun.requested.v1',
+    type: 'io.roster.runs.rerun.requested.v1',
+    stream: 'ROSTER_RUNS',
+    schema: RerunRequestedV1,
+    summary:
+      'R-OPS-01: an operator re-runs a past run; directory-config re-publishes its retained records.batch messages (ROSTER_RECORDS) under the new run, then its records.complete.',
   }),
   'user.created': event({
     subject: 'roster.directory.{tenant}.user.created.v1',

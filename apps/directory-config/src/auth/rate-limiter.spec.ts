@@ -1,0 +1,16 @@
+import { RateLimiter } from './rate-limiter';
+
+describe('RateLimiter (R-SEC-02 rate limiting)', () => {
+  it('R-SEC-02 lets a burst through, then answers how long to wait, and refills with time', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ burst: 3, perSecond: 2 }, () => now);
+    expect([limiter.take('k'), limiter.take('k'), limiter.take('k')]).toEqual([0, 0, 0]);
+    expect(limiter.take('k')).toBe(1); // half a second for the next token, rounded up to whole seconds
+    expect(limiter.take('other')).toBe(0); // buckets are per caller
+    now += 500;
+    expect(limiter.take('k')).toBe(0);
+    expect(limiter.take('k')).toBe(1);
+    now += 10_000;
+    expect([limiter.take('k'), limiter.take('k'), limiter.take('k'), limiter.take('k')]).toEqual([0, 0, 0, 1]); // never more than the burst
+  });
+});
