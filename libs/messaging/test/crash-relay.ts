@@ -1,13 +1,13 @@
 // Child process for the relay crash test: writes one outbox row, relays it, and after the server's PubAck
 // prints PUBLISHED and hangs before the rows are deleted, until the test kills it with SIGKILL.
 import { connect } from 'nats';
-import { EventPublisher, OutboxRelay, Outbox, OutgoingMessage } from '../src';
+import { EncodedMessage, EventPublisher, OutboxRelay, Outbox } from '../src';
 import { openTestOrm, userCreated } from './harness';
 import type { PubAck } from 'nats';
 
 class PublishThenHang extends EventPublisher {
-  override async publishAll(messages: OutgoingMessage[]): Promise<PubAck[]> {
-    const acks = await super.publishAll(messages);
+  override async publishEncoded(messages: EncodedMessage[]): Promise<PubAck[]> {
+    const acks = await super.publishEncoded(messages);
     process.stdout.write(`PUBLISHED ${acks.length}\n`);
     await new Promise(() => undefined);
     return acks;

@@ -54,6 +54,9 @@ export class Outbox {
   }
 }
 
+/** Events per relay transaction: a claim, one windowed publish, one delete. */
+const DEFAULT_BATCH = 2000;
+
 export interface OutboxRelayOptions {
   batchSize?: number;
   /** The pause after the first empty poll (default 200 ms); it doubles while polls stay empty. */
@@ -103,14 +106,15 @@ export class OutboxRelay {
 
   /** Relays one batch; returns how many events were published. */
   async relayOnce(): Promise<number> {
-    const batchSize = this.options.batchSize ?? 500;
+    const batchSize = this.options.batchSize ?? DEFAULT_BATCH;
     return this.orm.em.fork().transactional(async (em) => {
       const table = qualified(em, 'outbox');
-      const rows = await sql<{ seq: string; subject: string; envelope: CloudEvent }>(em,
-        `select seq, subject, envelope from ${table} order by seq limit ${batchSize} for update skip locked`,
+      // The envelope as the JSON text it was stored as: published as it is, never parsed here.
+      const rows = await sql<{ seq: string; subject: string; id: string; payload: string }>(em,
+        `select seq, subject, id, envelope::text as payload from ${table} order by seq limit ${batchSize} for update skip locked`,
       );
       if (rows.length === 0) return 0;
-      await this.publisher.publishAll(rows.map((r) => ({ subject: r.subject, envelope: r.envelope })));
+      await this.publisher.publishEncoded(rows.map((r) => ({ subject: r.subject, id: r.id, payload: Buffer.from(r.payload, 'utf8') })), 512);
       await sql(em, `delete from ${table} where seq in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.seq));
       return rows.length;
     });
@@ -136,7 +140,7 @@ export class OutboxRelay {
         this.options.onError?.(e);
       }
       emptyPolls = published > 0 ? 0 : emptyPolls + 1;
-      if (published >= (this.options.batchSize ?? 500) || (this.kicked && !failures)) continue;
+      if (published >= (this.options.batchSize ?? DEFAULT_BATCH) || (this.kicked && !failures)) continue;
       const idle = Math.min(this.options.maxIdleMs ?? 5000, (this.options.idleMs ?? 200) * 2 ** Math.max(0, emptyPolls - 1));
       const pause = failures ? Math.min(30_000, 250 * 2 ** failures) : idle;
       this.options.onIdle?.(pause);

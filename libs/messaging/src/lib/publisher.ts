@@ -55,23 +55,43 @@ export class EventPublisher {
   }
 
   publishMessage(message: OutgoingMessage, extraHeaders?: MsgHdrs): Promise<PubAck> {
-    return this.js.publish(message.subject, encodeEnvelope(message.envelope), {
-      msgID: message.envelope.id,
-      headers: extraHeaders ?? natsHeaders(),
-    });
+    return this.publishEncodedMessage(encoded(message), extraHeaders);
   }
 
   /** Publishes many messages with up to `window` PubAcks in flight (not one awaited ack per event). */
-  async publishAll(messages: OutgoingMessage[], window = 256): Promise<PubAck[]> {
+  publishAll(messages: OutgoingMessage[], window = 256): Promise<PubAck[]> {
+    return this.publishEncoded(messages.map(encoded), window);
+  }
+
+  /**
+   * `publishAll` for envelopes already encoded: the outbox relay reads them as the JSON text they were stored as
+   * and puts those bytes on the bus, without parsing and re-serialising each one.
+   */
+  async publishEncoded(messages: EncodedMessage[], window = 256): Promise<PubAck[]> {
     const acks: PubAck[] = new Array(messages.length);
     let next = 0;
     const lane = async () => {
       while (next < messages.length) {
         const i = next++;
-        acks[i] = await this.publishMessage(messages[i]);
+        acks[i] = await this.publishEncodedMessage(messages[i] as EncodedMessage);
       }
     };
     await Promise.all(Array.from({ length: Math.min(window, messages.length) }, lane));
     return acks;
   }
+
+  private publishEncodedMessage(message: EncodedMessage, extraHeaders?: MsgHdrs): Promise<PubAck> {
+    return this.js.publish(message.subject, message.payload, { msgID: message.id, headers: extraHeaders ?? natsHeaders() });
+  }
+}
+
+/** An event ready for the wire: its subject, its id (the `Nats-Msg-Id`) and the envelope's JSON bytes. */
+export interface EncodedMessage {
+  subject: string;
+  id: string;
+  payload: Uint8Array;
+}
+
+function encoded(message: OutgoingMessage): EncodedMessage {
+  return { subject: message.subject, id: message.envelope.id, payload: encodeEnvelope(message.envelope) };
 }
