@@ -102,7 +102,9 @@ describe('HR-system API directory policies, end to end', () => {
     expect(await user(hrisEmployee(3).work_email as string)).toBeUndefined();
   }, 90_000);
 
-  it('R-SAFE-01 a mass removal over the threshold is held with who would go; rejected, nothing changes', async () => {
+  it('R-SAFE-01 a mass removal over the threshold is held with who would go, and mailed; rejected, nothing changes', async () => {
+    const recipient = hrisEmployee(0).work_email as string;
+    expect((await api('PATCH', `/directories/${directoryId}`, { recipients: [recipient] })).status).toBe(200);
     const before = await statuses();
     emulator.setEmployeeCount(20); // 19 of 39 active users would go: more than 20 %
     const runId = await world.startRun(tenantId, directoryId);
@@ -110,6 +112,12 @@ describe('HR-system API directory policies, end to end', () => {
     expect(held.pendingRemovals).toMatchObject({ deactivate: 19, delete: 0 });
     expect(held.pendingRemovals?.users.map((u) => u.email)).toContain(hrisEmployee(25).work_email);
     expect(await statuses()).toEqual(before);
+    // The recipients learn of the hold: how many would go, who, and how to decide.
+    const mail = await world.smtp.waitForMail((m) => m.subject.includes('awaiting approval') && m.text.includes(runId), 15_000);
+    expect(mail.to).toEqual([recipient]);
+    expect(mail.subject).toContain('19 users to deactivate');
+    expect(mail.text).toContain(`POST /v1/tenants/${tenantId}/runs/${runId}/approve`);
+    expect(mail.text).toContain(`- ${hrisEmployee(25).work_email}`);
 
     expect((await api('POST', `/runs/${runId}/reject`)).status).toBe(202);
     const rejected = await world.waitForRun(tenantId, runId, 60_000);

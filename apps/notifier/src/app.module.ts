@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { NotifierConfig } from './config';
 import { ExportReadyHandler } from './mail/export-ready.handler';
+import { LoggedMailer } from './mail/logged-mailer';
 import { Mailer } from './mail/mailer';
 import { NotifyExportReadyUseCase } from './mail/notify-export-ready.usecase';
 import { NotifyRunFinishedUseCase } from './mail/notify-run-finished.usecase';
@@ -14,6 +15,7 @@ export class NotifierModule {
       controllers: [RunFinishedHandler, ExportReadyHandler],
       providers: [
         { provide: Mailer, useValue: new Mailer({ smtpUrl: config.ROSTER_SMTP_URL, from: config.ROSTER_MAIL_FROM }) },
+        LoggedMailer,
         NotifyRunFinishedUseCase,
         NotifyExportReadyUseCase,
       ],

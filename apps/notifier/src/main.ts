@@ -15,6 +15,8 @@ async function main(): Promise<void> {
     imports: [NotifierModule.register(config)],
     consumers: [
       { name: 'run-finished', stream: 'ROSTER_RUNS', filterSubject: filterOf('run.finished') },
+      // R-SAFE-01: every run.progress; only awaiting-approval mails.
+      { name: 'run-progress', stream: 'ROSTER_RUNS', filterSubject: filterOf('run.progress') },
       { name: 'export-ready', stream: 'ROSTER_EXPORTS', filterSubject: filterOf('export.ready') },
     ],
   });

@@ -1,58 +1,40 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { MikroORM } from '@mikro-orm/postgresql';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
-import { NotificationEntity } from '../entities/notification.entity';
-import { Mailer } from './mailer';
-import { runReport } from './run-report';
+import { LoggedMailer } from './logged-mailer';
+import { heldReport, runReport } from './run-report';
 
-/**
- * Mails the directory's recipients when a run ends. The log row is committed before sending and marked sent
- * after, so a redelivery sends only what was not sent (at-least-once: a crash between SMTP's 250 and the
- * commit can repeat one mail; it never loses one).
- */
+/** Mails the directory's recipients when a run ends (R-NOT-01), and when one is held for approval (R-SAFE-01). */
 @Injectable()
 export class NotifyRunFinishedUseCase {
   private readonly logger = new Logger(NotifyRunFinishedUseCase.name);
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly mailer: Mailer,
-  ) {}
+  constructor(private readonly mail: LoggedMailer) {}
 
   async execute(event: CloudEvent<PayloadOf<'run.finished'>>): Promise<void> {
     const run = event.data;
-    const report = runReport(run);
-    const em = this.orm.em.fork();
-    let entry = await em.findOne(NotificationEntity, { eventId: event.id });
-    if (entry?.status === 'sent' || entry?.status === 'skipped') return;
-    if (!entry) {
-      entry = em.create(NotificationEntity, {
-        eventId: event.id,
-        tenantId: event.tenantid,
-        runId: run.runId,
-        kind: 'run.finished',
-        recipients: run.notify.recipients,
-        subject: report.subject,
-        status: run.notify.recipients.length ? 'pending' : 'skipped',
-        attempts: 0,
-        lastError: null,
-        createdAt: new Date(),
-        sentAt: null,
-      });
-      await em.flush();
-      if (entry.status === 'skipped') return;
-    }
-    entry.attempts += 1;
-    try {
-      await this.mailer.send({ to: run.notify.recipients, ...report });
-    } catch (e) {
-      entry.lastError = (e as Error).message;
-      await em.flush();
-      throw e;
-    }
-    entry.status = 'sent';
-    entry.sentAt = new Date();
-    await em.flush();
-    this.logger.log({ tenantId: event.tenantid, directoryId: run.directoryId, runId: run.runId, recipients: run.notify.recipients.length }, 'run report mailed');
+    const sent = await this.mail.send({
+      eventId: event.id,
+      tenantId: event.tenantid,
+      runId: run.runId,
+      kind: 'run.finished',
+      recipients: run.notify.recipients,
+      ...runReport(run),
+    });
+    if (sent) this.logger.log({ tenantId: event.tenantid, directoryId: run.directoryId, runId: run.runId, recipients: run.notify.recipients.length }, 'run report mailed');
+  }
+
+  /** R-SAFE-01: a run held in awaiting-approval: who would go, and how to approve or reject. Other progress: nothing. */
+  async held(event: CloudEvent<PayloadOf<'run.progress'>>): Promise<void> {
+    const run = event.data;
+    if (run.status !== 'awaiting-approval' || !run.pendingRemovals || !run.notify) return;
+    const sent = await this.mail.send({
+      eventId: event.id,
+      tenantId: event.tenantid,
+      runId: run.runId,
+      kind: 'run.held',
+      recipients: run.notify.recipients,
+      ...heldReport({ ...run, pendingRemovals: run.pendingRemovals, notify: run.notify }, event.tenantid),
+    });
+    if (sent) this.logger.log({ tenantId: event.tenantid, directoryId: run.directoryId, runId: run.runId, recipients: run.notify.recipients.length }, 'held run mailed');
   }
 }

@@ -13,4 +13,9 @@ export class RunFinishedHandler {
   handle(@Payload() event: CloudEvent<PayloadOf<'run.finished'>>): Promise<void> {
     return this.notify.execute(event);
   }
+
+  @EventPattern('run.progress')
+  progress(@Payload() event: CloudEvent<PayloadOf<'run.progress'>>): Promise<void> {
+    return this.notify.held(event);
+  }
 }

@@ -38,3 +38,31 @@ export function runReport(run: PayloadOf<'run.finished'>): { subject: string; te
   }
   return { subject, text: `${lines.join('\n')}\n` };
 }
+
+const SHOWN_REMOVALS = 20;
+
+/** R-SAFE-01: the mail about a run held in awaiting-approval — what it would remove, the threshold, what to do. */
+export function heldReport(
+  run: PayloadOf<'run.progress'> & Required<Pick<PayloadOf<'run.progress'>, 'pendingRemovals' | 'notify'>>,
+  tenantId: string,
+): { subject: string; text: string } {
+  const p = run.pendingRemovals;
+  const removals = p.deactivate + p.delete;
+  const action = p.delete > 0 ? 'delete' : 'deactivate';
+  const percent = p.directoryUsers > 0 ? ((removals / p.directoryUsers) * 100).toFixed(1) : '100';
+  const shown = p.users.slice(0, SHOWN_REMOVALS);
+  const lines = [
+    `Directory: ${run.notify.directoryName}`,
+    `Run: ${run.runId}`,
+    `Status: awaiting-approval`,
+    '',
+    `The run would ${action} ${removals} of the directory's ${p.directoryUsers} active users (${percent}%), over the safeguard's threshold of ${p.threshold.count} users or ${p.threshold.percent}%.`,
+    'Nothing of the run has been applied. It waits for an admin:',
+    `- approve: POST /v1/tenants/${tenantId}/runs/${run.runId}/approve  (roster runs approve ${run.runId})`,
+    `- reject:  POST /v1/tenants/${tenantId}/runs/${run.runId}/reject  (roster runs reject ${run.runId})`,
+    '',
+    `Users it would ${action}${removals > shown.length ? ` (first ${shown.length} of ${removals})` : ''}:`,
+    ...shown.map((u) => `- ${u.email}`),
+  ];
+  return { subject: `Roster: ${run.notify.directoryName} sync awaiting approval (${removals} users to ${action})`, text: `${lines.join('\n')}\n` };
+}

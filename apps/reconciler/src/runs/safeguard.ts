@@ -43,6 +43,7 @@ export async function holdIfOverThreshold(
         threshold: policy.safeguard,
         users,
       },
+      notify: data.notify,
     },
     { tenantId, runId: data.runId, id: `${data.runId}:awaiting-approval` },
   );

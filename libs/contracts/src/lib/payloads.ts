@@ -189,6 +189,8 @@ export const RunProgressV1 = z.object({
   fileName: z.string().optional(),
   /** With `awaiting-approval`: who the held run would deactivate or delete (R-SAFE-01). */
   pendingRemovals: PendingRemovals.optional(),
+  /** With `awaiting-approval`: whom to mail about the hold (the directory's recipients, as on `run.finished`). */
+  notify: RunNotify.optional(),
 });
 export type RunProgressV1 = z.infer<typeof RunProgressV1>;
 
