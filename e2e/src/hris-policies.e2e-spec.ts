@@ -136,4 +136,30 @@ describe('HR-system API directory policies, end to end', () => {
     expect(applied.counts).toMatchObject({ deactivated: 19 });
     expect(await statuses()).toEqual({ active: 20, inactive: EMPLOYEES - 20 });
   }, 120_000);
+
+  it('R-API-02 R-API-06 an incremental run fetches only the employees modified since the last complete fetch, and orphans nobody', async () => {
+    // The approved run above was a complete full fetch: the watermark. Since then one employee changed and ten
+    // left the source; an incremental run sees the one, and the ten absent from it are not its orphans.
+    emulator.update(5, { first_name: 'Renamed' });
+    emulator.setEmployeeCount(10);
+    const incremental = await world.waitForRun(
+      tenantId,
+      (await api<{ id: string }>('POST', `/directories/${directoryId}/runs`, { fetch: 'incremental' })).body.id,
+      60_000,
+    );
+    expect(incremental).toMatchObject({ status: 'succeeded' });
+    // Fetched: employee 5, and employee 3, whose email change (R-API-04 above) is within the 5-minute overlap the
+    // watermark keeps before the last fetch's start; none of the 18 others.
+    expect(incremental.counts).toMatchObject({ updated: 1, unchanged: 1, created: 0, deactivated: 0, deleted: 0 });
+    expect(await statuses()).toEqual({ active: 20, inactive: EMPLOYEES - 20 });
+    const renamed = await world.pg.query<{ first_name: string }>(`select first_name from reconciler.users where tenant_id = $1 and email = $2`, [
+      tenantId,
+      hrisEmployee(5).work_email,
+    ]);
+    expect(renamed.rows[0]?.first_name).toBe('Renamed');
+
+    // A full run is the whole population again: the ten who left are its orphans (half the directory: held).
+    const fullRun = await world.startRun(tenantId, directoryId);
+    expect((await waitForStatus(fullRun, 'awaiting-approval')).pendingRemovals).toMatchObject({ deactivate: 10 });
+  }, 120_000);
 });

@@ -23,7 +23,10 @@ export class ConnectorGatewayModule {
       module: ConnectorGatewayModule,
       controllers: [SyncRequestedHandler],
       providers: [
-        { provide: GATEWAY_SETTINGS, useValue: { secrets: new SecretBox(config.ROSTER_SECRETS_KEY), batchSize: config.ROSTER_BATCH_SIZE } },
+        {
+          provide: GATEWAY_SETTINGS,
+          useValue: { secrets: new SecretBox(config.ROSTER_SECRETS_KEY), batchSize: config.ROSTER_BATCH_SIZE, fullFetchEveryMs: config.ROSTER_HRIS_FULL_FETCH_DAYS * 86_400_000 },
+        },
         { provide: CONNECTOR_REGISTRY, useValue: connectorsFor(config) },
         SyncHrisUseCase,
         TestHrisConnectionUseCase,

@@ -16,6 +16,8 @@ export const ConnectorGatewayConfig = BaseServiceConfig.extend({
   ROSTER_HRIS_RETRY_ATTEMPTS: envField.positiveInt().default(6),
   /** R-API-02: first backoff delay (doubles per try, capped at 30 s); a 429's Retry-After wins. */
   ROSTER_HRIS_RETRY_BASE_MS: envField.positiveInt().default(1000),
+  /** R-API-02: `auto` runs (scheduled) fetch everything again once the last full fetch is this many days old. */
+  ROSTER_HRIS_FULL_FETCH_DAYS: envField.positiveInt().default(7),
   /** Employees per record batch on the bus. */
   ROSTER_BATCH_SIZE: envField.positiveInt().default(1000),
 });

@@ -1,15 +1,16 @@
 import { MESSAGING_ENTITIES } from '@roster/messaging';
 import type { ServiceOrmOptions } from '@roster/persistence';
 import { migrations } from './migrations';
+import { FetchWatermarkEntity } from './sync/fetch-watermark.entity';
 
 export const SCHEMA = 'connector_gateway';
 
-/** Connector state (cursors, watermarks) arrives with the HR-system connectors (issue 6). */
+/** Connector state: the fetch watermarks of incremental runs (R-API-02). */
 export function databaseOptions(clientUrl: string): ServiceOrmOptions {
   return {
     schema: SCHEMA,
     clientUrl,
-    entities: [...MESSAGING_ENTITIES],
+    entities: [FetchWatermarkEntity, ...MESSAGING_ENTITIES],
     migrations,
     migrationsPathTs: `${__dirname}/migrations`,
   };

@@ -1,17 +1,32 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { CanonicalEmployee, CloudEvent, PayloadOf, RowProblem, RunFailure } from '@roster/contracts';
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { CanonicalEmployee, CloudEvent, FetchMode, PayloadOf, RowProblem, RunFailure } from '@roster/contracts';
 import { EventPublisher, PermanentError } from '@roster/messaging';
+import { qualified, sql } from '@roster/persistence';
 import { SecretBox, directorySecretOwner } from '@roster/security';
 import { ConnectorException, ConnectorExceptionCode } from '../connectors/connector.exception';
 import { CONNECTOR_REGISTRY, ConnectorRegistry } from '../connectors/connector.registry';
+import { FetchWatermarkEntity } from './fetch-watermark.entity';
 
 export const GATEWAY_SETTINGS = Symbol('GATEWAY_SETTINGS');
 export interface GatewaySettings {
   secrets: SecretBox;
   batchSize: number;
+  /** R-API-02: an `auto` run fetches in full when the last full fetch is older than this. */
+  fullFetchEveryMs: number;
 }
 
+/**
+ * How far back an incremental fetch reaches before the previous fetch's start: a record modified while that
+ * fetch was paging (and missed by it) or stamped by a clock a little behind ours is fetched again, not lost.
+ */
+const WATERMARK_OVERLAP_MS = 5 * 60_000;
+
 type SyncRequested = CloudEvent<PayloadOf<'sync.requested'>>;
+interface FetchPlan {
+  fetch: FetchMode;
+  modifiedAfter?: Date;
+}
 
 /** Failures that say the settings are wrong, not that the source stopped part-way. */
 const SETTINGS_FAILURES: readonly string[] = [
@@ -33,6 +48,7 @@ export class SyncHrisUseCase {
   private readonly logger = new Logger(SyncHrisUseCase.name);
 
   constructor(
+    private readonly orm: MikroORM,
     private readonly publisher: EventPublisher,
     @Inject(CONNECTOR_REGISTRY) private readonly registry: ConnectorRegistry,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
@@ -64,10 +80,16 @@ export class SyncHrisUseCase {
     let outcome: 'complete' | 'incomplete' | 'failed' = 'complete';
     let failure: RunFailure | undefined;
     let pages = 0;
+    const startedAt = new Date();
+    let plan: FetchPlan = { fetch: 'full' };
     try {
       const connector = this.registry.get(hris.provider);
+      plan = await this.planFetch(data, connector.capabilities.incremental);
       const accountToken = this.settings.secrets.open(hris.accountToken, directorySecretOwner(tenantId, data.directoryId));
-      const source = connector.fetchEmployees({ baseUrl: hris.baseUrl, accountToken, pageSize: hris.pageSize, fieldMappings: hris.fieldMappings });
+      const source = connector.fetchEmployees(
+        { baseUrl: hris.baseUrl, accountToken, pageSize: hris.pageSize, fieldMappings: hris.fieldMappings },
+        plan.modifiedAfter ? { modifiedAfter: plan.modifiedAfter } : {},
+      );
       for await (const page of source) {
         pages++;
         totals.rows += page.rows;
@@ -101,9 +123,38 @@ export class SyncHrisUseCase {
         tenantOwnerEmail: data.tenantOwnerEmail,
         // The directory's sync policy travels to the reconciler as the date format does for files (R-API-04..07).
         policy: data.policy,
+        fetch: plan.fetch,
       },
       { ...ctx, id: `${data.runId}:complete` },
     );
-    this.logger.log({ ...log, outcome, pages, batches: batchNo, ...totals, failure: failure?.code }, 'hris fetch finished');
+    if (outcome === 'complete') await this.advanceWatermark(tenantId, data.directoryId, startedAt, plan.fetch);
+    this.logger.log({ ...log, outcome, fetch: plan.fetch, modifiedAfter: plan.modifiedAfter, pages, batches: batchNo, ...totals, failure: failure?.code }, 'hris fetch finished');
+  }
+
+  /**
+   * R-API-02: `incremental` (asked, or `auto` — what a scheduled run asks — with a full fetch younger than
+   * `fullFetchEveryMs`) fetches the records modified since the last complete fetch began, less an overlap; with
+   * no complete fetch yet, or a connector that cannot, the fetch is full.
+   */
+  private async planFetch(data: SyncRequested['data'], canIncrement: boolean): Promise<FetchPlan> {
+    const asked = data.fetch ?? (data.trigger === 'schedule' ? 'auto' : 'full');
+    if (asked === 'full' || !canIncrement) return { fetch: 'full' };
+    const mark = await this.orm.em.fork().findOne(FetchWatermarkEntity, { directoryId: data.directoryId });
+    if (!mark) return { fetch: 'full' };
+    if (asked === 'auto' && (mark.lastFullAt === null || Date.now() - mark.lastFullAt.getTime() > this.settings.fullFetchEveryMs)) return { fetch: 'full' };
+    return { fetch: 'incremental', modifiedAfter: new Date(mark.fetchedFrom.getTime() - WATERMARK_OVERLAP_MS) };
+  }
+
+  /** After a complete fetch (its records.complete on the bus): the next incremental one starts from here. */
+  private async advanceWatermark(tenantId: string, directoryId: string, startedAt: Date, fetch: FetchMode): Promise<void> {
+    const full = fetch === 'full' ? startedAt : null;
+    await sql(this.orm.em.fork(),
+      `insert into ${qualified(this.orm.em, 'fetch_watermarks')} (directory_id, tenant_id, fetched_from, last_full_at, updated_at)
+       values (?, ?, ?, ?, now())
+       on conflict (directory_id) do update set fetched_from = greatest(fetch_watermarks.fetched_from, excluded.fetched_from),
+         last_full_at = coalesce(greatest(fetch_watermarks.last_full_at, excluded.last_full_at), fetch_watermarks.last_full_at, excluded.last_full_at),
+         updated_at = now()`,
+      [directoryId, tenantId, startedAt, full],
+    );
   }
 }

@@ -104,8 +104,8 @@ export class AdminController {
     @Param('directoryId', uuid) directoryId: string,
     @Body() body: unknown,
   ) {
-    const { trigger } = StartRunBody.parse(body ?? {});
-    return runView(await this.runs.start(tenantId, directoryId, trigger));
+    const { trigger, fetch } = StartRunBody.parse(body ?? {});
+    return runView(await this.runs.start(tenantId, directoryId, trigger, fetch));
   }
 
   @Get(':tenantId/directories/:directoryId/runs')

@@ -4,6 +4,7 @@ import {
   HRIS_SOURCE_FIELDS,
   HrisFieldMapping,
   PendingRemovals,
+  RequestedFetch,
   RowProblem,
   RunCounts,
   RunFailure,
@@ -310,7 +311,14 @@ const EventDirectoryView = z.object({
 
 export const DirectoryView = z.discriminatedUnion('type', [SftpDirectoryView, HrisDirectoryView, EventDirectoryView]);
 
-export const StartRunBody = z.object({ trigger: z.enum(['manual']).default('manual') }).default({ trigger: 'manual' });
+export const StartRunBody = z
+  .object({
+    trigger: z.enum(['manual']).default('manual'),
+    fetch: RequestedFetch.optional().describe(
+      'hris-api (R-API-02): full (default for a manual run: every employee, then orphans and groups), incremental (only employees modified since the last complete fetch; nobody is an orphan of it) or auto (incremental after a recent full fetch, else full; what scheduled runs do)',
+    ),
+  })
+  .default({ trigger: 'manual' });
 
 export const RunView = z.object({
   id: z.string().uuid(),

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { LockMode, MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { FINAL_RUN_STATUSES, PayloadOf, RunStatus, RunTrigger } from '@roster/contracts';
+import { FINAL_RUN_STATUSES, PayloadOf, RequestedFetch, RunStatus, RunTrigger } from '@roster/contracts';
 import { Outbox, OutboxRelay } from '@roster/messaging';
 import { type Directory, DirectoryEntity, eventOf, hrisOf, sftpOf } from '../entities/directory.entity';
 import { Run, RunEntity } from '../entities/run.entity';
@@ -24,6 +24,8 @@ export interface StartRunCommand {
   tenantId: string;
   directoryId: string;
   trigger: RunTrigger;
+  /** hris-api: what to fetch (R-API-02); absent = the source's default for the trigger. */
+  fetch?: RequestedFetch;
 }
 
 /** What a source needs to fetch a directory's run, by type: the settings and its secrets (sealed). */
@@ -112,7 +114,7 @@ export async function queueRunIn(
  * transaction of their own; the scheduler runs it in the transaction that claims the directory and advances its
  * `next_run_at`. The caller kicks the outbox relay once it has committed.
  */
-export async function startRunIn(em: EntityManager, outbox: Outbox, { tenantId, directoryId, trigger }: StartRunCommand): Promise<Run> {
+export async function startRunIn(em: EntityManager, outbox: Outbox, { tenantId, directoryId, trigger, fetch }: StartRunCommand): Promise<Run> {
   const { run, directory: current } = await queueRunIn(em, { tenantId, directoryId, trigger }, { needsSource: true });
   const runId = run.id;
   // R-TEN-02: the tenant owner is the default owner of teams a run creates.
@@ -128,6 +130,7 @@ export async function startRunIn(em: EntityManager, outbox: Outbox, { tenantId, 
       notify: { directoryName: current.name, recipients: current.recipients },
       ...sourceSettingsOf(current),
       tenantOwnerEmail: tenant?.ownerEmail ?? undefined,
+      ...(fetch && current.type === 'hris-api' ? { fetch } : {}),
     },
     { tenantId, runId, tokens: { directoryType: current.type }, id: runId },
   );
@@ -147,9 +150,9 @@ export class RunsUseCase {
    * Starts a run by hand (or from any caller without a transaction of its own): `startRunIn` in a new
    * transaction. Two runs of one directory never overlap (R-DIR-04): the second is refused with the active run's id.
    */
-  async start(tenantId: string, directoryId: string, trigger: RunTrigger): Promise<Run> {
+  async start(tenantId: string, directoryId: string, trigger: RunTrigger, fetch?: RequestedFetch): Promise<Run> {
     try {
-      return await this.orm.em.fork().transactional((em) => startRunIn(em, this.outbox, { tenantId, directoryId, trigger }));
+      return await this.orm.em.fork().transactional((em) => startRunIn(em, this.outbox, { tenantId, directoryId, trigger, fetch }));
     } catch (e) {
       if (e instanceof UniqueConstraintViolationException) {
         // Two starts raced past the active-run check; the unique index let one in.

@@ -154,6 +154,16 @@ export const SyncPolicy = z.object({
 });
 export type SyncPolicy = z.infer<typeof SyncPolicy>;
 
+/**
+ * R-API-02 incremental runs: `full` fetches every record (a snapshot: orphans and groups no record carries are
+ * acted on); `incremental` only those modified since the last complete fetch (nobody is an orphan of it); `auto`
+ * lets the source decide (incremental when it has a recent full fetch, else full).
+ */
+export const FetchMode = z.enum(['full', 'incremental']);
+export type FetchMode = z.infer<typeof FetchMode>;
+export const RequestedFetch = z.enum(['auto', 'full', 'incremental']);
+export type RequestedFetch = z.infer<typeof RequestedFetch>;
+
 export const SyncRequestedV1 = z.object({
   runId: z.string().uuid(),
   directoryId: z.string().uuid(),
@@ -167,6 +177,8 @@ export const SyncRequestedV1 = z.object({
   policy: SyncPolicy.optional(),
   /** R-TEN-02: the tenant owner, default owner of teams created without one; carried so no service reads another's tables. */
   tenantOwnerEmail: z.string().email().optional(),
+  /** hris-api: what to fetch; absent = `auto` for scheduled runs, `full` otherwise. */
+  fetch: RequestedFetch.optional(),
 });
 export type SyncRequestedV1 = z.infer<typeof SyncRequestedV1>;
 
@@ -231,6 +243,8 @@ export const RecordsCompleteV1 = z.object({
   dateFormat: z.enum(['dd/mm/yyyy', 'mm/dd/yyyy']).optional(),
   /** API directories: the sync policy (R-API-04..07, R-SAFE-01); absent = the file-source (CSV) rules. */
   policy: SyncPolicy.optional(),
+  /** What the source fetched: absent = `full` (a file is always the whole population). */
+  fetch: FetchMode.optional(),
 });
 export type RecordsCompleteV1 = z.infer<typeof RecordsCompleteV1>;
 

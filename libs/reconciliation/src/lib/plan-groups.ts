@@ -1,4 +1,4 @@
-import { groupKeyOf, type CanonicalGroup, type CanonicalGroupType, type DirectoryType, type SyncPolicy } from '@roster/contracts';
+import { groupKeyOf, type CanonicalGroup, type CanonicalGroupType, type DirectoryType, type FetchMode, type SyncPolicy } from '@roster/contracts';
 import { planMemberships } from './plan-memberships';
 import type { MembershipPlan } from './team-types';
 
@@ -19,12 +19,13 @@ export interface GroupPolicy {
 }
 
 /** The group policy of a run; null for runs without a sync policy (file sources: groups are not theirs). */
-export function runGroupPolicyOf(run: { directoryType: DirectoryType; policy?: SyncPolicy }): GroupPolicy | null {
+export function runGroupPolicyOf(run: { directoryType: DirectoryType; policy?: SyncPolicy; fetch?: FetchMode }): GroupPolicy | null {
   const policy = run.policy;
   if (policy === undefined) return null;
   return {
     mode: policy.synchronizeGroups ? 'sync' : policy.preserveGroups ? 'freeze' : 'remove',
-    snapshot: run.directoryType !== 'event',
+    // Only a full fetch is the source's whole population: groups no record carries are gone only after one.
+    snapshot: run.directoryType !== 'event' && run.fetch !== 'incremental',
     removeLocalGroups: policy.removeLocalGroups,
     removeOtherDirectoryGroups: policy.removeOtherDirectoryGroups,
   };

@@ -1,6 +1,7 @@
 import type { SyncPolicy } from '@roster/contracts';
 import { CTX, directory, employee, storedUser } from '../test/fixtures';
 import { planUserChunk } from './plan-users';
+import { runGroupPolicyOf } from './plan-groups';
 import { runUserPolicyOf } from './run-policy';
 import { CSV_USER_POLICY } from './types';
 
@@ -23,6 +24,14 @@ describe('runUserPolicyOf', () => {
     expect(policy.safeguard).toBeNull();
     expect(policy.matchByExternalId).toBe(true);
     expect(runUserPolicyOf({ directoryType: 'event' }).orphans).toBe('ignore');
+  });
+
+  it('R-API-06 an incremental fetch orphans nobody and holds nothing; a full one keeps the directory\'s policy', () => {
+    const incremental = runUserPolicyOf({ directoryType: 'hris-api', policy: API_POLICY, fetch: 'incremental' });
+    expect(incremental).toMatchObject({ orphans: 'ignore', safeguard: null, matchByExternalId: true });
+    expect(runUserPolicyOf({ directoryType: 'hris-api', policy: API_POLICY, fetch: 'full' }).orphans).toBe('deactivate');
+    expect(runGroupPolicyOf({ directoryType: 'hris-api', policy: { ...API_POLICY, synchronizeGroups: true }, fetch: 'incremental' })?.snapshot).toBe(false);
+    expect(runGroupPolicyOf({ directoryType: 'hris-api', policy: { ...API_POLICY, synchronizeGroups: true }, fetch: 'full' })?.snapshot).toBe(true);
   });
 
   it('R-API-06 other directory types keep their own policy', () => {

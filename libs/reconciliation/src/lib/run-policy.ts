@@ -1,4 +1,4 @@
-import type { DirectoryType, SyncPolicy } from '@roster/contracts';
+import type { DirectoryType, FetchMode, SyncPolicy } from '@roster/contracts';
 import { userPolicyOf } from './api-policy';
 import type { UserPolicy } from './types';
 
@@ -9,8 +9,10 @@ import type { UserPolicy } from './types';
  * safeguard that guards orphan removals), and a termination dated today or earlier takes effect now (the CSV's
  * 24-hour grace of R-CSV-10 is for files that may be re-dropped).
  */
-export function runUserPolicyOf(run: { directoryType: DirectoryType; policy?: SyncPolicy }): UserPolicy {
+export function runUserPolicyOf(run: { directoryType: DirectoryType; policy?: SyncPolicy; fetch?: FetchMode }): UserPolicy {
   const policy = userPolicyOf(run.policy);
+  // R-API-02: an incremental fetch holds only the records changed since the last one: nobody is its orphan.
+  if (run.fetch === 'incremental' && run.directoryType !== 'event') return { ...policy, orphans: 'ignore', safeguard: null };
   if (run.directoryType !== 'event') return policy;
   return { ...policy, orphans: 'ignore', safeguard: null, pastDeactivationDelayMs: 0 };
 }
