@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { SecretBox } from '@roster/security';
 import { AuthModule } from './auth/auth.module';
 import { TestConnectionUseCase } from './connection/test-connection.usecase';
@@ -9,6 +10,7 @@ import { ExportsController } from './exports/exports.controller';
 import { RequestExportUseCase } from './exports/request-export.usecase';
 import { AdminController } from './http/admin.controller';
 import { ADMIN_API_KEY, ApiKeyGuard } from './http/api-key.guard';
+import { AdminApiExceptionFilter } from './http/directory-config.exception';
 import { OpenApiController } from './http/openapi.controller';
 import { ApplyInboundBatchUseCase } from './inbound/apply-inbound-batch.usecase';
 import { InboundEventsHandler } from './inbound/inbound-events.handler';
@@ -41,6 +43,8 @@ export class DirectoryConfigModule {
         { provide: SECRET_BOX, useValue: new SecretBox(config.ROSTER_SECRETS_KEY) },
         { provide: OUTBOUND_URL_POLICY, useValue: { allowLoopback: config.ROSTER_HRIS_ALLOW_LOOPBACK } },
         { provide: ADMIN_API_KEY, useValue: config.ROSTER_API_KEY },
+        // Every HTTP error in the admin API's shape, including a body that is not JSON (refused before any route).
+        { provide: APP_FILTER, useClass: AdminApiExceptionFilter },
         ApiKeyGuard,
         TenantsUseCase,
         DirectoriesUseCase,

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ZodError } from 'zod';
 
 export enum DirectoryConfigExceptionCode {
@@ -78,6 +78,8 @@ export class DirectoryConfigException extends Error {
 @Catch()
 export class AdminApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
+    // Also the app-wide filter (a body that is not JSON fails before any route): event handlers keep their own.
+    if (host.getType() !== 'http') throw exception;
     const res = host.switchToHttp().getResponse<Response>();
     if (exception instanceof DirectoryConfigException) {
       res.status(STATUS[exception.code]).json({ code: exception.code, message: exception.message, details: exception.details });
@@ -87,6 +89,9 @@ export class AdminApiExceptionFilter implements ExceptionFilter {
         message: exception.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
         details: exception.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
       });
+    } else if (exception instanceof HttpException && !host.switchToHttp().getRequest<Request>().path.startsWith('/v1')) {
+      // Health and metrics keep Nest's answer (the readiness check's details of what is down).
+      res.status(exception.getStatus()).json(exception.getResponse());
     } else if (exception instanceof HttpException) {
       res.status(exception.getStatus()).json({ code: `HTTP_${exception.getStatus()}`, message: exception.message });
     } else {
