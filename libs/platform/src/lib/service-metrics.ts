@@ -6,8 +6,6 @@ import { qualified, sql } from '@roster/persistence';
 
 /** A scrape reads each consumer's state once, whichever gauge asks first. */
 const INFO_TTL_MS = 1000;
-/** The backlog is counted up to here (a count over a huge outbox is not worth a scrape). */
-const BACKLOG_CAP = 1_000_000;
 
 export interface ServiceMetricsSources {
   service: string;
@@ -50,13 +48,15 @@ export function registerServiceMetrics(metrics: Metrics, o: ServiceMetricsSource
 
   metrics.gauge({
     name: 'roster_outbox_backlog',
-    help: `Committed events in the outbox not yet on the bus (counted up to ${BACKLOG_CAP})`,
+    help: "Committed events in the outbox not yet on the bus (PostgreSQL's live-row statistic: current to about a second)",
     async collect() {
+      // Not count(*): during a long apply the outbox holds millions of uncommitted rows that a count walks on
+      // every scrape (half the database's time in a 1M-row run when it did). The statistic costs nothing.
       const em = o.orm().em.fork();
-      const [row] = await sql<{ n: string }>(em, `select count(*) as n from (select 1 from ${qualified(em, 'outbox')} limit ${BACKLOG_CAP}) x`).catch(
+      const [row] = await sql<{ n: string }>(em, `select n_live_tup as n from pg_stat_user_tables where relid = ?::regclass`, [qualified(em, 'outbox')]).catch(
         () => [{ n: 'NaN' }],
       );
-      this.set(Number(row?.n));
+      this.set(Number(row?.n ?? 0));
     },
   });
   const redeliveries = metrics.counter({ name: 'roster_redeliveries_total', help: 'Deliveries after the first of a message', labelNames: ['consumer'] });
