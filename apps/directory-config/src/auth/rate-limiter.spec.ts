@@ -14,3 +14,17 @@ describe('RateLimiter (R-SEC-02 rate limiting)', () => {
     expect([limiter.take('k'), limiter.take('k'), limiter.take('k'), limiter.take('k')]).toEqual([0, 0, 0, 1]); // never more than the burst
   });
 });
+
+describe('RateLimiter bounds (R-SEC-02)', () => {
+  it('R-SEC-02 wait() tells without taking, and the map of callers stays bounded under a flood of addresses', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ burst: 1, perSecond: 1 }, () => now, 100);
+    expect(limiter.wait('a')).toBe(0);
+    expect(limiter.take('a')).toBe(0);
+    expect(limiter.wait('a')).toBe(1);
+    for (let i = 0; i < 1000; i++) limiter.take(`flood-${i}`);
+    expect((limiter as unknown as { buckets: Map<string, unknown> }).buckets.size).toBeLessThanOrEqual(100);
+    now += 1000;
+    expect(limiter.take('flood-999')).toBe(0);
+  });
+});

@@ -48,13 +48,16 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private async authenticate(req: Request, res: Response): Promise<Principal> {
+    // An address that has failed too often is refused before its key is even looked at (no guessing at speed).
+    const address = req.ip ?? 'unknown';
+    this.charge(res, this.limits.failures.wait(address));
     const header = req.headers['x-api-key'];
     if (typeof header === 'string' && header.length > 0) {
       if (timingSafeEqual(digest(header), this.bootstrap)) return CONFIG_OPERATOR;
       const principal = header.startsWith('rk_') ? await this.keys.principalOf(header) : undefined;
       if (principal) return principal;
     }
-    this.charge(res, this.limits.failures.take(req.ip ?? 'unknown'));
+    this.limits.failures.take(address);
     throw new DirectoryConfigException(DirectoryConfigExceptionCode.UNAUTHENTICATED, 'a valid x-api-key header is required');
   }
 

@@ -21,6 +21,7 @@ import {
   CustomFieldTypeInference,
   addRunCounts,
   checkCustomFields,
+  normalizeEmail,
   planUserChunk,
   summarize,
   runUserPolicyOf,
@@ -266,7 +267,7 @@ export class ApplyRunUseCase {
       await scratch.addWantedTeams(
         employees
           .filter((e) => e.teams !== undefined && e.teams.length > 0)
-          .map((e) => ({ rowNumber: e.rowNumber, email: e.email.toLowerCase(), teams: wantedTeamsOf(e.teams ?? []) })),
+          .map((e) => ({ rowNumber: e.rowNumber, email: normalizeEmail(e.email), teams: wantedTeamsOf(e.teams ?? []) })),
       );
       const batchProblems = [...batch.problems, ...fieldProblems, ...plan.problems];
       await problems.add(batchProblems);

@@ -109,7 +109,8 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH;
     return this.orm.em.fork().transactional(async (em) => {
       const table = qualified(em, 'outbox');
-      // The envelope as the JSON text it was stored as: published as it is, never parsed here.
+      // The envelope as PostgreSQL renders the stored jsonb (same JSON, its own spacing): published as text, never
+      // parsed and re-serialised here.
       const rows = await sql<{ seq: string; subject: string; id: string; payload: string }>(em,
         `select seq, subject, id, envelope::text as payload from ${table} order by seq limit ${batchSize} for update skip locked`,
       );
@@ -147,6 +148,8 @@ export class OutboxRelay {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pause);
         this.wake = () => {
+          // A kick ends an idle pause, not the backoff after a failure (NATS or the database down); stop ends both.
+          if (failures && this.running) return;
           clearTimeout(timer);
           resolve();
         };
