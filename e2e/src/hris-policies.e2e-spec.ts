@@ -1,4 +1,4 @@
-import { HrisEmulator, hrisEmployee, startHrisEmulator } from '@roster/testing';
+import { HrisEmulator, hrisEmployee, startHrisEmulator, waitFor } from '@roster/testing';
 import { RunView, World, startWorld } from './support/world';
 
 const EMPLOYEES = 40;
@@ -44,6 +44,9 @@ describe('HR-system API directory policies, end to end', () => {
   const run = async () => world.waitForRun(tenantId, await world.startRun(tenantId, directoryId), 60_000);
   const user = async (email: string) =>
     (await world.pg.query<{ id: string; email: string; status: string }>(`select id, email, status from reconciler.users where tenant_id = $1 and email = $2`, [tenantId, email])).rows[0];
+  /** connector-gateway's fetch watermark of the directory (R-API-02). */
+  const watermark = async () =>
+    (await world.pg.query<{ fetched_from: Date; last_full_at: Date | null }>(`select fetched_from, last_full_at from connector_gateway.fetch_watermarks where directory_id = $1`, [directoryId])).rows[0];
   const statuses = async () =>
     (await world.pg.query<{ status: string; n: string }>(`select status, count(*) as n from reconciler.users where tenant_id = $1 group by status`, [tenantId])).rows.reduce<Record<string, number>>(
       (acc, r) => ({ ...acc, [r.status]: Number(r.n) }),
@@ -106,6 +109,8 @@ describe('HR-system API directory policies, end to end', () => {
     const recipient = hrisEmployee(0).work_email as string;
     expect((await api('PATCH', `/directories/${directoryId}`, { recipients: [recipient] })).status).toBe(200);
     const before = await statuses();
+    const markBefore = await watermark();
+    expect(markBefore).toBeDefined();
     emulator.setEmployeeCount(20); // 19 of 39 active users would go: more than 20 %
     const runId = await world.startRun(tenantId, directoryId);
     const held = await waitForStatus(runId, 'awaiting-approval');
@@ -123,10 +128,13 @@ describe('HR-system API directory policies, end to end', () => {
     const rejected = await world.waitForRun(tenantId, runId, 60_000);
     expect(rejected).toMatchObject({ status: 'failed', failure: { code: 'SAFEGUARD_REJECTED' } });
     expect(await statuses()).toEqual(before);
+    // R-API-02: a rejected run applied nothing, so the next incremental fetch must still reach back before it.
+    expect(await watermark()).toEqual(markBefore);
     expect((await api<{ code: string }>('POST', `/runs/${runId}/approve`)).body.code).toBe('RUN_NOT_AWAITING_APPROVAL');
   }, 120_000);
 
-  it('R-SAFE-01 the same removal approved is applied exactly as held', async () => {
+  it('R-SAFE-01 R-API-02 the same removal approved is applied exactly as held, and moves the fetch watermark', async () => {
+    const markAtStart = await watermark();
     const runId = await world.startRun(tenantId, directoryId);
     const held = await waitForStatus(runId, 'awaiting-approval');
     expect(held.pendingRemovals).toMatchObject({ deactivate: 19 });
@@ -134,6 +142,10 @@ describe('HR-system API directory policies, end to end', () => {
     const applied = await world.waitForRun(tenantId, runId, 60_000);
     expect(applied).toMatchObject({ status: 'succeeded' });
     expect(applied.counts).toMatchObject({ deactivated: 19 });
+    await waitFor(async () => ((await watermark())?.fetched_from ?? 0) > (markAtStart?.fetched_from ?? 0) || undefined, {
+      timeoutMs: 10_000,
+      description: 'the applied run moves the fetch watermark',
+    });
     expect(await statuses()).toEqual({ active: 20, inactive: EMPLOYEES - 20 });
   }, 120_000);
 

@@ -1,7 +1,7 @@
 import { MESSAGING_ENTITIES } from '@roster/messaging';
 import type { ServiceOrmOptions } from '@roster/persistence';
 import { migrations } from './migrations';
-import { FetchWatermarkEntity } from './sync/fetch-watermark.entity';
+import { FetchRunEntity, FetchWatermarkEntity } from './sync/fetch-watermark.entity';
 
 export const SCHEMA = 'connector_gateway';
 
@@ -10,7 +10,7 @@ export function databaseOptions(clientUrl: string): ServiceOrmOptions {
   return {
     schema: SCHEMA,
     clientUrl,
-    entities: [FetchWatermarkEntity, ...MESSAGING_ENTITIES],
+    entities: [FetchWatermarkEntity, FetchRunEntity, ...MESSAGING_ENTITIES],
     migrations,
     migrationsPathTs: `${__dirname}/migrations`,
   };

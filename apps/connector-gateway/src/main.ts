@@ -17,7 +17,11 @@ async function main(): Promise<void> {
     config,
     database: databaseOptions(config.ROSTER_DATABASE_URL),
     imports: [ConnectorGatewayModule.register(config)],
-    consumers: [{ name: 'sync', stream: 'ROSTER_RUNS', filterSubject: filterOf('sync.requested', { directoryType: 'hris-api' }) }],
+    consumers: [
+      { name: 'sync', stream: 'ROSTER_RUNS', filterSubject: filterOf('sync.requested', { directoryType: 'hris-api' }) },
+      // R-API-02: the fetch watermark moves when a run is applied.
+      { name: 'run-finished', stream: 'ROSTER_RUNS', filterSubject: filterOf('run.finished') },
+    ],
   });
 }
 

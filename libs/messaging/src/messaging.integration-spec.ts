@@ -85,7 +85,7 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
     );
     expect(hooks.attempts.get('fail@example.com')).toBe(3);
     expect(dead.header.get(DLQ_HEADERS.code)).toBe('MAX_DELIVERIES');
-    expect(dead.header.get(DLQ_HEADERS.reason)).toContain('handler failed for fail@example.com');
+    expect(dead.header.get(DLQ_HEADERS.reason)).toMatch(/failed 3 times: handler failed for fail@example\.com {3}insert into effects … {3}- syntax error$/);
     expect(dead.header.get(DLQ_HEADERS.sequence)).toBe(String(ack.seq));
     expect(parseEvent(dead.data).event.data).toMatchObject({ user: { email: 'fail@example.com' } });
     await waitFor(async () => (await effects('after-fail@example.com')) === 1, { timeoutMs: 5000, description: 'later event' });

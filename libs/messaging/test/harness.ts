@@ -61,7 +61,8 @@ export function harnessModule(orm: MikroORM, hooks: HarnessHooks) {
       const email = event.data.user.email;
       hooks.attempts.set(email, (hooks.attempts.get(email) ?? 0) + 1);
       if (email.startsWith('poison')) throw new PermanentError(`cannot handle ${email}`, 'POISON');
-      if (email.startsWith('fail')) throw new Error(`handler failed for ${email}`);
+      // Multi-line, as driver errors are (a SQL statement and its error): the dead letter's reason header must still go.
+      if (email.startsWith('fail')) throw new Error(`handler failed for ${email}\r\n  insert into effects …\n  - syntax error`);
       await handleOnce(orm, ctx.consumer, event.id, async (em) => {
         await em.execute(`insert into ${qualified(em, 'effects')} (email) values (?)`, [email]);
       });

@@ -6,7 +6,7 @@ import { qualified, sql } from '@roster/persistence';
 import { SecretBox, directorySecretOwner } from '@roster/security';
 import { ConnectorException, ConnectorExceptionCode } from '../connectors/connector.exception';
 import { CONNECTOR_REGISTRY, ConnectorRegistry } from '../connectors/connector.registry';
-import { FetchWatermarkEntity } from './fetch-watermark.entity';
+import { FetchRunEntity, FetchWatermarkEntity } from './fetch-watermark.entity';
 
 export const GATEWAY_SETTINGS = Symbol('GATEWAY_SETTINGS');
 export interface GatewaySettings {
@@ -80,11 +80,10 @@ export class SyncHrisUseCase {
     let outcome: 'complete' | 'incomplete' | 'failed' = 'complete';
     let failure: RunFailure | undefined;
     let pages = 0;
-    const startedAt = new Date();
     let plan: FetchPlan = { fetch: 'full' };
     try {
       const connector = this.registry.get(hris.provider);
-      plan = await this.planFetch(data, connector.capabilities.incremental);
+      plan = await this.planOf(tenantId, data, connector.capabilities.incremental);
       const accountToken = this.settings.secrets.open(hris.accountToken, directorySecretOwner(tenantId, data.directoryId));
       const source = connector.fetchEmployees(
         { baseUrl: hris.baseUrl, accountToken, pageSize: hris.pageSize, fieldMappings: hris.fieldMappings },
@@ -127,14 +126,33 @@ export class SyncHrisUseCase {
       },
       { ...ctx, id: `${data.runId}:complete` },
     );
-    if (outcome === 'complete') await this.advanceWatermark(tenantId, data.directoryId, startedAt, plan.fetch);
+    if (outcome === 'complete') {
+      await sql(this.orm.em.fork(), `update ${qualified(this.orm.em, 'fetch_runs')} set complete = true where run_id = ?`, [data.runId]);
+    }
     this.logger.log({ ...log, outcome, fetch: plan.fetch, modifiedAfter: plan.modifiedAfter, pages, batches: batchNo, ...totals, failure: failure?.code }, 'hris fetch finished');
   }
 
   /**
+   * The run's fetch plan: decided once, at the first delivery, and kept in `fetch_runs` (a redelivery after a
+   * crash reuses it, so its batches, whose ids are the run's, all come from one fetch).
+   */
+  private async planOf(tenantId: string, data: SyncRequested['data'], canIncrement: boolean): Promise<FetchPlan> {
+    const em = this.orm.em.fork();
+    const known = await em.findOne(FetchRunEntity, { runId: data.runId });
+    if (known) return { fetch: known.mode, ...(known.modifiedAfter ? { modifiedAfter: known.modifiedAfter } : {}) };
+    const plan = await this.planFetch(data, canIncrement);
+    await sql(em,
+      `insert into ${qualified(em, 'fetch_runs')} (run_id, directory_id, tenant_id, mode, modified_after, started_at, complete)
+       values (?, ?, ?, ?, ?, now(), false) on conflict (run_id) do nothing`,
+      [data.runId, data.directoryId, tenantId, plan.fetch, plan.modifiedAfter ?? null],
+    );
+    return plan;
+  }
+
+  /**
    * R-API-02: `incremental` (asked, or `auto` — what a scheduled run asks — with a full fetch younger than
-   * `fullFetchEveryMs`) fetches the records modified since the last complete fetch began, less an overlap; with
-   * no complete fetch yet, or a connector that cannot, the fetch is full.
+   * `fullFetchEveryMs`) fetches the records modified since the last applied complete fetch began, less an
+   * overlap; with none yet, or a connector that cannot, the fetch is full.
    */
   private async planFetch(data: SyncRequested['data'], canIncrement: boolean): Promise<FetchPlan> {
     const asked = data.fetch ?? (data.trigger === 'schedule' ? 'auto' : 'full');
@@ -145,7 +163,22 @@ export class SyncHrisUseCase {
     return { fetch: 'incremental', modifiedAfter: new Date(mark.fetchedFrom.getTime() - WATERMARK_OVERLAP_MS) };
   }
 
-  /** After a complete fetch (its records.complete on the bus): the next incremental one starts from here. */
+  /**
+   * `run.finished`: a run whose complete fetch was applied (succeeded, or partially with row problems) moves the
+   * directory's watermark to its fetch's start; a failed or rejected run (the safeguard's hold refused, the apply
+   * failed) moves nothing, so the next incremental fetch still reaches back to the last applied one.
+   */
+  async runFinished(event: CloudEvent<PayloadOf<'run.finished'>>): Promise<void> {
+    const em = this.orm.em.fork();
+    const fetchRun = await em.findOne(FetchRunEntity, { runId: event.data.runId });
+    if (!fetchRun) return;
+    if (fetchRun.complete && (event.data.status === 'succeeded' || event.data.status === 'partially-succeeded')) {
+      await this.advanceWatermark(fetchRun.tenantId, fetchRun.directoryId, fetchRun.startedAt, fetchRun.mode);
+    }
+    await sql(em, `delete from ${qualified(em, 'fetch_runs')} where run_id = ?`, [fetchRun.runId]);
+  }
+
+  /** After an applied complete fetch: the next incremental one starts from here (never moves back). */
   private async advanceWatermark(tenantId: string, directoryId: string, startedAt: Date, fetch: FetchMode): Promise<void> {
     const full = fetch === 'full' ? startedAt : null;
     await sql(this.orm.em.fork(),

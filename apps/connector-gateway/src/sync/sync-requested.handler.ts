@@ -13,4 +13,10 @@ export class SyncRequestedHandler {
   handle(@Payload() event: CloudEvent<PayloadOf<'sync.requested'>>): Promise<void> {
     return this.sync.execute(event);
   }
+
+  /** R-API-02: an applied run moves its directory's fetch watermark. */
+  @EventPattern('run.finished')
+  finished(@Payload() event: CloudEvent<PayloadOf<'run.finished'>>): Promise<void> {
+    return this.sync.runFinished(event);
+  }
 }

@@ -207,7 +207,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     }
     const originalId = msg.headers?.get('Nats-Msg-Id');
     if (originalId) h.set(DLQ_HEADERS.msgId, originalId);
-    h.set(DLQ_HEADERS.reason, reason.slice(0, 2000));
+    // A header value cannot hold CR or LF (nats.js refuses the publish, and the message would never leave).
+    h.set(DLQ_HEADERS.reason, reason.replace(/[\r\n]+/g, ' ').slice(0, 2000));
     h.set(DLQ_HEADERS.code, code);
     h.set(DLQ_HEADERS.consumer, consumer);
     h.set(DLQ_HEADERS.subject, msg.subject);
