@@ -60,18 +60,19 @@ describe('dead letters through the admin API', () => {
 
   it('R-OPS-02 lists the dead letters of each tenant, filtered by service, consumer, subject and code, and across tenants for operators', async () => {
     const js = world.nc.jetstream();
-    // A contract violation goes straight to the DLQ: run.finished reaches directory-config and notifier (two
-    // dead letters), a records batch that is not JSON reaches the reconciler.
+    // A contract violation goes straight to the DLQ: run.finished reaches directory-config, notifier and
+    // connector-gateway (three dead letters), a records batch that is not JSON reaches the reconciler.
     await js.publish(`roster.runs.${acme}.run.finished.v1`, Buffer.from(badRunFinished(acme)));
     await js.publish(`roster.records.${acme}.batch.v1`, Buffer.from('not json at all'));
     await js.publish(`roster.records.${globex}.batch.v1`, Buffer.from('{"half":'));
-    await waitFor(async () => (await tenantList(acme)).length === 3 && (await tenantList(globex)).length === 1, {
+    await waitFor(async () => (await tenantList(acme)).length === 4 && (await tenantList(globex)).length === 1, {
       timeoutMs: 20_000,
-      description: 'three dead letters of Acme and one of Globex',
+      description: 'four dead letters of Acme and one of Globex',
     });
 
     const items = await tenantList(acme);
     expect(items.map((d) => `${d.consumer} ${d.code}`).sort()).toEqual([
+      'connector-gateway-run-finished BAD_PAYLOAD',
       'directory-config-run-lifecycle BAD_PAYLOAD',
       'notifier-run-finished BAD_PAYLOAD',
       'reconciler-records NOT_JSON',
@@ -79,11 +80,11 @@ describe('dead letters through the admin API', () => {
     expect(items.every((d) => d.tenantId === acme && d.deliveries === 1)).toBe(true);
     expect((await tenantList(acme, '?service=reconciler')).map((d) => d.consumer)).toEqual(['reconciler-records']);
     expect((await tenantList(acme, '?consumer=notifier-run-finished')).map((d) => d.code)).toEqual(['BAD_PAYLOAD']);
-    expect(await tenantList(acme, `?subject=roster.runs.${acme}.>&code=BAD_PAYLOAD`)).toHaveLength(2);
+    expect(await tenantList(acme, `?subject=roster.runs.${acme}.>&code=BAD_PAYLOAD`)).toHaveLength(3);
     expect(await tenantList(acme, '?code=MAX_DELIVERIES')).toEqual([]);
     const paged = await api<Page>('GET', `/v1/tenants/${acme}/dead-letters?limit=2`);
     expect(paged.body.items).toHaveLength(2);
-    expect((await tenantList(acme, `?afterSequence=${paged.body.nextAfterSequence}`)).map((d) => d.sequence)).toEqual([items[2].sequence]);
+    expect((await tenantList(acme, `?afterSequence=${paged.body.nextAfterSequence}`)).map((d) => d.sequence)).toEqual([items[2].sequence, items[3].sequence]);
 
     // Operators see every tenant, and can narrow to one.
     const all = await api<Page>('GET', '/v1/dead-letters?code=NOT_JSON');
@@ -148,19 +149,19 @@ describe('dead letters through the admin API', () => {
     expect(await lastRecord()).toBe(first.body.republished.sequence);
   }, 40_000);
 
-  it('R-OPS-02 redrives every dead letter matching a filter: one re-publish for a message two consumers gave up on', async () => {
+  it('R-OPS-02 redrives every dead letter matching a filter: one re-publish for a message three consumers gave up on', async () => {
     const res = await api<{ redriven: Redrive[]; failed: unknown[]; more: boolean }>('POST', `/v1/tenants/${acme}/dead-letters/redrive`, {
       subject: 'roster.runs.*.run.finished.v1',
     });
     expect(res.status).toBe(200);
     expect(res.body.failed).toEqual([]);
     expect(res.body.more).toBe(false);
-    expect(res.body.redriven.map((r) => r.outcome).sort()).toEqual(['duplicate', 'redriven']);
+    expect(res.body.redriven.map((r) => r.outcome).sort()).toEqual(['duplicate', 'duplicate', 'redriven']);
     expect(new Set(res.body.redriven.map((r) => r.republished.sequence)).size).toBe(1);
-    // Both consumers fail on the one copy again.
+    // All three consumers fail on the one copy again.
     await waitFor(
-      async () => (await tenantList(acme, '?code=BAD_PAYLOAD')).filter((d) => d.original.sequence === res.body.redriven[0].republished.sequence).length === 2,
-      { timeoutMs: 15_000, description: 'both consumers dead-letter the redriven run.finished' },
+      async () => (await tenantList(acme, '?code=BAD_PAYLOAD')).filter((d) => d.original.sequence === res.body.redriven[0].republished.sequence).length === 3,
+      { timeoutMs: 15_000, description: 'every consumer dead-letters the redriven run.finished' },
     );
   }, 40_000);
 
