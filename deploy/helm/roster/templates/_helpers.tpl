@@ -60,6 +60,10 @@ ROSTER_MAX_DELIVER: {{ $v.config.maxDeliver | int64 | quote }}
 {{- if eq .service "directory-config" }}
 ROSTER_SCHEDULER_INTERVAL_MS: {{ $s.config.schedulerIntervalMs | int64 | quote }}
 ROSTER_HRIS_ALLOW_LOOPBACK: {{ $s.config.hrisAllowLoopback | toString | quote }}
+ROSTER_API_RATE_PER_SECOND: {{ $s.config.apiRatePerSecond | int64 | quote }}
+ROSTER_API_RATE_BURST: {{ $s.config.apiRateBurst | int64 | quote }}
+ROSTER_INBOUND_BATCH_MAX: {{ $s.config.inboundBatchMax | int64 | quote }}
+ROSTER_INBOUND_WINDOW_MS: {{ $s.config.inboundWindowMs | int64 | quote }}
 {{- else if eq .service "file-ingest" }}
 ROSTER_BATCH_SIZE: {{ $s.config.batchSize | int64 | quote }}
 ROSTER_MAX_FILE_BYTES: {{ $s.config.maxFileBytes | int64 | quote }}
@@ -71,6 +75,7 @@ ROSTER_MAIL_FROM: {{ $s.config.mailFrom | quote }}
 ROSTER_HRIS_ALLOW_LOOPBACK: {{ $s.config.hrisAllowLoopback | toString | quote }}
 ROSTER_HRIS_RETRY_ATTEMPTS: {{ $s.config.hrisRetryAttempts | int64 | quote }}
 ROSTER_HRIS_RETRY_BASE_MS: {{ $s.config.hrisRetryBaseMs | int64 | quote }}
+ROSTER_HRIS_FULL_FETCH_DAYS: {{ $s.config.hrisFullFetchDays | int64 | quote }}
 ROSTER_BATCH_SIZE: {{ $s.config.batchSize | int64 | quote }}
 {{- end }}
 {{- end -}}
