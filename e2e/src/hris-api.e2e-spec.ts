@@ -1,5 +1,5 @@
 import { HRIS_GROUPS, HrisEmulator, hrisEmployee, startHrisEmulator } from '@roster/testing';
-import { RunView, World, startWorld } from './support/world';
+import { RunView, World, hrisEmulatorEnv, startWorld } from './support/world';
 
 const EMPLOYEES = 250;
 /** The account token, as a canary: it must never come back out of the platform (R-SEC-01). */
@@ -27,14 +27,7 @@ describe('HR-system API directories, end to end', () => {
     emulator = await startHrisEmulator({ employees: EMPLOYEES, accountToken: CANARY });
     world = await startWorld('e2e_hris', {
       sftp: false,
-      env: {
-        ROSTER_HRIS_BRIDGE_API_KEY: emulator.apiKey,
-        // The emulator listens on http://127.0.0.1: both the admin API and the gateway must allow loopback.
-        ROSTER_HRIS_ALLOW_LOOPBACK: 'true',
-        // A failing page is retried quickly, so an incomplete fetch ends in seconds.
-        ROSTER_HRIS_RETRY_ATTEMPTS: '3',
-        ROSTER_HRIS_RETRY_BASE_MS: '50',
-      },
+      env: hrisEmulatorEnv(emulator),
     });
     tenantId = await world.createTenant('Bridge Co', 'owner@bridge.test');
   }, 120_000);

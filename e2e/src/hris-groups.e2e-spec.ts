@@ -1,5 +1,5 @@
 import { HRIS_GROUPS, HrisEmulator, hrisEmployee, startHrisEmulator, usersCsv } from '@roster/testing';
-import { RunView, SftpWorld, startWorld } from './support/world';
+import { RunView, SftpWorld, hrisEmulatorEnv, startWorld } from './support/world';
 
 const EMPLOYEES = 12;
 const OTHER_EMPLOYEES = 8;
@@ -34,10 +34,7 @@ describe('HR-system API groups and logins, end to end', () => {
     });
     world = await startWorld('e2e_hris_groups', {
       env: {
-        ROSTER_HRIS_BRIDGE_API_KEY: emulator.apiKey,
-        ROSTER_HRIS_ALLOW_LOOPBACK: 'true',
-        ROSTER_HRIS_RETRY_ATTEMPTS: '3',
-        ROSTER_HRIS_RETRY_BASE_MS: '50',
+        ...hrisEmulatorEnv(emulator),
         // Record batches of 5: the run's records span several batches (R-API-10 across batches).
         ROSTER_BATCH_SIZE: '5',
       },

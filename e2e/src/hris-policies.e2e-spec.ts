@@ -1,5 +1,5 @@
 import { HrisEmulator, hrisEmployee, startHrisEmulator, waitFor } from '@roster/testing';
-import { RunView, World, startWorld } from './support/world';
+import { RunView, World, hrisEmulatorEnv, startWorld } from './support/world';
 
 const EMPLOYEES = 40;
 
@@ -17,12 +17,7 @@ describe('HR-system API directory policies, end to end', () => {
     emulator = await startHrisEmulator({ employees: EMPLOYEES });
     world = await startWorld('e2e_hris_policies', {
       sftp: false,
-      env: {
-        ROSTER_HRIS_BRIDGE_API_KEY: emulator.apiKey,
-        ROSTER_HRIS_ALLOW_LOOPBACK: 'true',
-        ROSTER_HRIS_RETRY_ATTEMPTS: '3',
-        ROSTER_HRIS_RETRY_BASE_MS: '50',
-      },
+      env: hrisEmulatorEnv(emulator),
     });
     tenantId = await world.createTenant('Policy Co', 'owner@policy.test');
     const created = await api<{ id: string }>('POST', '/directories', {
