@@ -112,6 +112,18 @@ describe('HR-system API directory policies, end to end', () => {
     expect(held.pendingRemovals).toMatchObject({ deactivate: 19, delete: 0 });
     expect(held.pendingRemovals?.users.map((u) => u.email)).toContain(hrisEmployee(25).work_email);
     expect(await statuses()).toEqual(before);
+    // The whole review list, paged by email: who exactly would go.
+    type HeldPage = { total: number; users: { userId: string; email: string; action: string }[] };
+    const page1 = await api<HeldPage>('GET', `/runs/${runId}/held-removals?limit=10`);
+    const page2 = await api<HeldPage>('GET', `/runs/${runId}/held-removals?offset=10&limit=10`);
+    expect(page1.status).toBe(200);
+    expect([page1.body.total, page1.body.users.length, page2.body.users.length]).toEqual([19, 10, 9]);
+    const listed = [...page1.body.users, ...page2.body.users];
+    const expected = [...Array(19).keys()].map((i) => hrisEmployee(20 + i).work_email as string);
+    // Two pages, no overlap, exactly the 19 who left (the order is the database's collation of the emails).
+    expect(new Set(listed.map((u) => u.userId)).size).toBe(19);
+    expect(listed.map((u) => u.email).sort()).toEqual([...expected].sort());
+    expect(new Set(listed.map((u) => u.action))).toEqual(new Set(['deactivate']));
     // The recipients learn of the hold: how many would go, who, and how to decide.
     const mail = await world.smtp.waitForMail((m) => m.subject.includes('awaiting approval') && m.text.includes(runId), 15_000);
     expect(mail.to).toEqual([recipient]);

@@ -10,6 +10,12 @@ interface ProblemsPage {
   [key: string]: unknown;
 }
 
+interface HeldPage {
+  users: { userId: string; email: string; action: string }[];
+  total: number;
+  [key: string]: unknown;
+}
+
 const STATUSES = ['queued', 'fetching', 'reconciling', 'awaiting-approval', 'succeeded', 'partially-succeeded', 'failed'];
 
 /** `roster runs list|show|rerun|approve|reject`. */
@@ -37,11 +43,16 @@ export function runsCommand(ctx: CommandContext): Command {
     .command('show <runId>')
     .description('a run: status, counts, failure, first problems')
     .option('--problems', 'also every problem of the run (first 1000)')
-    .action(async (id: string, o: { problems?: boolean }, c: Command) => {
+    .option('--held', 'a run awaiting approval: also every user it would deactivate or delete (first 1000)')
+    .action(async (id: string, o: { problems?: boolean; held?: boolean }, c: Command) => {
       const api = ctx.api(c);
       const base = `/v1/tenants/${ctx.tenant(c)}/runs/${uuidArg('runId', id)}`;
       const run = await api.get<Run>(base);
-      const value = o.problems ? { ...run, allProblems: await api.get<ProblemsPage>(`${base}/problems`, { limit: 1000 }) } : run;
+      const value = {
+        ...run,
+        ...(o.problems ? { allProblems: await api.get<ProblemsPage>(`${base}/problems`, { limit: 1000 }) } : {}),
+        ...(o.held ? { heldRemovals: await api.get<HeldPage>(`${base}/held-removals`, { limit: 1000 }) } : {}),
+      };
       ctx.out(c).result(value, details);
     });
 

@@ -1,4 +1,4 @@
-import type { CanonicalEmployee, HrisFieldMapping, RowProblem } from '@roster/contracts';
+import type { CanonicalEmployee, HrisFieldMapping, HrisUsernameAttribute, RowProblem } from '@roster/contracts';
 
 /** What a connector can do beyond a full fetch; the sync use case asks before it relies on one. */
 export interface ConnectorCapabilities {
@@ -15,6 +15,8 @@ export interface ConnectorSettings {
   /** 1..100 (R-API-02). */
   pageSize: number;
   fieldMappings: readonly HrisFieldMapping[];
+  /** R-API-04: the source attribute users are matched by (default workEmail: the email is the username). */
+  usernameAttribute?: HrisUsernameAttribute;
 }
 
 export interface ConnectionCheck {
@@ -45,6 +47,6 @@ export interface FetchOptions {
 export interface HrisConnector {
   readonly provider: string;
   readonly capabilities: ConnectorCapabilities;
-  testConnection(settings: Omit<ConnectorSettings, 'pageSize' | 'fieldMappings'>): Promise<ConnectionCheck>;
+  testConnection(settings: Omit<ConnectorSettings, 'pageSize' | 'fieldMappings' | 'usernameAttribute'>): Promise<ConnectionCheck>;
   fetchEmployees(settings: ConnectorSettings, options?: FetchOptions): AsyncGenerator<ConnectorPage, void, undefined>;
 }

@@ -86,7 +86,7 @@ export class SyncHrisUseCase {
       plan = await this.planOf(tenantId, data, connector.capabilities.incremental);
       const accountToken = this.settings.secrets.open(hris.accountToken, directorySecretOwner(tenantId, data.directoryId));
       const source = connector.fetchEmployees(
-        { baseUrl: hris.baseUrl, accountToken, pageSize: hris.pageSize, fieldMappings: hris.fieldMappings },
+        { baseUrl: hris.baseUrl, accountToken, pageSize: hris.pageSize, fieldMappings: hris.fieldMappings, usernameAttribute: data.policy?.usernameAttribute },
         plan.modifiedAfter ? { modifiedAfter: plan.modifiedAfter } : {},
       );
       for await (const page of source) {

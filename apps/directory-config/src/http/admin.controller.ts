@@ -123,6 +123,13 @@ export class AdminController {
     return this.problems.page(tenantId, runId, offset, limit);
   }
 
+  /** R-SAFE-01: every user a held run would deactivate or delete, paged (the run view carries the first 100). */
+  @Get(':tenantId/runs/:runId/held-removals')
+  async heldRemovals(@Param('tenantId', uuid) tenantId: string, @Param('runId', uuid) runId: string, @Query() query: unknown) {
+    const { offset, limit } = ProblemsQuery.parse(query ?? {});
+    return this.problems.heldRemovals(tenantId, runId, offset, limit);
+  }
+
   /** R-SAFE-01: approve a run held in awaiting-approval. */
   @Post(':tenantId/runs/:runId/approve')
   @HttpCode(202)

@@ -6,6 +6,7 @@ import {
   ErrorView,
   ListRunsQuery,
   ProblemsPageView,
+  HeldRemovalsPageView,
   ProblemsQuery,
   RunView,
   StartRunBody,
@@ -115,6 +116,15 @@ const ROUTES: Route[] = [
     summary: 'Every record-level problem of a run, paged; 503 DIRECTORY_QUERY_UNAVAILABLE when the reconciler does not answer',
     query: ProblemsQuery,
     response: ProblemsPageView,
+    status: 200,
+  },
+  {
+    method: 'get',
+    path: '/v1/tenants/{tenantId}/runs/{runId}/held-removals',
+    summary:
+      'R-SAFE-01: every user a run held in awaiting-approval would deactivate or delete, by email, paged (the run carries the first 100); total 0 for a run that holds nobody',
+    query: ProblemsQuery,
+    response: HeldRemovalsPageView,
     status: 200,
   },
   {

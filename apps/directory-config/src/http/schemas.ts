@@ -5,6 +5,7 @@ import {
   HrisFieldMapping,
   PendingRemovals,
   RequestedFetch,
+  HeldRemoval,
   RowProblem,
   RunCounts,
   RunFailure,
@@ -361,6 +362,15 @@ export const ProblemsPageView = z.object({
   offset: z.number().int(),
   limit: z.number().int(),
   problems: z.array(RowProblem),
+});
+
+export const HeldRemovalsPageView = z.object({
+  runId: z.string().uuid(),
+  /** Every user the held run would deactivate or delete; page with offset and limit (ordered by email). */
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+  users: z.array(HeldRemoval),
 });
 
 export const ErrorView = z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() });

@@ -11,6 +11,7 @@ export const RPC_TIMEOUT_MS: Record<RpcName, number> = {
   /** DNS, TLS, two bridge calls, and up to the connector's timeout. */
   'hris.test': 70_000,
   'run.problems': 5_000,
+  'run.held-removals': 5_000,
   'users.existing': 5_000,
 };
 
@@ -19,6 +20,7 @@ const UNAVAILABLE: Record<RpcName, DirectoryConfigExceptionCode> = {
   'sftp.test': DirectoryConfigExceptionCode.SOURCE_UNAVAILABLE,
   'hris.test': DirectoryConfigExceptionCode.SOURCE_UNAVAILABLE,
   'run.problems': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
+  'run.held-removals': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
   'users.existing': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
 };
 

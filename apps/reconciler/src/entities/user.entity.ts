@@ -21,6 +21,8 @@ export interface UserRow {
   deactivateAt: Date | null;
   managerId: string | null;
   contentHash: string;
+  /** R-API-04: the owning API directory's username attribute value, when that is not the work email. */
+  username: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -29,7 +31,7 @@ export const UserEntity = new EntitySchema<UserRow>({
   name: 'User',
   tableName: 'users',
   uniques: [{ name: 'users_tenant_email_unique', properties: ['tenantId', 'email'] }],
-  indexes: [{ properties: ['tenantId', 'managerId'] }, { properties: ['tenantId', 'sourceDirectoryId', 'externalId'] }],
+  indexes: [{ properties: ['tenantId', 'managerId'] }, { properties: ['tenantId', 'sourceDirectoryId', 'externalId'] }, { properties: ['tenantId', 'username'] }],
   properties: {
     id: { type: 'uuid', primary: true },
     tenantId: { type: 'uuid' },
@@ -50,6 +52,7 @@ export const UserEntity = new EntitySchema<UserRow>({
     deactivateAt: { type: 'datetime', nullable: true },
     managerId: { type: 'uuid', nullable: true },
     contentHash: { type: 'text' },
+    username: { type: 'text', nullable: true },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
     updatedAt: { type: 'datetime', defaultRaw: 'now()' },
   },

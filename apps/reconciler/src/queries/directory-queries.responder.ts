@@ -19,6 +19,7 @@ export class DirectoryQueriesResponder implements OnApplicationBootstrap, Before
     const onError = (e: unknown, name: string) => this.logger.error({ error: (e as Error).message }, `${name} failed`);
     this.responders = [
       rpcRespond(this.nc, 'run.problems', (q) => this.queries.runProblems(q), { onError }),
+      rpcRespond(this.nc, 'run.held-removals', (q) => this.queries.heldRemovals(q), { onError }),
       rpcRespond(this.nc, 'users.existing', (q) => this.queries.existingUsers(q), { onError }),
     ];
     // Ready (and so /health/ready) only once the server routes requests to us.

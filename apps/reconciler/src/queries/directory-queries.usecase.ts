@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
-import type { ExistingUsersReplyV1, ExistingUsersRequestV1, RowProblem, RunProblemsReplyV1, RunProblemsRequestV1 } from '@roster/contracts';
+import type {
+  ExistingUsersReplyV1,
+  ExistingUsersRequestV1,
+  HeldRemoval,
+  RowProblem,
+  RunHeldRemovalsReplyV1,
+  RunHeldRemovalsRequestV1,
+  RunProblemsReplyV1,
+  RunProblemsRequestV1,
+} from '@roster/contracts';
 import { qualified, sql } from '@roster/persistence';
 
 interface ProblemDbRow {
@@ -30,6 +39,22 @@ export class DirectoryQueriesUseCase {
       [q.tenantId, q.runId, q.offset, q.limit],
     );
     return { total, problems: rows.map(toProblem) };
+  }
+
+  /**
+   * R-SAFE-01: a page of the users a held run would deactivate or delete, by email — the whole review list (the
+   * run event carries the first 100). Scoped to the tenant through the run's state; an unknown run has none.
+   */
+  async heldRemovals(q: RunHeldRemovalsRequestV1): Promise<RunHeldRemovalsReplyV1> {
+    const em = this.orm.em.fork();
+    const from = `${qualified(em, 'held_removals')} h join ${qualified(em, 'run_states')} r on r.run_id = h.run_id and r.tenant_id = ?
+                   where h.run_id = ?`;
+    const [{ total }] = await sql<{ total: number }>(em, `select count(*)::int as total from ${from}`, [q.tenantId, q.runId]);
+    const users = await sql<{ user_id: string; email: string; action: HeldRemoval['action'] }>(em,
+      `select h.user_id, h.email, h.action from ${from} order by h.email, h.user_id offset ? limit ?`,
+      [q.tenantId, q.runId, q.offset, q.limit],
+    );
+    return { total, users: users.map((u) => ({ userId: u.user_id, email: u.email, action: u.action })) };
   }
 
   /** Which of the given emails are users of the tenant, compared case-insensitively (R-NOT-02). */

@@ -22,6 +22,7 @@ import {
   addRunCounts,
   checkCustomFields,
   normalizeEmail,
+  normalizeUsername,
   planUserChunk,
   summarize,
   runUserPolicyOf,
@@ -221,7 +222,7 @@ export class ApplyRunUseCase {
     for (const { label, type } of scan.customFields) definitions.set(label, type);
     // R-API-08: the directory's groups before any user; R-API-10: each email claimed by the run's first record.
     const groups = await GroupsPhase.start(em, this.outbox, { tenantId, runId, directoryId }, runGroupPolicyOf(data));
-    const emailClaims = await RunEmailClaims.start(em, runId, policy.matchByExternalId);
+    const emailClaims = await RunEmailClaims.start(em, runId, policy.matchByExternalId, policy.matchByUsername);
 
     for (let batchNo = 0; batchNo < data.batchCount; batchNo++) {
       const batch = await this.stagedBatch(em, runId, batchNo);
@@ -235,9 +236,13 @@ export class ApplyRunUseCase {
       const current = await users.findByEmails(employees.map((e) => e.email.toLowerCase()));
       // R-API-04: API directories match the users linked to the records' external ids first.
       const linked = policy.matchByExternalId ? await users.findByExternalIds(directoryId, externalIdsOf(employees)) : new Map<string, StoredUser & { managerId: string | null }>();
-      const managerIds = new Map([...current.values(), ...linked.values()].map((u) => [u.id, u.managerId]));
+      // R-API-04 with a username attribute: the tenant's users with the batch's usernames.
+      const usernames = policy.matchByUsername ? usernamesOf(employees) : [];
+      const named = usernames.length > 0 ? await users.findByUsernames(usernames) : new Map<string, StoredUser & { managerId: string | null }>();
+      const managerIds = new Map([...current.values(), ...linked.values(), ...named.values()].map((u) => [u.id, u.managerId]));
       const claimed = await emailClaims.claimedBefore(batchNo, employees.map((e) => e.email));
-      const plan = planUserChunk(current, employees, policy, ctx, linked, claimed);
+      const byUsername = { users: named, claimedEarlier: await emailClaims.usernamesClaimedBefore(batchNo, usernames) };
+      const plan = planUserChunk(current, employees, policy, ctx, linked, claimed, byUsername);
       const writes: StoredUser[] = [];
       const created: StoredUser[] = [];
       const unchanged: string[] = [];
@@ -382,6 +387,10 @@ export class ApplyRunUseCase {
       await this.outbox.addMessages(em, events);
     }
   }
+}
+
+function usernamesOf(employees: readonly CanonicalEmployee[]): string[] {
+  return [...new Set(employees.map((e) => (e.username === undefined ? '' : normalizeUsername(e.username))).filter((u) => u !== ''))];
 }
 
 function externalIdsOf(employees: readonly CanonicalEmployee[]): string[] {

@@ -8,9 +8,9 @@ import { UserDbRow, UsersRepository, toDirectoryUser, toStored } from '../users/
 const PAGE = 1000;
 
 /**
- * R-API-06, set-based: the run's seen keys (every staged record's email and external id) go into a temporary
- * table of the run's transaction, and the orphans — active users of the tenant and directory whose email and
- * external id are both unseen (libs/reconciliation `isOrphan`) — are an anti-join against it, read in keyset
+ * R-API-06, set-based: the run's seen keys (every staged record's email, external id and username, R-API-04) go
+ * into a temporary table of the run's transaction, and the orphans — active users of the tenant and directory whose
+ * email, external id and username are all unseen (libs/reconciliation `isOrphan`) — are an anti-join against it, read in keyset
  * pages. Memory holds one page, never the directory.
  */
 export class RunOrphans {
@@ -29,13 +29,15 @@ export class RunOrphans {
     await sql(this.em, `drop table if exists pg_temp.run_seen`, []);
     await sql(this.em,
       `create temp table run_seen on commit drop as
-         select distinct lower(trim(e->>'email')) as email, nullif(trim(e->>'externalId'), '') as external_id
+         select distinct lower(trim(e->>'email')) as email, nullif(trim(e->>'externalId'), '') as external_id,
+                (select case when t like '%@%' then lower(t) else t end from nullif(trim(e->>'username'), '') t) as username
            from ${qualified(this.em, 'staged_batches')} b, jsonb_array_elements(b.employees) e
           where b.run_id = ?`,
       [this.runId],
     );
     await sql(this.em, `create index on pg_temp.run_seen (email)`, []);
     await sql(this.em, `create index on pg_temp.run_seen (external_id)`, []);
+    await sql(this.em, `create index on pg_temp.run_seen (username)`, []);
     await sql(this.em, `analyze pg_temp.run_seen`, []);
     this.prepared = true;
   }
@@ -43,7 +45,8 @@ export class RunOrphans {
   private orphanWhere(alias: string): string {
     return `${alias}.tenant_id = ? and ${alias}.source_directory_id = ? and ${alias}.status = 'active'
       and not exists (select 1 from pg_temp.run_seen s where s.email = ${alias}.email)
-      and (${alias}.external_id is null or not exists (select 1 from pg_temp.run_seen s where s.external_id = ${alias}.external_id))`;
+      and (${alias}.external_id is null or not exists (select 1 from pg_temp.run_seen s where s.external_id = ${alias}.external_id))
+      and (${alias}.username is null or not exists (select 1 from pg_temp.run_seen s where s.username = ${alias}.username))`;
   }
 
   /** How many users the run would orphan, and the directory's active users (the safeguard's base). */

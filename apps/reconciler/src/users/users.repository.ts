@@ -23,6 +23,7 @@ const COLUMNS = [
   'external_id',
   'deactivate_at',
   'content_hash',
+  'username',
 ] as const;
 const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = {
   id: '::uuid',
@@ -53,6 +54,7 @@ export interface UserDbRow {
   external_id: string | null;
   deactivate_at: Date | string | null;
   content_hash: string;
+  username: string | null;
   manager_email: string | null;
   manager_id: string | null;
 }
@@ -75,6 +77,7 @@ export function toStored(r: UserDbRow): StoredUser & { managerId: string | null 
     sourceDirectoryId: r.source_directory_id,
     externalId: r.external_id,
     deactivateAt: r.deactivate_at === null ? null : new Date(r.deactivate_at).toISOString(),
+    username: r.username ?? null,
     contentHash: r.content_hash,
     managerEmail: r.manager_email,
     managerId: r.manager_id,
@@ -101,6 +104,7 @@ function values(tenantId: string, u: StoredUser): unknown[] {
     u.externalId,
     u.deactivateAt,
     u.contentHash,
+    u.username,
   ];
 }
 
@@ -108,6 +112,7 @@ export function toDirectoryUser(u: StoredUser, managerUserId: string | null): Di
   return {
     userId: u.id,
     email: u.email,
+    ...(u.username === null ? {} : { username: u.username }),
     firstName: u.firstName,
     lastName: u.lastName,
     displayName: u.displayName,
@@ -150,8 +155,17 @@ export class UsersRepository {
     return new Map([...byEmail.values()].map((u) => [u.externalId as string, u]));
   }
 
+  /**
+   * R-API-04: the tenant's users with these usernames, keyed by username. An anonymized user is left out: it is
+   * never matched again (R-API-07), and the person it was becomes a new user with the username.
+   */
+  async findByUsernames(usernames: readonly string[]): Promise<Map<string, StoredUser & { managerId: string | null }>> {
+    const byEmail = await this.findBy('username', usernames);
+    return new Map([...byEmail.values()].filter((u) => u.status !== 'anonymized').map((u) => [u.username as string, u]));
+  }
+
   private async findBy(
-    column: 'email' | 'id' | 'external_id',
+    column: 'email' | 'id' | 'external_id' | 'username',
     keys: readonly string[],
     directoryId?: string,
   ): Promise<Map<string, StoredUser & { managerId: string | null }>> {

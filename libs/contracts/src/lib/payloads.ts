@@ -182,6 +182,10 @@ export const SyncRequestedV1 = z.object({
 });
 export type SyncRequestedV1 = z.infer<typeof SyncRequestedV1>;
 
+/** R-SAFE-01: one user a held run would deactivate or delete. */
+export const HeldRemoval = z.object({ userId: z.string().uuid(), email: z.string(), action: z.enum(['deactivate', 'delete']) });
+export type HeldRemoval = z.infer<typeof HeldRemoval>;
+
 /** R-SAFE-01: what a held run would do, for review before approval. */
 export const PendingRemovals = z.object({
   deactivate: z.number().int().nonnegative(),
@@ -189,8 +193,8 @@ export const PendingRemovals = z.object({
   /** Active users of the directory before the run (the base of the percentage). */
   directoryUsers: z.number().int().nonnegative(),
   threshold: z.object({ count: z.number().int().nonnegative(), percent: z.number().min(0).max(100) }),
-  /** The first users who would go (at most 100, by email); the reconciler keeps the whole list. */
-  users: z.array(z.object({ userId: z.string().uuid(), email: z.string(), action: z.enum(['deactivate', 'delete']) })),
+  /** The first users who would go (at most 100, by email); the reconciler keeps the whole list (`run.held-removals`). */
+  users: z.array(HeldRemoval),
 });
 export type PendingRemovals = z.infer<typeof PendingRemovals>;
 
@@ -275,6 +279,8 @@ export type RunDecidedV1 = z.infer<typeof RunDecidedV1>;
 export const DirectoryUser = z.object({
   userId: z.string().uuid(),
   email: z.string(),
+  /** R-API-04: the login name, when the owning directory's username attribute is not the work email. */
+  username: z.string().nullable().optional(),
   firstName: z.string().nullable(),
   lastName: z.string().nullable(),
   displayName: z.string().nullable(),

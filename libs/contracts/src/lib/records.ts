@@ -24,6 +24,11 @@ export const CanonicalEmployee = z.object({
   rowNumber: z.number().int().positive().optional(),
   externalId: z.string().min(1).max(256).optional(),
   email: z.string().email().max(320),
+  /**
+   * R-API-04: the value of an API directory's username attribute when it is not the work email (personal email,
+   * employee number); such directories match users by it within the tenant. Absent: the email is the username.
+   */
+  username: z.string().min(1).max(320).optional(),
   firstName: z.string().max(200).optional(),
   lastName: z.string().max(200).optional(),
   displayName: z.string().max(400).optional(),
@@ -75,6 +80,12 @@ export const RowProblemCode = {
   DUPLICATE_EXTERNAL_ID: 'DUPLICATE_EXTERNAL_ID',
   /** R-API-04/R-API-10: an email change to an email another user already has. */
   EMAIL_TAKEN: 'EMAIL_TAKEN',
+  /** R-API-04: the record has no value for the directory's username attribute. */
+  MISSING_USERNAME: 'MISSING_USERNAME',
+  /** R-API-04: two records of a run have the same username. */
+  DUPLICATE_USERNAME: 'DUPLICATE_USERNAME',
+  /** R-API-04: the username belongs to a user of another directory, or to another user (a username change). */
+  USERNAME_TAKEN: 'USERNAME_TAKEN',
   INVALID_DATE: 'INVALID_DATE',
   INVALID_BOOLEAN: 'INVALID_BOOLEAN',
   INVALID_VALUE: 'INVALID_VALUE',

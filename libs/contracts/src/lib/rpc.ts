@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SealedSecret } from './payloads';
+import { HeldRemoval, SealedSecret } from './payloads';
 import { RowProblem } from './records';
 
 /**
@@ -73,6 +73,13 @@ export type RunProblemsRequestV1 = z.infer<typeof RunProblemsRequestV1>;
 export const RunProblemsReplyV1 = z.object({ total: z.number().int().nonnegative(), problems: z.array(RowProblem) });
 export type RunProblemsReplyV1 = z.infer<typeof RunProblemsReplyV1>;
 
+/** R-SAFE-01: a page of the users a held run would deactivate or delete, by email. */
+export const RunHeldRemovalsRequestV1 = RunProblemsRequestV1;
+export type RunHeldRemovalsRequestV1 = z.infer<typeof RunHeldRemovalsRequestV1>;
+
+export const RunHeldRemovalsReplyV1 = z.object({ total: z.number().int().nonnegative(), users: z.array(HeldRemoval) });
+export type RunHeldRemovalsReplyV1 = z.infer<typeof RunHeldRemovalsReplyV1>;
+
 export const ExistingUsersRequestV1 = z.object({
   tenantId: z.string().uuid(),
   emails: z.array(z.string().min(1)).max(1000),
@@ -104,6 +111,13 @@ export const Rpcs = {
     request: RunProblemsRequestV1,
     reply: RunProblemsReplyV1,
     summary: "A page of a run's record-level problems (R-DIR-03), in the order found.",
+  }),
+  'run.held-removals': rpc({
+    subject: 'roster.rpc.reconciler.run.held-removals.v1',
+    responder: 'reconciler',
+    request: RunHeldRemovalsRequestV1,
+    reply: RunHeldRemovalsReplyV1,
+    summary: 'R-SAFE-01: a page of every user a held run would deactivate or delete, by email (the run event carries the first 100).',
   }),
   'users.existing': rpc({
     subject: 'roster.rpc.reconciler.users.existing.v1',

@@ -105,6 +105,69 @@ describe('API directory policies (pure rules)', () => {
     });
   });
 
+  describe('R-API-04 username attribute other than work email', () => {
+    const numbered = api({ usernameAttribute: 'employeeNumber' });
+    const byUsername = (...users: StoredUser[]) => ({ users: new Map(users.map((u) => [u.username as string, u])), claimedEarlier: new Map() });
+
+    it('R-API-04 a username attribute other than workEmail matches by username, so an email change updates the user', () => {
+      const ann = storedUser('ann@acme.io', { username: 'EMP-1', firstName: 'Ann' });
+      const plan = planUserChunk(new Map(), [employee('ann.lee@acme.io', { externalId: 'e-1', username: 'EMP-1' })], numbered, CTX, new Map(), new Map(), byUsername(ann));
+      const op = update(only(plan.operations));
+      expect(op.userId).toBe(ann.id);
+      expect(op.changes.email).toEqual({ from: 'ann@acme.io', to: 'ann.lee@acme.io' });
+      expect(op.next).toMatchObject({ username: 'EMP-1', externalId: 'e-1' });
+    });
+
+    it('R-API-04 a new person gets the username; a user with the email but no username yet is adopted and gets it', () => {
+      const created = only(planUserChunk(new Map(), [employee('new@acme.io', { username: 'EMP-9' })], numbered, CTX).operations);
+      expect(created.kind === 'create' && created.user.username).toBe('EMP-9');
+      const before = storedUser('old@acme.io');
+      const adopted = update(only(planUserChunk(byEmail(before), [employee('old@acme.io', { username: 'EMP-2' })], numbered, CTX).operations));
+      expect(adopted.userId).toBe(before.id);
+      expect(adopted.changes.username).toEqual({ from: null, to: 'EMP-2' });
+    });
+
+    it('R-API-04 the same email under another username is EMAIL_TAKEN, not a merge of two people', () => {
+      const other = storedUser('ann@acme.io', { username: 'EMP-1' });
+      const plan = planUserChunk(byEmail(other), [employee('ann@acme.io', { username: 'EMP-2' })], numbered, CTX);
+      expect(plan.operations).toEqual([]);
+      expect(plan.problems.map((p) => p.code)).toEqual([RowProblemCode.EMAIL_TAKEN]);
+    });
+
+    it("R-API-04 another directory's username is USERNAME_TAKEN; an anonymized holder is never matched (R-API-07): a new user", () => {
+      const foreign = storedUser('x@acme.io', { username: 'EMP-1', sourceDirectoryId: 'dir-other' });
+      const taken = planUserChunk(new Map(), [employee('y@acme.io', { username: 'EMP-1' })], numbered, CTX, new Map(), new Map(), byUsername(foreign));
+      expect(taken.problems.map((p) => p.code)).toEqual([RowProblemCode.USERNAME_TAKEN]);
+      const anonymized = storedUser('anon-1@invalid', { username: 'EMP-3', status: 'anonymized' });
+      const fresh = planUserChunk(new Map(), [employee('back@acme.io', { username: 'EMP-3' })], numbered, CTX, new Map(), new Map(), byUsername(anonymized));
+      expect(only(fresh.operations).kind).toBe('create');
+    });
+
+    it('R-API-04 a record without a username, or with one an earlier record of the run has, is a problem; its row is skipped', () => {
+      const plan = planUserChunk(
+        new Map(),
+        [employee('a@acme.io', { username: 'EMP-1' }), employee('b@acme.io', { username: 'EMP-1' }), employee('c@acme.io')],
+        numbered,
+        CTX,
+        new Map(),
+        new Map(),
+        { users: new Map(), claimedEarlier: new Map([['EMP-7', { externalId: 'e-7' }]]) },
+      );
+      expect(plan.operations.map((op) => op.kind)).toEqual(['create']);
+      expect(plan.problems.map((p) => p.code)).toEqual([RowProblemCode.DUPLICATE_USERNAME, RowProblemCode.MISSING_USERNAME]);
+      const later = planUserChunk(new Map(), [employee('d@acme.io', { username: 'EMP-7' })], numbered, CTX, new Map(), new Map(), {
+        users: new Map(),
+        claimedEarlier: new Map([['EMP-7', { externalId: 'e-7' }]]),
+      });
+      expect(later.problems.map((p) => p.code)).toEqual([RowProblemCode.DUPLICATE_USERNAME]);
+    });
+
+    it('R-API-04 with workEmail users are matched by email and get no username', () => {
+      const op = only(planUserChunk(new Map(), [employee('n@acme.io', { username: 'ignored' })], api(), CTX).operations);
+      expect(op.kind === 'create' && op.user.username).toBeNull();
+    });
+  });
+
   describe('R-API-07 restore', () => {
     it('R-API-07 a deactivated user of this directory who reappears is reactivated when restore is on, kept when off', () => {
       const inactive = storedUser('ann@acme.io', { status: 'inactive', externalId: 'e-1' });

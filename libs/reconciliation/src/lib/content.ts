@@ -18,6 +18,7 @@ export function contentOf(user: UserContent): UserContent {
     sourceDirectoryId: user.sourceDirectoryId,
     externalId: user.externalId,
     deactivateAt: user.deactivateAt,
+    username: user.username,
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { storedUser } from '../test/fixtures';
 import { userContentHash } from './hash';
 import { USER_CONTENT_FIELDS, type StoredUser } from './types';
@@ -36,5 +37,13 @@ describe('userContentHash', () => {
   it('leaves out the id and the manager link (phase 2 diffs links on its own)', () => {
     const relinked: StoredUser = { ...base, id: 'other', managerEmail: 'boss@acme.io' };
     expect(userContentHash(relinked)).toBe(userContentHash(base));
+  });
+
+  it('R-API-04 a null username leaves the layout hashed before usernames existed, so stored hashes stay valid', () => {
+    const u = storedUser('ann@acme.io', { firstName: 'Ann', customFields: { B: '2', A: '1' }, externalId: 'e-1' });
+    const before = [1, u.email, u.status, u.firstName, u.lastName, u.displayName, u.jobTitle, u.department, u.location, u.employeeId, u.startDate,
+      u.isOrgAdmin, [['A', '1'], ['B', '2']], u.sourceDirectoryId, u.externalId, u.deactivateAt];
+    expect(userContentHash(u)).toBe(createHash('sha256').update(JSON.stringify(before)).digest('hex'));
+    expect(userContentHash({ ...u, username: 'EMP-1' })).not.toBe(userContentHash(u));
   });
 });

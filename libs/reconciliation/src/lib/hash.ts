@@ -9,9 +9,10 @@ const HASH_VERSION = 1;
  * and custom fields sorted by key, so the hash does not depend on how an object was built.
  */
 export function userContentHash(content: UserContent): string {
-  const values = USER_CONTENT_FIELDS.map((field) =>
-    field === 'customFields' ? sortedEntries(content.customFields) : content[field],
-  );
+  // A null username (the email is the username) is left out, so users hashed before usernames existed keep
+  // their hash and a re-sync of them writes nothing.
+  const fields = content.username === null ? USER_CONTENT_FIELDS.filter((f) => f !== 'username') : USER_CONTENT_FIELDS;
+  const values = fields.map((field) => (field === 'customFields' ? sortedEntries(content.customFields) : content[field]));
   return createHash('sha256')
     .update(JSON.stringify([HASH_VERSION, ...values]))
     .digest('hex');

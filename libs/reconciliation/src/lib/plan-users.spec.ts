@@ -65,6 +65,7 @@ describe('planUserChunk', () => {
       sourceDirectoryId: DIRECTORY_ID,
       externalId: null,
       deactivateAt: null,
+      username: null,
       contentHash: userContentHash(user),
     });
     expect(plan.problems).toEqual([]);

@@ -33,9 +33,15 @@ export function planUserChunk(
    * with one of them is a DUPLICATE_EMAIL problem, as within a chunk.
    */
   claimedEarlier: ReadonlyMap<string, RecordRef> = new Map(),
+  /**
+   * R-API-04 with a username attribute other than the work email: the tenant's users with the chunk's usernames
+   * (by username), and the usernames an earlier batch of the run claimed.
+   */
+  byUsername: UsernameMatches = { users: new Map(), claimedEarlier: new Map() },
 ): UserChunkPlan {
   const plan: UserChunkPlan = { operations: [], problems: [], managerLinks: [] };
   const firstSeen = new Map<string, RecordRef>(claimedEarlier);
+  const firstUsername = new Map<string, RecordRef>(byUsername.claimedEarlier);
   const matchedIds = new Map<string, RecordRef>();
   for (const record of incoming) {
     const email = normalizeEmail(record.email);
@@ -46,7 +52,19 @@ export function planUserChunk(
       continue;
     }
     firstSeen.set(email, ref);
-    const match = matchOf(current, linked, record, email, ref, policy, ctx);
+    let username: string | null = null;
+    if (policy.matchByUsername) {
+      const checked = checkUsername(record, ref, firstUsername);
+      if ('problem' in checked) {
+        plan.problems.push(checked.problem);
+        continue;
+      }
+      username = checked.username;
+    }
+    const match =
+      username === null
+        ? matchOf(current, linked, record, email, ref, policy, ctx)
+        : matchByUsernameOf(current, linked, byUsername.users, record, email, username, ref, ctx);
     if ('problem' in match) {
       plan.problems.push(match.problem);
       continue;
@@ -57,7 +75,7 @@ export function planUserChunk(
       continue;
     }
     if (match.stored) matchedIds.set(match.stored.id, ref);
-    plan.operations.push(planRecord(match.stored, record, email, ref, policy, ctx, plan.problems));
+    plan.operations.push(planRecord(match.stored, record, email, username, ref, policy, ctx, plan.problems));
     const link = managerLinkOf(record, email, ref, plan.problems);
     if (link) plan.managerLinks.push(link);
   }
@@ -98,6 +116,80 @@ function matchOf(
   return { stored: linkedUser ?? byEmail };
 }
 
+export interface UsernameMatches {
+  /** The tenant's users with the chunk's usernames, keyed by username. */
+  users: ReadonlyMap<string, StoredUser>;
+  /** Usernames a record of an earlier batch of the run claimed, with that record. */
+  claimedEarlier: ReadonlyMap<string, RecordRef>;
+}
+
+/** Usernames compare like emails when they are one (personal email), and exactly otherwise (employee number). */
+export function normalizeUsername(username: string): string {
+  const trimmed = username.trim();
+  return trimmed.includes('@') ? trimmed.toLowerCase() : trimmed;
+}
+
+/** R-API-04: a record of a username-matched directory must carry one username, not claimed by another record. */
+function checkUsername(record: CanonicalEmployee, ref: RecordRef, firstSeen: Map<string, RecordRef>): { username: string } | { problem: RowProblem } {
+  const raw = present(record.username);
+  if (raw === undefined) {
+    const message = `${describeRef(ref)} has no value for the directory's username attribute; it was skipped`;
+    return { problem: rowProblem(ref, 'Username', RowProblemCode.MISSING_USERNAME, message) };
+  }
+  const username = normalizeUsername(raw);
+  const first = firstSeen.get(username);
+  if (first) {
+    const message = `username ${username} already appears in ${describeRef(first)}; this record was skipped`;
+    return { problem: rowProblem(ref, 'Username', RowProblemCode.DUPLICATE_USERNAME, message) };
+  }
+  firstSeen.set(username, ref);
+  return { username };
+}
+
+/**
+ * R-API-04 with a username attribute: the directory's user linked to the record's external id, else the tenant's
+ * user with its username, else a user with its email who has no username yet (a user the directory adopts: one
+ * created before the attribute was chosen, or a local user). The username is one identity per tenant: another
+ * directory's user with it is a USERNAME_TAKEN problem; the email stays one user per tenant
+ * (R-API-10): an email held by another user than the matched one is EMAIL_TAKEN.
+ */
+function matchByUsernameOf(
+  current: ReadonlyMap<string, StoredUser>,
+  linked: ReadonlyMap<string, StoredUser>,
+  byUsername: ReadonlyMap<string, StoredUser>,
+  record: CanonicalEmployee,
+  email: string,
+  username: string,
+  ref: RecordRef,
+  ctx: PlanContext,
+): { stored: StoredUser | undefined } | { problem: RowProblem } {
+  const externalId = present(record.externalId);
+  const byLink = externalId !== undefined ? linked.get(externalId) : undefined;
+  const linkedUser = byLink && byLink.status !== 'anonymized' && byLink.sourceDirectoryId === ctx.directoryId ? byLink : undefined;
+  // An anonymized user is never matched (R-API-07): the person becomes a new user, with the username.
+  const candidate = byUsername.get(username);
+  const named = candidate?.status === 'anonymized' ? undefined : candidate;
+  if (named && named.id !== linkedUser?.id && named.sourceDirectoryId !== null && named.sourceDirectoryId !== ctx.directoryId) {
+    const message = `username ${username} belongs to a user of another directory; ${describeRef(ref)} was skipped`;
+    return { problem: rowProblem(ref, 'Username', RowProblemCode.USERNAME_TAKEN, message) };
+  }
+  if (linkedUser && named && named.id !== linkedUser.id) {
+    const message = `username ${username} already belongs to another user; the username change of ${describeRef(ref)} was not applied and the record was skipped`;
+    return { problem: rowProblem(ref, 'Username', RowProblemCode.USERNAME_TAKEN, message) };
+  }
+  const byEmail = current.get(email);
+  const adoptable =
+    byEmail && byEmail.status !== 'anonymized' && byEmail.username === null && (byEmail.sourceDirectoryId === null || byEmail.sourceDirectoryId === ctx.directoryId)
+      ? byEmail
+      : undefined;
+  const stored = linkedUser ?? named ?? adoptable;
+  if (byEmail && byEmail.id !== stored?.id) {
+    const message = `${email} already belongs to another user; ${describeRef(ref)} (username ${username}) was skipped`;
+    return { problem: rowProblem(ref, 'User Email', RowProblemCode.EMAIL_TAKEN, message) };
+  }
+  return { stored };
+}
+
 /** A user named only as somebody's manager (R-CSV-08): the email and default values. */
 export function placeholderUser(email: string, policy: UserPolicy, ctx: PlanContext): NewUser {
   const content = defaultContent(normalizeEmail(email), policy, ctx);
@@ -108,19 +200,20 @@ function planRecord(
   stored: StoredUser | undefined,
   record: CanonicalEmployee,
   email: string,
+  username: string | null,
   ref: RecordRef,
   policy: UserPolicy,
   ctx: PlanContext,
   problems: RowProblem[],
 ): UserOperation {
   if (!stored) {
-    const content = merge(defaultContent(email, policy, ctx), record, true, ref, policy, ctx, problems);
+    const content = merge({ ...defaultContent(email, policy, ctx), username }, record, true, ref, policy, ctx, problems);
     return { kind: 'create', ref, user: { ...content, managerEmail: null, contentHash: userContentHash(content) } };
   }
   const before = contentOf(stored);
   // A local user synced by a directory becomes owned by it (R-DIR-05); another directory's user keeps its owner.
   // The email is the record's: a user matched by external id takes the new one (R-API-04).
-  const base = { ...before, email, sourceDirectoryId: before.sourceDirectoryId ?? ctx.directoryId };
+  const base = { ...before, email, sourceDirectoryId: before.sourceDirectoryId ?? ctx.directoryId, username: username ?? before.username };
   const terminated = present(record.deactivationDate) !== undefined && String(record.deactivationDate) < ctx.now.toISOString().slice(0, 10);
   if (policy.restoreStatus !== null && !terminated && base.sourceDirectoryId === ctx.directoryId && (before.status === 'inactive' || before.status === 'deleted')) {
     base.status = policy.restoreStatus; // R-API-07 with R-API-05
@@ -149,6 +242,7 @@ function defaultContent(email: string, policy: UserPolicy, ctx: PlanContext): Us
     sourceDirectoryId: ctx.directoryId,
     externalId: null,
     deactivateAt: null,
+    username: null,
   };
 }
 

@@ -14,5 +14,6 @@ export function runUserPolicyOf(run: { directoryType: DirectoryType; policy?: Sy
   // R-API-02: an incremental fetch holds only the records changed since the last one: nobody is its orphan.
   if (run.fetch === 'incremental' && run.directoryType !== 'event') return { ...policy, orphans: 'ignore', safeguard: null };
   if (run.directoryType !== 'event') return policy;
-  return { ...policy, orphans: 'ignore', safeguard: null, pastDeactivationDelayMs: 0 };
+  // Events carry no username (their schema's key is the email): an event directory matches by email.
+  return { ...policy, orphans: 'ignore', safeguard: null, pastDeactivationDelayMs: 0, matchByUsername: false };
 }

@@ -24,6 +24,11 @@ export interface UserContent extends ProfileFields {
   externalId: string | null;
   /** ISO instant at which a scheduled deactivation takes effect (R-CSV-10); null when none is scheduled. */
   deactivateAt: string | null;
+  /**
+   * R-API-04: the value of the owning API directory's username attribute when that is not the work email; such
+   * directories match users by it within the tenant. Null: the email is the username.
+   */
+  username: string | null;
 }
 
 /** Every UserContent field once, in the fixed order used for hashing and diffs. */
@@ -36,6 +41,7 @@ export const USER_CONTENT_FIELDS = [
   'sourceDirectoryId',
   'externalId',
   'deactivateAt',
+  'username',
 ] as const satisfies readonly (keyof UserContent)[];
 
 // Fails to compile when a UserContent field is missing from the list above.
@@ -94,6 +100,11 @@ export interface UserPolicy {
   /** R-API-04: a record with an external id matches the directory's user linked to it before any email. */
   matchByExternalId: boolean;
   /**
+   * R-API-04: records carry a username (the directory's username attribute is not the work email) and match the
+   * tenant's user with it; false matches by email.
+   */
+  matchByUsername: boolean;
+  /**
    * R-API-07: the status a deactivated or deleted user of this directory gets when it appears in the source again
    * (R-API-05: active with activation on, inactive with it off); null never restores (the status is kept).
    */
@@ -108,6 +119,7 @@ export const CSV_USER_POLICY: Readonly<UserPolicy> = Object.freeze({
   newUserStatus: 'active',
   pastDeactivationDelayMs: 24 * 60 * 60 * 1000,
   matchByExternalId: false,
+  matchByUsername: false,
   restoreStatus: null,
   orphans: 'ignore',
   safeguard: null,

@@ -42,7 +42,7 @@ export const storedUserArb = (email: string): fc.Arbitrary<StoredUser> =>
       }),
     })
     .map((fields) => {
-      const user: StoredUser = { ...fields, id: `id:${email}`, email, managerEmail: null, contentHash: '' };
+      const user: StoredUser = { ...fields, id: `id:${email}`, email, username: null, managerEmail: null, contentHash: '' };
       return { ...user, contentHash: userContentHash(user) };
     });
 

@@ -27,6 +27,7 @@ export function storedUser(email: string, overrides: Partial<Omit<StoredUser, 'e
     sourceDirectoryId: DIRECTORY_ID,
     externalId: null,
     deactivateAt: null,
+    username: null,
     contentHash: '',
     ...overrides,
   };

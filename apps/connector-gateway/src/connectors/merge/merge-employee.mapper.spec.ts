@@ -109,3 +109,39 @@ describe('mapMergeEmployee (R-API-03)', () => {
     expect(mapMergeEmployee(employee({ groups: undefined }), []).employee).not.toHaveProperty('groups');
   });
 });
+
+describe('mapMergeEmployee: username attribute and terminations', () => {
+  const TODAY = '2026-11-25';
+
+  it('R-API-04 with workEmail (the default) the record carries no username: the email is the username', () => {
+    const { employee: e } = mapMergeEmployee(employee(), [], { usernameAttribute: 'workEmail', today: TODAY });
+    expect(e?.username).toBeUndefined();
+  });
+
+  it('R-API-04 with personalEmail or employeeNumber the record carries that value as its username', () => {
+    expect(mapMergeEmployee(employee({ personalEmail: 'Ada@Home.example.org' }), [], { usernameAttribute: 'personalEmail', today: TODAY }).employee?.username).toBe(
+      'ada@home.example.org',
+    );
+    expect(mapMergeEmployee(employee(), [], { usernameAttribute: 'employeeNumber', today: TODAY }).employee?.username).toBe('EMP-1');
+  });
+
+  it('R-API-04 a record without a value for the username attribute still travels (so it is seen), without a username', () => {
+    const mapped = mapMergeEmployee(employee({ employeeNumber: undefined }), [], { usernameAttribute: 'employeeNumber', today: TODAY });
+    expect(mapped.problems).toEqual([]);
+    expect(mapped.employee).toMatchObject({ externalId: 'e-1', email: 'ada@example.com' });
+    expect(mapped.employee?.username).toBeUndefined();
+  });
+
+  it.each([
+    ['INACTIVE with a past termination date', { employmentStatus: 'INACTIVE', terminationDate: new Date('2026-10-31T00:00:00Z') }, '2026-10-31'],
+    ['INACTIVE without a termination date', { employmentStatus: 'INACTIVE', terminationDate: null }, TODAY],
+    ['INACTIVE with a termination date still ahead (the status wins)', { employmentStatus: 'INACTIVE', terminationDate: new Date('2027-01-31T00:00:00Z') }, TODAY],
+    ['ACTIVE with a termination date ahead (notice period)', { employmentStatus: 'ACTIVE', terminationDate: new Date('2026-12-31T00:00:00Z') }, '2026-12-31'],
+    ['ACTIVE with a past termination date (a rehire)', { employmentStatus: 'ACTIVE', terminationDate: new Date('2025-01-31T00:00:00Z') }, undefined],
+    ['PENDING without a termination date', { employmentStatus: 'PENDING', terminationDate: null }, undefined],
+    ['no status, a past termination date', { employmentStatus: null, terminationDate: new Date('2026-11-01T00:00:00Z') }, '2026-11-01'],
+  ] as const)('a termination the HR system states becomes the deactivation date: %s', (_, over, expected) => {
+    const { employee: e } = mapMergeEmployee(employee(over as Partial<Merge.hris.Employee>), [], { usernameAttribute: 'workEmail', today: TODAY });
+    expect(e?.deactivationDate).toBe(expected);
+  });
+});

@@ -6,10 +6,20 @@ import {
   type CanonicalGroupType,
   type HrisFieldMapping,
   type HrisSourceField,
+  type HrisUsernameAttribute,
   type RowProblem,
 } from '@roster/contracts';
 
 type Employee = Merge.hris.Employee;
+
+export interface MapOptions {
+  /** R-API-04: the attribute that is the user's username (default workEmail: the email is the username). */
+  usernameAttribute: HrisUsernameAttribute;
+  /** The fetch's date (YYYY-MM-DD, UTC): an inactive employee without a termination date is terminated by then. */
+  today: string;
+}
+
+const DEFAULT_OPTIONS: MapOptions = { usernameAttribute: 'workEmail', today: new Date().toISOString().slice(0, 10) };
 
 export type MappedEmployee = { employee: CanonicalEmployee; problems: RowProblem[] } | { employee?: undefined; problems: RowProblem[] };
 
@@ -35,6 +45,22 @@ function groupsOf(e: Employee): CanonicalGroup[] {
     if (group && name && type && GROUP_TYPES.includes(type)) out.push({ ...(group.id ? { externalId: group.id } : {}), name, type });
   }
   return out;
+}
+
+/**
+ * When the HR system says the person leaves or left, as a deactivation date (the reconciler's deactivation rules
+ * then apply: a date today or earlier deactivates in the run, a later one is scheduled for that day):
+ * - employment INACTIVE: the termination date, or `today` when the provider gives none or a later one;
+ * - otherwise, a termination date still ahead: that day (a notice period). A past termination date on an ACTIVE
+ *   or PENDING employee is a rehire's old date and is ignored; with no status at all it is a termination.
+ */
+export function terminationOf(e: Employee, today: string): string | undefined {
+  const date = isoDate(e.terminationDate);
+  const status = typeof e.employmentStatus === 'string' ? e.employmentStatus : undefined;
+  if (status === 'INACTIVE') return date !== undefined && date <= today ? date : today;
+  if (date === undefined) return undefined;
+  if (date > today) return date;
+  return status === undefined ? date : undefined;
 }
 
 /** The value of an optional source field (R-API-03): a string, a list of group names, or nothing. */
@@ -80,8 +106,11 @@ export function sourceValue(e: Employee, field: HrisSourceField, groups: Canonic
  * last name. Each switched-on mapping copies its source field to its target; a field the provider does not fill
  * is left out (absent = "the source said nothing", never an error). A record without a usable work email is a
  * problem with its external id; a record deleted in the HR system is skipped (absent from the source).
+ * R-API-04: with a username attribute other than the work email, its value is the record's `username` (a record
+ * without one travels without it; the reconciler skips it with MISSING_USERNAME). A termination becomes the record's deactivation date (see
+ * `terminationOf`).
  */
-export function mapMergeEmployee(e: Employee, mappings: readonly HrisFieldMapping[]): MappedEmployee {
+export function mapMergeEmployee(e: Employee, mappings: readonly HrisFieldMapping[], options: MapOptions = DEFAULT_OPTIONS): MappedEmployee {
   const externalId = text(e.id) ?? text(e.remoteId);
   const where = { ...(externalId ? { externalId } : {}) };
   if (e.remoteWasDeleted) return { problems: [] };
@@ -95,9 +124,15 @@ export function mapMergeEmployee(e: Employee, mappings: readonly HrisFieldMappin
   const manager = obj(e.manager);
   const managerEmail = text(manager?.workEmail)?.toLowerCase();
   const managerExternalId = manager ? text(manager.id) : text(e.manager as string | undefined);
+  // Without a value the record still travels (the reconciler reports MISSING_USERNAME): a person whose username is
+  // blank in the HR system is still in the source, so never an orphan of the run.
+  const username = options.usernameAttribute === 'workEmail' ? undefined : (sourceValue(e, options.usernameAttribute, []) as string | undefined);
+  const deactivationDate = terminationOf(e, options.today);
   const record: CanonicalEmployee = {
     ...(externalId ? { externalId } : {}),
     email,
+    ...(username === undefined ? {} : { username }),
+    ...(deactivationDate === undefined ? {} : { deactivationDate }),
     firstName: text(e.firstName),
     lastName: text(e.lastName),
     ...(managerEmail && EMAIL.safeParse(managerEmail).success ? { managerEmail } : {}),

@@ -63,8 +63,9 @@ export class MergeConnector implements HrisConnector {
 
   private normalise(items: Merge.hris.Employee[], settings: ConnectorSettings): ConnectorPage {
     const out: ConnectorPage = { employees: [], problems: [], rows: items.length };
+    const options = { usernameAttribute: settings.usernameAttribute ?? 'workEmail', today: new Date().toISOString().slice(0, 10) };
     for (const item of items) {
-      const mapped = mapMergeEmployee(item, settings.fieldMappings);
+      const mapped = mapMergeEmployee(item, settings.fieldMappings, options);
       if (mapped.employee) out.employees.push(mapped.employee);
       out.problems.push(...mapped.problems);
     }

@@ -1,0 +1,98 @@
+import { HrisEmulator, hrisEmployee, startHrisEmulator } from '@roster/testing';
+import { World, hrisEmulatorEnv, startWorld } from './support/world';
+
+const EMPLOYEES = 12;
+
+/**
+ * R-API-04 with a username attribute other than the work email (employee number), and terminations the HR system
+ * states (employment status, termination date), through the real services and the bridge's official client.
+ */
+describe('HR-system API directories: username attribute and terminations, end to end', () => {
+  let emulator: HrisEmulator;
+  let world: World;
+  let tenantId: string;
+  let directoryId: string;
+
+  beforeAll(async () => {
+    emulator = await startHrisEmulator({ employees: EMPLOYEES });
+    world = await startWorld('e2e_hris_username', { sftp: false, env: hrisEmulatorEnv(emulator) });
+    tenantId = await world.createTenant('Username Co', 'owner@username.test');
+    const created = await world.platform.api<{ id: string }>('POST', `/v1/tenants/${tenantId}/directories`, {
+      name: 'Bridge HR by employee number',
+      type: 'hris-api',
+      hris: { provider: 'merge', baseUrl: emulator.baseUrl, accountToken: 'emulator-account-token', pageSize: 5, fieldMappings: [] },
+      policy: { usernameAttribute: 'employeeNumber', orphans: 'deactivate', restore: true, activateUsers: true, safeguard: { count: 50, percent: 100 } },
+    });
+    expect(created.status).toBe(201);
+    directoryId = created.body.id;
+  }, 120_000);
+
+  afterAll(async () => {
+    await world?.stop();
+    await emulator?.close();
+  }, 60_000);
+
+  const run = async () => world.waitForRun(tenantId, await world.startRun(tenantId, directoryId), 60_000);
+  const users = async () =>
+    (
+      await world.pg.query<{ id: string; email: string; username: string | null; status: string; external_id: string }>(
+        `select id, email, username, status, external_id from reconciler.users where tenant_id = $1 order by username`,
+        [tenantId],
+      )
+    ).rows;
+  const byUsername = async (username: string) => (await users()).find((u) => u.username === username);
+
+  it('R-API-04 with the employee number as username attribute every user gets it as username', async () => {
+    const first = await run();
+    expect(first).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ created: EMPLOYEES }) });
+    const all = await users();
+    expect(all).toHaveLength(EMPLOYEES);
+    expect(all.map((u) => u.username)).toEqual([...Array(EMPLOYEES).keys()].map((i) => hrisEmployee(i).employee_number));
+  }, 90_000);
+
+  it('R-API-04 a person re-created in the HR system (new id, new work email, same employee number) is the same user', async () => {
+    const employeeNumber = hrisEmployee(7).employee_number as string;
+    const before = await byUsername(employeeNumber);
+    emulator.update(7, { id: 'recreated-employee-7', work_email: 'seven.again@username.test' });
+    const rerun = await run();
+    expect(rerun).toMatchObject({ status: 'succeeded' });
+    expect(rerun.counts).toMatchObject({ created: 0, updated: 1, deactivated: 0 });
+    const after = await byUsername(employeeNumber);
+    expect(after).toMatchObject({ id: before?.id, email: 'seven.again@username.test', external_id: 'recreated-employee-7', status: 'active' });
+  }, 90_000);
+
+  it('R-API-04 an employee number blanked in the HR system is a MISSING_USERNAME problem; the person is not an orphan', async () => {
+    const before = await byUsername(hrisEmployee(4).employee_number as string);
+    emulator.update(4, { employee_number: null });
+    const blank = await run();
+    expect(blank).toMatchObject({ status: 'partially-succeeded' });
+    expect(blank.counts).toMatchObject({ deactivated: 0, created: 0 });
+    expect(blank.problems).toEqual([expect.objectContaining({ code: 'MISSING_USERNAME' })]);
+    expect((await users()).find((u) => u.id === before?.id)).toMatchObject({ status: 'active' });
+    emulator.update(4, { employee_number: hrisEmployee(4).employee_number });
+  }, 90_000);
+
+  it('R-API-05 terminations the HR system states deactivate in the run that sees them; a notice period is scheduled', async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const inThirtyDays = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    emulator.update(2, { employment_status: 'INACTIVE', termination_date: `${today}T00:00:00Z` });
+    emulator.update(3, { employment_status: 'ACTIVE', termination_date: `${inThirtyDays}T00:00:00Z` });
+    const terminations = await run();
+    expect(terminations).toMatchObject({ status: 'succeeded' });
+    expect(terminations.counts).toMatchObject({ deactivated: 1, created: 0 });
+    expect(await byUsername(hrisEmployee(2).employee_number as string)).toMatchObject({ status: 'inactive' });
+    const leaving = (
+      await world.pg.query<{ status: string; deactivate_at: Date | null }>(`select status, deactivate_at from reconciler.users where tenant_id = $1 and username = $2`, [
+        tenantId,
+        hrisEmployee(3).employee_number,
+      ])
+    ).rows[0];
+    expect(leaving.status).toBe('active');
+    expect(leaving.deactivate_at?.toISOString().slice(0, 10)).toBe(inThirtyDays);
+
+    // R-API-07: a terminated employee is not restored by the next run, though restore is on.
+    const again = await run();
+    expect(again.counts).toMatchObject({ restored: 0, deactivated: 0 });
+    expect(await byUsername(hrisEmployee(2).employee_number as string)).toMatchObject({ status: 'inactive' });
+  }, 120_000);
+});
