@@ -233,7 +233,8 @@ describe('R-OPS-04 docker-compose.yml (local deployment)', () => {
     const found: string[] = [];
     for (const service of Object.values(compose.services)) {
       for (const [name, value] of Object.entries(entries(service.environment))) {
-        if (SECRET_NAME.test(name)) found.push(value);
+        // An empty value (a variable only passed through from the environment) holds no credential.
+        if (SECRET_NAME.test(name) && value !== '') found.push(value);
         const url = URL.canParse(value) ? new URL(value) : undefined;
         if (url?.password) found.push(decodeURIComponent(url.password));
       }
@@ -244,6 +245,7 @@ describe('R-OPS-04 docker-compose.yml (local deployment)', () => {
     expect(Buffer.from('RVhBTVBMRS1PTkxZLXJvc3Rlci1zZWNyZXRzLWtleSE=', 'base64').toString()).toMatch(/^EXAMPLE-ONLY/);
     for (const name of ['directory-config', 'file-ingest', 'connector-gateway']) {
       expect(entries(raw.services[name].environment).ROSTER_SECRETS_KEY).toMatch(/^\$\{ROSTER_SECRETS_KEY:-[^}]+\}$/);
+      expect(entries(raw.services[name].environment).ROSTER_SECRETS_PREVIOUS_KEYS).toBe('${ROSTER_SECRETS_PREVIOUS_KEYS:-}');
     }
     expect(entries(raw.services['directory-config'].environment).ROSTER_API_KEY).toMatch(/^\$\{ROSTER_API_KEY:-[^}]+\}$/);
     expect(text).not.toMatch(/BEGIN [A-Z ]*PRIVATE KEY/);

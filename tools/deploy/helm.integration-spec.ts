@@ -13,13 +13,14 @@ const ROOT = join(__dirname, '..', '..');
 const CHART = join(ROOT, 'deploy', 'helm', 'roster');
 const PRODUCTION = join(CHART, 'ci', 'production-values.yaml');
 const SERVICES = ['directory-config', 'file-ingest', 'reconciler', 'notifier', 'connector-gateway'] as const;
-const SECRET_VARS = ['ROSTER_DATABASE_URL', 'ROSTER_SECRETS_KEY', 'ROSTER_API_KEY', 'ROSTER_SMTP_URL', 'ROSTER_HRIS_BRIDGE_API_KEY'];
+const SECRET_VARS = ['ROSTER_DATABASE_URL', 'ROSTER_SECRETS_KEY', 'ROSTER_SECRETS_PREVIOUS_KEYS', 'ROSTER_API_KEY', 'ROSTER_SMTP_URL', 'ROSTER_HRIS_BRIDGE_API_KEY'];
 // What each service reads (apps/<service>/src/config.ts and the README's configuration table).
 const COMMON = ['ROSTER_DATABASE_URL', 'ROSTER_NATS_URL', 'ROSTER_HTTP_PORT', 'ROSTER_HTTP_HOST', 'ROSTER_LOG_LEVEL', 'ROSTER_MIGRATE', 'ROSTER_ACK_WAIT_MS', 'ROSTER_MAX_DELIVER'];
 const READS: Record<(typeof SERVICES)[number], string[]> = {
   'directory-config': [
     ...COMMON,
     'ROSTER_SECRETS_KEY',
+    'ROSTER_SECRETS_PREVIOUS_KEYS',
     'ROSTER_API_KEY',
     'ROSTER_SCHEDULER_INTERVAL_MS',
     'ROSTER_HRIS_ALLOW_LOOPBACK',
@@ -28,14 +29,15 @@ const READS: Record<(typeof SERVICES)[number], string[]> = {
     'ROSTER_INBOUND_BATCH_MAX',
     'ROSTER_INBOUND_WINDOW_MS',
   ],
-  'file-ingest': [...COMMON, 'ROSTER_SECRETS_KEY', 'ROSTER_BATCH_SIZE', 'ROSTER_MAX_FILE_BYTES'],
+  'file-ingest': [...COMMON, 'ROSTER_SECRETS_KEY', 'ROSTER_SECRETS_PREVIOUS_KEYS', 'ROSTER_BATCH_SIZE', 'ROSTER_MAX_FILE_BYTES'],
   reconciler: [...COMMON, 'ROSTER_DEACTIVATION_INTERVAL_MS'],
   notifier: [...COMMON, 'ROSTER_SMTP_URL', 'ROSTER_MAIL_FROM'],
-  'connector-gateway': [...COMMON, 'ROSTER_SECRETS_KEY', 'ROSTER_HRIS_BRIDGE_API_KEY', 'ROSTER_HRIS_ALLOW_LOOPBACK', 'ROSTER_HRIS_RETRY_ATTEMPTS', 'ROSTER_HRIS_RETRY_BASE_MS', 'ROSTER_HRIS_FULL_FETCH_DAYS', 'ROSTER_BATCH_SIZE'],
+  'connector-gateway': [...COMMON, 'ROSTER_SECRETS_KEY', 'ROSTER_SECRETS_PREVIOUS_KEYS', 'ROSTER_HRIS_BRIDGE_API_KEY', 'ROSTER_HRIS_ALLOW_LOOPBACK', 'ROSTER_HRIS_RETRY_ATTEMPTS', 'ROSTER_HRIS_RETRY_BASE_MS', 'ROSTER_HRIS_FULL_FETCH_DAYS', 'ROSTER_BATCH_SIZE'],
 };
 const EXAMPLE_SECRETS = {
   'secrets.databaseUrl': 'postgres://roster:pg-secret-value@pg:5432/roster',
   'secrets.secretsKey': Buffer.alloc(32, 9).toString('base64'),
+  'secrets.secretsPreviousKeys': Buffer.alloc(32, 8).toString('base64'),
   'secrets.apiKey': 'api-key-secret-value-0123',
   'secrets.smtpUrl': 'smtp://mailer:smtp-secret-value@smtp:587',
   'secrets.hrisBridgeApiKey': 'bridge-secret-value',
@@ -232,6 +234,7 @@ describe('Helm chart deploy/helm/roster', () => {
   it('refuses values the schema does not allow', () => {
     expect(() => run(['lint', CHART, '--set', 'services.reconciler.replicaz=2'])).toThrow(/replicaz/);
     expect(() => run(['template', 'roster', CHART, '--set', 'config.logLevel=loud'])).toThrow(/logLevel/);
+    expect(() => run(['template', 'roster', CHART, '--set-string', 'secrets.secretsPreviousKeys=not-a-key'])).toThrow(/secretsPreviousKeys/);
   });
 
   it('renders objects that validate against the Kubernetes schemas', () => {

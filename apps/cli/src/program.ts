@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { dlqCommand } from './commands/dlq.command';
 import { directoriesCommand } from './commands/directories.command';
 import { exportCommand } from './commands/export.command';
+import { keysCommand } from './commands/keys.command';
 import { replayCommand } from './commands/replay.command';
 import { runsCommand } from './commands/runs.command';
 import { syncCommand } from './commands/sync.command';
@@ -21,7 +22,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });
   // Added after exitOverride/configureOutput so the subcommands inherit both.
-  for (const make of [directoriesCommand, syncCommand, runsCommand, replayCommand, dlqCommand, exportCommand]) program.addCommand(withInherited(program, make(ctx)));
+  for (const make of [directoriesCommand, syncCommand, runsCommand, replayCommand, dlqCommand, exportCommand, keysCommand]) program.addCommand(withInherited(program, make(ctx)));
   return program;
 }
 

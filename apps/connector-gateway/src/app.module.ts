@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SecretBox } from '@roster/security';
+import { MasterKeyRing, SecretBox } from '@roster/security';
 import type { ConnectorGatewayConfig } from './config';
 import { HrisTestResponder } from './connection/hris-test.responder';
 import { TestHrisConnectionUseCase } from './connection/test-hris-connection.usecase';
@@ -25,7 +25,7 @@ export class ConnectorGatewayModule {
       providers: [
         {
           provide: GATEWAY_SETTINGS,
-          useValue: { secrets: new SecretBox(config.ROSTER_SECRETS_KEY), batchSize: config.ROSTER_BATCH_SIZE, fullFetchEveryMs: config.ROSTER_HRIS_FULL_FETCH_DAYS * 86_400_000 },
+          useValue: { secrets: new SecretBox(new MasterKeyRing(config.ROSTER_SECRETS_KEY, config.ROSTER_SECRETS_PREVIOUS_KEYS)), batchSize: config.ROSTER_BATCH_SIZE, fullFetchEveryMs: config.ROSTER_HRIS_FULL_FETCH_DAYS * 86_400_000 },
         },
         { provide: CONNECTOR_REGISTRY, useValue: connectorsFor(config) },
         SyncHrisUseCase,

@@ -8,6 +8,8 @@ const bool = (fallback: 'true' | 'false') =>
 export const ConnectorGatewayConfig = BaseServiceConfig.extend({
   /** The same key directory-config seals account tokens with (32 bytes, base64). */
   ROSTER_SECRETS_KEY: envField.base64Key(32),
+  /** R-SEC-01: earlier master keys (comma-separated base64) that still open secrets during a rotation. */
+  ROSTER_SECRETS_PREVIOUS_KEYS: envField.base64Keys(32).default([]),
   /** The unified HRIS bridge's API key; without it hris-api runs fail with NOT_CONFIGURED. */
   ROSTER_HRIS_BRIDGE_API_KEY: envField.secret(8).optional(),
   /** Allow http:// base URLs on loopback (local emulators in tests); never in production. */

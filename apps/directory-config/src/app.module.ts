@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { SecretBox } from '@roster/security';
+import { MasterKeyRing, SecretBox } from '@roster/security';
 import { AuthModule } from './auth/auth.module';
 import { TestConnectionUseCase } from './connection/test-connection.usecase';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
@@ -14,6 +14,9 @@ import { AdminApiExceptionFilter } from './http/directory-config.exception';
 import { OpenApiController } from './http/openapi.controller';
 import { ApplyInboundBatchUseCase } from './inbound/apply-inbound-batch.usecase';
 import { InboundEventsHandler } from './inbound/inbound-events.handler';
+import { KeysController } from './keys/keys.controller';
+import { RotateKeysUseCase } from './keys/rotate-keys.usecase';
+import { TenantDataKeys } from './keys/tenant-data-keys';
 import { INBOUND_BATCHING, InboundEventsUseCase } from './inbound/inbound-events.usecase';
 import { ReplayModule } from './replay/replays.module';
 import { RunLifecycleHandler } from './runs/run-lifecycle.handler';
@@ -38,9 +41,11 @@ export class DirectoryConfigModule {
         DeadLettersModule.register({ apiKey: config.ROSTER_API_KEY }),
         ReplayModule.register({ apiKey: config.ROSTER_API_KEY }),
       ],
-      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, InboundEventsHandler],
+      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, InboundEventsHandler, KeysController],
       providers: [
-        { provide: SECRET_BOX, useValue: new SecretBox(config.ROSTER_SECRETS_KEY) },
+        { provide: SECRET_BOX, useValue: new SecretBox(new MasterKeyRing(config.ROSTER_SECRETS_KEY, config.ROSTER_SECRETS_PREVIOUS_KEYS)) },
+        TenantDataKeys,
+        RotateKeysUseCase,
         { provide: OUTBOUND_URL_POLICY, useValue: { allowLoopback: config.ROSTER_HRIS_ALLOW_LOOPBACK } },
         { provide: ADMIN_API_KEY, useValue: config.ROSTER_API_KEY },
         // Every HTTP error in the admin API's shape, including a body that is not JSON (refused before any route).

@@ -8,6 +8,8 @@ const bool = (fallback: 'true' | 'false') =>
 export const DirectoryConfigConfig = BaseServiceConfig.extend({
   /** 32 bytes, base64: seals directory secrets (AES-256-GCM). */
   ROSTER_SECRETS_KEY: envField.base64Key(32),
+  /** R-SEC-01: earlier master keys, comma-separated base64; they only unwrap data keys, until a rotation re-wraps them. */
+  ROSTER_SECRETS_PREVIOUS_KEYS: envField.base64Keys(32).default([]),
   /** The admin API key (sent as x-api-key). */
   ROSTER_API_KEY: envField.secret(16),
   /** R-SEC-02: admin API requests each key may make per second (a token bucket per key and replica)… */

@@ -4,6 +4,7 @@ import { ApiKeyEntity } from './auth/api-key.entity';
 import { DirectoryEntity } from './entities/directory.entity';
 import { RunEntity } from './entities/run.entity';
 import { TenantEntity } from './entities/tenant.entity';
+import { TenantDataKeyEntity } from './keys/tenant-data-key.entity';
 import { migrations } from './migrations';
 
 export const SCHEMA = 'directory_config';
@@ -12,7 +13,7 @@ export function databaseOptions(clientUrl: string): ServiceOrmOptions {
   return {
     schema: SCHEMA,
     clientUrl,
-    entities: [TenantEntity, DirectoryEntity, RunEntity, ApiKeyEntity, ...MESSAGING_ENTITIES],
+    entities: [TenantEntity, DirectoryEntity, RunEntity, ApiKeyEntity, TenantDataKeyEntity, ...MESSAGING_ENTITIES],
     migrations,
     migrationsPathTs: `${__dirname}/migrations`,
   };

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SecretBox } from '@roster/security';
+import { MasterKeyRing, SecretBox } from '@roster/security';
 import type { FileIngestConfig } from './config';
 import { CONNECTION_PROVIDERS } from './connection';
 import { SyncRequestedHandler } from './sync/sync-requested.handler';
@@ -12,7 +12,7 @@ export class FileIngestModule {
       module: FileIngestModule,
       controllers: [SyncRequestedHandler],
       providers: [
-        { provide: FILE_INGEST_SETTINGS, useValue: { secrets: new SecretBox(config.ROSTER_SECRETS_KEY), batchSize: config.ROSTER_BATCH_SIZE, maxFileBytes: config.ROSTER_MAX_FILE_BYTES } },
+        { provide: FILE_INGEST_SETTINGS, useValue: { secrets: new SecretBox(new MasterKeyRing(config.ROSTER_SECRETS_KEY, config.ROSTER_SECRETS_PREVIOUS_KEYS)), batchSize: config.ROSTER_BATCH_SIZE, maxFileBytes: config.ROSTER_MAX_FILE_BYTES } },
         SyncSftpUseCase,
         ...CONNECTION_PROVIDERS,
       ],

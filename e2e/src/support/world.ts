@@ -32,6 +32,8 @@ export interface WorldOptions {
   logLevel?: string;
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** Characters of output kept per service process (the platform's 64 KiB when absent). */
+  outputLimit?: number;
 }
 
 /**
@@ -121,6 +123,7 @@ export async function startWorld(label: string, options: WorldOptions = {}): Pro
       smtpUrl: `smtp://${smtp.host}:${smtp.port}`,
       logLevel: options.logLevel,
       env: options.env,
+      outputLimit: options.outputLimit,
     });
     const client = new Client({ connectionString: db.url });
     await client.connect();

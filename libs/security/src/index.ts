@@ -1,2 +1,3 @@
+export * from './lib/master-keys';
 export * from './lib/secret-box';
 export * from './lib/outbound-url';

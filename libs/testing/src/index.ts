@@ -10,3 +10,4 @@ export * from './wait-for';
 export { findExecutable, spawnManaged, type ExitInfo, type ManagedProcess } from './process';
 export * from './platform';
 export * from './hris-emulator';
+export * from './legacy-secret';

@@ -17,6 +17,8 @@ export interface PlatformOptions {
   /** Extra environment for every service. */
   env?: Record<string, string>;
   logLevel?: string;
+  /** Characters of output kept per service process (default 64 KiB); a test that searches all logs raises it. */
+  outputLimit?: number;
 }
 
 export interface RunningService {
@@ -33,9 +35,9 @@ export interface Platform {
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** SIGKILL a service (a crash) and wait until it is gone. */
   kill(name: ServiceName): Promise<void>;
-  /** Start a stopped or killed service again, on the same port, and wait until it is ready. */
-  start(name: ServiceName): Promise<void>;
-  /** Everything each service printed (last 64 KiB each), for diagnosing a failing test. */
+  /** Start a stopped or killed service again, on the same port (with `env` on top of the platform's), and wait until it is ready. */
+  start(name: ServiceName, env?: Record<string, string>): Promise<void>;
+  /** What each service printed (each process's last 64 KiB, or `outputLimit`), earlier processes of a restarted one first. */
   logs(): string;
   stop(): Promise<void>;
 }
@@ -67,11 +69,15 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   };
   const services = {} as Record<ServiceName, RunningService>;
   for (const name of SERVICES) services[name] = { name, port: await freePort(), process: undefined as unknown as ManagedProcess };
+  /** The output of a restarted service's earlier processes. */
+  const earlier: Partial<Record<ServiceName, string>> = {};
 
-  const start = async (name: ServiceName) => {
+  const start = async (name: ServiceName, env: Record<string, string> = {}) => {
     const s = services[name];
+    if (s.process) earlier[name] = `${earlier[name] ?? ''}${s.process.output()}`;
     s.process = spawnManaged(process.execPath, ['--enable-source-maps', main(name)], name, {
-      env: { ...process.env, ...common, ROSTER_HTTP_PORT: String(s.port) },
+      env: { ...process.env, ...common, ...env, ROSTER_HTTP_PORT: String(s.port) },
+      outputLimit: o.outputLimit,
     });
     await waitFor(
       async () => {
@@ -101,7 +107,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       await services[name].process.exited;
     },
     start,
-    logs: () => SERVICES.map((n) => `==== ${n}\n${services[n].process?.output() ?? ''}`).join('\n'),
+    logs: () => SERVICES.map((n) => `==== ${n}\n${earlier[n] ?? ''}${services[n].process?.output() ?? ''}`).join('\n'),
     async stop() {
       await Promise.all(SERVICES.map((n) => services[n].process?.stop(10_000)));
     },

@@ -39,7 +39,7 @@ export interface ManagedProcess {
   readonly pid: number;
   readonly exited: Promise<ExitInfo>;
   isRunning(): boolean;
-  /** The last 64 KiB of stdout and stderr, interleaved. */
+  /** The last 64 KiB (or `outputLimit` characters) of stdout and stderr, interleaved. */
   output(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
   stop(graceMs?: number): Promise<void>;
@@ -51,8 +51,9 @@ export function spawnManaged(
   command: string,
   args: string[],
   name: string,
-  options: { env?: NodeJS.ProcessEnv } = {},
+  options: { env?: NodeJS.ProcessEnv; outputLimit?: number } = {},
 ): ManagedProcess {
+  const limit = options.outputLimit ?? OUTPUT_LIMIT;
   installExitHook();
   const [file, argv] = canUsePdeathsig()
     ? ['setpriv', ['--pdeathsig', 'KILL', '--', command, ...args]]
@@ -63,7 +64,7 @@ export function spawnManaged(
   let output = '';
   const append = (chunk: Buffer): void => {
     output += chunk.toString('utf8');
-    if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT);
+    if (output.length > limit) output = output.slice(-limit);
   };
   // Always drain the pipes: a full pipe would block a chatty server.
   child.stdout?.on('data', append);

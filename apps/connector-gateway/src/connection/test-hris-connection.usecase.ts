@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { HrisTestReplyV1, HrisTestRequestV1 } from '@roster/contracts';
-import { directorySecretOwner } from '@roster/security';
+import { SecretBoxError, directorySecretOwner } from '@roster/security';
 import { ConnectorException } from '../connectors/connector.exception';
 import { CONNECTOR_REGISTRY, ConnectorRegistry } from '../connectors/connector.registry';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../sync/sync-hris.usecase';
@@ -19,7 +19,7 @@ export class TestHrisConnectionUseCase {
       const accountToken = this.settings.secrets.open(req.accountToken, directorySecretOwner(req.tenantId, req.directoryId));
       return await connector.testConnection({ baseUrl: req.baseUrl, accountToken });
     } catch (e) {
-      if (e instanceof ConnectorException) return { ok: false, code: e.code, message: e.message };
+      if (e instanceof ConnectorException || e instanceof SecretBoxError) return { ok: false, code: e.code, message: e.message };
       throw e;
     }
   }

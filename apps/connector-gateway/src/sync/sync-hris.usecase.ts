@@ -3,7 +3,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import type { CanonicalEmployee, CloudEvent, FetchMode, PayloadOf, RowProblem, RunFailure } from '@roster/contracts';
 import { EventPublisher, PermanentError } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
-import { SecretBox, directorySecretOwner } from '@roster/security';
+import { SecretBox, SecretBoxError, directorySecretOwner } from '@roster/security';
 import { ConnectorException, ConnectorExceptionCode } from '../connectors/connector.exception';
 import { CONNECTOR_REGISTRY, ConnectorRegistry } from '../connectors/connector.registry';
 import { FetchRunEntity, FetchWatermarkEntity } from './fetch-watermark.entity';
@@ -100,12 +100,18 @@ export class SyncHrisUseCase {
       }
       if (employees.length + problems.length > 0) await flush();
     } catch (e) {
-      if (!(e instanceof ConnectorException)) throw e;
-      outcome = SETTINGS_FAILURES.includes(e.code) ? 'failed' : 'incomplete';
-      failure = {
-        code: outcome === 'failed' ? e.code : 'INCOMPLETE_FETCH',
-        message: outcome === 'failed' ? e.message : `the fetch stopped after ${pages} page(s) and ${totals.rows} employee(s): ${e.code}: ${e.message}; nothing of this run was applied`,
-      };
+      if (e instanceof SecretBoxError) {
+        // R-SEC-01: sealed under a master key this service does not hold (or tampered): a settings failure.
+        outcome = 'failed';
+        failure = { code: e.code, message: e.message };
+      } else {
+        if (!(e instanceof ConnectorException)) throw e;
+        outcome = SETTINGS_FAILURES.includes(e.code) ? 'failed' : 'incomplete';
+        failure = {
+          code: outcome === 'failed' ? e.code : 'INCOMPLETE_FETCH',
+          message: outcome === 'failed' ? e.message : `the fetch stopped after ${pages} page(s) and ${totals.rows} employee(s): ${e.code}: ${e.message}; nothing of this run was applied`,
+        };
+      }
     }
     await this.publisher.publish(
       'records.complete',

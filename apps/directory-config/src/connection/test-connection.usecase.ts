@@ -6,6 +6,7 @@ import { DirectoriesUseCase, OUTBOUND_URL_POLICY, SECRET_BOX, assertOutboundUrl 
 import { hrisOf, sftpOf } from '../entities/directory.entity';
 import type { TestConnectionBody } from '../http/schemas';
 import { ASKER, type Asker } from '../rpc/rpc.client';
+import { TenantDataKeys } from '../keys/tenant-data-keys';
 import { TenantsUseCase } from '../tenants/tenants.usecase';
 
 /**
@@ -22,6 +23,7 @@ export class TestConnectionUseCase {
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(ASKER) private readonly rpc: Asker,
     @Inject(OUTBOUND_URL_POLICY) private readonly urlPolicy: OutboundUrlPolicy,
+    private readonly dataKeys: TenantDataKeys,
   ) {}
 
   /** Tests a saved directory's settings (an sftp-csv one against its pinned host key). */
@@ -54,17 +56,19 @@ export class TestConnectionUseCase {
     // Sealed for a throwaway directory id: the ciphertext opens for this test only.
     const directoryId = randomUUID();
     const owner = directorySecretOwner(tenantId, directoryId);
+    const dataKey = await this.dataKeys.current(tenantId);
+    const seal = (plain: string) => this.secrets.seal(plain, owner, dataKey);
     if (body.type === 'hris-api') {
       const { accountToken, ...hris } = body.hris;
-      return this.rpc.ask('hris.test', { tenantId, directoryId, ...hris, accountToken: this.secrets.seal(accountToken, owner) });
+      return this.rpc.ask('hris.test', { tenantId, directoryId, ...hris, accountToken: seal(accountToken) });
     }
     const { password, privateKey, ...sftp } = body.sftp;
     return this.rpc.ask('sftp.test', {
       tenantId,
       directoryId,
       ...sftp,
-      password: password ? this.secrets.seal(password, owner) : undefined,
-      privateKey: privateKey ? this.secrets.seal(privateKey, owner) : undefined,
+      password: password ? seal(password) : undefined,
+      privateKey: privateKey ? seal(privateKey) : undefined,
     });
   }
 }

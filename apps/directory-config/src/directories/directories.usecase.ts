@@ -1,19 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { LockMode, MikroORM } from '@mikro-orm/postgresql';
-import { type OutboundUrlPolicy, SecretBox, checkOutboundUrl, directorySecretOwner } from '@roster/security';
+import { type EntityManager, LockMode, MikroORM } from '@mikro-orm/postgresql';
+import { type DataKey, type OutboundUrlPolicy, SecretBox, checkOutboundUrl, directorySecretOwner } from '@roster/security';
 import { subjectOf } from '@roster/contracts';
 import { Directory, DirectoryEntity, eventOf, hrisOf, sftpOf } from '../entities/directory.entity';
 import { RunEntity } from '../entities/run.entity';
 import type { CreateDirectoryBody, UpdateDirectoryBody } from '../http/schemas';
 import { DirectoryConfigException, DirectoryConfigExceptionCode } from '../http/directory-config.exception';
 import { firstRunAt } from '../scheduler/next-run';
+import { SECRET_BOX, TenantDataKeys } from '../keys/tenant-data-keys';
 import { TenantsUseCase } from '../tenants/tenants.usecase';
 import { applyDirectoryPatch } from './directory-patch';
 import { RecipientsValidator } from './recipients.validator';
 import { sameSchedule } from './schedule';
 
-export const SECRET_BOX = Symbol('SECRET_BOX');
+export { SECRET_BOX } from '../keys/tenant-data-keys';
 /** The SSRF policy for HR API base URLs (`ROSTER_HRIS_ALLOW_LOOPBACK`). */
 export const OUTBOUND_URL_POLICY = Symbol('OUTBOUND_URL_POLICY');
 
@@ -32,6 +33,9 @@ export function assertOutboundUrl(url: string, policy: OutboundUrlPolicy): void 
 
 const NO_SCHEDULE = { kind: 'disabled' } as const;
 
+/** Whether a PATCH brings a secret to seal (a new password, private key or account token). */
+const sealsSecret = (patch: UpdateDirectoryBody) => Boolean(patch.sftp?.password || patch.sftp?.privateKey || patch.hris?.accountToken);
+
 const notFound = (tenantId: string, directoryId: string) =>
   new DirectoryConfigException(
     DirectoryConfigExceptionCode.DIRECTORY_NOT_FOUND,
@@ -46,16 +50,27 @@ export class DirectoriesUseCase {
     private readonly recipients: RecipientsValidator,
     @Inject(SECRET_BOX) private readonly secrets: SecretBox,
     @Inject(OUTBOUND_URL_POLICY) private readonly urlPolicy: OutboundUrlPolicy,
+    private readonly dataKeys: TenantDataKeys,
   ) {}
 
   async create(tenantId: string, body: CreateDirectoryBody): Promise<Directory> {
     if (body.type === 'hris-api') assertOutboundUrl(body.hris.baseUrl, this.urlPolicy);
     await this.tenants.get(tenantId);
     await this.recipients.assertUsersOfTenant(tenantId, body.recipients);
-    const em = this.orm.em.fork();
+    // R-SEC-01: sealed with the tenant's data key, in the transaction that stores them (see TenantDataKeys).
+    return this.orm.em.fork().transactional(async (em) => {
+      const dataKey = body.type === 'event' ? undefined : await this.dataKeys.forSealing(em, tenantId);
+      return this.insert(em, tenantId, body, dataKey);
+    });
+  }
+
+  private insert(em: EntityManager, tenantId: string, body: CreateDirectoryBody, dataKey: DataKey | undefined): Directory {
     const id = randomUUID();
     const owner = directorySecretOwner(tenantId, id);
-    const seal = (plain: string) => this.secrets.seal(plain, owner);
+    const seal = (plain: string) => {
+      if (!dataKey) throw new Error(`no data key to seal a secret of directory ${id}`);
+      return this.secrets.seal(plain, owner, dataKey);
+    };
     const now = new Date();
     let source: Pick<Directory, 'settings' | 'secrets'>;
     // R-EVT-02: an event directory has no schedule; each micro-batch of its events is a run.
@@ -85,7 +100,6 @@ export class DirectoriesUseCase {
       createdAt: now,
       updatedAt: now,
     });
-    await em.flush();
     return directory;
   }
 
@@ -105,12 +119,22 @@ export class DirectoriesUseCase {
     if (patch.hris?.baseUrl !== undefined) assertOutboundUrl(patch.hris.baseUrl, this.urlPolicy);
     if (patch.recipients) await this.recipients.assertUsersOfTenant(tenantId, patch.recipients);
     return this.orm.em.fork().transactional(async (em) => {
+      // The tenant's key row before the directory row: the lock order a rotation takes too.
+      const dataKey = sealsSecret(patch) ? await this.dataKeys.forSealing(em, tenantId) : undefined;
       const directory = await em.findOne(DirectoryEntity, { id: directoryId, tenantId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!directory) throw notFound(tenantId, directoryId);
       const owner = directorySecretOwner(tenantId, directoryId);
       const before = { schedule: directory.schedule, enabled: directory.enabled };
       const now = new Date();
-      applyDirectoryPatch(directory, patch, (plain) => this.secrets.seal(plain, owner), now);
+      applyDirectoryPatch(
+        directory,
+        patch,
+        (plain) => {
+          if (!dataKey) throw new Error(`no data key to seal a secret of directory ${directoryId}`);
+          return this.secrets.seal(plain, owner, dataKey);
+        },
+        now,
+      );
       // R-DIR-04: a new schedule or enabled state is a new next run; other changes keep it.
       if (!sameSchedule(before.schedule, directory.schedule) || before.enabled !== directory.enabled) {
         const lastRun = directory.schedule.kind === 'every' ? await em.findOne(RunEntity, { tenantId, directoryId }, { orderBy: { createdAt: 'desc' } }) : null;

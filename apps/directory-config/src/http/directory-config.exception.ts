@@ -33,6 +33,8 @@ export enum DirectoryConfigExceptionCode {
   RUN_NOT_RERUNNABLE = 'RUN_NOT_RERUNNABLE',
   /** R-OPS-01: the run's source records are no longer retained in ROSTER_RECORDS (stream max age). */
   RUN_RECORDS_NOT_RETAINED = 'RUN_RECORDS_NOT_RETAINED',
+  /** R-SEC-01: the tenant's data key is wrapped under a master key this service does not hold (configuration). */
+  SECRET_UNAVAILABLE = 'SECRET_UNAVAILABLE',
   /** R-OPS-01: no such replay consumer (of this tenant). */
   REPLAY_NOT_FOUND = 'REPLAY_NOT_FOUND',
   /** R-OPS-01: a consumer of that name exists with other parameters (or is not a replay consumer). */
@@ -59,6 +61,7 @@ const STATUS: Record<DirectoryConfigExceptionCode, number> = {
   DEAD_LETTER_NOT_REDRIVABLE: 409,
   RUN_NOT_RERUNNABLE: 409,
   RUN_RECORDS_NOT_RETAINED: 410,
+  SECRET_UNAVAILABLE: 503,
   REPLAY_NOT_FOUND: 404,
   REPLAY_CONFLICT: 409,
 };

@@ -20,6 +20,7 @@ import { ExportAcceptedView, RequestExportBody } from '../exports/exports.schema
 import { DEAD_LETTER_ROUTES } from '../dead-letters/dead-letters.openapi';
 import { API_KEY_ROUTES } from '../auth/api-keys.openapi';
 import { REPLAY_ROUTES } from '../replay/replays.openapi';
+import { KEY_ROUTES } from '../keys/keys.openapi';
 import { REPLAY_STREAMS } from '../replay/replay-consumer';
 
 export interface Route {
@@ -147,6 +148,7 @@ const ROUTES: Route[] = [
   ...DEAD_LETTER_ROUTES,
   ...API_KEY_ROUTES,
   ...REPLAY_ROUTES,
+  ...KEY_ROUTES,
 ];
 
 /** Path parameters that are not ids. */

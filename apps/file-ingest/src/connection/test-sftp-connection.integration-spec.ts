@@ -13,6 +13,7 @@ describe('TestSftpConnectionUseCase on a real sshd', () => {
   const tenantId = randomUUID();
   const directoryId = randomUUID();
   const owner = directorySecretOwner(tenantId, directoryId);
+  const dataKey = secrets.newDataKey(tenantId);
 
   beforeAll(async () => {
     sftp = await startSftpServer();
@@ -27,7 +28,7 @@ describe('TestSftpConnectionUseCase on a real sshd', () => {
       host: sftp.host,
       port: sftp.port,
       username: sftp.username,
-      password: secrets.seal(plainPassword ?? sftp.password, owner),
+      password: secrets.seal(plainPassword ?? sftp.password, owner, dataKey),
       folder: sftp.folder,
       ...rest,
     };
@@ -39,7 +40,7 @@ describe('TestSftpConnectionUseCase on a real sshd', () => {
 
   it('R-SFTP-01 answers ok for the pinned key, with a private key instead of a password', async () => {
     const reply = await useCase.execute(
-      request({ password: undefined, privateKey: secrets.seal(sftp.privateKey, owner), hostKeyFingerprint: sftp.hostKeyFingerprint }),
+      request({ password: undefined, privateKey: secrets.seal(sftp.privateKey, owner, dataKey), hostKeyFingerprint: sftp.hostKeyFingerprint }),
     );
     expect(reply).toEqual({ ok: true, hostKeyFingerprint: sftp.hostKeyFingerprint });
   });
@@ -69,6 +70,14 @@ describe('TestSftpConnectionUseCase on a real sshd', () => {
     const dns = await useCase.execute(request({ host: 'no-such-host.invalid' }));
     expect(dns).toMatchObject({ ok: false, hostKeyFingerprint: null, code: 'UNREACHABLE' });
     expect(dns.message).toMatch(/^DNS: host name no-such-host\.invalid could not be resolved \((ENOTFOUND|EAI_AGAIN)\)$/);
+  });
+
+  it('R-SEC-01 says SECRET_UNAVAILABLE, naming the master key, for a secret wrapped under a key this service does not hold', async () => {
+    const elsewhere = new SecretBox(randomBytes(32));
+    const reply = await useCase.execute(request({ password: elsewhere.seal(sftp.password, owner, elsewhere.newDataKey(tenantId)) }));
+    expect(reply).toMatchObject({ ok: false, code: 'SECRET_UNAVAILABLE', hostKeyFingerprint: sftp.hostKeyFingerprint });
+    expect(reply.message).toContain(elsewhere.masterKeyId);
+    expect(reply.message).not.toContain(sftp.password);
   });
 
   it('R-SFTP-01 says HOST_KEY_MISMATCH with both keys when the server key changed, before sending credentials', async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SftpTestReplyV1, SftpTestRequestV1 } from '@roster/contracts';
-import { directorySecretOwner } from '@roster/security';
+import { SecretBoxError, directorySecretOwner } from '@roster/security';
 import { SftpSource } from '../sftp/sftp-source';
 import { SftpSourceException, SftpSourceExceptionCode } from '../sftp/sftp-source.exception';
 import { FILE_INGEST_SETTINGS } from '../sync/sync-sftp.usecase';
@@ -43,7 +43,7 @@ export class TestSftpConnectionUseCase {
       });
       return { ok: true, hostKeyFingerprint: presented };
     } catch (e) {
-      if (!(e instanceof SftpSourceException)) throw e;
+      if (!(e instanceof SftpSourceException) && !(e instanceof SecretBoxError)) throw e;
       return { ok: false, hostKeyFingerprint: presented, code: e.code, message: e.message };
     } finally {
       await source?.close();

@@ -5,7 +5,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { TeamProblemCode, type CloudEvent, type PayloadOf, type RowProblem, type RunFailure, type SftpSettings } from '@roster/contracts';
 import { EventPublisher, PermanentError } from '@roster/messaging';
-import { SecretBox, directorySecretOwner } from '@roster/security';
+import { SecretBox, SecretBoxError, directorySecretOwner } from '@roster/security';
 import { CsvImportException, CsvImportExceptionCode } from '../csv/csv-import.exception';
 import { readTeamsCsv } from '../csv/teams-csv.reader';
 import { readUsersCsv } from '../csv/users-csv.reader';
@@ -276,6 +276,8 @@ export class SyncSftpUseCase {
         ledger: this.ledger(names, only?.checksum ?? null, 'processed', files.map((f) => f.movedTo).join(', '), totals.rows, null),
       };
     } catch (e) {
+      // R-SEC-01: a secret sealed under a master key this service does not hold (or tampered) fails the run clearly.
+      if (e instanceof SecretBoxError) return failed({ code: e.code, message: e.message }, []);
       if (!(e instanceof SftpSourceException)) throw e;
       sftpErrors().inc({ code: e.code });
       return failed({ code: e.code, message: e.message }, []);

@@ -82,11 +82,11 @@ ROSTER_BATCH_SIZE: {{ $s.config.batchSize | int64 | quote }}
 
 {{/* Secret variables one service reads: "NAME" or "NAME?" (optional). */}}
 {{- define "roster.secretKeys" -}}
-{{- if eq .service "directory-config" -}}ROSTER_DATABASE_URL ROSTER_SECRETS_KEY ROSTER_API_KEY
-{{- else if eq .service "file-ingest" -}}ROSTER_DATABASE_URL ROSTER_SECRETS_KEY
+{{- if eq .service "directory-config" -}}ROSTER_DATABASE_URL ROSTER_SECRETS_KEY ROSTER_SECRETS_PREVIOUS_KEYS? ROSTER_API_KEY
+{{- else if eq .service "file-ingest" -}}ROSTER_DATABASE_URL ROSTER_SECRETS_KEY ROSTER_SECRETS_PREVIOUS_KEYS?
 {{- else if eq .service "reconciler" -}}ROSTER_DATABASE_URL
 {{- else if eq .service "notifier" -}}ROSTER_DATABASE_URL ROSTER_SMTP_URL
-{{- else if eq .service "connector-gateway" -}}ROSTER_DATABASE_URL ROSTER_SECRETS_KEY ROSTER_HRIS_BRIDGE_API_KEY?
+{{- else if eq .service "connector-gateway" -}}ROSTER_DATABASE_URL ROSTER_SECRETS_KEY ROSTER_SECRETS_PREVIOUS_KEYS? ROSTER_HRIS_BRIDGE_API_KEY?
 {{- end -}}
 {{- end -}}
 
@@ -130,7 +130,7 @@ seccompProfile:
 {{/* The chart-managed Secret's keys: only those given a value (a missing one stops the service that reads it, naming it). */}}
 {{- define "roster.secretData" -}}
 {{- $s := .Values.secrets -}}
-{{- $pairs := list (list "ROSTER_DATABASE_URL" $s.databaseUrl) (list "ROSTER_SECRETS_KEY" $s.secretsKey) (list "ROSTER_API_KEY" $s.apiKey) (list "ROSTER_SMTP_URL" $s.smtpUrl) (list "ROSTER_HRIS_BRIDGE_API_KEY" $s.hrisBridgeApiKey) -}}
+{{- $pairs := list (list "ROSTER_DATABASE_URL" $s.databaseUrl) (list "ROSTER_SECRETS_KEY" $s.secretsKey) (list "ROSTER_SECRETS_PREVIOUS_KEYS" $s.secretsPreviousKeys) (list "ROSTER_API_KEY" $s.apiKey) (list "ROSTER_SMTP_URL" $s.smtpUrl) (list "ROSTER_HRIS_BRIDGE_API_KEY" $s.hrisBridgeApiKey) -}}
 {{- range $pairs }}
 {{- if index . 1 }}
 {{ index . 0 }}: {{ index . 1 | quote }}

@@ -49,13 +49,40 @@ export const RunNotify = z.object({
   recipients: z.array(z.string().email()),
 });
 
-/** A secret sealed by directory-config (AES-256-GCM, AAD = tenant + directory); never plaintext on a stream. */
-export const SealedSecret = z.object({
+/**
+ * R-SEC-01: a tenant's data key (DEK), wrapped under a master key with AES-256-GCM; `kid` names the master key
+ * (a fingerprint of it, never the key), so a service holding several master keys knows which one unwraps it.
+ */
+export const WrappedDataKey = z.object({
+  kid: z.string().min(1).max(64),
+  iv: z.string(),
+  tag: z.string(),
+  data: z.string(),
+});
+export type WrappedDataKey = z.infer<typeof WrappedDataKey>;
+
+/** v1 (before envelope encryption): AES-256-GCM directly under the master key. Still opened; re-sealed by a rotation. */
+export const SealedSecretV1 = z.object({
   v: z.literal(1),
   iv: z.string(),
   tag: z.string(),
   data: z.string(),
 });
+
+/**
+ * v2 (R-SEC-01 envelope): AES-256-GCM under the tenant's data key, which travels along wrapped under the master
+ * key, so a source opens it with its master key(s) alone. AAD = tenant + directory in both versions.
+ */
+export const SealedSecretV2 = z.object({
+  v: z.literal(2),
+  dek: WrappedDataKey,
+  iv: z.string(),
+  tag: z.string(),
+  data: z.string(),
+});
+
+/** A secret sealed by directory-config; never plaintext on a stream. */
+export const SealedSecret = z.discriminatedUnion('v', [SealedSecretV1, SealedSecretV2]);
 export type SealedSecret = z.infer<typeof SealedSecret>;
 
 export const SftpSettings = z.object({

@@ -66,6 +66,20 @@ export const envField = {
         })
         .transform((v) => Buffer.from(v, 'base64')),
     ),
+  /**
+   * A comma-separated list of such keys (R-SEC-01: the previous master keys during a rotation); unset is none.
+   * Use with `.default([])`.
+   */
+  base64Keys: (bytes = 32) =>
+    secretField(
+      z
+        .string()
+        .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+        .refine((keys) => keys.every((k) => BASE64.test(k) && Buffer.from(k, 'base64').length === bytes), {
+          error: `expected comma-separated standard base64 keys of exactly ${bytes} bytes each`,
+        })
+        .transform((keys) => keys.map((k) => Buffer.from(k, 'base64'))),
+    ),
   /** Any non-empty secret string (API keys, passwords). */
   secret: (minLength = 1) =>
     secretField(z.string().min(minLength, { error: `expected at least ${minLength} characters` })),

@@ -96,6 +96,22 @@ describe('loadConfig', () => {
     expect(text).toContain('ROSTER_SMTP_PASSWORD: ');
   });
 
+  it('R-SEC-01 reads a comma-separated list of previous keys, none when unset, and never echoes one', () => {
+    const keys = z.object({ ROSTER_SECRETS_PREVIOUS_KEYS: envField.base64Keys(32).default([]) });
+    const [a, b] = [Buffer.alloc(32, 1), Buffer.alloc(32, 2)];
+    expect(loadConfig(keys, {}).ROSTER_SECRETS_PREVIOUS_KEYS).toEqual([]);
+    expect(loadConfig(keys, { ROSTER_SECRETS_PREVIOUS_KEYS: '' }).ROSTER_SECRETS_PREVIOUS_KEYS).toEqual([]);
+    expect(loadConfig(keys, { ROSTER_SECRETS_PREVIOUS_KEYS: `${a.toString('base64')}, ${b.toString('base64')}` }).ROSTER_SECRETS_PREVIOUS_KEYS).toEqual([a, b]);
+    let problems: readonly string[] = [];
+    try {
+      loadConfig(keys, { ROSTER_SECRETS_PREVIOUS_KEYS: `${CANARY_KEY},${a.toString('base64')}` });
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems).toEqual([expect.stringMatching(/^ROSTER_SECRETS_PREVIOUS_KEYS: expected comma-separated standard base64 keys of exactly 32 bytes each \(value hidden\)$/)]);
+    expect(problems.join('\n')).not.toContain(CANARY_KEY);
+  });
+
   it('hides credentials inside an echoed URL', () => {
     const [problem] = problemsOf({ ...validEnv, ROSTER_DATABASE_URL: 'mysql://app:hunter2-canary@db/roster' });
     expect(problem).toBe('ROSTER_DATABASE_URL: expected a URL with scheme postgres or postgresql, got "mysql://***@db/roster"');
