@@ -13,6 +13,9 @@ export const depConstraints = [
   { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'] },
   // The operator CLI talks to the admin API over HTTP: it imports no service's code.
   { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:cli', 'scope:shared'] },
+  // The admin console (issue 9) is a browser app over the admin API: no service's code either (its specs compare
+  // its copies of the contracts' lists with libs/contracts).
+  { sourceTag: 'scope:admin-console', onlyDependOnLibsWithTags: ['scope:admin-console', 'scope:shared'] },
   ...['directory-config', 'file-ingest', 'reconciler', 'notifier', 'connector-gateway'].map((s) => ({
     sourceTag: `scope:${s}`,
     onlyDependOnLibsWithTags: [`scope:${s}`, 'scope:shared'],
@@ -31,7 +34,8 @@ export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   {
-    files: ['**/*.ts'],
+    // .tsx: the admin console's React components.
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },

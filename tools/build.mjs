@@ -1,7 +1,9 @@
 // Transpiles every app, lib and tool to dist/ with swc (decorator metadata on, path aliases rewritten to
-// relative imports), mirroring the source tree. Type checking is `npm run typecheck`; this only emits.
+// relative imports), mirroring the source tree, then builds the admin console (a browser app) with Vite into
+// dist/apps/admin-console, which directory-config serves at /console/. Type checking is `npm run typecheck`;
+// this only emits.
 import { transformFile } from '@swc/core';
-import { readFileSync, readdirSync, mkdirSync, writeFileSync, statSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, mkdirSync, writeFileSync, statSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +12,8 @@ const out = join(root, 'dist');
 const swcrc = JSON.parse(readFileSync(join(root, '.swcrc'), 'utf8'));
 const { paths } = JSON.parse(readFileSync(join(root, 'tsconfig.base.json'), 'utf8')).compilerOptions;
 const skip = /(\.spec|\.integration-spec|\.e2e-spec|\.d)\.ts$/;
+// Browser code: bundled by Vite below, not transpiled for Node.
+const CONSOLE = join(root, 'apps', 'admin-console');
 
 function writeAtomic(file, content) {
   const tmp = `${file}.${process.pid}.tmp`;
@@ -20,7 +24,7 @@ function writeAtomic(file, content) {
 function* sources(dir) {
   for (const name of readdirSync(dir)) {
     const full = join(dir, name);
-    if (name === 'node_modules' || name === 'lint-fixtures') continue;
+    if (name === 'node_modules' || name === 'lint-fixtures' || full === CONSOLE) continue;
     if (statSync(full).isDirectory()) yield* sources(full);
     else if (name.endsWith('.ts') && !skip.test(name)) yield full;
   }
@@ -44,3 +48,24 @@ await Promise.all(
   }),
 );
 console.log(`built ${files.length} files into dist/`);
+
+// The console is built beside its place and swapped in, so directory-config never serves half a build (other
+// processes may serve dist/ while it is rebuilt).
+const consoleOut = join(out, 'apps', 'admin-console');
+const consoleTmp = `${consoleOut}.${process.pid}.tmp`;
+const { build } = await import('vite');
+await build({ configFile: join(CONSOLE, 'vite.config.mjs'), build: { outDir: consoleTmp, emptyOutDir: true } });
+// Another build swapping at the same moment can put its copy back in between: move it aside and try again.
+for (let attempt = 0; ; attempt++) {
+  const consoleOld = `${consoleOut}.${process.pid}.${attempt}.old`;
+  try {
+    if (existsSync(consoleOut)) renameSync(consoleOut, consoleOld);
+    renameSync(consoleTmp, consoleOut);
+    rmSync(consoleOld, { recursive: true, force: true });
+    break;
+  } catch (e) {
+    rmSync(consoleOld, { recursive: true, force: true });
+    if (attempt >= 5) throw e;
+  }
+}
+console.log('built the admin console into dist/apps/admin-console/');

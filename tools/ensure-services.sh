@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure what Roster's tests and quick start need is installed and running on this machine (Debian, root):
-# PostgreSQL on 127.0.0.1:5432 (trust), nats-server with JetStream on 127.0.0.1:4222, OpenSSH sshd (SFTP).
+# PostgreSQL on 127.0.0.1:5432 (trust), nats-server with JetStream on 127.0.0.1:4222, OpenSSH sshd (SFTP),
+# chromium (the admin console's browser tests).
 set -uo pipefail
 export DEBIAN_FRONTEND=noninteractive
 log() { echo "[setup] $*"; }
@@ -12,6 +13,8 @@ apt_install() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 [ -x /usr/sbin/sshd ] || { log "installing openssh-server"; apt_install openssh-server; }
+# Debian's chromium for the admin console's browser tests (playwright-core drives it; no browser download).
+[ -x /usr/bin/chromium ] || { log "installing chromium"; apt_install chromium; }
 [ -x /usr/sbin/nats-server ] || command -v nats-server >/dev/null 2>&1 || { log "installing nats-server"; apt_install nats-server; }
 if ! port_open 4222; then
   log "starting nats-server (JetStream) on 127.0.0.1:4222"

@@ -53,6 +53,14 @@ describe('Nx module boundaries (eslint @nx/enforce-module-boundaries)', () => {
     expect(errors.join('\n')).toMatch(/relative|project|boundar/i);
   });
 
+  it('refuses the admin console importing a service (a browser app over the admin API)', async () => {
+    const errors = await boundaryErrors(
+      'apps/admin-console/src/probe.ts',
+      "import { RunView } from '../../directory-config/src/http/schemas';\nexport const x = RunView;\n",
+    );
+    expect(errors.join('\n')).toMatch(/relative|project|boundar/i);
+  });
+
   it('allows what the architecture allows: the planner using contracts, an app using the platform', async () => {
     expect(
       await boundaryErrors('libs/reconciliation/src/probe.ts', "import { Events } from '@roster/contracts';\nexport const x = Events;\n"),

@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { MasterKeyRing, SecretBox } from '@roster/security';
 import { AuthModule } from './auth/auth.module';
 import { TestConnectionUseCase } from './connection/test-connection.usecase';
+import { ConsoleModule } from './console/console.module';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { DirectoriesUseCase, OUTBOUND_URL_POLICY, SECRET_BOX } from './directories/directories.usecase';
 import { RecipientsValidator } from './directories/recipients.validator';
@@ -40,6 +41,8 @@ export class DirectoryConfigModule {
         SchedulerModule.register({ intervalMs: config.ROSTER_SCHEDULER_INTERVAL_MS, apiKey: config.ROSTER_API_KEY }),
         DeadLettersModule.register({ apiKey: config.ROSTER_API_KEY }),
         ReplayModule.register({ apiKey: config.ROSTER_API_KEY }),
+        // Issue 9: the admin console's static files at /console/.
+        ConsoleModule.register(),
       ],
       controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, InboundEventsHandler, KeysController],
       providers: [

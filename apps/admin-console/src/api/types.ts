@@ -1,0 +1,245 @@
+/**
+ * The admin API's answers as the console reads them (apps/directory-config/src/http/schemas.ts and
+ * dead-letters.schemas.ts are the source; /openapi.json documents them). The console is an HTTP client like the
+ * `roster` CLI: it imports no service code, so these are written out here.
+ */
+
+export type Role = 'operator' | 'tenant-admin' | 'read-only';
+
+/** Every error of the admin API. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  ownerEmail: string | null;
+  createdAt: string;
+}
+
+export interface ApiKeySummary {
+  id: string;
+  name: string;
+  role: Role;
+  tenantId: string | null;
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export type Schedule =
+  | { kind: 'disabled' }
+  | { kind: 'every'; hours: number }
+  | { kind: 'daily'; time: string; timeZone: string }
+  | { kind: 'weekly'; day: Weekday; time: string; timeZone: string }
+  | { kind: 'cron'; expression: string; timeZone: string };
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export const HRIS_SOURCE_FIELDS = [
+  'teamName',
+  'teamGroupName',
+  'startDate',
+  'personalEmail',
+  'mobilePhone',
+  'jobTitle',
+  'groupGroupName',
+  'employeeNumber',
+  'departmentGroupName',
+  'costCenterGroupName',
+  'companyLegalName',
+  'companyDisplayName',
+  'businessUnitGroupName',
+  'birthday',
+] as const;
+export type HrisSourceField = (typeof HRIS_SOURCE_FIELDS)[number];
+
+/** The profile fields a mapping can target; any other target is a custom field of that label. */
+export const HRIS_PROFILE_TARGETS = ['teams', 'jobTitle', 'department', 'employeeId', 'startDate', 'location', 'displayName'] as const;
+
+/** R-CSV-02/03: the standard labels a header mapping may translate to (libs/contracts csv-labels.ts). */
+export const CSV_STANDARD_LABELS = [
+  'User Email',
+  'User Name',
+  'First Name',
+  'Last Name',
+  'Manager Email',
+  'Teams',
+  'Is Org Admin',
+  'Deactivation Date',
+  'Job Title',
+  'Department',
+  'Location',
+  'Employee ID',
+  'Start Date',
+  'Team Name',
+  'Team Owner',
+  'Parent Team',
+  'Team Type',
+  'Team Description',
+] as const;
+
+export const USERNAME_ATTRIBUTES = ['workEmail', 'personalEmail', 'employeeNumber'] as const;
+export const ORPHAN_POLICIES = ['ignore', 'deactivate', 'delete'] as const;
+
+export interface Policy {
+  usernameAttribute: (typeof USERNAME_ATTRIBUTES)[number];
+  activateUsers: boolean;
+  orphans: (typeof ORPHAN_POLICIES)[number];
+  restore: boolean;
+  synchronizeGroups: boolean;
+  preserveGroups: boolean;
+  removeLocalGroups: boolean;
+  removeOtherDirectoryGroups: boolean;
+  safeguard: { count: number; percent: number };
+}
+
+interface DirectoryCommon {
+  id: string;
+  tenantId: string;
+  name: string;
+  enabled: boolean;
+  recipients: string[];
+  schedule: Schedule;
+  nextRunAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SftpDirectory extends DirectoryCommon {
+  type: 'sftp-csv';
+  sftp: { host: string; port: number; username: string; folder: string; hostKeyFingerprint: string; hasPassword: boolean; hasPrivateKey: boolean };
+  dateFormat: 'dd/mm/yyyy' | 'mm/dd/yyyy';
+  headerMapping: Record<string, string>;
+}
+
+export interface HrisDirectory extends DirectoryCommon {
+  type: 'hris-api';
+  hris: { provider: string; baseUrl: string; pageSize: number; fieldMappings: { source: HrisSourceField; target: string }[]; hasAccountToken: boolean };
+  policy: Policy;
+}
+
+export interface EventDirectory extends DirectoryCommon {
+  type: 'event';
+  policy: Policy;
+  inbound: { upserted: string; terminated: string };
+}
+
+export type Directory = SftpDirectory | HrisDirectory | EventDirectory;
+export type DirectoryType = Directory['type'];
+
+export interface TestConnectionResult {
+  ok: boolean;
+  /** sftp-csv: the key the server presented (null when unreachable). */
+  hostKeyFingerprint?: string | null;
+  code?: string;
+  message?: string;
+  /** hris-api: the HR system behind the linked account. */
+  integration?: string;
+}
+
+export const RUN_STATUSES = ['queued', 'fetching', 'reconciling', 'awaiting-approval', 'succeeded', 'partially-succeeded', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['succeeded', 'partially-succeeded', 'failed'];
+
+export interface RunCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  deactivated: number;
+  deleted: number;
+  restored: number;
+  skipped: number;
+  failed: number;
+}
+
+export interface RowProblem {
+  rowNumber?: number;
+  externalId?: string;
+  field?: string;
+  code: string;
+  message: string;
+}
+
+export interface PendingRemovals {
+  deactivate: number;
+  delete: number;
+  directoryUsers: number;
+  threshold: { count: number; percent: number };
+  users: { userId: string; email: string; action: 'deactivate' | 'delete' }[];
+}
+
+export interface Run {
+  id: string;
+  tenantId: string;
+  directoryId: string;
+  trigger: 'schedule' | 'manual' | 'file' | 'replay' | 'event';
+  status: RunStatus;
+  counts: RunCounts | null;
+  problems: RowProblem[];
+  problemCount: number;
+  failure: { code: string; message: string } | null;
+  fileName: string | null;
+  pendingRemovals: PendingRemovals | null;
+  decision: 'approve' | 'reject' | null;
+  rerunOf: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface ProblemsPage {
+  runId: string;
+  total: number;
+  offset: number;
+  limit: number;
+  problems: RowProblem[];
+}
+
+export interface DeadLetterSummary {
+  sequence: number;
+  service: string;
+  consumer: string;
+  code: string;
+  reason: string;
+  deliveries: number;
+  failedAt: string | null;
+  deadLetteredAt: string;
+  original: { subject: string; stream: string; sequence: number; msgId: string | null };
+  tenantId: string | null;
+  eventId: string | null;
+  eventType: string | null;
+  size: number;
+}
+
+export interface DeadLetter extends DeadLetterSummary {
+  dlqSubject: string;
+  headers: Record<string, string[]>;
+  payload: { encoding: 'json'; json: unknown } | { encoding: 'text'; text: string } | { encoding: 'base64'; base64: string };
+}
+
+export interface DeadLetterPage {
+  items: DeadLetterSummary[];
+  nextAfterSequence: number | null;
+  scanned: number;
+}
+
+export interface Redrive {
+  sequence: number;
+  consumer: string;
+  outcome: 'redriven' | 'duplicate';
+  republished: { subject: string; stream: string; sequence: number };
+}
+
+export interface Discard {
+  sequence: number;
+  consumer: string;
+  code: string;
+  originalSubject: string;
+  reason: string;
+  discarded: true;
+}

@@ -1,0 +1,57 @@
+/** Where the console is served (directory-config's static route; Vite's `base`). */
+export const BASE = '/console/';
+
+/** Every page of the console, with what its path carries. */
+export type Route =
+  | { page: 'login' }
+  | { page: 'tenants' }
+  | { page: 'directories'; tenantId: string }
+  | { page: 'new-directory'; tenantId: string; type: 'sftp-csv' | 'hris-api' }
+  | { page: 'directory'; tenantId: string; directoryId: string }
+  | { page: 'runs'; tenantId: string; directoryId?: string; status?: string }
+  | { page: 'run'; tenantId: string; runId: string }
+  | { page: 'dead-letters'; tenantId?: string }
+  | { page: 'dead-letter'; tenantId?: string; sequence: number }
+  | { page: 'not-found'; path: string };
+
+const ID = '([0-9a-fA-F-]{36})';
+
+/** The route of a path (under BASE) and query. */
+export function matchRoute(pathname: string, query: URLSearchParams): Route {
+  const path = pathname.startsWith(BASE) ? pathname.slice(BASE.length).replace(/\/+$/, '') : pathname.replace(/^\/+|\/+$/g, '');
+  const m = (pattern: string) => new RegExp(`^${pattern}$`).exec(path);
+  let r: RegExpExecArray | null;
+  if (path === '' || path === 'login') return { page: 'login' };
+  if (path === 'tenants') return { page: 'tenants' };
+  if ((r = m(`t/${ID}/directories`))) return { page: 'directories', tenantId: r[1] };
+  if ((r = m(`t/${ID}/directories/new`))) return { page: 'new-directory', tenantId: r[1], type: query.get('type') === 'hris-api' ? 'hris-api' : 'sftp-csv' };
+  if ((r = m(`t/${ID}/directories/${ID}`))) return { page: 'directory', tenantId: r[1], directoryId: r[2] };
+  if ((r = m(`t/${ID}/runs`))) {
+    return { page: 'runs', tenantId: r[1], directoryId: query.get('directory') ?? undefined, status: query.get('status') ?? undefined };
+  }
+  if ((r = m(`t/${ID}/runs/${ID}`))) return { page: 'run', tenantId: r[1], runId: r[2] };
+  if ((r = m(`t/${ID}/dead-letters`))) return { page: 'dead-letters', tenantId: r[1] };
+  if ((r = m(`t/${ID}/dead-letters/(\\d+)`))) return { page: 'dead-letter', tenantId: r[1], sequence: Number(r[2]) };
+  if (path === 'operations/dead-letters') return { page: 'dead-letters' };
+  if ((r = m('operations/dead-letters/(\\d+)'))) return { page: 'dead-letter', sequence: Number(r[1]) };
+  return { page: 'not-found', path: pathname };
+}
+
+/** Paths of the pages, for links (relative to BASE). */
+export const paths = {
+  tenants: () => 'tenants',
+  directories: (t: string) => `t/${t}/directories`,
+  newDirectory: (t: string, type: 'sftp-csv' | 'hris-api') => `t/${t}/directories/new?type=${type}`,
+  directory: (t: string, d: string) => `t/${t}/directories/${d}`,
+  runs: (t: string, filter: { directoryId?: string; status?: string } = {}) => {
+    const q = new URLSearchParams();
+    if (filter.directoryId) q.set('directory', filter.directoryId);
+    if (filter.status) q.set('status', filter.status);
+    const s = q.toString();
+    return `t/${t}/runs${s ? `?${s}` : ''}`;
+  },
+  run: (t: string, r: string) => `t/${t}/runs/${r}`,
+  /** An operator's list spans every tenant; a tenant key's is its tenant's. */
+  deadLetters: (t?: string) => (t ? `t/${t}/dead-letters` : 'operations/dead-letters'),
+  deadLetter: (seq: number, t?: string) => (t ? `t/${t}/dead-letters/${seq}` : `operations/dead-letters/${seq}`),
+};
