@@ -1,4 +1,4 @@
-import { HrisEmulator, hrisEmployee, startHrisEmulator } from '@roster/testing';
+import { HrisEmulator, hrisEmployee, startHrisEmulator, waitFor } from '@roster/testing';
 import { World, hrisEmulatorEnv, startWorld } from './support/world';
 
 const EMPLOYEES = 12;
@@ -94,5 +94,34 @@ describe('HR-system API directories: username attribute and terminations, end to
     const again = await run();
     expect(again.counts).toMatchObject({ restored: 0, deactivated: 0 });
     expect(await byUsername(hrisEmployee(2).employee_number as string)).toMatchObject({ status: 'inactive' });
+  }, 120_000);
+
+  it('R-API-07 an anonymized user is never restored: the person synced again becomes a new user', async () => {
+    const employeeNumber = hrisEmployee(5).employee_number as string;
+    const workEmail = hrisEmployee(5).work_email as string;
+    const before = await byUsername(employeeNumber);
+    const api = <T>(method: string, path: string) => world.platform.api<T>(method, `/v1/tenants/${tenantId}${path}`);
+    const asked = await api<{ userId: string; status: string }>('POST', `/users/${before?.id}/anonymize`);
+    expect(asked).toMatchObject({ status: 202, body: { userId: before?.id, status: 'anonymization-requested' } });
+    const erased = await waitFor(async () => (await users()).find((u) => u.id === before?.id && u.status === 'anonymized'), {
+      timeoutMs: 20_000,
+      description: 'the reconciler anonymizes the user',
+    });
+    expect(erased).toMatchObject({ email: `anonymized-${before?.id}@anonymized.invalid`, username: null, external_id: null });
+    const row = (await world.pg.query(`select first_name, last_name, custom_fields from reconciler.users where id = $1`, [before?.id])).rows[0];
+    expect(row).toEqual({ first_name: null, last_name: null, custom_fields: {} });
+    await waitFor(async () => ((await world.eventCount(tenantId, 'user.anonymized')) === 1) || undefined, { timeoutMs: 10_000, description: 'user.anonymized published' });
+    // Asking again, or for somebody else's user, is a clear refusal.
+    expect((await api<{ code: string }>('POST', `/users/${before?.id}/anonymize`)).body.code).toBe('USER_ALREADY_ANONYMIZED');
+    expect((await api<{ code: string }>('POST', `/users/00000000-0000-4000-8000-000000000000/anonymize`)).body.code).toBe('USER_NOT_FOUND');
+
+    // The person is still in the HR system, with the same id, email and employee number: a new user, not a restore.
+    const next = await run();
+    expect(next).toMatchObject({ status: 'succeeded' });
+    expect(next.counts).toMatchObject({ created: 1, restored: 0 });
+    const again = await byUsername(employeeNumber);
+    expect(again).toMatchObject({ email: workEmail, status: 'active' });
+    expect(again?.id).not.toBe(before?.id);
+    expect((await users()).find((u) => u.id === before?.id)).toMatchObject({ status: 'anonymized' });
   }, 120_000);
 });

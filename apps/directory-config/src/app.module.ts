@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { MasterKeyRing, SecretBox } from '@roster/security';
+import { AnonymizationController } from './anonymization/anonymization.controller';
+import { AnonymizeUserUseCase } from './anonymization/anonymize-user.usecase';
 import { AuthModule } from './auth/auth.module';
 import { TestConnectionUseCase } from './connection/test-connection.usecase';
 import { ConsoleModule } from './console/console.module';
@@ -44,11 +46,12 @@ export class DirectoryConfigModule {
         // Issue 9: the admin console's static files at /console/.
         ConsoleModule.register(),
       ],
-      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, InboundEventsHandler, KeysController],
+      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, InboundEventsHandler, KeysController, AnonymizationController],
       providers: [
         { provide: SECRET_BOX, useValue: new SecretBox(new MasterKeyRing(config.ROSTER_SECRETS_KEY, config.ROSTER_SECRETS_PREVIOUS_KEYS)) },
         TenantDataKeys,
         RotateKeysUseCase,
+        AnonymizeUserUseCase,
         { provide: OUTBOUND_URL_POLICY, useValue: { allowLoopback: config.ROSTER_HRIS_ALLOW_LOOPBACK } },
         { provide: ADMIN_API_KEY, useValue: config.ROSTER_API_KEY },
         // Every HTTP error in the admin API's shape, including a body that is not JSON (refused before any route).

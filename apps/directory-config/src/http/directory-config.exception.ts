@@ -39,6 +39,10 @@ export enum DirectoryConfigExceptionCode {
   REPLAY_NOT_FOUND = 'REPLAY_NOT_FOUND',
   /** R-OPS-01: a consumer of that name exists with other parameters (or is not a replay consumer). */
   REPLAY_CONFLICT = 'REPLAY_CONFLICT',
+  /** No such user in the tenant. */
+  USER_NOT_FOUND = 'USER_NOT_FOUND',
+  /** R-API-07: the user's personal data is already erased. */
+  USER_ALREADY_ANONYMIZED = 'USER_ALREADY_ANONYMIZED',
 }
 
 const STATUS: Record<DirectoryConfigExceptionCode, number> = {
@@ -64,6 +68,8 @@ const STATUS: Record<DirectoryConfigExceptionCode, number> = {
   SECRET_UNAVAILABLE: 503,
   REPLAY_NOT_FOUND: 404,
   REPLAY_CONFLICT: 409,
+  USER_NOT_FOUND: 404,
+  USER_ALREADY_ANONYMIZED: 409,
 };
 
 export class DirectoryConfigException extends Error {

@@ -20,6 +20,7 @@ import { ExportAcceptedView, RequestExportBody } from '../exports/exports.schema
 import { DEAD_LETTER_ROUTES } from '../dead-letters/dead-letters.openapi';
 import { API_KEY_ROUTES } from '../auth/api-keys.openapi';
 import { REPLAY_ROUTES } from '../replay/replays.openapi';
+import { ANONYMIZATION_ROUTES } from '../anonymization/anonymization.openapi';
 import { KEY_ROUTES } from '../keys/keys.openapi';
 import { REPLAY_STREAMS } from '../replay/replay-consumer';
 
@@ -149,6 +150,7 @@ const ROUTES: Route[] = [
   ...API_KEY_ROUTES,
   ...REPLAY_ROUTES,
   ...KEY_ROUTES,
+  ...ANONYMIZATION_ROUTES,
 ];
 
 /** Path parameters that are not ids. */

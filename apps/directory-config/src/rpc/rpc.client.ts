@@ -12,6 +12,7 @@ export const RPC_TIMEOUT_MS: Record<RpcName, number> = {
   'hris.test': 70_000,
   'run.problems': 5_000,
   'run.held-removals': 5_000,
+  'user.status': 5_000,
   'users.existing': 5_000,
 };
 
@@ -21,6 +22,7 @@ const UNAVAILABLE: Record<RpcName, DirectoryConfigExceptionCode> = {
   'hris.test': DirectoryConfigExceptionCode.SOURCE_UNAVAILABLE,
   'run.problems': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
   'run.held-removals': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
+  'user.status': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
   'users.existing': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
 };
 

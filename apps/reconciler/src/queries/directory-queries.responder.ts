@@ -20,6 +20,7 @@ export class DirectoryQueriesResponder implements OnApplicationBootstrap, Before
     this.responders = [
       rpcRespond(this.nc, 'run.problems', (q) => this.queries.runProblems(q), { onError }),
       rpcRespond(this.nc, 'run.held-removals', (q) => this.queries.heldRemovals(q), { onError }),
+      rpcRespond(this.nc, 'user.status', (q) => this.queries.userStatus(q), { onError }),
       rpcRespond(this.nc, 'users.existing', (q) => this.queries.existingUsers(q), { onError }),
     ];
     // Ready (and so /health/ready) only once the server routes requests to us.

@@ -9,6 +9,8 @@ import type {
   RunHeldRemovalsRequestV1,
   RunProblemsReplyV1,
   RunProblemsRequestV1,
+  UserStatusReplyV1,
+  UserStatusRequestV1,
 } from '@roster/contracts';
 import { qualified, sql } from '@roster/persistence';
 
@@ -55,6 +57,16 @@ export class DirectoryQueriesUseCase {
       [q.tenantId, q.runId, q.offset, q.limit],
     );
     return { total, users: users.map((u) => ({ userId: u.user_id, email: u.email, action: u.action })) };
+  }
+
+  /** Whether the user is the tenant's, and its status. */
+  async userStatus(q: UserStatusRequestV1): Promise<UserStatusReplyV1> {
+    const em = this.orm.em.fork();
+    const [row] = await sql<{ status: NonNullable<UserStatusReplyV1['status']> }>(em,
+      `select status from ${qualified(em, 'users')} where tenant_id = ? and id = ?`,
+      [q.tenantId, q.userId],
+    );
+    return row ? { found: true, status: row.status } : { found: false };
   }
 
   /** Which of the given emails are users of the tenant, compared case-insensitively (R-NOT-02). */

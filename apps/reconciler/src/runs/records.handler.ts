@@ -2,6 +2,7 @@ import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
 import { RethrowRpcFilter } from '@roster/messaging';
+import { AnonymizeUserUseCase } from '../users/anonymize-user.usecase';
 import { ApplyRunUseCase } from './apply-run.usecase';
 import { DecideRunUseCase } from './decide-run.usecase';
 import { StageBatchUseCase } from './stage-batch.usecase';
@@ -13,6 +14,7 @@ export class RecordsHandler {
     private readonly stage: StageBatchUseCase,
     private readonly applyRun: ApplyRunUseCase,
     private readonly decideRun: DecideRunUseCase,
+    private readonly anonymizeUser: AnonymizeUserUseCase,
   ) {}
 
   @EventPattern('records.batch')
@@ -29,5 +31,11 @@ export class RecordsHandler {
   @EventPattern('run.decided')
   onDecided(@Payload() event: CloudEvent<PayloadOf<'run.decided'>>): Promise<void> {
     return this.decideRun.execute(event);
+  }
+
+  /** R-API-07: erase a user's personal data (on the records stream: never in the middle of a run's apply). */
+  @EventPattern('user.anonymize.requested')
+  onAnonymize(@Payload() event: CloudEvent<PayloadOf<'user.anonymize.requested'>>): Promise<void> {
+    return this.anonymizeUser.execute(event);
   }
 }

@@ -3,6 +3,8 @@ import {
   RecordsBatchV1,
   RecordsCompleteV1,
   RunDecidedV1,
+  UserAnonymizeRequestedV1,
+  UserAnonymizedV1,
   RunFinishedV1,
   RunProgressV1,
   SyncRequestedV1,
@@ -86,6 +88,14 @@ export const Events = {
     summary:
       "An admin approved or rejected a run held in awaiting-approval (R-SAFE-01); on the records stream so the reconciler's ordered records consumer handles it after the run's batches.",
   }),
+  'user.anonymize.requested': event({
+    subject: 'roster.records.{tenant}.user.anonymize.v1',
+    type: 'io.roster.records.user.anonymize.v1',
+    stream: 'ROSTER_RECORDS',
+    schema: UserAnonymizeRequestedV1,
+    summary:
+      "R-API-07: an admin asked to erase a user's personal data; on the records stream so the reconciler's ordered records consumer never anonymizes in the middle of a run's apply.",
+  }),
   'rerun.requested': event({
     subject: 'roster.runs.{tenant}.rerun.requested.v1',
     type: 'io.roster.runs.rerun.requested.v1',
@@ -114,6 +124,13 @@ export const Events = {
     stream: 'ROSTER_DIRECTORY',
     schema: UserDeletedV1,
     summary: "A user was deleted by their directory's orphan policy (R-API-06); a later restore announces user.updated.",
+  }),
+  'user.anonymized': event({
+    subject: 'roster.directory.{tenant}.user.anonymized.v1',
+    type: 'io.roster.directory.user.anonymized.v1',
+    stream: 'ROSTER_DIRECTORY',
+    schema: UserAnonymizedV1,
+    summary: "A user's personal data was erased at an admin's request (R-API-07); followers should erase their copy. Only the id travels.",
   }),
   'team.created': event({
     subject: 'roster.directory.{tenant}.team.created.v1',

@@ -303,6 +303,21 @@ export const RunDecidedV1 = z.object({
 });
 export type RunDecidedV1 = z.infer<typeof RunDecidedV1>;
 
+/**
+ * R-API-07: an admin asked for a user's personal data to be erased. The reconciler anonymizes the user once (a
+ * second request, or a redelivery, changes nothing); such a user is never matched or restored again.
+ */
+export const UserAnonymizeRequestedV1 = z.object({
+  userId: z.string().uuid(),
+  /** Who asked (the API key's name), for the audit log; never personal data of the user. */
+  requestedBy: z.string().max(200).optional(),
+});
+export type UserAnonymizeRequestedV1 = z.infer<typeof UserAnonymizeRequestedV1>;
+
+/** A user's personal data was erased: only the id remains (no field values, old or new, travel). */
+export const UserAnonymizedV1 = z.object({ userId: z.string().uuid(), sourceDirectoryId: z.string().uuid().nullable() });
+export type UserAnonymizedV1 = z.infer<typeof UserAnonymizedV1>;
+
 export const DirectoryUser = z.object({
   userId: z.string().uuid(),
   email: z.string(),

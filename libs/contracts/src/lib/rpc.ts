@@ -80,6 +80,13 @@ export type RunHeldRemovalsRequestV1 = z.infer<typeof RunHeldRemovalsRequestV1>;
 export const RunHeldRemovalsReplyV1 = z.object({ total: z.number().int().nonnegative(), users: z.array(HeldRemoval) });
 export type RunHeldRemovalsReplyV1 = z.infer<typeof RunHeldRemovalsReplyV1>;
 
+/** Whether a user is the tenant's, and its status (R-API-07: an admin's anonymization is checked before it is queued). */
+export const UserStatusRequestV1 = z.object({ tenantId: z.string().uuid(), userId: z.string().uuid() });
+export type UserStatusRequestV1 = z.infer<typeof UserStatusRequestV1>;
+
+export const UserStatusReplyV1 = z.object({ found: z.boolean(), status: z.enum(['active', 'inactive', 'deleted', 'anonymized']).optional() });
+export type UserStatusReplyV1 = z.infer<typeof UserStatusReplyV1>;
+
 export const ExistingUsersRequestV1 = z.object({
   tenantId: z.string().uuid(),
   emails: z.array(z.string().min(1)).max(1000),
@@ -118,6 +125,13 @@ export const Rpcs = {
     request: RunHeldRemovalsRequestV1,
     reply: RunHeldRemovalsReplyV1,
     summary: 'R-SAFE-01: a page of every user a held run would deactivate or delete, by email (the run event carries the first 100).',
+  }),
+  'user.status': rpc({
+    subject: 'roster.rpc.reconciler.user.status.v1',
+    responder: 'reconciler',
+    request: UserStatusRequestV1,
+    reply: UserStatusReplyV1,
+    summary: "Whether a user id is one of the tenant's users, and its status (checked before an anonymization is queued).",
   }),
   'users.existing': rpc({
     subject: 'roster.rpc.reconciler.users.existing.v1',
