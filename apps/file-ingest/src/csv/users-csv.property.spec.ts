@@ -70,7 +70,7 @@ describe('readUsersCsv over arbitrary cells (fast-check)', () => {
           expect(new Set(result.problems.filter((p) => p.field === 'User Email' || p.field === undefined).map((p) => p.rowNumber)).size).toBe(skipped);
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   }, 120_000);
 
@@ -86,7 +86,7 @@ describe('readUsersCsv over arbitrary cells (fast-check)', () => {
           expect(error).toBeInstanceOf(CsvImportException);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   }, 120_000);
 });

@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import SftpClient from 'ssh2-sftp-client';
 import { sha256Fingerprint } from './host-key';
+import { resolveWithin } from './sftp-path';
 import { SftpSourceException, SftpSourceExceptionCode as Code } from './sftp-source.exception';
 
 export interface SftpConnection {
@@ -104,12 +105,7 @@ export class SftpSource {
   }
 
   private resolve(relativePath: string): string {
-    const root = posix.normalize(this.conn.folder);
-    const full = posix.normalize(posix.join(root, relativePath));
-    if (full !== root && !full.startsWith(`${root.replace(/\/$/, '')}/`)) {
-      throw new SftpSourceException(Code.PATH_ESCAPE, `path ${relativePath} leaves the configured folder`);
-    }
-    return full;
+    return resolveWithin(this.conn.folder, relativePath);
   }
 
   private where(): string {
