@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { SftpSourceException } from './sftp-source.exception';
 import { resolveWithin } from './sftp-path';
 
-const outcome = (folder: string, path: string) => {
+const outcome = (folder: string, path: string): { path: string } | { error: unknown } => {
   try {
     return { path: resolveWithin(folder, path) };
   } catch (e) {
