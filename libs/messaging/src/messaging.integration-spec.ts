@@ -7,7 +7,7 @@ import { NatsConnection, connect } from 'nats';
 import { parseEvent } from '@roster/contracts';
 import { createTestDatabase, startNatsServer, waitFor } from '@roster/testing';
 import { DLQ_HEADERS, EventPublisher, Outbox, OutboxRelay, buildMessage, ensureStreams } from './index';
-import { openTestOrm, startHarness, userCreated, TEST_SCHEMA } from '../test/harness';
+import { type HarnessHooks, openTestOrm, startHarness, userCreated, TEST_SCHEMA } from '../test/harness';
 
 const root = join(__dirname, '../../..');
 const TENANT = 'tenant-a';
@@ -49,7 +49,7 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
       (await orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from ${TEST_SCHEMA}.effects where email = ?`, [email]))[0].n,
     );
 
-  const start = async (hooks = { attempts: new Map<string, number>() }, service = 'harness') => {
+  const start = async (hooks: HarnessHooks = { attempts: new Map<string, number>() }, service = 'harness') => {
     const app = await startHarness(orm, nats.url, hooks, { service });
     apps.push(app);
     return hooks;
@@ -69,6 +69,14 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
     await publisher.publish('user.created', userCreated('early@example.com'), { tenantId: TENANT });
     await start();
     await waitFor(async () => (await effects('early@example.com')) === 1, { timeoutMs: 10_000, description: 'effect of early event' });
+  });
+
+  it('R-OPS-03 a handler runs inside the event\'s log context: tenant, directory and run ids on every line it logs', async () => {
+    const hooks = await start({ attempts: new Map<string, number>(), contexts: new Map() });
+    const runId = '7b0e5c2a-8a1f-4f7e-9d57-1f6f1c3b2a10';
+    await publisher.publish('user.created', userCreated('context@example.com'), { tenantId: TENANT, runId });
+    await waitFor(() => hooks.contexts?.get('context@example.com'), { timeoutMs: 10_000, description: 'the handler ran' });
+    expect(hooks.contexts?.get('context@example.com')).toMatchObject({ tenantId: TENANT, runId, eventId: expect.any(String) });
   });
 
   it('retries a failing handler, then dead-letters it with its reason; later events are unaffected', async () => {

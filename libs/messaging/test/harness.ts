@@ -9,6 +9,7 @@ import { EntitySchema } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
 import { filterOf } from '@roster/contracts';
+import { type LogContext, logContext } from '@roster/observability';
 import { serviceOrmOptions, qualified } from '@roster/persistence';
 import {
   InboxMessageEntity,
@@ -50,6 +51,8 @@ export interface HarnessHooks {
   /** Called after the effect committed, before the ack (the crash tests stop here). */
   afterCommit?: (email: string) => Promise<void>;
   attempts: Map<string, number>;
+  /** The log context each handled email saw (R-OPS-03). */
+  contexts?: Map<string, LogContext | undefined>;
 }
 
 export function harnessModule(orm: MikroORM, hooks: HarnessHooks) {
@@ -60,6 +63,8 @@ export function harnessModule(orm: MikroORM, hooks: HarnessHooks) {
     async onUserCreated(@Payload() event: CloudEvent<PayloadOf<'user.created'>>, @Ctx() ctx: JetStreamContext) {
       const email = event.data.user.email;
       hooks.attempts.set(email, (hooks.attempts.get(email) ?? 0) + 1);
+      await Promise.resolve(); // the context survives an await
+      hooks.contexts?.set(email, logContext());
       if (email.startsWith('poison')) throw new PermanentError(`cannot handle ${email}`, 'POISON');
       // Multi-line, as driver errors are (a SQL statement and its error): the dead letter's reason header must still go.
       if (email.startsWith('fail')) throw new Error(`handler failed for ${email}\r\n  insert into effects …\n  - syntax error`);

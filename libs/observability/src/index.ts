@@ -1,6 +1,7 @@
 export { ConfigError, exitOnConfigError, loadConfig } from './config/load-config';
 export { LOG_LEVELS, envField, isSecretField, secretField, type LogLevel } from './config/env-fields';
 export { REDACT_CENSOR, REDACT_PATHS, createLogger, type LoggerOptions } from './logging/logger';
+export { logContext, withLogContext, type LogContext } from './logging/log-context';
 export { LoggingModule, REQUEST_ID_HEADER, ROOT_LOGGER, requestId, type LoggingModuleOptions } from './logging/logging.module';
 export {
   down,

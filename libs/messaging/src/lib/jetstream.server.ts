@@ -2,6 +2,7 @@ import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microse
 import { isObservable, lastValueFrom } from 'rxjs';
 import { ConsumerMessages, JsMsg, NatsConnection, headers as natsHeaders } from 'nats';
 import { CloudEvent, ContractViolation, EventName, Events, StreamName, parseEvent } from '@roster/contracts';
+import { type LogContext, withLogContext } from '@roster/observability';
 import { PermanentError, RetryLaterError } from './errors';
 import { connectNats } from './nats';
 import { ensureConsumer, ensureStreams } from './streams';
@@ -167,6 +168,11 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       const violation = e as ContractViolation;
       return this.deadLetter(msg, consumer, violation.code ?? 'INVALID', violation.message);
     }
+    // R-OPS-03: every line logged while handling the event carries its tenant, directory, run and event ids.
+    return withLogContext(logContextOf(parsed.event), () => this.handle(msg, consumer, parsed));
+  }
+
+  private async handle(msg: JsMsg, consumer: string, parsed: { name: EventName; event: CloudEvent }): Promise<void> {
     const handler = this.getHandlerByPattern(parsed.name) as MessageHandler | null;
     if (!handler) {
       return this.deadLetter(msg, consumer, 'NO_HANDLER', `${consumer} has no handler for ${parsed.name}`);
@@ -228,4 +234,11 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       reason,
     });
   }
+}
+
+/** The ids a handler's log lines carry: the envelope's tenant and run, the payload's directory (and run), the event. */
+export function logContextOf(event: CloudEvent): LogContext {
+  const data = (event.data ?? {}) as { directoryId?: unknown; runId?: unknown };
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return { tenantId: event.tenantid, directoryId: text(data.directoryId), runId: event.runid ?? text(data.runId), eventId: event.id };
 }

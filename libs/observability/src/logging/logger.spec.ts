@@ -1,5 +1,5 @@
 import type { DestinationStream } from 'pino';
-import { REDACT_CENSOR, REDACT_PATHS, createLogger } from '../index';
+import { REDACT_CENSOR, REDACT_PATHS, createLogger, withLogContext } from '../index';
 
 const CANARY = 'canary-secret-4f1d9c';
 
@@ -46,6 +46,22 @@ describe('createLogger', () => {
       msg: 'run finished',
       time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
+  });
+
+  it('R-OPS-03 every line written inside a log context carries its tenant, directory and run ids; nested contexts add to it', async () => {
+    const { logger, entries } = captureLogger();
+    logger.info('outside');
+    await withLogContext({ tenantId: 't-1', runId: 'r-1' }, async () => {
+      await new Promise((r) => setImmediate(r));
+      logger.child({ component: 'x' }).info('inside, after an await');
+      withLogContext({ directoryId: 'd-1', runId: undefined }, () => logger.warn({ runId: 'explicit' }, 'nested'));
+    });
+    logger.info('after');
+    const [outside, inside, nested, after] = entries();
+    expect(outside).not.toHaveProperty('tenantId');
+    expect(inside).toMatchObject({ tenantId: 't-1', runId: 'r-1', component: 'x', msg: 'inside, after an await' });
+    expect(nested).toMatchObject({ tenantId: 't-1', directoryId: 'd-1', runId: 'explicit' });
+    expect(after).not.toHaveProperty('runId');
   });
 
   it('covers the secrets and headers the team relies on', () => {

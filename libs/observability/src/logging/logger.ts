@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/env-fields';
+import { logContext } from './log-context';
 
 export interface LoggerOptions {
   service: string;
@@ -47,7 +48,10 @@ export const REDACT_PATHS: readonly string[] = Object.freeze([
   'res.headers["set-cookie"]',
 ]);
 
-/** A pino JSON logger: ISO time, string levels, `{ service }` on every line, secrets censored. */
+/**
+ * A pino JSON logger: ISO time, string levels, `{ service }` on every line, secrets censored, and the ids of the
+ * work in progress (`withLogContext`: tenant, directory, run, event) on every line written inside it.
+ */
 export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -55,6 +59,7 @@ export function createLogger(options: LoggerOptions, destination?: DestinationSt
       base: { service: options.service },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      mixin: () => ({ ...logContext() }),
       redact: { paths: [...REDACT_PATHS], censor: REDACT_CENSOR },
     },
     destination,
