@@ -14,26 +14,18 @@ const CHART = join(ROOT, 'deploy', 'helm', 'roster');
 const PRODUCTION = join(CHART, 'ci', 'production-values.yaml');
 const SERVICES = ['directory-config', 'file-ingest', 'reconciler', 'notifier', 'connector-gateway'] as const;
 const SECRET_VARS = ['ROSTER_DATABASE_URL', 'ROSTER_SECRETS_KEY', 'ROSTER_SECRETS_PREVIOUS_KEYS', 'ROSTER_API_KEY', 'ROSTER_SMTP_URL', 'ROSTER_HRIS_BRIDGE_API_KEY'];
-// What each service reads (apps/<service>/src/config.ts and the README's configuration table).
-const COMMON = ['ROSTER_DATABASE_URL', 'ROSTER_NATS_URL', 'ROSTER_HTTP_PORT', 'ROSTER_HTTP_HOST', 'ROSTER_LOG_LEVEL', 'ROSTER_MIGRATE', 'ROSTER_ACK_WAIT_MS', 'ROSTER_MAX_DELIVER'];
-const READS: Record<(typeof SERVICES)[number], string[]> = {
-  'directory-config': [
-    ...COMMON,
-    'ROSTER_SECRETS_KEY',
-    'ROSTER_SECRETS_PREVIOUS_KEYS',
-    'ROSTER_API_KEY',
-    'ROSTER_SCHEDULER_INTERVAL_MS',
-    'ROSTER_HRIS_ALLOW_LOOPBACK',
-    'ROSTER_API_RATE_PER_SECOND',
-    'ROSTER_API_RATE_BURST',
-    'ROSTER_INBOUND_BATCH_MAX',
-    'ROSTER_INBOUND_WINDOW_MS',
-  ],
-  'file-ingest': [...COMMON, 'ROSTER_SECRETS_KEY', 'ROSTER_SECRETS_PREVIOUS_KEYS', 'ROSTER_BATCH_SIZE', 'ROSTER_MAX_FILE_BYTES'],
-  reconciler: [...COMMON, 'ROSTER_DEACTIVATION_INTERVAL_MS'],
-  notifier: [...COMMON, 'ROSTER_SMTP_URL', 'ROSTER_MAIL_FROM'],
-  'connector-gateway': [...COMMON, 'ROSTER_SECRETS_KEY', 'ROSTER_SECRETS_PREVIOUS_KEYS', 'ROSTER_HRIS_BRIDGE_API_KEY', 'ROSTER_HRIS_ALLOW_LOOPBACK', 'ROSTER_HRIS_RETRY_ATTEMPTS', 'ROSTER_HRIS_RETRY_BASE_MS', 'ROSTER_HRIS_FULL_FETCH_DAYS', 'ROSTER_BATCH_SIZE'],
-};
+/**
+ * What each service reads: the keys of its config schema (apps/<service>/src/config.ts, loaded from the build in
+ * dist/ that `npm test` makes first), so a variable added to a service and not to the chart fails here.
+ */
+const READS = Object.fromEntries(
+  SERVICES.map((service) => {
+    const module = require(join(ROOT, 'dist', 'apps', service, 'src', 'config.js')) as Record<string, unknown>;
+    const schema = Object.entries(module).find(([name]) => name.endsWith('Config'))?.[1] as { shape?: Record<string, unknown> } | undefined;
+    if (!schema?.shape) throw new Error(`dist/apps/${service}/src/config.js exports no config schema: run \`node tools/build.mjs\` first`);
+    return [service, Object.keys(schema.shape)];
+  }),
+) as Record<(typeof SERVICES)[number], string[]>;
 const EXAMPLE_SECRETS = {
   'secrets.databaseUrl': 'postgres://roster:pg-secret-value@pg:5432/roster',
   'secrets.secretsKey': Buffer.alloc(32, 9).toString('base64'),
