@@ -124,4 +124,39 @@ describe('HR-system API directories: username attribute and terminations, end to
     expect(again?.id).not.toBe(before?.id);
     expect((await users()).find((u) => u.id === before?.id)).toMatchObject({ status: 'anonymized' });
   }, 120_000);
+
+  it('issue 9: a run followed as server-sent events, from its first state to the end', async () => {
+    const runId = await world.startRun(tenantId, directoryId);
+    const res = await fetch(`${world.platform.apiUrl}/v1/tenants/${tenantId}/runs/${runId}/stream`, { headers: { 'x-api-key': world.platform.apiKey } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const events: { event: string; data: { status?: string } }[] = [];
+    const decoder = new TextDecoder();
+    let buffer = '';
+    const reader = res.body!.getReader();
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && events.at(-1)?.event !== 'end') {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) events.push({ event, data: JSON.parse(data) as { status?: string } });
+      }
+    }
+    expect(events.at(-1)?.event).toBe('end');
+    const statuses = events.filter((e) => e.event === 'run').map((e) => e.data.status);
+    expect(statuses.at(-1)).toBe('succeeded');
+    // One event per change: no two consecutive run events carry the same view.
+    const views = events.filter((e) => e.event === 'run').map((e) => JSON.stringify(e.data));
+    expect(views.every((v, i) => i === 0 || v !== views[i - 1])).toBe(true);
+    expect((await world.platform.api<{ status: string }>('GET', `/v1/tenants/${tenantId}/runs/${runId}`)).body.status).toBe('succeeded');
+    const unknown = await fetch(`${world.platform.apiUrl}/v1/tenants/${tenantId}/runs/00000000-0000-4000-8000-000000000000/stream`, {
+      headers: { 'x-api-key': world.platform.apiKey },
+    });
+    expect([unknown.status, ((await unknown.json()) as { code: string }).code]).toEqual([404, 'RUN_NOT_FOUND']);
+  }, 90_000);
 });

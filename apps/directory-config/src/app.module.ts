@@ -23,6 +23,7 @@ import { TenantDataKeys } from './keys/tenant-data-keys';
 import { INBOUND_BATCHING, InboundEventsUseCase } from './inbound/inbound-events.usecase';
 import { ReplayModule } from './replay/replays.module';
 import { RunLifecycleHandler } from './runs/run-lifecycle.handler';
+import { RunStreamController } from './runs/run-stream.controller';
 import { RunProblemsUseCase } from './runs/run-problems.usecase';
 import { RunsUseCase } from './runs/runs.usecase';
 import { ASKER, RpcClient } from './rpc/rpc.client';
@@ -46,7 +47,7 @@ export class DirectoryConfigModule {
         // Issue 9: the admin console's static files at /console/.
         ConsoleModule.register(),
       ],
-      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, InboundEventsHandler, KeysController, AnonymizationController],
+      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, InboundEventsHandler, KeysController, AnonymizationController, RunStreamController],
       providers: [
         { provide: SECRET_BOX, useValue: new SecretBox(new MasterKeyRing(config.ROSTER_SECRETS_KEY, config.ROSTER_SECRETS_PREVIOUS_KEYS)) },
         TenantDataKeys,

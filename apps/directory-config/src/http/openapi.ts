@@ -114,6 +114,13 @@ const ROUTES: Route[] = [
   { method: 'get', path: '/v1/tenants/{tenantId}/runs/{runId}', summary: 'Read a run: status, counts, its first problems', response: RunView, status: 200 },
   {
     method: 'get',
+    path: '/v1/tenants/{tenantId}/runs/{runId}/stream',
+    summary:
+      'Follow a run live as server-sent events (text/event-stream): `event: run` with the run view (as GET …/runs/{runId}) first and on every change, `event: end` when the run is final; pushed from the run lifecycle events, re-read at least every second; 404 RUN_NOT_FOUND before the stream starts',
+    response: RunView,
+    status: 200,
+  },  {
+    method: 'get',
     path: '/v1/tenants/{tenantId}/runs/{runId}/problems',
     summary: 'Every record-level problem of a run, paged; 503 DIRECTORY_QUERY_UNAVAILABLE when the reconciler does not answer',
     query: ProblemsQuery,
