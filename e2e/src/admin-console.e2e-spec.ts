@@ -1,22 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type HrisEmulator, hrisEmployee, startHrisEmulator, usersCsv, waitFor } from '@roster/testing';
+import { type AxeViolation, launchChromium, seriousViolations } from './support/browser';
 import { type SftpWorld, hrisEmulatorEnv, startWorld } from './support/world';
 
-/** Debian's chromium, headless, no browser download (issue 9). */
-const CHROMIUM = process.env.ROSTER_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const EMPLOYEES = 10;
 /** How long the UI may take to show what the services did (a run, a redrive). */
 const UI_WAIT = 30_000;
-
-interface AxeViolation {
-  id: string;
-  impact: 'minor' | 'moderate' | 'serious' | 'critical' | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
 
 /**
  * Issue 9: the admin console in real Chromium against the five services, sshd, the SMTP sink and the HRIS
@@ -33,7 +22,7 @@ describe('admin console in the browser', () => {
   const audits = new Map<string, AxeViolation[]>();
 
   beforeAll(async () => {
-    [emulator, browser] = await Promise.all([startHrisEmulator({ employees: EMPLOYEES }), chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })]);
+    [emulator, browser] = await Promise.all([startHrisEmulator({ employees: EMPLOYEES }), launchChromium()]);
     world = await startWorld('e2e_console', { env: hrisEmulatorEnv(emulator) });
     tenantId = await world.createTenant('Console Co', 'owner@console.test');
   }, 120_000);
@@ -60,15 +49,7 @@ describe('admin console in the browser', () => {
 
   /** Runs axe-core on the page as it is now; the violations are checked at the end and at once. */
   async function audit(page: Page, label: string): Promise<void> {
-    // Evaluated through the DevTools protocol: the console's Content-Security-Policy forbids inline scripts.
-    // The callbacks run in the page (the e2e tsconfig has no DOM types, hence the casts of globalThis).
-    if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      const w = globalThis as unknown as { document: unknown; axe: { run: (ctx: unknown, o: object) => Promise<{ violations: AxeViolation[] }> } };
-      const result = await w.axe.run(w.document, { resultTypes: ['violations'] });
-      return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-    });
-    const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    const serious = await seriousViolations(page);
     audits.set(label, serious);
     expect({ page: label, serious }).toEqual({ page: label, serious: [] });
   }

@@ -78,8 +78,8 @@ async function main(): Promise<void> {
     await sftp.put(
       'users.csv',
       usersCsv([
-        { 'User Email': 'grace.hopper@example.com', 'First Name': 'Grace', 'Last Name': 'Hopper', 'Job Title': 'CTO' },
-        { 'User Email': 'alan.turing@example.com', 'First Name': 'Alan', 'Last Name': 'Turing', 'Manager Email': 'grace.hopper@example.com' },
+        { 'User Email': 'grace.hopper@example.com', 'First Name': 'Grace', 'Last Name': 'Hopper', 'Job Title': 'CTO', Teams: 'Leadership', 'Cost Center': 'CC-100' },
+        { 'User Email': 'alan.turing@example.com', 'First Name': 'Alan', 'Last Name': 'Turing', 'Manager Email': 'grace.hopper@example.com', 'Job Title': 'Research Lead', Teams: 'Research', 'Cost Center': 'CC-210' },
         { 'User Email': 'ada.lovelace@example', 'First Name': 'Ada', 'Last Name': 'Lovelace' },
         { 'User Email': 'katherine.johnson@example.com', 'First Name': 'Katherine', 'Last Name': 'Johnson', 'Start Date': '31/31/2020' },
       ]),
@@ -127,6 +127,8 @@ async function main(): Promise<void> {
     await page.getByRole('heading', { level: 1, name: 'HR drop (SFTP)' }).waitFor();
     await page.getByRole('button', { name: 'Test connection' }).click();
     await page.getByText('Connection works.').waitFor();
+    await page.getByLabel('Find a user to add').fill('alan');
+    await page.getByRole('list', { name: 'Users found' }).waitFor();
     await shot('03-sftp-directory');
 
     await page.goto(`${base}t/${t}/directories/new?type=hris-api`);
@@ -159,6 +161,24 @@ async function main(): Promise<void> {
     await page.getByRole('link', { name: /^Dead letter \d+/ }).first().click();
     await page.getByRole('heading', { name: 'Redrive' }).waitFor();
     await shot('09-dead-letter');
+
+    await page.goto(`${base}t/${t}/users`);
+    await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
+    await page.getByRole('table').waitFor();
+    await shot('10-users');
+    await page.getByLabel('Search', { exact: true }).fill('alan');
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await page.getByRole('link', { name: 'alan.turing@example.com' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Alan Turing' }).waitFor();
+    await shot('11-user');
+
+    await page.goto(`${base}operations/replays`);
+    await page.getByRole('heading', { level: 1, name: 'Replay (all tenants)' }).waitFor();
+    await page.getByLabel('Consumer name').fill('audit');
+    await page.getByLabel('Subject filter').fill(`roster.directory.${t}.user.>`);
+    await page.getByRole('button', { name: 'Create replay consumer' }).click();
+    await page.getByRole('status').filter({ hasText: 'Replay consumer replay-audit created' }).waitFor();
+    await shot('12-replay');
     await page.close();
 
     if (!serve) return;

@@ -9,8 +9,11 @@ import { DirectoriesPage } from './pages/directories';
 import { DirectoryPage, NewDirectoryPage } from './pages/directory';
 import { LoginPage } from './pages/login';
 import { RunPage } from './pages/run';
+import { ReplaysPage } from './pages/replays';
 import { RunsPage } from './pages/runs';
 import { TenantsPage } from './pages/tenants';
+import { UserPage } from './pages/user';
+import { UsersPage } from './pages/users';
 import { Link, navigate, useLocation } from './router';
 import { type Route, matchRoute, paths } from './routes';
 
@@ -111,12 +114,24 @@ function SignedIn({ api, session, signOut, route }: { api: ApiClient; session: S
                       Runs
                     </Link>
                   </li>
+                  <li>
+                    <Link to={paths.users(tenantId)} aria-current={current === 'users' || current === 'user' ? 'page' : undefined}>
+                      Users
+                    </Link>
+                  </li>
                   {!operator ? (
-                    <li>
-                      <Link to={paths.deadLetters(tenantId)} aria-current={current === 'dead-letters' || current === 'dead-letter' ? 'page' : undefined}>
-                        Dead letters
-                      </Link>
-                    </li>
+                    <>
+                      <li>
+                        <Link to={paths.deadLetters(tenantId)} aria-current={current === 'dead-letters' || current === 'dead-letter' ? 'page' : undefined}>
+                          Dead letters
+                        </Link>
+                      </li>
+                      <li>
+                        <Link to={paths.replays(tenantId)} aria-current={current === 'replays' ? 'page' : undefined}>
+                          Replay
+                        </Link>
+                      </li>
+                    </>
                   ) : null}
                 </>
               ) : null}
@@ -124,6 +139,13 @@ function SignedIn({ api, session, signOut, route }: { api: ApiClient; session: S
                 <li>
                   <Link to={paths.deadLetters()} aria-current={(current === 'dead-letters' || current === 'dead-letter') && !('tenantId' in route && route.tenantId) ? 'page' : undefined}>
                     Operations: dead letters
+                  </Link>
+                </li>
+              ) : null}
+              {operator ? (
+                <li>
+                  <Link to={paths.replays()} aria-current={current === 'replays' && !('tenantId' in route && route.tenantId) ? 'page' : undefined}>
+                    Operations: replay
                   </Link>
                 </li>
               ) : null}
@@ -163,6 +185,15 @@ function RoutePage({ route, ready }: { route: Route; ready: boolean }) {
       return <DeadLettersPage tenantId={route.tenantId} />;
     case 'dead-letter':
       return <DeadLetterPage tenantId={route.tenantId} sequence={route.sequence} />;
+    case 'users': {
+      // A new search starts over (its form and its "previous pages"); paging keeps them.
+      const { after: _after, ...search } = route.filter;
+      return <UsersPage key={JSON.stringify(search)} tenantId={route.tenantId} filter={route.filter} />;
+    }
+    case 'user':
+      return <UserPage tenantId={route.tenantId} userId={route.userId} />;
+    case 'replays':
+      return <ReplaysPage tenantId={route.tenantId} />;
     case 'login':
       return null;
     case 'not-found':

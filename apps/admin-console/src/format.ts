@@ -1,4 +1,4 @@
-import type { RowProblem, RunCounts, RunStatus, Schedule } from './api/types';
+import type { RowProblem, RunCounts, RunStatus, Schedule, UserStatus } from './api/types';
 
 /** Words for the API's values, as an admin reads them. */
 export const STATUS_LABELS: Record<RunStatus, string> = {
@@ -75,4 +75,28 @@ export function problemsCsv(problems: RowProblem[]): string {
   const header = ['Row', 'External ID', 'Field', 'Code', 'Message'];
   const rows = problems.map((p) => [p.rowNumber, p.externalId, p.field, p.code, p.message].map(csvCell).join(','));
   return `\ufeff${[header.join(','), ...rows].join('\r\n')}\r\n`;
+}
+
+export const USER_STATUS_LABELS: Record<UserStatus, string> = {
+  active: 'Active',
+  inactive: 'Inactive',
+  deleted: 'Deleted',
+  anonymized: 'Anonymized',
+};
+
+/** How a person is named on a page: the display name, else first and last name, else null. */
+export function personName(u: { displayName: string | null; firstName: string | null; lastName: string | null }): string | null {
+  return u.displayName?.trim() || [u.firstName, u.lastName].filter((p) => p?.trim()).join(' ') || null;
+}
+
+/**
+ * A `datetime-local` input's value (no zone; the form says UTC) as the ISO instant the API takes; blank stays
+ * undefined and anything else goes as typed, for the API to judge.
+ */
+export function utcInstant(local: string): string | undefined {
+  const v = local.trim();
+  if (!v) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(v)) return `${v}:00Z`;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(v)) return `${v}Z`;
+  return v;
 }

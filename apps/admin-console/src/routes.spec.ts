@@ -16,6 +16,12 @@ describe('admin console routes (issue 9)', () => {
     expect(route(`/console/${paths.run(T, D)}`)).toEqual({ page: 'run', tenantId: T, runId: D });
     expect(route(`/console/${paths.deadLetters()}`)).toEqual({ page: 'dead-letters' });
     expect(route(`/console/${paths.deadLetter(42, T)}`)).toEqual({ page: 'dead-letter', tenantId: T, sequence: 42 });
+    expect(route(`/console/${paths.users(T)}`)).toEqual({ page: 'users', tenantId: T, filter: {} });
+    const filter = { q: 'ada lo', directoryId: D, status: 'active', team: 'R&D', managerId: D, after: 'a+b@x.test' };
+    expect(route(`/console/${paths.users(T, filter)}`)).toEqual({ page: 'users', tenantId: T, filter });
+    expect(route(`/console/${paths.user(T, D)}`)).toEqual({ page: 'user', tenantId: T, userId: D });
+    expect(route(`/console/${paths.replays()}`)).toEqual({ page: 'replays' });
+    expect(route(`/console/${paths.replays(T)}`)).toEqual({ page: 'replays', tenantId: T });
     expect(route('/console/')).toEqual({ page: 'login' });
     expect(route('/console/tenants/')).toEqual({ page: 'tenants' });
     expect(route('/console/t/not-a-tenant/directories')).toEqual({ page: 'not-found', path: '/console/t/not-a-tenant/directories' });

@@ -29,6 +29,7 @@ import { RunsUseCase } from './runs/runs.usecase';
 import { ASKER, RpcClient } from './rpc/rpc.client';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { TenantsUseCase } from './tenants/tenants.usecase';
+import { UsersModule } from './users/users.module';
 import type { DirectoryConfigConfig } from './config';
 
 @Module({})
@@ -44,6 +45,7 @@ export class DirectoryConfigModule {
         SchedulerModule.register({ intervalMs: config.ROSTER_SCHEDULER_INTERVAL_MS, apiKey: config.ROSTER_API_KEY }),
         DeadLettersModule.register({ apiKey: config.ROSTER_API_KEY }),
         ReplayModule.register({ apiKey: config.ROSTER_API_KEY }),
+        UsersModule.register({ apiKey: config.ROSTER_API_KEY }),
         // Issue 9: the admin console's static files at /console/.
         ConsoleModule.register(),
       ],

@@ -12,3 +12,4 @@ export * from './lib/csv-cell';
 export * from './lib/inbound';
 export * from './lib/groups';
 export * from './lib/replay';
+export * from './lib/users-queries';

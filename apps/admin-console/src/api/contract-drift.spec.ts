@@ -1,4 +1,4 @@
-import { CSV_STANDARD_LABELS, HRIS_SOURCE_FIELDS, HRIS_USERNAME_ATTRIBUTES, RunStatus, SyncPolicy } from '@roster/contracts';
+import { CSV_STANDARD_LABELS, DirectoryUserStatus, HRIS_SOURCE_FIELDS, HRIS_USERNAME_ATTRIBUTES, RunStatus, Streams, SyncPolicy } from '@roster/contracts';
 import * as ui from './types';
 
 /**
@@ -12,5 +12,7 @@ describe('admin console lists match the contracts (issue 9)', () => {
     expect([...ui.USERNAME_ATTRIBUTES]).toEqual([...HRIS_USERNAME_ATTRIBUTES]);
     expect([...ui.ORPHAN_POLICIES]).toEqual(SyncPolicy.shape.orphans.options);
     expect([...ui.RUN_STATUSES]).toEqual(RunStatus.options);
+    expect([...ui.USER_STATUSES]).toEqual(DirectoryUserStatus.options);
+    expect(ui.REPLAY_STREAMS.every((s) => s in Streams)).toBe(true);
   });
 });

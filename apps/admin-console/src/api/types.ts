@@ -243,3 +243,85 @@ export interface Discard {
   reason: string;
   discarded: true;
 }
+
+/** A user's status in the directory (libs/contracts DirectoryUser.status). */
+export const USER_STATUSES = ['active', 'inactive', 'deleted', 'anonymized'] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+/** One row of GET /v1/tenants/{t}/users. */
+export interface UserSummary {
+  userId: string;
+  email: string;
+  username: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  displayName: string | null;
+  status: UserStatus;
+  jobTitle: string | null;
+  department: string | null;
+  sourceDirectoryId: string | null;
+  directoryName: string | null;
+  managerId: string | null;
+  teams: string[];
+}
+
+export interface UsersPage {
+  users: UserSummary[];
+  /** The `after` of the next page; null on the last one. */
+  nextAfter: string | null;
+  limit: number;
+}
+
+export interface UserRef {
+  userId: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  displayName: string | null;
+  status: UserStatus;
+  jobTitle: string | null;
+}
+
+/** GET /v1/tenants/{t}/users/{u}. */
+export interface User extends Omit<UserSummary, 'teams'> {
+  externalId: string | null;
+  location: string | null;
+  employeeId: string | null;
+  startDate: string | null;
+  isOrgAdmin: boolean;
+  deactivateAt: string | null;
+  customFields: Record<string, string>;
+  teams: { teamId: string; name: string; sourceDirectoryId: string }[];
+  groups: { groupId: string; name: string; type: string; sourceDirectoryId: string }[];
+  /** Nearest first. */
+  managerChain: UserRef[];
+  managerChainEnd: 'top' | 'loop' | 'depth-limit' | 'missing';
+  directReports: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The streams a replay consumer can read (apps/directory-config replay-consumer.ts). */
+export const REPLAY_STREAMS = ['ROSTER_DIRECTORY', 'ROSTER_RUNS', 'ROSTER_RECORDS', 'ROSTER_INBOUND'] as const;
+export type ReplayStream = (typeof REPLAY_STREAMS)[number];
+
+export interface Replay {
+  name: string;
+  stream: ReplayStream;
+  durable: boolean;
+  filterSubject: string | null;
+  tenantId: string | null;
+  startTime: string | null;
+  startSequence: number | null;
+  endTime: string | null;
+  endSequence: number | null;
+  createdAt: string;
+  pending: number;
+  ackPending: number;
+  redelivered: number;
+  deliveredSequence: number;
+  ackFloorSequence: number;
+  inactiveSeconds: number | null;
+  /** On create: false when a consumer of that name existed with the same parameters. */
+  created?: boolean;
+}

@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
 import { type ApiError, fieldErrorsOf } from '../api/client';
 import {
   CSV_STANDARD_LABELS,
@@ -11,10 +11,11 @@ import {
   type SftpDirectory,
   type TestConnectionResult,
   USERNAME_ATTRIBUTES,
+  type UsersPage,
   WEEKDAYS,
   type Weekday,
 } from '../api/types';
-import { Checkbox, ErrorSummary, Field, Fieldset, canWrite, messagesFor, useConsole } from '../components';
+import { Checkbox, ErrorMessage, ErrorSummary, Field, Fieldset, LiveStatus, canWrite, messagesFor, useConsole } from '../components';
 import {
   type HrisForm,
   type PolicyForm,
@@ -27,12 +28,14 @@ import {
   hrisFormOf,
   hrisPatchBody,
   hrisTestBody,
+  recipientList,
   sftpCreateBody,
   sftpFormOf,
   sftpPatchBody,
   sftpTestBody,
 } from '../directory-form.model';
-import { useAction } from '../hooks';
+import { useAction, useResource } from '../hooks';
+import { personName } from '../format';
 
 type Errors = Record<string, string[]>;
 
@@ -135,7 +138,7 @@ export function SftpDirectoryForm({ tenantId, directory, onSaved }: FormProps<Sf
         <HeaderMappingEditor rows={form.headerMapping} onChange={(rows) => set('headerMapping', rows)} errors={messagesFor(errors, 'headerMapping', true)} />
       </Fieldset>
 
-      <CommonFields form={form} onChange={(patch) => setForm((f) => ({ ...f, ...patch }))} errors={errors} />
+      <CommonFields tenantId={tenantId} form={form} onChange={(patch) => setForm((f) => ({ ...f, ...patch }))} errors={errors} />
 
       {writable ? (
         <button type="submit" className="primary" disabled={save.pending}>
@@ -262,7 +265,7 @@ export function HrisDirectoryForm({ tenantId, directory, onSaved }: FormProps<Hr
         <p className="hint">A held run waits for an admin to approve or reject it; 0 users holds any removal.</p>
       </Fieldset>
 
-      <CommonFields form={form} onChange={(patch) => setForm((f) => ({ ...f, ...patch }))} errors={errors} />
+      <CommonFields tenantId={tenantId} form={form} onChange={(patch) => setForm((f) => ({ ...f, ...patch }))} errors={errors} />
 
       {writable ? (
         <button type="submit" className="primary" disabled={save.pending}>
@@ -278,7 +281,7 @@ export function HrisDirectoryForm({ tenantId, directory, onSaved }: FormProps<Hr
 type CommonForm = Pick<SftpForm, 'recipients' | 'schedule' | 'enabled'>;
 
 /** Recipients, schedule and the enabled switch, which both types have. */
-function CommonFields({ form, onChange, errors }: { form: CommonForm; onChange: (patch: Partial<CommonForm>) => void; errors: Errors }) {
+function CommonFields({ tenantId, form, onChange, errors }: { tenantId: string; form: CommonForm; onChange: (patch: Partial<CommonForm>) => void; errors: Errors }) {
   const set = <K extends keyof CommonForm>(key: K, value: CommonForm[K]) => onChange({ [key]: value } as Partial<CommonForm>);
   return (
     <>
@@ -291,6 +294,7 @@ function CommonFields({ form, onChange, errors }: { form: CommonForm; onChange: 
         >
           {(p) => <textarea {...p} rows={2} value={form.recipients} onChange={(e) => set('recipients', e.target.value)} />}
         </Field>
+        <RecipientPicker tenantId={tenantId} chosen={recipientList(form.recipients)} onPick={(email) => set('recipients', addRecipient(form.recipients, email))} />
       </Fieldset>
       <ScheduleFields value={form.schedule} onChange={(s) => set('schedule', s)} errors={errors} />
       <Checkbox path="enabled" label="Enabled (a disabled directory starts no run)" checked={form.enabled} onChange={(v) => set('enabled', v)} />
@@ -571,3 +575,66 @@ function TextField({ path, label, value, onChange, errors, hint, type = 'text', 
   );
 }
 
+/** The recipients text with one more address (comma-separated), unless it is there already. */
+export function addRecipient(text: string, email: string): string {
+  const list = recipientList(text);
+  if (list.some((r) => r.toLowerCase() === email.toLowerCase())) return text;
+  return [...list, email].join(', ');
+}
+
+/**
+ * Recipients must be users of the tenant: a search of the users (by email or name) offers them, one click adds
+ * one to the text, which stays free to edit. Asks the users API once typing pauses.
+ */
+function RecipientPicker({ tenantId, chosen, onPick }: { tenantId: string; chosen: string[]; onPick: (email: string) => void }) {
+  const { api } = useConsole();
+  const [text, setText] = useState('');
+  const [q, setQ] = useState('');
+  useEffect(() => {
+    const timer = setTimeout(() => setQ(text.trim()), 250);
+    return () => clearTimeout(timer);
+  }, [text]);
+  const found = useResource(
+    () => (q ? api.get<UsersPage>(`/v1/tenants/${tenantId}/users?${new URLSearchParams({ q, status: 'active', limit: '8' }).toString()}`) : Promise.resolve(undefined)),
+    [tenantId, q],
+  );
+  const taken = new Set(chosen.map((c) => c.toLowerCase()));
+  const users = q ? (found.data?.users ?? []) : [];
+  return (
+    <div className="picker">
+      <Field path="recipients.search" label="Find a user to add" hint="Type the start of a name or an email.">
+        {(p) => (
+          <input
+            {...p}
+            type="search"
+            spellCheck={false}
+            autoComplete="off"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            // Enter searches here; it must not submit the directory form around it.
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                setQ(text.trim());
+              }
+            }}
+          />
+        )}
+      </Field>
+      <ErrorMessage error={q ? found.error : undefined} />
+      <LiveStatus>{q && found.data ? (users.length ? `${users.length} user${users.length === 1 ? '' : 's'} found.` : 'No active user matches.') : ''}</LiveStatus>
+      {users.length ? (
+        <ul className="picker-results" aria-label="Users found">
+          {users.map((u) => (
+            <li key={u.userId}>
+              <button type="button" onClick={() => onPick(u.email)} disabled={taken.has(u.email.toLowerCase())}>
+                {taken.has(u.email.toLowerCase()) ? 'Added: ' : 'Add '}
+                {personName(u) ? `${personName(u)} (${u.email})` : u.email}
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}

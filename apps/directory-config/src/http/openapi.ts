@@ -22,6 +22,7 @@ import { API_KEY_ROUTES } from '../auth/api-keys.openapi';
 import { REPLAY_ROUTES } from '../replay/replays.openapi';
 import { ANONYMIZATION_ROUTES } from '../anonymization/anonymization.openapi';
 import { KEY_ROUTES } from '../keys/keys.openapi';
+import { USER_ROUTES } from '../users/users.openapi';
 import { REPLAY_STREAMS } from '../replay/replay-consumer';
 
 export interface Route {
@@ -119,7 +120,8 @@ const ROUTES: Route[] = [
       'Follow a run live as server-sent events (text/event-stream): `event: run` with the run view (as GET …/runs/{runId}) first and on every change, `event: end` when the run is final; pushed from the run lifecycle events, re-read at least every second; 404 RUN_NOT_FOUND before the stream starts',
     response: RunView,
     status: 200,
-  },  {
+  },
+  {
     method: 'get',
     path: '/v1/tenants/{tenantId}/runs/{runId}/problems',
     summary: 'Every record-level problem of a run, paged; 503 DIRECTORY_QUERY_UNAVAILABLE when the reconciler does not answer',
@@ -157,6 +159,7 @@ const ROUTES: Route[] = [
   ...API_KEY_ROUTES,
   ...REPLAY_ROUTES,
   ...KEY_ROUTES,
+  ...USER_ROUTES,
   ...ANONYMIZATION_ROUTES,
 ];
 

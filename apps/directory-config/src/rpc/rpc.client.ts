@@ -14,6 +14,8 @@ export const RPC_TIMEOUT_MS: Record<RpcName, number> = {
   'run.held-removals': 5_000,
   'user.status': 5_000,
   'users.existing': 5_000,
+  'users.search': 5_000,
+  'user.profile': 5_000,
 };
 
 /** Which code the admin API answers when the service behind a question does not answer. */
@@ -24,6 +26,8 @@ const UNAVAILABLE: Record<RpcName, DirectoryConfigExceptionCode> = {
   'run.held-removals': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
   'user.status': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
   'users.existing': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
+  'users.search': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
+  'user.profile': DirectoryConfigExceptionCode.DIRECTORY_QUERY_UNAVAILABLE,
 };
 
 export const ASKER = Symbol('ASKER');

@@ -27,11 +27,36 @@ export interface UserRow {
   updatedAt: Date;
 }
 
+/**
+ * The search key of a person's name: `lower(first_name || ' ' || last_name)`, blanks for nulls, so "ada lo" and
+ * "ada" both find Ada Lovelace. The query (users-queries.usecase.ts) writes the expression the index is on.
+ */
+export const FULL_NAME_KEY = (alias?: string) => {
+  const column = (name: string) => (alias ? `${alias}.${name}` : name);
+  return `lower(coalesce(${column('first_name')}, '') || ' ' || coalesce(${column('last_name')}, ''))`;
+};
+
+/**
+ * Issue 9: the admin API's user search is a case-insensitive prefix on the email (stored lower-case), the full
+ * name, the last name and the display name. `text_pattern_ops` lets `like 'abc%'` use a btree whatever the
+ * database's collation; (tenant, email) keeps the keyset paging in the unique index.
+ */
+const searchIndex = (name: string, expression: string) => ({
+  name,
+  expression: (table: { toString(): string }) => `create index "${name}" on ${String(table)} ("tenant_id", ${expression} text_pattern_ops)`,
+});
+const USER_SEARCH_INDEXES = [
+  searchIndex('users_search_email', 'email'),
+  searchIndex('users_search_full_name', `(${FULL_NAME_KEY()})`),
+  searchIndex('users_search_last_name', '(lower(last_name))'),
+  searchIndex('users_search_display_name', '(lower(display_name))'),
+];
+
 export const UserEntity = new EntitySchema<UserRow>({
   name: 'User',
   tableName: 'users',
   uniques: [{ name: 'users_tenant_email_unique', properties: ['tenantId', 'email'] }],
-  indexes: [{ properties: ['tenantId', 'managerId'] }, { properties: ['tenantId', 'sourceDirectoryId', 'externalId'] }, { properties: ['tenantId', 'username'] }],
+  indexes: [{ properties: ['tenantId', 'managerId'] }, { properties: ['tenantId', 'sourceDirectoryId', 'externalId'] }, { properties: ['tenantId', 'username'] }, ...USER_SEARCH_INDEXES],
   properties: {
     id: { type: 'uuid', primary: true },
     tenantId: { type: 'uuid' },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HeldRemoval, SealedSecret } from './payloads';
 import { RowProblem } from './records';
+import { UserProfileReplyV1, UserProfileRequestV1, UsersSearchReplyV1, UsersSearchRequestV1 } from './users-queries';
 
 /**
  * Core NATS request/reply: questions that need an answer now and are worthless later (test connection,
@@ -132,6 +133,20 @@ export const Rpcs = {
     request: UserStatusRequestV1,
     reply: UserStatusReplyV1,
     summary: "Whether a user id is one of the tenant's users, and its status (checked before an anonymization is queued).",
+  }),
+  'users.search': rpc({
+    subject: 'roster.rpc.reconciler.users.search.v1',
+    responder: 'reconciler',
+    request: UsersSearchRequestV1,
+    reply: UsersSearchReplyV1,
+    summary: "Issue 9: a page of the tenant's users by email (keyset), searched by email or name prefix and filtered by directory, status, team, manager.",
+  }),
+  'user.profile': rpc({
+    subject: 'roster.rpc.reconciler.user.profile.v1',
+    responder: 'reconciler',
+    request: UserProfileRequestV1,
+    reply: UserProfileReplyV1,
+    summary: "Issue 9: one user of the tenant: profile, custom fields, teams, the manager chain (loop-safe, bounded) and the count of direct reports.",
   }),
   'users.existing': rpc({
     subject: 'roster.rpc.reconciler.users.existing.v1',
