@@ -1,4 +1,4 @@
-import { ApiError, errorOf, fieldErrorsOf, sentence } from './client';
+import { ApiError, errorOf, fieldErrorsOf, sentence, sseEvents } from './client';
 
 describe('admin console API errors (issue 9)', () => {
   it('keeps the API sentence and code; a body of another shape still gives a sentence', () => {
@@ -22,5 +22,17 @@ describe('admin console API errors (issue 9)', () => {
     const recipients = new ApiError(400, 'RECIPIENT_NOT_A_USER', 'Recipients must be users of the tenant; not users: x@y.test.', { unknown: ['x@y.test'] });
     expect(fieldErrorsOf(recipients)).toEqual({ recipients: ['Recipients must be users of the tenant; not users: x@y.test.'] });
     expect(fieldErrorsOf(new ApiError(409, 'RUN_IN_PROGRESS', 'busy'))).toEqual({});
+  });
+});
+
+describe('server-sent events of the run stream (issue 9)', () => {
+  it('splits events across chunk boundaries, ignores comments and retry lines, decodes JSON data', () => {
+    const parser = sseEvents();
+    expect(parser.push('retry: 2000\nevent: run\ndata: {"status":"fet')).toEqual([]);
+    expect(parser.push('ching"}\n\n: keep-alive\n\nevent: run\r\ndata: {"status":"succeeded"}\r\n\r\nevent: end\ndata: {}\n\n')).toEqual([
+      { event: 'run', data: { status: 'fetching' } },
+      { event: 'run', data: { status: 'succeeded' } },
+      { event: 'end', data: {} },
+    ]);
   });
 });

@@ -53,6 +53,27 @@ export class ApiClient {
     return this.request<T>('DELETE', path);
   }
 
+  /**
+   * Follows a server-sent event stream of the API (with the key in a header, which EventSource cannot send) until
+   * it ends or `signal` aborts; resolves when the server closes it, rejects with an ApiError when it refuses.
+   */
+  async stream(path: string, onEvent: (e: StreamEvent) => void, signal: AbortSignal): Promise<void> {
+    const doFetch = this.options.fetch ?? ((input, init) => fetch(input, init));
+    const apiKey = this.options.apiKey();
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (apiKey) headers['x-api-key'] = apiKey;
+    const res = await doFetch(`${this.options.baseUrl ?? ''}${path}`, { method: 'GET', headers, credentials: 'omit', cache: 'no-store', signal });
+    if (!res.ok || !res.body) throw errorOf(res.status, parseJson(await res.text()), res.headers.get('retry-after'));
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    const parser = sseEvents();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      for (const e of parser.push(decoder.decode(value, { stream: true }))) onEvent(e);
+    }
+  }
+
   async request<T>(method: string, path: string, body?: unknown, apiKey = this.options.apiKey()): Promise<T> {
     const doFetch = this.options.fetch ?? ((input, init) => fetch(input, init));
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -78,6 +99,35 @@ export class ApiClient {
     if (res.status === 401 && apiKey === this.options.apiKey()) this.options.onUnauthenticated?.(error);
     throw error;
   }
+}
+
+/** One server-sent event: its name and its data (JSON-decoded). */
+export interface StreamEvent {
+  event: string;
+  data: unknown;
+}
+
+/** Splits a text/event-stream body into events as it arrives (comments and retry lines ignored). */
+export function sseEvents(): { push: (chunk: string) => StreamEvent[] } {
+  let buffer = '';
+  return {
+    push(chunk) {
+      buffer += chunk.replace(/\r\n/g, '\n');
+      const out: StreamEvent[] = [];
+      for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let event = 'message';
+        const data: string[] = [];
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) event = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+        }
+        if (data.length > 0) out.push({ event, data: parseJson(data.join('\n')) });
+      }
+      return out;
+    },
+  };
 }
 
 function parseJson(text: string): unknown {

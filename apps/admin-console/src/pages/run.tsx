@@ -15,19 +15,54 @@ function stepOf(run: Run): (typeof STEPS)[number] | 'awaiting-approval' {
 }
 
 /**
- * A run: its progress while it runs (the page asks the API every second until the run is final), counts, the
+ * The run as the API streams it (`GET …/runs/{id}/stream`, server-sent events) while it is not final: each change
+ * arrives as it happens. A stream that drops is opened again after 2 s (its first event is the run as it is then).
+ */
+function useLiveRun(base: string, loaded: Run | undefined): Run | undefined {
+  const { api } = useConsole();
+  const [live, setLive] = useState<Run>();
+  const [attempt, setAttempt] = useState(0);
+  // A reload (after approve or reject) is newer than the last streamed view.
+  useEffect(() => setLive(undefined), [loaded]);
+  const current = live ?? loaded;
+  const following = current !== undefined && !FINAL_RUN_STATUSES.includes(current.status);
+  useEffect(() => {
+    if (!following) return;
+    const abort = new AbortController();
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let ended = false;
+    api
+      .stream(`${base}/stream`, (e) => {
+        if (e.event === 'run') setLive(e.data as Run);
+        if (e.event === 'end') ended = true;
+      }, abort.signal)
+      .catch(() => undefined)
+      .finally(() => {
+        if (!abort.signal.aborted && !ended) retry = setTimeout(() => setAttempt((n) => n + 1), 2_000);
+      });
+    return () => {
+      abort.abort();
+      clearTimeout(retry);
+    };
+  }, [base, following, attempt]);
+  return live;
+}
+
+/**
+ * A run: its progress while it runs (streamed by the API until the run is final), counts, the
  * problems with their row numbers, and for a held run (R-SAFE-01) who would go, with approve / reject.
  */
 export function RunPage({ tenantId, runId }: { tenantId: string; runId: string }) {
   const { api, session } = useConsole();
   const base = `/v1/tenants/${tenantId}/runs/${runId}`;
-  const run = useResource(() => api.get<Run>(base), [base], { pollMs: 1000, keepPolling: (r) => !FINAL_RUN_STATUSES.includes(r.status) });
+  const run = useResource(() => api.get<Run>(base), [base]);
+  const live = useLiveRun(base, run.data);
   const directory = useResource(
     () => (run.data ? api.get<Directory>(`/v1/tenants/${tenantId}/directories/${run.data.directoryId}`) : Promise.resolve(undefined)),
     [tenantId, run.data?.directoryId],
   );
   const [, setNow] = useState(0);
-  const r = run.data;
+  const r = live ?? run.data;
   const final = r ? FINAL_RUN_STATUSES.includes(r.status) : false;
   // The elapsed time moves while the run runs.
   useEffect(() => {
