@@ -236,6 +236,16 @@ describe('admin console in the browser', () => {
     expect(await page.locator('.counts').innerText()).toMatch(/Deactivated\s+4/);
     await page.getByText('Approved', { exact: true }).waitFor();
     expect(await inactive()).toBe(4);
+
+    // R-OPS-01: the approved run applied again from its retained records is a new run, followed to its end.
+    const approvedUrl = page.url();
+    await page.getByRole('button', { name: 'Re-run from its records' }).click();
+    await page.waitForURL((url) => url.toString() !== approvedUrl, { timeout: UI_WAIT });
+    await page.getByText('Re-run of', { exact: true }).waitFor();
+    await page.getByRole('status').filter({ hasText: /Status:\s*Succeeded/ }).waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('.counts').innerText()).toMatch(/Deactivated\s+0/);
+    await audit(page, 're-run');
+    expect(await inactive()).toBe(4);
     await page.context().close();
   }, 120_000);
 

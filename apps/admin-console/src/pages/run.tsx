@@ -3,7 +3,7 @@ import { type Directory, FINAL_RUN_STATUSES, type PendingRemovals, type Problems
 import { ErrorMessage, LiveStatus, Loading, Page, StatusBadge, canWrite, useConsole } from '../components';
 import { COUNT_LABELS, STATUS_LABELS, formatDuration, formatTime, problemsCsv, shortId } from '../format';
 import { useAction, useResource } from '../hooks';
-import { Link } from '../router';
+import { Link, navigate } from '../router';
 import { paths } from '../routes';
 
 const STEPS = ['queued', 'fetching', 'reconciling', 'finished'] as const;
@@ -168,6 +168,7 @@ export function RunPage({ tenantId, runId }: { tenantId: string; runId: string }
 
       {r.status === 'awaiting-approval' && r.pendingRemovals ? <HeldRun run={r} pending={r.pendingRemovals} writable={canWrite(session)} onDecided={run.reload} /> : null}
 
+      {final && canWrite(session) && r.trigger !== 'event' ? <Rerun run={r} /> : null}
       <Counts counts={r.counts} />
       <Problems tenantId={tenantId} run={r} />
     </Page>
@@ -194,6 +195,29 @@ function Counts({ counts }: { counts: RunCounts | null }) {
   );
 }
 
+/**
+ * R-OPS-01: a finished run applied again from its retained source records (the directory's current policy), as a
+ * new run the page then follows. The API says why when it cannot (not rerunnable, records expired, a run active).
+ */
+function Rerun({ run }: { run: Run }) {
+  const { api } = useConsole();
+  const rerun = useAction(() => api.post<Run>(`/v1/tenants/${run.tenantId}/runs/${run.id}/rerun`));
+  const go = async () => {
+    const next = await rerun.run();
+    if (next) navigate(paths.run(run.tenantId, next.id));
+  };
+  return (
+    <section aria-labelledby="rerun">
+      <h2 id="rerun">Run again</h2>
+      <p className="muted">Applies this run’s source records again (kept 7 days), with the directory’s current settings, as a new run.</p>
+      <button type="button" onClick={() => void go()} disabled={rerun.pending}>
+        {rerun.pending ? 'Starting…' : 'Re-run from its records'}
+      </button>
+      <ErrorMessage error={rerun.error} title="The run was not started again" />
+    </section>
+  );
+}
+
 /** R-SAFE-01: who the held run would deactivate or delete, and the decision. */
 function HeldRun({ run, pending, writable, onDecided }: { run: Run; pending: PendingRemovals; writable: boolean; onDecided: () => void }) {
   const { api } = useConsole();
@@ -206,6 +230,16 @@ function HeldRun({ run, pending, writable, onDecided }: { run: Run; pending: Pen
     }
   };
   const total = pending.deactivate + pending.delete;
+  // The run carries the first 100; the whole list is paged from the API on request.
+  const all = useAction(async () => {
+    const users: PendingRemovals['users'] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = await api.get<{ total: number; users: PendingRemovals['users'] }>(`/v1/tenants/${run.tenantId}/runs/${run.id}/held-removals?offset=${offset}&limit=1000`);
+      users.push(...page.users);
+      if (page.users.length === 0 || users.length >= page.total) return users;
+    }
+  });
+  const shown = all.result ?? pending.users;
   return (
     <section aria-labelledby="held" className="held">
       <h2 id="held">This run is waiting for approval</h2>
@@ -216,7 +250,7 @@ function HeldRun({ run, pending, writable, onDecided }: { run: Run; pending: Pen
       <div className="table-wrap">
         <table>
           <caption>
-            Users who would go{pending.users.length < total ? ` (the first ${pending.users.length} of ${total})` : ''}
+            Users who would go{shown.length < total ? ` (the first ${shown.length} of ${total})` : ''}
           </caption>
           <thead>
             <tr>
@@ -225,7 +259,7 @@ function HeldRun({ run, pending, writable, onDecided }: { run: Run; pending: Pen
             </tr>
           </thead>
           <tbody>
-            {pending.users.map((u) => (
+            {shown.map((u) => (
               <tr key={u.userId}>
                 <td>{u.email}</td>
                 <td>{u.action === 'delete' ? 'Delete' : 'Deactivate'}</td>
@@ -234,6 +268,14 @@ function HeldRun({ run, pending, writable, onDecided }: { run: Run; pending: Pen
           </tbody>
         </table>
       </div>
+      {shown.length < total ? (
+        <p>
+          <button type="button" onClick={() => void all.run()} disabled={all.pending}>
+            {all.pending ? 'Loading everyone…' : `Show all ${total}`}
+          </button>
+        </p>
+      ) : null}
+      <ErrorMessage error={all.error} title="The whole list could not be read" />
       <ErrorMessage error={decide.error} title="The decision was not recorded" />
       {writable ? (
         confirm ? (
