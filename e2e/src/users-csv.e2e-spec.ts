@@ -1,5 +1,5 @@
 import { usersCsv, waitFor } from '@roster/testing';
-import { RunView, SftpWorld, startWorld } from './support/world';
+import { SftpWorld, startWorld } from './support/world';
 
 /**
  * The first slice end to end: the five services as processes, real Postgres, nats-server (JetStream),
@@ -146,9 +146,18 @@ describe('users.csv over SFTP, end to end', () => {
     await world.sftp.put('users.csv', usersCsv(rows));
     const createdBefore = await eventCount('user.created');
     const runId = await startRun();
+    // Killed inside the apply's transaction: a backend of the world's database holds a transaction that has written
+    // to reconciler.users (the apply inserts them batch by batch, commits at the end) — not before the apply started
+    // (no redelivery to see) nor after it committed and acked (a race the run status alone cannot rule out).
     await waitFor(
-      async () => (await world.platform.api<RunView>('GET', `/v1/tenants/${tenantId}/runs/${runId}`)).body.status === 'reconciling',
-      { timeoutMs: 20_000, intervalMs: 20, description: 'run reconciling' },
+      async () =>
+        (
+          await world.pg.query(
+            `select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_xid is not null
+                and query ~* 'reconciler"?\\."?users'`,
+          )
+        ).rowCount! > 0,
+      { timeoutMs: 30_000, intervalMs: 10, description: 'the reconciler writing users inside the apply transaction' },
     );
     await world.platform.kill('reconciler');
     await world.platform.start('reconciler');
