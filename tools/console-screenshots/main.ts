@@ -108,7 +108,8 @@ async function main(): Promise<void> {
     const base = `${platform.apiUrl}/console/`;
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const shot = async (name: string, p: Page = page) => {
-      await p.waitForLoadState('networkidle');
+      // A run page keeps its event stream open, so the network never idles there: the page has settled by then.
+      await p.waitForLoadState('networkidle', { timeout: 5_000 }).catch(() => undefined);
       await p.screenshot({ path: join(out, `${name}.png`), fullPage: true });
       say(`  docs/console/${name}.png`);
     };
