@@ -159,4 +159,20 @@ describe('HR-system API directories: username attribute and terminations, end to
     });
     expect([unknown.status, ((await unknown.json()) as { code: string }).code]).toEqual([404, 'RUN_NOT_FOUND']);
   }, 90_000);
+
+  it('R-OPS-02 a finished run\'s records.complete delivered again (its ack lost) is acknowledged, not dead-lettered', async () => {
+    const jsm = await world.nc.jetstreamManager();
+    const last = await jsm.streams.getMessage('ROSTER_RECORDS', { last_by_subj: `roster.records.${tenantId}.complete.v1` });
+    // The same CloudEvent again, as a redelivery after NATS lost the ack of a committed apply would bring it.
+    await world.nc.jetstream().publish(last.subject, last.data);
+    await waitFor(
+      async () => {
+        const info = await jsm.consumers.info('ROSTER_RECORDS', 'reconciler-records');
+        return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.stream_seq >= last.seq + 1 ? true : undefined;
+      },
+      { timeoutMs: 20_000, description: 'the reconciler handled the repeated completion' },
+    );
+    const letters = await world.platform.api<{ items: unknown[] }>('GET', `/v1/tenants/${tenantId}/dead-letters`);
+    expect(letters.body.items).toEqual([]);
+  }, 60_000);
 });

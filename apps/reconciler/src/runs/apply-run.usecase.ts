@@ -105,6 +105,12 @@ export class ApplyRunUseCase {
   async execute(event: RecordsComplete): Promise<void> {
     const { data, tenantid: tenantId } = event;
     const log = { tenantId, directoryId: data.directoryId, runId: data.runId };
+    // A redelivery of a run already applied or failed (its ack lost, e.g. NATS restarting after the commit) is done:
+    // its staged batches are gone, so waiting for them would dead-letter a finished run (found by the chaos suite).
+    if (await this.alreadyFinished(data.runId)) {
+      this.logger.log(log, 'records.complete of a finished run redelivered; nothing to do');
+      return;
+    }
     if (data.outcome === 'complete') {
       const staged = await this.stagedCount(data.runId);
       if (staged < data.batchCount) {
@@ -180,6 +186,11 @@ export class ApplyRunUseCase {
       },
       { tenantId, runId: data.runId, id: `${data.runId}:finished` },
     );
+  }
+
+  private async alreadyFinished(runId: string): Promise<boolean> {
+    const [row] = await sql<{ status: string }>(this.orm.em.fork(), `select status from ${qualified(this.orm.em, 'run_states')} where run_id = ?`, [runId]);
+    return row?.status === 'applied' || row?.status === 'failed';
   }
 
   private async stagedCount(runId: string): Promise<number> {
