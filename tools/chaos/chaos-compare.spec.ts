@@ -1,0 +1,84 @@
+import { DirectoryDump, diffDumps, replaceIds, stableJson } from './directory-dump';
+import { EventTally, canonicalEvent, compareEvents } from './event-ledger';
+import { DEFAULT_FAULTS, FAULT_KINDS, parseFaultSpec, planFaults } from './faults';
+
+const U1 = '11111111-1111-4111-8111-111111111111';
+const U2 = '22222222-2222-4222-8222-222222222222';
+const T1 = '33333333-3333-4333-8333-333333333333';
+
+function dump(lines: string[]): DirectoryDump {
+  const sorted = [...lines].sort();
+  return { lines: sorted, digest: sorted.join('\n'), counts: { users: 0, teams: 0, memberships: 0, customFields: 0, groups: 0, groupMembers: 0, problems: 0 }, ids: new Map() };
+}
+
+function tally(changes: [string, number][]): EventTally {
+  return {
+    delivered: 0,
+    uniqueIds: 0,
+    repeatedIds: 0,
+    violations: 0,
+    byType: {},
+    changes: new Map(changes.map(([key, ids]) => [key, { ids, label: key }])),
+  };
+}
+
+describe('chaos comparisons', () => {
+  it('stableJson is independent of key order and leaves undefined out', () => {
+    expect(stableJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: undefined } })).toBe(stableJson({ a: { d: [1, { e: 3, f: 2 }] }, b: 1 }));
+  });
+
+  it('replaceIds turns every id into the key it stands for, in strings and structures, and marks unknown ones', () => {
+    const ids = new Map([
+      [U1, 'user:ada@example.com'],
+      [T1, 'team:platform'],
+    ]);
+    expect(replaceIds({ userId: U1, teams: [T1], note: `moved ${U1.toUpperCase()}`, other: U2, n: 3 }, ids)).toEqual({
+      userId: 'user:ada@example.com',
+      teams: ['team:platform'],
+      note: 'moved user:ada@example.com',
+      other: 'uuid:?',
+      n: 3,
+    });
+  });
+
+  it('canonical events of two tenants are equal when only their ids differ', () => {
+    const a = canonicalEvent('user.created', { runId: U2, user: { userId: U1, managerUserId: null, email: 'ada@example.com' } }, new Map([[U1, 'user:ada@example.com'], [U2, 'run']]));
+    const b = canonicalEvent('user.created', { user: { email: 'ada@example.com', managerUserId: null, userId: T1 }, runId: U1 }, new Map([[T1, 'user:ada@example.com'], [U1, 'run']]));
+    expect(a).toBe(b);
+  });
+
+  it('diffDumps reports the lines only one side has, by kind', () => {
+    const d = diffDumps(dump(['user a {}', 'user b {}', 'team x {}']), dump(['user a {}', 'user b {"x":1}', 'team x {}', 'membership x a directory']));
+    expect(d.equal).toBe(false);
+    expect(d.missing).toEqual({ user: 1 });
+    expect(d.extra).toEqual({ user: 1, membership: 1 });
+    expect(diffDumps(dump(['user a {}']), dump(['user a {}'])).equal).toBe(true);
+  });
+
+  it('compareEvents: a change missing is a gap, the same change under more ids a duplicate, a change not in the reference unexpected', () => {
+    const reference = tally([['created a', 1], ['created b', 1], ['member a x', 1]]);
+    expect(compareEvents(reference, tally([['created a', 1], ['created b', 1], ['member a x', 1]]))).toMatchObject({ gaps: 0, duplicates: 0, unexpected: 0 });
+    expect(compareEvents(reference, tally([['created a', 2], ['member a x', 1], ['created c', 1]]))).toMatchObject({ gaps: 1, duplicates: 1, unexpected: 1 });
+  });
+
+  it('planFaults rotates through the faults at seeded moments inside their windows, the same for the same seed', () => {
+    const o = { rounds: 2 * DEFAULT_FAULTS.length, faults: DEFAULT_FAULTS, seed: 3, windowsMs: { random: 10_000, fetching: 2000, publishing: 500, archived: 0 }, maxDownMs: 2000 };
+    const plan = planFaults(o);
+    expect(plan.map((p) => p.kind)).toEqual([...DEFAULT_FAULTS, ...DEFAULT_FAULTS].map((f) => f.kind));
+    expect(plan.filter((p) => p.at === 'random').every((p) => p.delayMs >= 0 && p.delayMs < 10_000)).toBe(true);
+    expect(plan.filter((p) => p.at === 'fetching').every((p) => p.delayMs >= 0 && p.delayMs < 2000)).toBe(true);
+    expect(plan.filter((p) => p.at === 'publishing').every((p) => p.delayMs >= 0 && p.delayMs < 500)).toBe(true);
+    expect(plan.every((p) => p.downMs >= 0 && p.downMs <= 2000)).toBe(true);
+    expect(planFaults(o)).toEqual(plan);
+    expect(planFaults({ ...o, seed: 4 })).not.toEqual(plan);
+  });
+
+  it('every kind is in the default rotation; a fault is written kind[@random|@fetching|@publishing]', () => {
+    expect(new Set(DEFAULT_FAULTS.map((f) => f.kind))).toEqual(new Set(FAULT_KINDS));
+    expect(parseFaultSpec('nats@publishing')).toEqual({ kind: 'nats', at: 'publishing' });
+    expect(parseFaultSpec('reconciler')).toEqual({ kind: 'reconciler', at: 'random' });
+    expect(() => parseFaultSpec('redis')).toThrow(/unknown fault/);
+    expect(parseFaultSpec('file-ingest@fetching')).toEqual({ kind: 'file-ingest', at: 'fetching' });
+    expect(() => parseFaultSpec('nats@dawn')).toThrow(/unknown fault/);
+  });
+});

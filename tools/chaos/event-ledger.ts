@@ -1,0 +1,141 @@
+// The downstream consumer of the chaos suite: a durable pull consumer on ROSTER_DIRECTORY for one tenant, created
+// before the run (so the faults happen while it exists), drained after it. It counts what it gets by event id
+// (at-least-once: the same id twice is one event) and turns each distinct event into a canonical key — its type
+// and its payload with every id replaced by the natural key it stands for — so two tenants' events compare.
+import { createHash } from 'node:crypto';
+import { AckPolicy, DeliverPolicy, type NatsConnection, nanos } from 'nats';
+import { ContractViolation, parseEvent } from '@roster/contracts';
+import { replaceIds, stableJson } from './directory-dump';
+
+const STREAM = 'ROSTER_DIRECTORY';
+
+export interface EventTally {
+  /** Messages the consumer received (redeliveries included). */
+  delivered: number;
+  /** Distinct CloudEvents ids. */
+  uniqueIds: number;
+  /** Ids received more than once (a redelivery, or the same id stored twice: fine for at-least-once). */
+  repeatedIds: number;
+  /** Messages outside the contract (parseEvent refused them). */
+  violations: number;
+  /** Distinct ids per event name. */
+  byType: Record<string, number>;
+  /**
+   * Distinct state changes: sha-1 of `<event name> <canonical payload>` → how many distinct ids carried it, and a
+   * label (`user.created ada@…`) for reports.
+   */
+  changes: Map<string, { ids: number; label: string }>;
+}
+
+export interface EventComparison {
+  /** Changes the reference published that this run did not (counted per id). */
+  gaps: number;
+  /** Changes the reference published once and this run under more ids: the same change published twice. */
+  duplicates: number;
+  /** Changes the reference never published (a different payload: the directory diverged, or a stray event). */
+  unexpected: number;
+  samples: string[];
+}
+
+/** Creates the tenant's durable consumer (every retained directory event of the tenant, explicit acks). */
+export async function createLedgerConsumer(nc: NatsConnection, durable: string, tenantId: string): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  await jsm.consumers.add(STREAM, {
+    durable_name: durable,
+    filter_subject: `roster.directory.${tenantId}.>`,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(10_000),
+  });
+}
+
+export async function deleteLedgerConsumer(nc: NatsConnection, durable: string): Promise<void> {
+  const jsm = await nc.jetstreamManager();
+  await jsm.consumers.delete(STREAM, durable).catch(() => undefined);
+}
+
+/** How many messages the stream stores for the tenant (per-subject counts summed). */
+export async function storedEvents(nc: NatsConnection, tenantId: string): Promise<number> {
+  const jsm = await nc.jetstreamManager();
+  const info = await jsm.streams.info(STREAM, { subjects_filter: `roster.directory.${tenantId}.>` });
+  return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+}
+
+/** The canonical key of an event: its name and its payload with ids replaced (`ids` from the tenant's dump). */
+export function canonicalEvent(name: string, data: unknown, ids: ReadonlyMap<string, string>): string {
+  return `${name} ${stableJson(replaceIds(data, ids))}`;
+}
+
+/** What the event is about, for a report line. */
+export function eventLabel(name: string, data: unknown): string {
+  const d = (data ?? {}) as { user?: { email?: string }; team?: { name?: string }; email?: string; teamName?: string; group?: { name?: string }; changes?: object };
+  const about = d.user?.email ?? d.team?.name ?? (d.email && d.teamName ? `${d.email} → ${d.teamName}` : undefined) ?? d.group?.name ?? d.email ?? '';
+  return `${name} ${about}${d.changes ? ` (${Object.keys(d.changes).join(', ')})` : ''}`;
+}
+
+/**
+ * Reads the consumer until nothing is pending or unacknowledged, acking each message. Call it once the run's
+ * events are all on the stream (the outboxes are empty): then the tally is complete.
+ */
+export async function drainLedger(nc: NatsConnection, durable: string, ids: ReadonlyMap<string, string>, timeoutMs: number): Promise<EventTally> {
+  const consumer = await nc.jetstream().consumers.get(STREAM, durable);
+  const seen = new Map<string, number>();
+  const tally: EventTally = { delivered: 0, uniqueIds: 0, repeatedIds: 0, violations: 0, byType: {}, changes: new Map() };
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const batch = await consumer.fetch({ max_messages: 1000, expires: 1000 });
+    for await (const msg of batch) {
+      tally.delivered++;
+      let parsed: ReturnType<typeof parseEvent>;
+      try {
+        parsed = parseEvent(msg.data);
+      } catch (e) {
+        if (!(e instanceof ContractViolation)) throw e;
+        tally.violations++;
+        msg.ack();
+        continue;
+      }
+      const { name, event } = parsed;
+      const times = (seen.get(event.id) ?? 0) + 1;
+      seen.set(event.id, times);
+      if (times === 2) tally.repeatedIds++;
+      if (times === 1) {
+        tally.byType[name] = (tally.byType[name] ?? 0) + 1;
+        const key = createHash('sha1').update(canonicalEvent(name, event.data, ids)).digest('base64');
+        const change = tally.changes.get(key);
+        if (change) change.ids++;
+        else tally.changes.set(key, { ids: 1, label: eventLabel(name, event.data) });
+      }
+      msg.ack();
+    }
+    const info = await consumer.info();
+    if (info.num_pending === 0 && info.num_ack_pending === 0) break;
+    if (Date.now() > deadline) throw new Error(`consumer ${durable} still has ${info.num_pending} pending and ${info.num_ack_pending} unacknowledged after ${timeoutMs} ms`);
+  }
+  tally.uniqueIds = seen.size;
+  return tally;
+}
+
+/** The round's distinct changes against the reference's: gaps, duplicates and unexpected ones (see EventComparison). */
+export function compareEvents(reference: EventTally, got: EventTally, maxSamples = 12): EventComparison {
+  const result: EventComparison = { gaps: 0, duplicates: 0, unexpected: 0, samples: [] };
+  const sample = (line: string) => {
+    if (result.samples.length < maxSamples) result.samples.push(line);
+  };
+  for (const [key, ref] of reference.changes) {
+    const ids = got.changes.get(key)?.ids ?? 0;
+    if (ids < ref.ids) {
+      result.gaps += ref.ids - ids;
+      sample(`gap: ${ref.label} (reference ${ref.ids}, got ${ids})`);
+    } else if (ids > ref.ids) {
+      result.duplicates += ids - ref.ids;
+      sample(`duplicate: ${ref.label} published under ${ids} ids (reference ${ref.ids})`);
+    }
+  }
+  for (const [key, change] of got.changes) {
+    if (reference.changes.has(key)) continue;
+    result.unexpected += change.ids;
+    sample(`unexpected: ${change.label}`);
+  }
+  return result;
+}

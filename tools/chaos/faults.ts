@@ -1,0 +1,96 @@
+// What the chaos suite breaks and when: one fault per round, rotating through the kinds, at a seeded moment of
+// the run (uniform over the clean reference run's span, POST → last directory event on the bus).
+import type { ServiceName } from '@roster/testing';
+
+export const SERVICE_FAULTS = ['file-ingest', 'reconciler', 'directory-config', 'notifier', 'connector-gateway'] as const satisfies readonly ServiceName[];
+/** A service name: SIGKILL it, restart it. `nats`: SIGKILL nats-server, restart it on its store. `postgres`: see ChaosOptions. */
+export const FAULT_KINDS = [...SERVICE_FAULTS, 'nats', 'postgres'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export function isServiceFault(kind: FaultKind): kind is (typeof SERVICE_FAULTS)[number] {
+  return (SERVICE_FAULTS as readonly string[]).includes(kind);
+}
+
+/**
+ * When in the run a fault strikes: `random`, a moment drawn over the reference run's whole span (POST → last
+ * directory event on the bus); `fetching`, once the run is fetching (file-ingest reading the files and publishing
+ * record batches, the reconciler staging them), a moment drawn over the reference's fetching span; `publishing`,
+ * once the run's first directory event is on the bus (the apply has committed and the outbox relay is publishing),
+ * a moment drawn over the reference's publishing span; `archived`, the instant the first file of the run appears in
+ * the folder's archive/ (file-ingest moves the files after reading them, then publishes records.complete, then
+ * commits its ledger: a watch on the folder every millisecond, no delay).
+ */
+export const STRIKE_AT = ['random', 'fetching', 'publishing', 'archived'] as const;
+export type StrikeAt = (typeof STRIKE_AT)[number];
+
+export interface FaultSpec {
+  kind: FaultKind;
+  at: StrikeAt;
+}
+
+/**
+ * The long version's rotation: every kind at a random moment (most of a first sync's time is the reconciler's
+ * apply), then the moments a random draw rarely hits: file-ingest and Postgres while the file is read and staged,
+ * file-ingest the instant it has archived the files, the reconciler and nats-server while the outbox relay
+ * publishes the run's events.
+ */
+export const DEFAULT_FAULTS: readonly FaultSpec[] = [
+  ...FAULT_KINDS.map((kind) => ({ kind, at: 'random' as const })),
+  { kind: 'file-ingest', at: 'fetching' },
+  { kind: 'postgres', at: 'fetching' },
+  { kind: 'file-ingest', at: 'archived' },
+  { kind: 'reconciler', at: 'publishing' },
+  { kind: 'nats', at: 'publishing' },
+];
+
+/** `reconciler` or `reconciler@publishing`. */
+export function parseFaultSpec(text: string): FaultSpec {
+  const [kind, at = 'random', ...rest] = text.trim().split('@');
+  if (!FAULT_KINDS.includes(kind as FaultKind) || !STRIKE_AT.includes(at as StrikeAt) || rest.length) {
+    throw new Error(`unknown fault ${text}: one of ${FAULT_KINDS.join(', ')}, optionally @${STRIKE_AT.join(', @')}`);
+  }
+  return { kind: kind as FaultKind, at: at as StrikeAt };
+}
+
+export function faultLabel(f: FaultSpec): string {
+  return f.at === 'random' ? f.kind : `${f.kind}@${f.at}`;
+}
+
+export interface PlannedFault extends FaultSpec {
+  /** 1-based. */
+  round: number;
+  /** ms after the run's POST (`random`), after it was seen fetching, or after its first directory event, at which the fault strikes. */
+  delayMs: number;
+  /** How long the process stays down before it is started again. */
+  downMs: number;
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same plan on every machine. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Round i (1-based) injects faults[(i - 1) % faults.length] at a moment drawn uniformly from its window — the
+ * reference run's span for each StrikeAt — down for [0, maxDownMs]. Drawn once, up front, so a plan does not
+ * depend on how the rounds went.
+ */
+export function planFaults(o: { rounds: number; faults: readonly FaultSpec[]; seed: number; windowsMs: Record<StrikeAt, number>; maxDownMs: number }): PlannedFault[] {
+  const random = seededRandom(o.seed);
+  return Array.from({ length: o.rounds }, (_, i) => {
+    const spec = o.faults[i % o.faults.length] as FaultSpec;
+    return {
+      round: i + 1,
+      ...spec,
+      delayMs: Math.floor(random() * o.windowsMs[spec.at]),
+      downMs: Math.floor(random() * (o.maxDownMs + 1)),
+    };
+  });
+}

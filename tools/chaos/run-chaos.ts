@@ -1,0 +1,213 @@
+// The whole chaos run: generate the files, sync them once cleanly (the reference: final directory, events, span),
+// then one round per planned fault — a fresh tenant (or database) syncing the same files while the fault strikes —
+// each compared with the reference; the JSON result and the table at the end.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Shared, Stage, Tenant, createTenant, stageFiles, startShared, startStage } from './chaos-env';
+import { SyncFacts, collectFacts, evaluate } from './checks';
+import { createLedgerConsumer, deleteLedgerConsumer } from './event-ledger';
+import { PlannedFault, faultLabel, planFaults } from './faults';
+import { ChaosFiles, writeChaosFiles } from './files';
+import { ChaosOptions, defaultRoundTimeoutMs } from './options';
+import { ChaosResult, ROUND_HEAD, RoundResult, SyncSummary, renderReport, roundRow, summarize } from './report';
+import { SyncObservation, syncUnderFault } from './round';
+
+export interface ChaosRunOptions extends ChaosOptions {
+  log?: (line: string) => void;
+  /** Aborting ends the run after the current round (still cleaned up and reported). */
+  signal?: AbortSignal;
+  /** Output kept per service process, for the logs of a failed round (default 2 MiB). */
+  outputLimit?: number;
+}
+
+export interface ChaosOutput {
+  result: ChaosResult;
+  jsonPath: string;
+  report: string;
+}
+
+export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
+  const log = o.log ?? (() => undefined);
+  const startedAt = new Date();
+  const stamp = startedAt.toISOString().replace(/:/g, '-');
+  await mkdir(o.resultsDir, { recursive: true });
+  const work = await mkdtemp(join(tmpdir(), 'roster-chaos-'));
+  const timeoutMs = o.roundTimeoutMs ?? defaultRoundTimeoutMs(o.rows);
+  let shared: Shared | undefined;
+  let stage: Stage | undefined;
+  try {
+    log(`generating ${o.rows} rows in ${work} …`);
+    const files = await writeChaosFiles(work, o.rows, o.seed);
+    log(`starting PostgreSQL (${o.postgres === 'restart' ? 'a private cluster' : 'the shared server'}), sshd and the SMTP sink …`);
+    shared = await startShared(o.postgres);
+    const env: Record<string, string> = {
+      ROSTER_ACK_WAIT_MS: String(o.ackWaitMs),
+      // file-ingest refuses files over ROSTER_MAX_FILE_BYTES (200 MiB by default): a product limit, not the pipeline's.
+      ROSTER_MAX_FILE_BYTES: String(Math.max(200 * 1024 * 1024, 2 * files.users.bytes)),
+      ...(o.batchSize ? { ROSTER_BATCH_SIZE: String(o.batchSize) } : {}),
+    };
+    const s = shared;
+    const stageFor = async (label: string): Promise<Stage> => {
+      if (stage && o.isolation === 'tenant') return stage;
+      await stage?.stop();
+      stage = undefined;
+      log(`starting ${o.isolation === 'tenant' ? 'the' : 'a fresh'} database, nats-server and the five services (${label}) …`);
+      stage = await startStage(s, { label, root: o.root, env, outputLimit: o.outputLimit ?? 2 * 1024 * 1024 });
+      return stage;
+    };
+
+    // The clean reference.
+    const refStage = await stageFor('reference');
+    log('reference run (no fault) …');
+    const reference = await syncOnce(refStage, s, files, 'reference', undefined, { ...o, timeoutMs, log });
+    const refEval = evaluate(reference, reference);
+    const refSummary = summary(refStage, reference);
+    log(
+      `reference: ${reference.obs.final?.status} in ${reference.obs.wallMs} ms, events out at ${reference.obs.drainedMs} ms; ` +
+        `${reference.facts.events.uniqueIds} events, ${reference.facts.dump.counts.users} users`,
+    );
+    const refFailed = refEval.checks.filter((c) => !c.ok);
+    if (refFailed.length) throw new Error(`the reference run itself is not clean: ${refFailed.map((c) => `${c.name} (${c.detail})`).join('; ')}\n${refStage.platform.logs().slice(-8000)}`);
+
+    const at = reference.obs.statusAt;
+    const windowsMs = {
+      random: reference.obs.drainedMs,
+      fetching: Math.max(1, (at['reconciling'] ?? 0) - (at['fetching'] ?? 0)),
+      publishing: Math.max(1, reference.obs.drainedMs - (reference.obs.firstEventAtMs ?? reference.obs.drainedMs)),
+      archived: 0,
+    };
+    const plan = planFaults({ rounds: o.rounds, faults: o.faults, seed: o.seed, windowsMs, maxDownMs: o.maxDownMs });
+    const rounds: RoundResult[] = [];
+    let interrupted = false;
+    log(ROUND_HEAD.join(' | '));
+    for (const fault of plan) {
+      if (o.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const roundStage = await stageFor(`round${fault.round}`);
+      const label = `round${fault.round}`;
+      log(`round ${fault.round}/${plan.length}: ${faultLabel(fault)} at +${fault.delayMs} ms${fault.at === 'random' ? '' : ` into ${fault.at}`}, down ${fault.downMs} ms …`);
+      const { obs, facts, error } = await syncOnce(roundStage, s, files, label, fault, { ...o, timeoutMs, log, referenceStatus: reference.obs.final?.status }).then(
+        (r) => ({ ...r, error: undefined as string | undefined }),
+        (e: Error) => ({ obs: undefined, facts: undefined, error: e.message }),
+      );
+      const result = roundResult(roundStage, fault, reference, obs, facts, error);
+      if (!result.passed) {
+        result.logFile = join(o.resultsDir, `chaos-${stamp}-round${fault.round}.log`);
+        await writeFile(result.logFile, roundStage.platform.logs());
+      }
+      rounds.push(result);
+      log(roundRow(result).join(' | '));
+      if (o.isolation === 'tenant') await forgetTenant(roundStage, obs?.tenantId);
+    }
+
+    const result: ChaosResult = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      options: { rows: o.rows, rounds: o.rounds, seed: o.seed, faults: o.faults.map(faultLabel), postgres: o.postgres, isolation: o.isolation, batchSize: o.batchSize ?? 'default', ackWaitMs: o.ackWaitMs, maxDownMs: o.maxDownMs, roundTimeoutMs: timeoutMs },
+      machine: { cpus: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: await s.postgres.version(), postgresMode: o.postgres === 'restart' ? 'private cluster, immediate stop + start' : 'shared server, connections refused + terminated' },
+      files: { rows: files.users.rows, bytes: files.users.bytes, badRows: files.users.badRows, teams: files.teams.teams },
+      reference: refSummary,
+      rounds,
+      summary: summarize(rounds),
+      ...(interrupted ? { interrupted } : {}),
+    };
+    const jsonPath = join(o.resultsDir, `chaos-${stamp}.json`);
+    await writeFile(jsonPath, `${JSON.stringify(result, null, 2)}\n`);
+    return { result, jsonPath, report: renderReport(result) };
+  } finally {
+    const stopping = stage as Stage | undefined;
+    await stopping?.stop();
+    await shared?.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+type Observed = { obs: SyncObservation & { tenantId: string }; facts: SyncFacts };
+
+async function syncOnce(
+  stage: Stage,
+  shared: Shared,
+  files: ChaosFiles,
+  label: string,
+  fault: PlannedFault | undefined,
+  o: { root: string; timeoutMs: number; log: (line: string) => void; referenceStatus?: string },
+): Promise<Observed> {
+  const tenant: Tenant = await createTenant(stage, shared, label, files);
+  const durable = `chaos-${label}`;
+  await createLedgerConsumer(stage.nc, durable, tenant.tenantId);
+  const obs = await syncUnderFault({
+    stage,
+    shared,
+    root: o.root,
+    tenant,
+    fault,
+    timeoutMs: o.timeoutMs,
+    referenceStatus: o.referenceStatus,
+    restage: () => stageFiles(tenant.folder, files),
+    log: o.log,
+  });
+  const facts = await collectFacts(stage, tenant, obs, durable, o.timeoutMs);
+  await deleteLedgerConsumer(stage.nc, durable);
+  return { obs: { ...obs, tenantId: tenant.tenantId }, facts };
+}
+
+function summary(stage: Stage, r: Partial<Observed>): SyncSummary {
+  const { obs, facts } = r;
+  return {
+    tenantId: obs?.tenantId ?? '',
+    database: stage.database.name,
+    runIds: obs?.runIds ?? [],
+    final: obs?.final ? { id: obs.final.id, status: obs.final.status, counts: obs.final.counts, problemCount: obs.final.problemCount, failure: obs.final.failure } : null,
+    statusAt: obs?.statusAt ?? {},
+    wallMs: obs?.wallMs ?? 0,
+    drainedMs: obs?.drainedMs ?? 0,
+    firstEventAtMs: obs?.firstEventAtMs ?? null,
+    directory: facts ? { digest: facts.dump.digest, counts: facts.dump.counts } : null,
+    events: facts
+      ? {
+          delivered: facts.events.delivered,
+          uniqueIds: facts.events.uniqueIds,
+          repeatedIds: facts.events.repeatedIds,
+          stored: facts.storedEvents,
+          violations: facts.events.violations,
+          byType: facts.events.byType,
+        }
+      : null,
+    files: facts?.files ?? [],
+    pollErrors: obs?.pollErrors ?? 0,
+  };
+}
+
+function roundResult(stage: Stage, fault: PlannedFault, reference: Observed, obs: Observed['obs'] | undefined, facts: SyncFacts | undefined, error: string | undefined): RoundResult {
+  const { round, ...planned } = fault;
+  const ev = obs ? evaluate(reference, { obs, facts }) : undefined;
+  const checks = ev?.checks ?? [];
+  if (error) checks.unshift({ name: 'round ran to the end', ok: false, detail: error });
+  const faultRecord = obs?.fault ?? { ...planned, atMs: -1, atStatus: 'not injected', eventsAtFault: null, healedAtMs: -1, error };
+  const finalAt = obs?.final ? obs.wallMs : undefined;
+  return {
+    ...summary(stage, { obs, facts }),
+    round,
+    fault: faultRecord,
+    recoveryMs: finalAt !== undefined && faultRecord.healedAtMs >= 0 ? Math.max(0, finalAt - faultRecord.healedAtMs) : null,
+    operator: obs?.operator ?? [],
+    deadLetters: obs?.deadLetters ?? [],
+    ...(obs?.stuck ? { stuck: obs.stuck } : {}),
+    directoryDiff: ev?.directory ?? { equal: false, missing: {}, extra: {}, samples: [] },
+    eventDiff: ev?.events ?? { gaps: 0, duplicates: 0, unexpected: 0, samples: [] },
+    checks,
+    passed: checks.length > 0 && checks.every((c) => c.ok),
+  };
+}
+
+/** `--isolation tenant`: a finished round's messages leave the streams, so a long run does not fill the disk. */
+async function forgetTenant(stage: Stage, tenantId: string | undefined): Promise<void> {
+  if (!tenantId) return;
+  const jsm = await stage.nc.jetstreamManager();
+  for (const [stream, area] of [['ROSTER_DIRECTORY', 'directory'], ['ROSTER_RECORDS', 'records']] as const) {
+    await jsm.streams.purge(stream, { filter: `roster.${area}.${tenantId}.>` }).catch(() => undefined);
+  }
+}
