@@ -75,6 +75,25 @@ describe('admin API: keys, roles and tenant isolation (R-SEC-02, R-TEN-01)', () 
     expect(rows.every((r: { key_hash: string }) => /^[0-9a-f]{64}$/.test(r.key_hash))).toBe(true);
   });
 
+  it('R-SEC-02 GET /v1/me answers every role with its own identity, never a key or its hash, and 401 without a valid key', async () => {
+    const me = async (key: string | undefined) => call(key, 'get', '/v1/me');
+    const issued = (k: { id: string; key: string }, name: string) => ({ kind: 'issued', id: k.id, name, prefix: k.key.slice(3, 11), createdAt: expect.any(String) });
+    expect(await me(world.platform.apiKey)).toMatchObject({ status: 200, body: { role: 'operator', tenantId: null, key: { kind: 'bootstrap', name: 'ROSTER_API_KEY' } } });
+    expect((await me(keys.operator.key)).body).toEqual({ role: 'operator', tenantId: null, key: issued(keys.operator, 'second operator') });
+    expect((await me(keys.adminA.key)).body).toEqual({ role: 'tenant-admin', tenantId: tenantA, key: issued(keys.adminA, 'A admin') });
+    expect((await me(keys.readA.key)).body).toEqual({ role: 'read-only', tenantId: tenantA, key: issued(keys.readA, 'A auditor') });
+
+    const answers = JSON.stringify(await Promise.all([world.platform.apiKey, keys.operator.key, keys.adminA.key, keys.readA.key].map(async (k) => (await me(k)).body)));
+    const { rows } = await world.pg.query(`select key_hash from directory_config.api_keys`);
+    for (const secret of [world.platform.apiKey, keys.operator.key, keys.adminA.key, keys.readA.key, ...rows.map((r: { key_hash: string }) => r.key_hash)]) expect(answers).not.toContain(secret);
+
+    // Unauthenticated: the same 401 shape as every route.
+    const refused = { status: 401, body: { code: 'UNAUTHENTICATED', message: 'a valid x-api-key header is required' } };
+    expect(await me(undefined)).toMatchObject(refused);
+    expect(await me('rk_00000000_nope')).toMatchObject(refused);
+    expect((await call(undefined, 'get', `/v1/tenants/${tenantA}`)).body).toEqual((await me(undefined)).body);
+  });
+
   it('R-SEC-02 refuses a missing, unknown or malformed key, and a tenant key without its tenant', async () => {
     expect((await call(undefined, 'get', `/v1/tenants/${tenantA}`)).status).toBe(401);
     expect((await call('rk_00000000_nope', 'get', `/v1/tenants/${tenantA}`)).status).toBe(401);
@@ -85,9 +104,15 @@ describe('admin API: keys, roles and tenant isolation (R-SEC-02, R-TEN-01)', () 
   });
 
   it('R-TEN-01 R-SEC-02 every route of the API, tried by tenant A\'s keys on tenant B or operator-wide, is refused and changes nothing', async () => {
-    const doc = (await (await fetch(`${world.platform.apiUrl}/openapi.json`)).json()) as { paths: Record<string, Partial<Record<Method, unknown>>> };
-    const routes = Object.entries(doc.paths).flatMap(([path, ops]) => (Object.keys(ops) as Method[]).map((method) => ({ method, path })));
-    expect(routes.length).toBeGreaterThan(25);
+    const doc = (await (await fetch(`${world.platform.apiUrl}/openapi.json`)).json()) as {
+      paths: Record<string, Partial<Record<Method, { 'x-roster-access'?: string }>>>;
+    };
+    const all = Object.entries(doc.paths).flatMap(([path, ops]) => (Object.entries(ops) as [Method, { 'x-roster-access'?: string }][]).map(([method, op]) => ({ method, path, access: op['x-roster-access'] })));
+    expect(all.length).toBeGreaterThan(25);
+    expect(all.filter((r) => !['operator', 'tenant', 'caller'].includes(r.access ?? ''))).toEqual([]);
+    // Caller-scoped routes answer any key about itself (proven below): exactly this one, so a new one is a decision.
+    expect(all.filter((r) => r.access === 'caller').map((r) => `${r.method.toUpperCase()} ${r.path}`)).toEqual(['GET /v1/me']);
+    const routes = all.filter((r) => r.access !== 'caller');
     const before = await snapshotB();
     const fill = (path: string) =>
       path
@@ -130,6 +155,7 @@ describe('admin API: keys, roles and tenant isolation (R-SEC-02, R-TEN-01)', () 
     expect((await call(keys.operator.key, 'get', '/v1/api-keys')).status).toBe(200);
     expect((await operator('delete', `/v1/api-keys/${keys.operator.id}`)).body).toMatchObject({ id: keys.operator.id, revokedAt: expect.any(String) });
     expect((await call(keys.operator.key, 'get', `/v1/tenants/${tenantB}/directories`)).status).toBe(401);
+    expect((await call(keys.operator.key, 'get', '/v1/me')).status).toBe(401);
   });
 
   it('R-SEC-02 rate limits each key: over its burst it answers 429 with Retry-After, other keys unaffected', async () => {

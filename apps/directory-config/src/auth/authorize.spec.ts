@@ -30,6 +30,16 @@ describe('authorize (R-SEC-02, R-TEN-01)', () => {
     expect(authorize({ role: 'read-only', tenantId: A, keyId: 'k' }, { method: 'post', tenantId: A })).toEqual({ allowed: false, reason: 'a read-only key can only read' });
   });
 
+  it('R-SEC-02 a caller-scoped read (GET /v1/me) is open to every role; a caller-scoped write falls back to the operator-wide rule', () => {
+    for (const role of API_KEY_ROLES) {
+      const p: Principal = { role, tenantId: role === 'operator' ? null : A, keyId: 'k' };
+      expect(authorize(p, { method: 'GET', callerScoped: true })).toEqual({ allowed: true });
+      expect(authorize(p, { method: 'POST', callerScoped: true }).allowed).toBe(role === 'operator');
+      // The mark opens only that route: the same key on an unmarked operator-wide route is still refused.
+      expect(authorize(p, { method: 'GET' }).allowed).toBe(role === 'operator');
+    }
+  });
+
   it('R-SEC-02 every role is decided (no role falls through to allowed by accident)', () => {
     for (const role of API_KEY_ROLES) {
       const p: Principal = { role, tenantId: role === 'operator' ? null : A, keyId: 'k' };

@@ -1,4 +1,5 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { ApiKeysUseCase } from '../auth/api-keys.usecase';
@@ -11,6 +12,14 @@ export const ADMIN_API_KEY = Symbol('ADMIN_API_KEY');
 const digest = (value: string) => createHash('sha256').update(value).digest();
 const CONFIG_OPERATOR: Principal = { role: 'operator', tenantId: null, keyId: 'config' };
 
+const CALLER_SCOPED = 'roster:caller-scoped';
+
+/**
+ * Marks a read that answers only about the calling key itself (`GET /v1/me`), so tenant and read-only keys may
+ * use it although its path names no tenant. Give it to nothing that reads a tenant's data or other keys.
+ */
+export const CallerScoped = () => SetMetadata(CALLER_SCOPED, true);
+
 /** The request's principal, once the guard has let it through. */
 export function principalOf(req: Request): Principal | undefined {
   return (req as Request & { principal?: Principal }).principal;
@@ -20,7 +29,7 @@ export function principalOf(req: Request): Principal | undefined {
  * R-SEC-02 on every admin route: the `x-api-key` is the bootstrap operator key from config or an issued key
  * (stored hashed; revoked keys fail), each key is rate limited (429 with Retry-After; failed attempts by client
  * address), and `authorize` scopes it: operators everywhere, tenant keys to their own tenant's routes only,
- * read-only keys to reads. Refusals say why without telling whether another tenant exists.
+ * read-only keys to reads, and every key to the reads marked `@CallerScoped()` (about itself). Refusals say why without telling whether another tenant exists.
  */
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
@@ -30,6 +39,7 @@ export class ApiKeyGuard implements CanActivate {
     @Inject(ADMIN_API_KEY) apiKey: string,
     private readonly keys: ApiKeysUseCase,
     private readonly limits: ApiRateLimits,
+    private readonly reflector: Reflector,
   ) {
     this.bootstrap = digest(apiKey);
   }
@@ -41,7 +51,8 @@ export class ApiKeyGuard implements CanActivate {
     const principal = await this.authenticate(req, res);
     this.charge(res, this.limits.perKey.take(principal.keyId));
     const tenantId = req.params?.['tenantId'];
-    const decision = authorize(principal, { method: req.method, tenantId: typeof tenantId === 'string' ? tenantId : undefined });
+    const callerScoped = this.reflector.getAllAndOverride<boolean | undefined>(CALLER_SCOPED, [context.getHandler(), context.getClass()]) === true;
+    const decision = authorize(principal, { method: req.method, tenantId: typeof tenantId === 'string' ? tenantId : undefined, callerScoped });
     if (!decision.allowed) throw new DirectoryConfigException(DirectoryConfigExceptionCode.FORBIDDEN, decision.reason);
     (req as Request & { principal?: Principal }).principal = principal;
     return true;

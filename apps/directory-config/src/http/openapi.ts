@@ -18,7 +18,7 @@ import {
 import { SchedulerTickView } from '../scheduler/scheduler.schemas';
 import { ExportAcceptedView, RequestExportBody } from '../exports/exports.schemas';
 import { DEAD_LETTER_ROUTES } from '../dead-letters/dead-letters.openapi';
-import { API_KEY_ROUTES } from '../auth/api-keys.openapi';
+import { API_KEY_ROUTES, ME_ROUTES } from '../auth/api-keys.openapi';
 import { REPLAY_ROUTES } from '../replay/replays.openapi';
 import { ANONYMIZATION_ROUTES } from '../anonymization/anonymization.openapi';
 import { KEY_ROUTES } from '../keys/keys.openapi';
@@ -33,6 +33,12 @@ export interface Route {
   query?: z.ZodObject;
   response?: z.ZodTypeAny;
   status: number;
+  /**
+   * Who may call it, written as `x-roster-access`: by default a path with `{tenantId}` is the tenant's (operators
+   * and that tenant's keys) and any other an operator's; `caller` marks a read about the calling key itself, open
+   * to every key (its controller has `@CallerScoped()`).
+   */
+  access?: 'caller';
 }
 
 const ROUTES: Route[] = [
@@ -157,6 +163,7 @@ const ROUTES: Route[] = [
   },
   ...DEAD_LETTER_ROUTES,
   ...API_KEY_ROUTES,
+  ...ME_ROUTES,
   ...REPLAY_ROUTES,
   ...KEY_ROUTES,
   ...USER_ROUTES,
@@ -192,6 +199,7 @@ export function buildOpenApiDocument() {
     paths[r.path][r.method] = {
       summary: r.summary,
       security: [{ apiKey: [] }],
+      'x-roster-access': r.access ?? (r.path.includes('{tenantId}') ? 'tenant' : 'operator'),
       parameters: [...params, ...query],
       ...(r.body ? { requestBody: { required: r.status !== 202, content: { 'application/json': { schema: json(r.body, 'input') } } } } : {}),
       responses: {
