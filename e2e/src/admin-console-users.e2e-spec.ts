@@ -58,7 +58,7 @@ describe('admin console in the browser: users, export, replay', () => {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     await page.goto(consoleUrl());
     await page.getByLabel('API key').fill(world.platform.apiKey);
-    if (tenant) await page.getByLabel('Tenant ID (optional for operators)').fill(tenant);
+    if (tenant) await page.getByLabel('Tenant ID (optional)').fill(tenant);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: tenant ? 'Directories' : 'Tenants' }).waitFor();
     return page;

@@ -41,7 +41,7 @@ describe('admin console in the browser', () => {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     await page.goto(consoleUrl());
     await page.getByLabel('API key').fill(key);
-    if (tenant) await page.getByLabel('Tenant ID (optional for operators)').fill(tenant);
+    if (tenant) await page.getByLabel('Tenant ID (optional)').fill(tenant);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: tenant ? 'Directories' : 'Tenants' }).waitFor();
     return page;
@@ -81,10 +81,19 @@ describe('admin console in the browser', () => {
     expect(await refused.textContent()).toContain('UNAUTHENTICATED');
     await audit(page, 'sign in refused');
 
+    // The key says its tenant (GET /v1/me): another tenant typed with it is refused; none typed opens its own.
     const admin = await api<{ key: string }>('POST', '/v1/api-keys', { name: 'console admin', role: 'tenant-admin', tenantId });
+    const elsewhere = '00000000-0000-4000-8000-000000000000';
     await page.getByLabel('API key').fill(admin.body.key);
+    await page.getByLabel('Tenant ID (optional)').fill(elsewhere);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByText('This key belongs to one tenant: enter that tenant’s ID as well.').waitFor();
+    await page.getByRole('alert').getByText(`This key belongs to tenant ${tenantId}, not ${elsewhere}.`).waitFor();
+    expect(await page.getByRole('alert').textContent()).toContain('TENANT_MISMATCH');
+    await page.getByLabel('Tenant ID (optional)').fill('');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Directories' }).waitFor();
+    await page.getByText('Console Co').waitFor();
+    expect(await page.locator('.role').textContent()).toBe('Tenant admin');
     await page.context().close();
 
     const tenantPage = await signedIn(admin.body.key, tenantId);

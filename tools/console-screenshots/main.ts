@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
     await shot('01-sign-in');
     await page.getByLabel('API key').fill(platform.apiKey);
-    await page.getByLabel('Tenant ID (optional for operators)').fill(t);
+    await page.getByLabel('Tenant ID (optional)').fill(t);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Directories' }).waitFor();
     await page.getByRole('link', { name: /Last run of Workday/ }).waitFor();

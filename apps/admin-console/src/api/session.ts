@@ -1,5 +1,5 @@
 import { ApiClient, ApiError } from './client';
-import type { Role, Tenant } from './types';
+import type { Me, Role, Tenant } from './types';
 
 /**
  * Who is signed in. The key lives in sessionStorage only: it is gone when the tab closes and never reaches
@@ -7,7 +7,7 @@ import type { Role, Tenant } from './types';
  */
 export interface Session {
   apiKey: string;
-  /** `tenant-admin` may also be a key whose writes turn out refused; the API stays the judge of every call. */
+  /** From `GET /v1/me`; it shapes the screens, and the API stays the judge of every call. */
   role: Role;
   /** The key's tenant (tenant-admin, read-only); null for an operator. */
   tenantId: string | null;
@@ -43,31 +43,30 @@ export function clearSession(store: KeyValueStore): void {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * What a key may do, learnt from the admin API itself (it has no "who am I" route): an operator can list the
- * API keys (an operator-only read); a tenant key reads its tenant, and a tenant-admin key gets past the guard of
- * a write that then fails validation (test connection with an empty body: 400), where a read-only key is
- * refused (403). Nothing is changed by either probe.
+ * The session of a key from the API's answer to `GET /v1/me`, and the tenant to open first: an operator opens the
+ * tenant typed at sign-in (if it is an id; else the tenants list); a tenant key opens its own tenant, which
+ * `/v1/me` names, so nothing has to be typed — a typed tenant that is not the key's is refused, not ignored.
+ */
+export function sessionOf(me: Me, apiKey: string, typedTenantId: string): { session: Session; openTenant: string | null } {
+  const typed = typedTenantId.trim();
+  if (me.role === 'operator') return { session: { apiKey, role: 'operator', tenantId: null }, openTenant: UUID.test(typed) ? typed : null };
+  if (!me.tenantId) throw new ApiError(0, 'TENANT_MISSING', `The API names no tenant for this ${me.role} key; ask an operator to issue a new one.`);
+  if (typed && typed.toLowerCase() !== me.tenantId.toLowerCase()) {
+    throw new ApiError(0, 'TENANT_MISMATCH', `This key belongs to tenant ${me.tenantId}, not ${typed}. Leave the tenant ID blank to open the key’s own tenant.`);
+  }
+  return { session: { apiKey, role: me.role, tenantId: me.tenantId }, openTenant: me.tenantId };
+}
+
+/**
+ * Signs a key in: one `GET /v1/me` says who the key is (role and tenant); an operator who typed a tenant id also
+ * reads that tenant, so a wrong one fails here and not on the next page. The role only shapes the screens (which
+ * buttons exist); the API's guard decides every call.
  */
 export async function discoverSession(api: ApiClient, apiKey: string, tenantId: string): Promise<{ session: Session; tenant: Tenant | null }> {
   const key = apiKey.trim();
   if (!key) throw new ApiError(0, 'API_KEY_REQUIRED', 'Enter an API key.');
-  try {
-    await api.request('GET', '/v1/api-keys', undefined, key);
-    const tenant = UUID.test(tenantId.trim()) ? await api.request<Tenant>('GET', `/v1/tenants/${tenantId.trim()}`, undefined, key) : null;
-    return { session: { apiKey: key, role: 'operator', tenantId: null }, tenant };
-  } catch (e) {
-    if (!(e instanceof ApiError) || e.code !== 'FORBIDDEN') throw e;
-  }
-  const id = tenantId.trim();
-  if (!id) throw new ApiError(0, 'TENANT_REQUIRED', 'This key belongs to one tenant: enter that tenant’s ID as well.');
-  if (!UUID.test(id)) throw new ApiError(0, 'TENANT_ID_INVALID', 'A tenant ID looks like 3f1c2a9e-…: 36 characters, letters a–f, digits and dashes.');
-  const tenant = await api.request<Tenant>('GET', `/v1/tenants/${id}`, undefined, key);
-  let role: Role = 'tenant-admin';
-  try {
-    await api.request('POST', `/v1/tenants/${id}/directories/test`, {}, key);
-  } catch (e) {
-    if (e instanceof ApiError && e.code === 'FORBIDDEN') role = 'read-only';
-    else if (!(e instanceof ApiError) || e.code !== 'VALIDATION_FAILED') throw e;
-  }
-  return { session: { apiKey: key, role, tenantId: id }, tenant };
+  const me = await api.request<Me>('GET', '/v1/me', undefined, key);
+  const { session, openTenant } = sessionOf(me, key, tenantId);
+  const tenant = session.role === 'operator' && openTenant ? await api.request<Tenant>('GET', `/v1/tenants/${openTenant}`, undefined, key) : null;
+  return { session, tenant };
 }

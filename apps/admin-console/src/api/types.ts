@@ -30,6 +30,14 @@ export interface ApiKeySummary {
   revokedAt: string | null;
 }
 
+/** GET /v1/me: who the signed-in key is (apps/directory-config auth/api-keys.schemas.ts MeView); never the key. */
+export interface Me {
+  role: Role;
+  /** The one tenant of a tenant-admin or read-only key; null for an operator. */
+  tenantId: string | null;
+  key: { kind: 'issued'; id: string; name: string; prefix: string; createdAt: string } | { kind: 'bootstrap'; name: 'ROSTER_API_KEY' };
+}
+
 export type Schedule =
   | { kind: 'disabled' }
   | { kind: 'every'; hours: number }

@@ -37,7 +37,7 @@ export function LoginPage({
         {signedIn ? <p className="notice notice-info">You are signed in; signing in again replaces the key this tab uses.</p> : null}
         <p>
           Paste an admin API key. Operators have the key from <code>ROSTER_API_KEY</code> or one issued with <code>POST /v1/api-keys</code>; a
-          tenant admin has a key for one tenant and its tenant ID. The key stays in this browser tab only and is forgotten when the tab closes.
+          tenant admin has a key for one tenant, which opens that tenant. The key stays in this browser tab only and is forgotten when the tab closes.
         </p>
         <ErrorMessage error={signIn.error} title="You are not signed in" />
         <form onSubmit={(e) => void submit(e)} noValidate>
@@ -46,7 +46,11 @@ export function LoginPage({
               <input {...p} type="password" autoComplete="off" spellCheck={false} value={apiKey} onChange={(e) => setApiKey(e.target.value)} required />
             )}
           </Field>
-          <Field path="tenantId" label="Tenant ID (optional for operators)" hint="Required for a tenant-admin or read-only key. An operator can pick a tenant after signing in.">
+          <Field
+            path="tenantId"
+            label="Tenant ID (optional)"
+            hint="An operator opens this tenant at once (or picks one after signing in). A tenant-admin or read-only key needs none: it opens its own tenant."
+          >
             {(p) => <input {...p} type="text" autoComplete="off" spellCheck={false} value={tenantId} onChange={(e) => setTenantId(e.target.value)} />}
           </Field>
           <button type="submit" className="primary" disabled={signIn.pending}>
