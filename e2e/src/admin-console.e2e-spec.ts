@@ -1,4 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
+import { Events, createEnvelope } from '@roster/contracts';
 import { type HrisEmulator, hrisEmployee, startHrisEmulator, usersCsv, waitFor } from '@roster/testing';
 import { type AxeViolation, launchChromium, seriousViolations } from './support/browser';
 import { type SftpWorld, hrisEmulatorEnv, startWorld } from './support/world';
@@ -11,7 +12,8 @@ const UI_WAIT = 30_000;
  * Issue 9: the admin console in real Chromium against the five services, sshd, the SMTP sink and the HRIS
  * emulator. An admin signs in with a key, creates directories through the forms (the API's own validation shown
  * on the fields), tests connections, runs a CSV sync on the real sshd and reads its row problems, approves a run
- * held by the safeguard, and redrives a dead letter; axe-core checks every page on the way.
+ * held by the safeguard, creates an event directory and sends an event where its page says, and redrives a dead
+ * letter; axe-core checks every page on the way.
  */
 describe('admin console in the browser', () => {
   let emulator: HrisEmulator;
@@ -257,6 +259,71 @@ describe('admin console in the browser', () => {
     expect(await inactive()).toBe(4);
     await page.context().close();
   }, 120_000);
+
+  it('R-EVT-02 R-DIR-02 creates an event directory in the form (the API\'s errors on the fields), shows where to publish, and an event sent there becomes a run', async () => {
+    const page = await signedIn();
+    await page.getByRole('link', { name: 'New event directory' }).click();
+    await page.getByRole('heading', { level: 1, name: 'New event directory' }).waitFor();
+    // Before the directory exists the tenant's subjects already show (from the contract's templates).
+    const where = page.getByRole('region', { name: 'Where services publish' });
+    await where.getByText(`roster.inbound.${tenantId}.employee.upserted.v1`).waitFor();
+    await where.getByText(`roster.inbound.${tenantId}.employee.terminated.v1`).waitFor();
+    // No schedule and no source settings: an event directory has neither.
+    expect(await page.getByLabel('When it runs by itself').count()).toBe(0);
+    await audit(page, 'new event directory');
+
+    await field(page, 'Recipients').fill('ceo@elsewhere.test');
+    await page.getByRole('button', { name: 'Create directory' }).click();
+    const summary = page.getByRole('alert').filter({ hasText: 'The directory was not created' });
+    await summary.waitFor();
+    expect(await summary.textContent()).toContain('VALIDATION_FAILED');
+    expect(await field(page, 'Name').getAttribute('aria-invalid')).toBe('true');
+    await page.locator('#field-name-error').waitFor();
+    await audit(page, 'new event directory, refused');
+
+    await field(page, 'Name').fill('Payroll events');
+    await page.getByRole('button', { name: 'Create directory' }).click();
+    await page.locator('#field-recipients-error').getByText('not users: ceo@elsewhere.test').waitFor();
+    expect(await page.getByRole('alert').filter({ hasText: 'The directory was not created' }).textContent()).toContain('RECIPIENT_NOT_A_USER');
+
+    await field(page, 'Recipients').fill('ann@console.test');
+    await field(page, 'Restore deactivated or deleted users who appear in an event again').check();
+    await page.getByRole('button', { name: 'Create directory' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Payroll events' }).waitFor();
+    await page.getByText('The directory was created. Services can now publish its employee events on the subjects below.').waitFor();
+    expect(await page.getByRole('button', { name: 'Start a run' }).count()).toBe(0);
+    const directories = (await api<{ id: string; name: string; type: string; recipients: string[]; schedule: unknown; policy: Record<string, unknown> }[]>('GET', `/v1/tenants/${tenantId}/directories`)).body;
+    const created = directories.find((d) => d.name === 'Payroll events');
+    expect(created).toMatchObject({ type: 'event', recipients: ['ann@console.test'], schedule: { kind: 'disabled' }, policy: { restore: true, activateUsers: true, orphans: 'ignore' } });
+    const directoryId = created?.id as string;
+    await where.getByText(directoryId).waitFor();
+    await audit(page, 'event directory');
+
+    // A service publishes on the subject the page shows: the event becomes a run (trigger event) and a user.
+    const subject = (await where.getByRole('row', { name: /Employee created or changed/ }).getByRole('cell').first().textContent())?.trim() ?? '';
+    expect(subject).toBe(`roster.inbound.${tenantId}.employee.upserted.v1`);
+    const name = 'inbound.employee.upserted' as const;
+    const envelope = createEnvelope({ type: Events[name].type, source: 'console-test', tenantId, data: { directoryId, employee: { email: 'eve@console.test', firstName: 'Eve' } } });
+    await world.nc.jetstream().publish(subject, JSON.stringify(envelope));
+    const run = await waitFor(
+      async () => (await api<{ id: string; trigger: string; status: string }[]>('GET', `/v1/tenants/${tenantId}/directories/${directoryId}/runs`)).body.find((r) => r.status === 'succeeded'),
+      { timeoutMs: UI_WAIT, description: 'the event run' },
+    );
+    expect(run.trigger).toBe('event');
+    await page.reload();
+    await page.getByRole('link', { name: `Run ${run.id.slice(0, 8)}` }).waitFor();
+
+    // Editing: the policy the events are applied with.
+    await field(page, 'Activate new and restored users').uncheck();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Your changes were saved.').waitFor();
+    expect((await api<{ policy: Record<string, unknown> }>('GET', `/v1/tenants/${tenantId}/directories/${directoryId}`)).body.policy).toMatchObject({
+      activateUsers: false,
+      restore: true,
+      orphans: 'ignore',
+    });
+    await page.context().close();
+  }, 90_000);
 
   it('R-OPS-02 lists, inspects and redrives a dead letter, and refuses a discard without a reason', async () => {
     await world.nc.jetstream().publish(`roster.records.${tenantId}.batch.v1`, Buffer.from('not json from the console test'));

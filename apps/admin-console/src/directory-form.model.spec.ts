@@ -1,11 +1,16 @@
-import type { HrisDirectory, SftpDirectory } from './api/types';
+import type { EventDirectory, HrisDirectory, SftpDirectory } from './api/types';
 import {
+  emptyEventForm,
   emptyHrisForm,
+  eventCreateBody,
+  eventFormOf,
+  eventPatchBody,
   emptySftpForm,
   fieldId,
   hrisCreateBody,
   hrisFormOf,
   hrisPatchBody,
+  inboundSubjectsOf,
   numberOrText,
   recipientList,
   scheduleBody,
@@ -92,6 +97,58 @@ describe('admin console directory forms (issue 9)', () => {
     const edit = hrisFormOf(saved);
     expect(edit.policy).toMatchObject({ safeguardCount: '5', safeguardPercent: '10' });
     expect(hrisPatchBody(edit)['hris']).toEqual({ provider: 'merge', baseUrl: 'https://b.test/api', pageSize: 40, fieldMappings: [] });
+  });
+
+  it('R-EVT-02 R-DIR-02 builds an event directory body: name, the policy its runs act on, recipients; no source, no schedule', () => {
+    const form = { ...emptyEventForm(), name: 'Payroll events', recipients: 'ann@acme.test; bob@acme.test' };
+    form.policy = { ...form.policy, restore: true, synchronizeGroups: true };
+    expect(eventCreateBody(form)).toEqual({
+      name: 'Payroll events',
+      type: 'event',
+      policy: { activateUsers: true, restore: true, synchronizeGroups: true, preserveGroups: true, removeLocalGroups: false, removeOtherDirectoryGroups: false },
+      recipients: ['ann@acme.test', 'bob@acme.test'],
+      enabled: true,
+    });
+  });
+
+  it('R-EVT-02 edits an event directory: its settings back into the form; the PATCH names no type, schedule, orphans, matching key or safeguard', () => {
+    const saved: EventDirectory = {
+      ...sftpDirectory,
+      type: 'event',
+      schedule: { kind: 'disabled' },
+      enabled: false,
+      policy: {
+        usernameAttribute: 'employeeNumber',
+        activateUsers: false,
+        orphans: 'ignore',
+        restore: true,
+        synchronizeGroups: false,
+        preserveGroups: false,
+        removeLocalGroups: true,
+        removeOtherDirectoryGroups: false,
+        safeguard: { count: 5, percent: 10 },
+      },
+      inbound: { upserted: 'u', terminated: 't' },
+    } as EventDirectory;
+    const form = eventFormOf(saved);
+    expect(form).toEqual({
+      name: 'HR drop',
+      policy: { activateUsers: false, restore: true, synchronizeGroups: false, preserveGroups: false, removeLocalGroups: true, removeOtherDirectoryGroups: false },
+      recipients: 'ann@acme.test, bob@acme.test',
+      enabled: false,
+    });
+    const patch = eventPatchBody({ ...form, name: 'Renamed' });
+    expect(Object.keys(patch).sort()).toEqual(['enabled', 'name', 'policy', 'recipients']);
+    expect(patch['policy']).not.toHaveProperty('orphans');
+    expect(patch['policy']).not.toHaveProperty('usernameAttribute');
+    expect(patch['policy']).not.toHaveProperty('safeguard');
+  });
+
+  it('R-EVT-02 shows the tenant\'s inbound subjects before the directory exists', () => {
+    expect(inboundSubjectsOf('6f1c2a9e-0000-4000-8000-000000000002')).toEqual({
+      upserted: 'roster.inbound.6f1c2a9e-0000-4000-8000-000000000002.employee.upserted.v1',
+      terminated: 'roster.inbound.6f1c2a9e-0000-4000-8000-000000000002.employee.terminated.v1',
+    });
   });
 
   it('R-DIR-04 turns every schedule kind into its body and back', () => {

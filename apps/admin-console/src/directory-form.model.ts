@@ -1,4 +1,4 @@
-import type { HrisDirectory, HrisSourceField, Policy, Schedule, SftpDirectory, Weekday } from './api/types';
+import { type EventDirectory, type HrisDirectory, type HrisSourceField, INBOUND_SUBJECTS, type Policy, type Schedule, type SftpDirectory, type Weekday } from './api/types';
 
 /**
  * The directory forms' state and how it becomes an admin API body. The console checks nothing the API checks:
@@ -257,6 +257,51 @@ export function hrisPatchBody(f: HrisForm): Record<string, unknown> {
 
 export function hrisTestBody(f: HrisForm): Record<string, unknown> {
   return { type: 'hris-api', hris: { provider: 'merge', baseUrl: f.baseUrl, accountToken: f.accountToken } };
+}
+
+/**
+ * R-EVT-02: the policy settings an event directory's runs act on. Its micro-batches match people by work email,
+ * never orphan anybody and so are never held by the safeguard (libs/reconciliation `runUserPolicyOf`): the API
+ * stores `usernameAttribute` and `safeguard` for them but no run reads them, and `orphans` is always `ignore`, so
+ * the form offers only these and leaves the others as stored.
+ */
+export const EVENT_POLICY_KEYS = ['activateUsers', 'restore', 'synchronizeGroups', 'preserveGroups', 'removeLocalGroups', 'removeOtherDirectoryGroups'] as const;
+export type EventPolicyForm = Pick<Policy, (typeof EVENT_POLICY_KEYS)[number]>;
+
+export interface EventForm {
+  name: string;
+  policy: EventPolicyForm;
+  recipients: string;
+  enabled: boolean;
+}
+
+const eventPolicyOf = (p: EventPolicyForm): EventPolicyForm => Object.fromEntries(EVENT_POLICY_KEYS.map((k) => [k, p[k]])) as EventPolicyForm;
+
+export function emptyEventForm(): EventForm {
+  return { name: '', policy: eventPolicyOf(DEFAULT_POLICY_FORM), recipients: '', enabled: true };
+}
+
+export function eventFormOf(d: EventDirectory): EventForm {
+  return { name: d.name, policy: eventPolicyOf(d.policy), recipients: d.recipients.join(', '), enabled: d.enabled };
+}
+
+/** POST /v1/tenants/{t}/directories for an event directory: no source settings, no schedule. */
+export function eventCreateBody(f: EventForm): Record<string, unknown> {
+  return { name: f.name, type: 'event', policy: eventPolicyOf(f.policy), recipients: recipientList(f.recipients), enabled: f.enabled };
+}
+
+/** PATCH: the settings shown; the policy fields not shown keep their stored values (a PATCH changes what it names). */
+export function eventPatchBody(f: EventForm): Record<string, unknown> {
+  const { type: _type, ...rest } = eventCreateBody(f);
+  return rest;
+}
+
+/** Where services publish a tenant's employee events (libs/contracts `inbound.employee.*`, stream ROSTER_INBOUND). */
+export function inboundSubjectsOf(tenantId: string): { upserted: string; terminated: string } {
+  return {
+    upserted: INBOUND_SUBJECTS.upserted.replace('{tenant}', tenantId),
+    terminated: INBOUND_SUBJECTS.terminated.replace('{tenant}', tenantId),
+  };
 }
 
 /** The id of a field's input for an API error path (`sftp.host` -> `field-sftp-host`). */

@@ -11,6 +11,8 @@ describe('admin console routes (issue 9)', () => {
   it('every link the console makes leads back to its page', () => {
     expect(route(`/console/${paths.directories(T)}`)).toEqual({ page: 'directories', tenantId: T });
     expect(route(`/console/${paths.newDirectory(T, 'hris-api')}`)).toEqual({ page: 'new-directory', tenantId: T, type: 'hris-api' });
+    expect(route(`/console/${paths.newDirectory(T, 'event')}`)).toEqual({ page: 'new-directory', tenantId: T, type: 'event' });
+    expect(route(`/console/t/${T}/directories/new?type=ftp`)).toEqual({ page: 'new-directory', tenantId: T, type: 'sftp-csv' });
     expect(route(`/console/${paths.directory(T, D)}`)).toEqual({ page: 'directory', tenantId: T, directoryId: D });
     expect(route(`/console/${paths.runs(T, { directoryId: D, status: 'failed' })}`)).toEqual({ page: 'runs', tenantId: T, directoryId: D, status: 'failed' });
     expect(route(`/console/${paths.run(T, D)}`)).toEqual({ page: 'run', tenantId: T, runId: D });

@@ -6,7 +6,7 @@ export type Route =
   | { page: 'login' }
   | { page: 'tenants' }
   | { page: 'directories'; tenantId: string }
-  | { page: 'new-directory'; tenantId: string; type: 'sftp-csv' | 'hris-api' }
+  | { page: 'new-directory'; tenantId: string; type: NewDirectoryType }
   | { page: 'directory'; tenantId: string; directoryId: string }
   | { page: 'runs'; tenantId: string; directoryId?: string; status?: string }
   | { page: 'run'; tenantId: string; runId: string }
@@ -18,6 +18,11 @@ export type Route =
   | { page: 'not-found'; path: string };
 
 const ID = '([0-9a-fA-F-]{36})';
+
+/** The directory types the console creates (R-DIR-02); an unknown `?type=` opens the SFTP form. */
+export type NewDirectoryType = 'sftp-csv' | 'hris-api' | 'event';
+const NEW_DIRECTORY_TYPES: readonly string[] = ['sftp-csv', 'hris-api', 'event'] satisfies NewDirectoryType[];
+const newDirectoryTypeOf = (t: string | null): NewDirectoryType => (t && NEW_DIRECTORY_TYPES.includes(t) ? (t as NewDirectoryType) : 'sftp-csv');
 
 /** The users page's search, filters and page cursor: all in its URL, so a search can be bookmarked and shared. */
 export interface UsersFilter {
@@ -49,7 +54,7 @@ export function matchRoute(pathname: string, query: URLSearchParams): Route {
   if (path === '' || path === 'login') return { page: 'login' };
   if (path === 'tenants') return { page: 'tenants' };
   if ((r = m(`t/${ID}/directories`))) return { page: 'directories', tenantId: r[1] };
-  if ((r = m(`t/${ID}/directories/new`))) return { page: 'new-directory', tenantId: r[1], type: query.get('type') === 'hris-api' ? 'hris-api' : 'sftp-csv' };
+  if ((r = m(`t/${ID}/directories/new`))) return { page: 'new-directory', tenantId: r[1], type: newDirectoryTypeOf(query.get('type')) };
   if ((r = m(`t/${ID}/directories/${ID}`))) return { page: 'directory', tenantId: r[1], directoryId: r[2] };
   if ((r = m(`t/${ID}/runs`))) {
     return { page: 'runs', tenantId: r[1], directoryId: query.get('directory') ?? undefined, status: query.get('status') ?? undefined };
@@ -70,7 +75,7 @@ export function matchRoute(pathname: string, query: URLSearchParams): Route {
 export const paths = {
   tenants: () => 'tenants',
   directories: (t: string) => `t/${t}/directories`,
-  newDirectory: (t: string, type: 'sftp-csv' | 'hris-api') => `t/${t}/directories/new?type=${type}`,
+  newDirectory: (t: string, type: NewDirectoryType) => `t/${t}/directories/new?type=${type}`,
   directory: (t: string, d: string) => `t/${t}/directories/${d}`,
   runs: (t: string, filter: { directoryId?: string; status?: string } = {}) => {
     const q = new URLSearchParams();

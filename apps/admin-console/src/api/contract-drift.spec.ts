@@ -1,4 +1,5 @@
-import { CSV_STANDARD_LABELS, DirectoryUserStatus, HRIS_SOURCE_FIELDS, HRIS_USERNAME_ATTRIBUTES, RunStatus, Streams, SyncPolicy } from '@roster/contracts';
+import { CSV_STANDARD_LABELS, DirectoryUserStatus, Events, HRIS_SOURCE_FIELDS, HRIS_USERNAME_ATTRIBUTES, RunStatus, Streams, SyncPolicy, subjectOf } from '@roster/contracts';
+import { EVENT_POLICY_KEYS, inboundSubjectsOf } from '../directory-form.model';
 import * as ui from './types';
 
 /**
@@ -14,5 +15,27 @@ describe('admin console lists match the contracts (issue 9)', () => {
     expect([...ui.RUN_STATUSES]).toEqual(RunStatus.options);
     expect([...ui.USER_STATUSES]).toEqual(DirectoryUserStatus.options);
     expect(ui.REPLAY_STREAMS.every((s) => s in Streams)).toBe(true);
+  });
+
+  it('R-EVT-02 shows the inbound subjects, event types and stream an event directory\'s services publish on', () => {
+    for (const kind of ['upserted', 'terminated'] as const) {
+      const contract = Events[`inbound.employee.${kind}`];
+      expect({ subject: ui.INBOUND_SUBJECTS[kind], type: ui.INBOUND_EVENT_TYPES[kind], stream: ui.INBOUND_STREAM }).toEqual({
+        subject: contract.subject,
+        type: contract.type,
+        stream: contract.stream,
+      });
+    }
+    const tenant = '6f1c2a9e-0000-4000-8000-000000000002';
+    expect(inboundSubjectsOf(tenant)).toEqual({
+      upserted: subjectOf('inbound.employee.upserted', { tenant }),
+      terminated: subjectOf('inbound.employee.terminated', { tenant }),
+    });
+  });
+
+  it('R-EVT-02 the event form offers every policy setting an event run acts on', () => {
+    // Everything but what an event directory's runs ignore (runUserPolicyOf): matching key, orphans, safeguard.
+    const ignored = ['usernameAttribute', 'orphans', 'safeguard'];
+    expect([...EVENT_POLICY_KEYS].sort()).toEqual(Object.keys(SyncPolicy.shape).filter((k) => !ignored.includes(k)).sort());
   });
 });

@@ -138,6 +138,20 @@ export interface EventDirectory extends DirectoryCommon {
 }
 
 export type Directory = SftpDirectory | HrisDirectory | EventDirectory;
+
+/**
+ * R-EVT-02: what services publish for an event directory (libs/contracts `Events['inbound.employee.*']`): subject
+ * templates (`{tenant}` is the tenant id) and CloudEvents types, on stream ROSTER_INBOUND.
+ */
+export const INBOUND_STREAM = 'ROSTER_INBOUND';
+export const INBOUND_SUBJECTS = {
+  upserted: 'roster.inbound.{tenant}.employee.upserted.v1',
+  terminated: 'roster.inbound.{tenant}.employee.terminated.v1',
+} as const;
+export const INBOUND_EVENT_TYPES = {
+  upserted: 'io.roster.inbound.employee.upserted.v1',
+  terminated: 'io.roster.inbound.employee.terminated.v1',
+} as const;
 export type DirectoryType = Directory['type'];
 
 export interface TestConnectionResult {

@@ -36,11 +36,14 @@ export function DirectoriesPage({ tenantId }: { tenantId: string }) {
             <Link className="button" to={paths.newDirectory(tenantId, 'hris-api')}>
               New HR-API directory
             </Link>
+            <Link className="button" to={paths.newDirectory(tenantId, 'event')}>
+              New event directory
+            </Link>
           </>
         ) : null
       }
     >
-      <p>Each directory brings users from one source into the tenant. Open one to change its settings, test its connection or start a run.</p>
+      <p>Each directory brings users from one source into the tenant: an SFTP folder, an HR system’s API, or events that internal services publish. Open one to change its settings, test its connection or start a run.</p>
       <ErrorMessage error={rows.error} />
       {rows.loading && !rows.data ? <Loading what="directories" /> : null}
       {rows.data && rows.data.length === 0 ? <p className="empty">This tenant has no directory yet.</p> : null}

@@ -3,9 +3,12 @@ import { type ApiError, fieldErrorsOf } from '../api/client';
 import {
   CSV_STANDARD_LABELS,
   type Directory,
+  type EventDirectory,
   HRIS_PROFILE_TARGETS,
   HRIS_SOURCE_FIELDS,
   type HrisDirectory,
+  INBOUND_EVENT_TYPES,
+  INBOUND_STREAM,
   type HrisSourceField,
   ORPHAN_POLICIES,
   type SftpDirectory,
@@ -17,17 +20,24 @@ import {
 } from '../api/types';
 import { Checkbox, ErrorMessage, ErrorSummary, Field, Fieldset, LiveStatus, canWrite, messagesFor, useConsole } from '../components';
 import {
+  type EventForm,
+  type EventPolicyForm,
   type HrisForm,
   type PolicyForm,
   type ScheduleForm,
   type SftpForm,
+  emptyEventForm,
   emptyHrisForm,
   emptySftpForm,
+  eventCreateBody,
+  eventFormOf,
+  eventPatchBody,
   fieldId,
   hrisCreateBody,
   hrisFormOf,
   hrisPatchBody,
   hrisTestBody,
+  inboundSubjectsOf,
   recipientList,
   sftpCreateBody,
   sftpFormOf,
@@ -278,26 +288,179 @@ export function HrisDirectoryForm({ tenantId, directory, onSaved }: FormProps<Hr
   );
 }
 
-type CommonForm = Pick<SftpForm, 'recipients' | 'schedule' | 'enabled'>;
+/** Create or edit an event directory (R-EVT-02): services publish its employee events; each micro-batch is a run. */
+export function EventDirectoryForm({ tenantId, directory, onSaved }: FormProps<EventDirectory>) {
+  const { api, session } = useConsole();
+  const [form, setForm] = useState<EventForm>(() => (directory ? eventFormOf(directory) : emptyEventForm()));
+  const set = <K extends keyof EventForm>(key: K, value: EventForm[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const setPolicy = <K extends keyof EventPolicyForm>(key: K, value: EventPolicyForm[K]) => setForm((f) => ({ ...f, policy: { ...f.policy, [key]: value } }));
+  const path = `/v1/tenants/${tenantId}/directories`;
+  const save = useAction(() => (directory ? api.patch<Directory>(`${path}/${directory.id}`, eventPatchBody(form)) : api.post<Directory>(path, eventCreateBody(form))));
+  const errors: Errors = save.error ? fieldErrorsOf(save.error) : {};
+  const writable = canWrite(session);
+  const p = form.policy;
 
-/** Recipients, schedule and the enabled switch, which both types have. */
-function CommonFields({ tenantId, form, onChange, errors }: { tenantId: string; form: CommonForm; onChange: (patch: Partial<CommonForm>) => void; errors: Errors }) {
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const saved = await save.run();
+    if (saved) onSaved(saved);
+  };
+
+  return (
+    <form onSubmit={(e) => void submit(e)} noValidate aria-label={directory ? `Settings of ${directory.name}` : 'New event directory'}>
+      <ErrorSummary error={save.error} fields={errors} title={directory ? 'Your changes were not saved' : 'The directory was not created'} />
+      <TextField path="name" label="Name" value={form.name} onChange={(v) => set('name', v)} errors={errors} />
+
+      {directory ? null : <InboundSubjects tenantId={tenantId} />}
+
+      <Fieldset
+        legend="Sync policy"
+        hint="Events are matched to users by work email. A batch of events is not a full list of employees: nobody missing from it is deactivated or deleted, so no run waits for approval."
+      >
+        <Checkbox path="policy.activateUsers" label="Activate new and restored users" checked={p.activateUsers} onChange={(v) => setPolicy('activateUsers', v)} />
+        <Checkbox path="policy.restore" label="Restore deactivated or deleted users who appear in an event again" checked={p.restore} onChange={(v) => setPolicy('restore', v)} />
+        <Checkbox path="policy.synchronizeGroups" label="Synchronize the groups the events carry" checked={p.synchronizeGroups} onChange={(v) => setPolicy('synchronizeGroups', v)} />
+        <Checkbox
+          path="policy.preserveGroups"
+          label="Keep groups synced earlier when group sync is off"
+          checked={p.preserveGroups}
+          onChange={(v) => setPolicy('preserveGroups', v)}
+          disabled={p.synchronizeGroups}
+        />
+        <Checkbox path="policy.removeLocalGroups" label="Take synced users out of local groups" checked={p.removeLocalGroups} onChange={(v) => setPolicy('removeLocalGroups', v)} />
+        <Checkbox
+          path="policy.removeOtherDirectoryGroups"
+          label="Take synced users out of other directories' groups"
+          checked={p.removeOtherDirectoryGroups}
+          onChange={(v) => setPolicy('removeOtherDirectoryGroups', v)}
+        />
+        <PolicyErrors errors={errors} />
+      </Fieldset>
+
+      <CommonFields
+        tenantId={tenantId}
+        form={form}
+        onChange={(patch) => setForm((f) => ({ ...f, ...patch }))}
+        errors={errors}
+        recipientsHint="Users of the tenant, separated by commas. Event runs mail no report (one per batch of events would flood them); the addresses are kept with the directory."
+        enabledLabel="Enabled (events for a disabled directory are refused and dead-lettered)"
+      />
+
+      {writable ? (
+        <button type="submit" className="primary" disabled={save.pending}>
+          {save.pending ? 'Saving…' : directory ? 'Save changes' : 'Create directory'}
+        </button>
+      ) : (
+        <p className="muted">This key can only read: the settings cannot be changed.</p>
+      )}
+    </form>
+  );
+}
+
+/** The API's messages about policy fields (checkboxes carry none of their own). */
+function PolicyErrors({ errors }: { errors: Errors }) {
+  const entries = Object.entries(errors).filter(([path]) => path === 'policy' || path.startsWith('policy.'));
+  if (!entries.length) return null;
+  return (
+    <p className="field-error" id={fieldId('policy')}>
+      {entries.map(([path, messages]) => (
+        <span key={path}>
+          {path}: {messages.join(' ')}
+        </span>
+      ))}
+    </p>
+  );
+}
+
+/**
+ * R-EVT-02: where a service sends this tenant's employee events, and what it sends (libs/contracts inbound.ts):
+ * CloudEvents JSON on ROSTER_INBOUND, the directory's id in the data, the event id the idempotency key.
+ */
+export function InboundSubjects({ tenantId, directory }: { tenantId: string; directory?: EventDirectory }) {
+  // A saved directory's view names its subjects; before it exists they follow from the contract's templates.
+  const subjects = directory?.inbound ?? inboundSubjectsOf(tenantId);
+  const directoryId = directory ? <code>{directory.id}</code> : <>the directory’s ID (shown once it is created)</>;
+  return (
+    <section className="inbound" aria-labelledby="inbound-subjects">
+      <h2 id="inbound-subjects">Where services publish</h2>
+      <p>
+        Internal services publish CloudEvents (JSON, <code>tenantid</code> = this tenant) on the stream <code>{INBOUND_STREAM}</code>, with {directoryId} as{' '}
+        <code>directoryId</code> in the data. The event’s <code>id</code> makes it count once, however often it is sent.
+      </p>
+      <div className="table-wrap">
+        <table>
+          <caption className="visually-hidden">Inbound subjects of this directory</caption>
+          <thead>
+            <tr>
+              <th scope="col">Event</th>
+              <th scope="col">Subject</th>
+              <th scope="col">CloudEvents type</th>
+              <th scope="col">Data</th>
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              <th scope="row">Employee created or changed</th>
+              <td>
+                <code>{subjects.upserted}</code>
+              </td>
+              <td>
+                <code>{INBOUND_EVENT_TYPES.upserted}</code>
+              </td>
+              <td>
+                <code>{'{ directoryId, employee: { email, … } }'}</code>
+              </td>
+            </tr>
+            <tr>
+              <th scope="row">Employee terminated</th>
+              <td>
+                <code>{subjects.terminated}</code>
+              </td>
+              <td>
+                <code>{INBOUND_EVENT_TYPES.terminated}</code>
+              </td>
+              <td>
+                <code>{'{ directoryId, email, externalId?, terminationDate }'}</code>
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
+
+type CommonForm = Pick<SftpForm, 'recipients' | 'enabled'> & { schedule?: ScheduleForm };
+
+const RECIPIENTS_HINT = 'Users of the tenant who get a report after each run, separated by commas. A new tenant has no users yet: add recipients after a first run.';
+
+/** Recipients, the schedule (for types that have one) and the enabled switch, which every type has. */
+function CommonFields({
+  tenantId,
+  form,
+  onChange,
+  errors,
+  recipientsHint = RECIPIENTS_HINT,
+  enabledLabel = 'Enabled (a disabled directory starts no run)',
+}: {
+  tenantId: string;
+  form: CommonForm;
+  onChange: (patch: Partial<CommonForm>) => void;
+  errors: Errors;
+  recipientsHint?: string;
+  enabledLabel?: string;
+}) {
   const set = <K extends keyof CommonForm>(key: K, value: CommonForm[K]) => onChange({ [key]: value } as Partial<CommonForm>);
   return (
     <>
       <Fieldset legend="Run reports">
-        <Field
-          path="recipients"
-          label="Recipients"
-          hint="Users of the tenant who get a report after each run, separated by commas. A new tenant has no users yet: add recipients after a first run."
-          errors={messagesFor(errors, 'recipients', true)}
-        >
+        <Field path="recipients" label="Recipients" hint={recipientsHint} errors={messagesFor(errors, 'recipients', true)}>
           {(p) => <textarea {...p} rows={2} value={form.recipients} onChange={(e) => set('recipients', e.target.value)} />}
         </Field>
         <RecipientPicker tenantId={tenantId} chosen={recipientList(form.recipients)} onPick={(email) => set('recipients', addRecipient(form.recipients, email))} />
       </Fieldset>
-      <ScheduleFields value={form.schedule} onChange={(s) => set('schedule', s)} errors={errors} />
-      <Checkbox path="enabled" label="Enabled (a disabled directory starts no run)" checked={form.enabled} onChange={(v) => set('enabled', v)} />
+      {form.schedule ? <ScheduleFields value={form.schedule} onChange={(s) => set('schedule', s)} errors={errors} /> : null}
+      <Checkbox path="enabled" label={enabledLabel} checked={form.enabled} onChange={(v) => set('enabled', v)} />
     </>
   );
 }

@@ -1,20 +1,28 @@
 import { useState } from 'react';
-import type { Directory, Run } from '../api/types';
+import type { Directory, DirectoryType, Run } from '../api/types';
 import { ErrorMessage, Loading, Page, StatusBadge, canWrite, useConsole } from '../components';
 import { TYPE_LABELS, describeSchedule, formatTime, shortId } from '../format';
 import { useAction, useResource } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import { paths } from '../routes';
-import { HrisDirectoryForm, SftpDirectoryForm } from './directory-form';
+import { EventDirectoryForm, HrisDirectoryForm, InboundSubjects, SftpDirectoryForm } from './directory-form';
 
-export function NewDirectoryPage({ tenantId, type }: { tenantId: string; type: 'sftp-csv' | 'hris-api' }) {
+const NEW_TITLES: Record<DirectoryType, string> = { 'sftp-csv': 'New SFTP directory', 'hris-api': 'New HR-API directory', event: 'New event directory' };
+
+export function NewDirectoryPage({ tenantId, type }: { tenantId: string; type: DirectoryType }) {
   const onSaved = (d: Directory) => navigate(`${paths.directory(tenantId, d.id)}?created=1`);
   return (
-    <Page title={type === 'sftp-csv' ? 'New SFTP directory' : 'New HR-API directory'}>
+    <Page title={NEW_TITLES[type]}>
       <p>
         <Link to={paths.directories(tenantId)}>Back to directories</Link>
       </p>
-      {type === 'sftp-csv' ? <SftpDirectoryForm tenantId={tenantId} onSaved={onSaved} /> : <HrisDirectoryForm tenantId={tenantId} onSaved={onSaved} />}
+      {type === 'sftp-csv' ? (
+        <SftpDirectoryForm tenantId={tenantId} onSaved={onSaved} />
+      ) : type === 'hris-api' ? (
+        <HrisDirectoryForm tenantId={tenantId} onSaved={onSaved} />
+      ) : (
+        <EventDirectoryForm tenantId={tenantId} onSaved={onSaved} />
+      )}
     </Page>
   );
 }
@@ -81,7 +89,7 @@ export function DirectoryPage({ tenantId, directoryId }: { tenantId: string; dir
       </p>
       {query.get('created') ? (
         <p className="notice notice-success" role="status">
-          The directory was created. Start a run to bring its users in.
+          {d.type === 'event' ? 'The directory was created. Services can now publish its employee events on the subjects below.' : 'The directory was created. Start a run to bring its users in.'}
         </p>
       ) : null}
       {saved ? (
@@ -115,6 +123,8 @@ export function DirectoryPage({ tenantId, directoryId }: { tenantId: string; dir
           </dd>
         </div>
       </dl>
+
+      {d.type === 'event' ? <InboundSubjects tenantId={tenantId} directory={d} /> : null}
 
       <section aria-labelledby="recent-runs">
         <h2 id="recent-runs">Recent runs</h2>
@@ -181,17 +191,15 @@ export function DirectoryPage({ tenantId, directoryId }: { tenantId: string; dir
             }}
           />
         ) : (
-          <>
-            <p>Services publish this directory’s employee events on these subjects (the directory ID goes in each event):</p>
-            <ul>
-              <li>
-                <code>{d.inbound.upserted}</code>
-              </li>
-              <li>
-                <code>{d.inbound.terminated}</code>
-              </li>
-            </ul>
-          </>
+          <EventDirectoryForm
+            key={d.updatedAt}
+            tenantId={tenantId}
+            directory={d}
+            onSaved={() => {
+              setSaved(true);
+              directory.reload();
+            }}
+          />
         )}
       </section>
 
