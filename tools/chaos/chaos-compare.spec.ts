@@ -62,7 +62,7 @@ describe('chaos comparisons', () => {
   });
 
   it('planFaults rotates through the faults at seeded moments inside their windows, the same for the same seed', () => {
-    const o = { rounds: 2 * DEFAULT_FAULTS.length, faults: DEFAULT_FAULTS, seed: 3, windowsMs: { random: 10_000, fetching: 2000, publishing: 500, archived: 0 }, maxDownMs: 2000 };
+    const o = { rounds: 2 * DEFAULT_FAULTS.length, faults: DEFAULT_FAULTS, seed: 3, windowsMs: { random: 10_000, fetching: 2000, publishing: 500, completed: 0, archived: 0 }, maxDownMs: 2000 };
     const plan = planFaults(o);
     expect(plan.map((p) => p.kind)).toEqual([...DEFAULT_FAULTS, ...DEFAULT_FAULTS].map((f) => f.kind));
     expect(plan.filter((p) => p.at === 'random').every((p) => p.delayMs >= 0 && p.delayMs < 10_000)).toBe(true);
@@ -77,6 +77,7 @@ describe('chaos comparisons', () => {
     expect(new Set(DEFAULT_FAULTS.map((f) => f.kind))).toEqual(new Set(FAULT_KINDS));
     expect(parseFaultSpec('nats@publishing')).toEqual({ kind: 'nats', at: 'publishing' });
     expect(parseFaultSpec('reconciler')).toEqual({ kind: 'reconciler', at: 'random' });
+    expect(parseFaultSpec('file-ingest@completed')).toEqual({ kind: 'file-ingest', at: 'completed' });
     expect(() => parseFaultSpec('redis')).toThrow(/unknown fault/);
     expect(parseFaultSpec('file-ingest@fetching')).toEqual({ kind: 'file-ingest', at: 'fetching' });
     expect(() => parseFaultSpec('nats@dawn')).toThrow(/unknown fault/);

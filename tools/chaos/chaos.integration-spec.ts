@@ -1,8 +1,9 @@
-// Issue 7, the short chaos suite (CI): a 3 000-row users file and its teams file synced once cleanly, then nine
+// Issue 7, the short chaos suite (CI): a 3 000-row users file and its teams file synced once cleanly, then eleven
 // times on fresh tenants while one fault strikes at a seeded moment of the run — SIGKILL and restart of each of
 // the five services, a SIGKILL and restart of nats-server, a Postgres outage (the chaos database refuses
 // connections and the services' are terminated: the shared server must not restart), file-ingest SIGKILLed while
-// it reads the file, and the reconciler while its outbox relay publishes the run's events. After each: the run ends
+// it reads the file, the instant its completion is out and the instant it moves the files, and the reconciler
+// while its outbox relay publishes the run's events. After each: the run ends
 // (by itself, or re-driven with the `roster` CLI), the directory equals the reference's, and a durable consumer
 // counting by event id gets every change of the reference exactly once. `npm run chaos` is the long version.
 // Needs dist/ (node tools/build.mjs), PostgreSQL, nats-server and sshd, like the end-to-end tests.
@@ -15,10 +16,15 @@ import type { ChaosResult } from './report';
 import { runChaos } from './run-chaos';
 
 const ROWS = 3000;
-/** Every kind once at a random moment; file-ingest while it reads the file; the reconciler while its relay publishes. */
+/**
+ * Every kind once at a random moment; file-ingest while it reads the file, the instant its completion is out (ledger
+ * not yet committed) and the instant it moves the files; the reconciler while its relay publishes.
+ */
 const FAULTS: FaultSpec[] = [
   ...FAULT_KINDS.map((kind) => ({ kind, at: 'random' as const })),
   { kind: 'file-ingest', at: 'fetching' },
+  { kind: 'file-ingest', at: 'completed' },
+  { kind: 'file-ingest', at: 'archived' },
   { kind: 'reconciler', at: 'publishing' },
 ];
 
@@ -43,13 +49,15 @@ describe('chaos (short): every service SIGKILLed, nats-server and Postgres resta
       // A round stuck on dead letters (a minute of backoff, then a redrive) fails here rather than after jest's
       // timeout: later rounds are skipped (result.interrupted) and the report still says what happened.
       roundTimeoutMs: 50_000,
-      signal: AbortSignal.timeout(135_000),
+      // A guard against a hung suite, not a speed bound: CI shares two cores with the other suites, and a round
+      // there has taken twice as long as on an idle machine (135 s cut the ninth round short once).
+      signal: AbortSignal.timeout(330_000),
       resultsDir,
       root: repoRoot(__dirname),
       outputLimit: 512 * 1024,
     }));
     process.stdout.write(`\n${report}\n`);
-  }, 200_000);
+  }, 420_000);
 
   afterAll(async () => {
     // A failed round's service logs stay for the CI artefacts; a clean run leaves nothing.
@@ -72,11 +80,13 @@ describe('chaos (short): every service SIGKILLed, nats-server and Postgres resta
     expect(result.rounds).toHaveLength(FAULTS.length);
   });
 
-  it('struck once with every fault kind, once while file-ingest read the file and once while the relay published', () => {
+  it('struck once with every fault kind, while file-ingest read the file, published its completion and moved the files, and while the relay published', () => {
     expect(result.rounds.map((r) => ({ kind: r.fault.kind, at: r.fault.at }))).toEqual(FAULTS);
     for (const r of result.rounds) expect(r.fault.error).toBeUndefined();
-    const [fetching, publishing] = result.rounds.slice(-2);
+    const [fetching, completed, archived, publishing] = result.rounds.slice(-4);
     expect(fetching?.fault.atStatus).toBe('fetching');
+    expect(completed?.fault.atStatus).toBe('completed');
+    expect(archived?.fault.atStatus).toBe('archived');
     expect(publishing?.fault.atStatus).toBe('publishing');
     expect(publishing?.fault.eventsAtFault).toBeGreaterThan(0);
   });

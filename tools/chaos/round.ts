@@ -4,6 +4,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync, watch } from 'node:fs';
 import { join } from 'node:path';
+import type { NatsConnection } from 'nats';
+import { subjectOf } from '@roster/contracts';
 import type { Stage, Shared, Tenant } from './chaos-env';
 import { inject } from './chaos-env';
 import { storedEvents } from './event-ledger';
@@ -185,12 +187,16 @@ async function faultTask(ctx: SyncContext, fault: PlannedFault, runId: string, s
   } else if (fault.at === 'publishing') {
     // The apply has committed once the first event is out.
     while (!((await events()) ?? 0) && !past(await status(), [])) await sleep(25);
+  } else if (fault.at === 'completed') {
+    await completionPublished(ctx.stage.nc, ctx.tenant.tenantId, runId, Math.max(0, ctx.timeoutMs - since()));
   } else if (fault.at === 'archived') {
     await firstFileMoved(ctx.tenant.folder, Math.max(0, ctx.timeoutMs - since()));
   }
   if (fault.delayMs > 0) await sleep(fault.delayMs);
-  // `archived` strikes at once: the window it aims at (files moved, completion not yet published) is milliseconds.
-  const [statusAtFault, eventsAtFault] = fault.at === 'archived' ? ['archived', null] : await Promise.all([status(), events()]);
+  // `completed` and `archived` strike at once: the windows they aim at (completion out, ledger not yet committed;
+  // ledger committed, files not all moved) are milliseconds.
+  const instant = fault.at === 'completed' || fault.at === 'archived';
+  const [statusAtFault, eventsAtFault] = instant ? [fault.at, null] : await Promise.all([status(), events()]);
   const record: FaultRecord = {
     kind: fault.kind,
     at: fault.at,
@@ -209,6 +215,26 @@ async function faultTask(ctx: SyncContext, fault: PlannedFault, runId: string, s
   record.healedAtMs = since();
   ctx.log(`  ${faultLabel(fault)} down at +${record.atMs} ms (${record.atStatus}, ${eventsAtFault ?? '?'} events out) for ${fault.downMs} ms, back at +${record.healedAtMs} ms${record.error ? `: ${record.error}` : ''}`);
   return record;
+}
+
+/**
+ * Resolves the instant the run's records.complete is on the bus: a JetStream publish is a NATS message on its
+ * subject, so a core subscription sees it as the stream stores it, before the source has committed anything after.
+ */
+function completionPublished(nc: NatsConnection, tenantId: string, runId: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const sub = nc.subscribe(subjectOf('records.complete', { tenant: tenantId }));
+    const timer = setTimeout(() => sub.unsubscribe(), timeoutMs);
+    void (async () => {
+      for await (const msg of sub) {
+        const event = JSON.parse(new TextDecoder().decode(msg.data)) as { data?: { runId?: string } };
+        if (event.data?.runId === runId) break;
+      }
+      clearTimeout(timer);
+      sub.unsubscribe();
+      resolve();
+    })();
+  });
 }
 
 /**

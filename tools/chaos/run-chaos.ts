@@ -75,6 +75,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
       random: reference.obs.drainedMs,
       fetching: Math.max(1, (at['reconciling'] ?? 0) - (at['fetching'] ?? 0)),
       publishing: Math.max(1, reference.obs.drainedMs - (reference.obs.firstEventAtMs ?? reference.obs.drainedMs)),
+      completed: 0,
       archived: 0,
     };
     const plan = planFaults({ rounds: o.rounds, faults: o.faults, seed: o.seed, windowsMs, maxDownMs: o.maxDownMs });

@@ -3,6 +3,9 @@ import { EntitySchema } from '@mikro-orm/core';
 /**
  * One row per file a run took (R-SFTP-02 checksum ledger): a file whose SHA-256 was already `processed` for
  * the directory is a duplicate, moved to archive/ and never applied again.
+ *
+ * Written with the run's ledger entry, after its completion is published; the file is moved only then
+ * (`pendingMove` until it is), so a crash at any point leaves the file where the run's redelivery reads it again.
  */
 export interface ProcessedFile {
   id: string;
@@ -16,13 +19,22 @@ export interface ProcessedFile {
   size: number;
   outcome: 'processed' | 'rejected' | 'duplicate';
   movedTo: string | null;
+  /** Still where the run found it: moved by the run after its commit, by its redelivery, or by the next run. */
+  pendingMove: boolean;
+  /** For a rejected file, the text of the `.reason.txt` written beside it in error/. */
+  moveReason: string | null;
   createdAt: Date;
 }
 
 export const ProcessedFileEntity = new EntitySchema<ProcessedFile>({
   name: 'ProcessedFile',
   tableName: 'processed_files',
-  indexes: [{ properties: ['tenantId', 'directoryId', 'size'] }, { properties: ['tenantId', 'directoryId', 'checksum'] }],
+  indexes: [
+    { properties: ['tenantId', 'directoryId', 'size'] },
+    { properties: ['tenantId', 'directoryId', 'checksum'] },
+    { properties: ['tenantId', 'directoryId', 'pendingMove'] },
+    { properties: ['runId'] },
+  ],
   properties: {
     id: { type: 'uuid', primary: true },
     tenantId: { type: 'uuid' },
@@ -34,6 +46,8 @@ export const ProcessedFileEntity = new EntitySchema<ProcessedFile>({
     size: { type: 'double' },
     outcome: { type: 'text' },
     movedTo: { type: 'text', nullable: true },
+    pendingMove: { type: 'boolean', default: false },
+    moveReason: { type: 'text', nullable: true },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
   },
 });

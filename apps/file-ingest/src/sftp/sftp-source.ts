@@ -20,7 +20,20 @@ export interface RemoteFile {
   /** Path relative to the configured folder, e.g. `users.csv` or `local/users.csv`. */
   relativePath: string;
   size: number;
+  /** Last modification, ms since the epoch (the server's, at a second's precision). */
+  modifyTime: number;
 }
+
+/** Where a processed file goes (`archive/`) and a rejected one (`error/`, with a `.reason.txt` beside it). */
+export type Bucket = 'archive' | 'error';
+
+/** The path a file moved to `bucket` takes: the run's stamp keeps two runs' files of one name apart. */
+export function bucketPath(bucket: Bucket, relativePath: string, stamp: string): string {
+  return `${bucket}/${stamp}-${posix.basename(relativePath)}`;
+}
+
+/** What a move found: done now, done already (a redelivery after a crash), or the file gone from both places. */
+export type MoveOutcome = 'moved' | 'already-moved' | 'missing';
 
 const TIMEOUT_MS = 15_000;
 
@@ -73,7 +86,7 @@ export class SftpSource {
   /** `<kind>*.csv` files in the folder and its `local/` subfolder (manual drops), oldest first (R-SFTP-02). */
   async findCsvFiles(kind: 'users' | 'teams'): Promise<RemoteFile[]> {
     const pattern = new RegExp(`^${kind}.*\\.csv$`, 'i');
-    const found: (RemoteFile & { modifyTime: number })[] = [];
+    const found: RemoteFile[] = [];
     for (const sub of ['', 'local']) {
       const dir = this.resolve(sub);
       if (sub && !(await this.client.exists(dir))) continue;
@@ -83,21 +96,40 @@ export class SftpSource {
         }
       }
     }
-    return found.sort((a, b) => a.modifyTime - b.modifyTime).map(({ relativePath, size }) => ({ relativePath, size }));
+    return found.sort((a, b) => a.modifyTime - b.modifyTime);
+  }
+
+  /** The file's size and modification time now, or undefined when it is not there (or not a file). */
+  async stat(relativePath: string): Promise<RemoteFile | undefined> {
+    const path = this.resolve(relativePath);
+    if ((await this.client.exists(path)) !== '-') return undefined;
+    const stats = await this.client.stat(path);
+    return { relativePath, size: stats.size, modifyTime: stats.modifyTime };
   }
 
   read(relativePath: string): Readable {
     return this.client.createReadStream(this.resolve(relativePath), { autoClose: true }) as unknown as Readable;
   }
 
-  /** Moves a processed file to `archive/` or a rejected one to `error/` (with a `.reason.txt` beside it). */
-  async moveTo(bucket: 'archive' | 'error', relativePath: string, stamp: string, reason?: string): Promise<string> {
-    const dir = this.resolve(bucket);
-    if (!(await this.client.exists(dir))) await this.client.mkdir(dir, true);
-    const target = `${bucket}/${stamp}-${posix.basename(relativePath)}`;
-    await this.client.rename(this.resolve(relativePath), this.resolve(target));
-    if (reason) await this.client.put(Buffer.from(`${reason}\n`, 'utf8'), `${this.resolve(target)}.reason.txt`);
-    return target;
+  /**
+   * Moves a file to `target` (a `bucketPath`), creating its folder; with a reason, writes `<target>.reason.txt`.
+   * Safe to repeat: a file already at `target` and gone from its place counts as moved (a redelivered run that
+   * crashed between two moves finishes the second); the reason file is simply written again.
+   */
+  async move(relativePath: string, target: string, reason?: string): Promise<MoveOutcome> {
+    const from = this.resolve(relativePath);
+    const to = this.resolve(target);
+    let outcome: MoveOutcome;
+    if (await this.client.exists(from)) {
+      const dir = posix.dirname(to);
+      if (!(await this.client.exists(dir))) await this.client.mkdir(dir, true);
+      await this.client.rename(from, to);
+      outcome = 'moved';
+    } else {
+      outcome = (await this.client.exists(to)) ? 'already-moved' : 'missing';
+    }
+    if (reason && outcome !== 'missing') await this.client.put(Buffer.from(`${reason}\n`, 'utf8'), `${to}.reason.txt`);
+    return outcome;
   }
 
   async close(): Promise<void> {

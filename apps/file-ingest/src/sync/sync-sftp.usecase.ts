@@ -11,7 +11,8 @@ import { readTeamsCsv } from '../csv/teams-csv.reader';
 import { readUsersCsv } from '../csv/users-csv.reader';
 import { FileLedgerEntity, FileLedgerEntry } from '../ledger/file-ledger.entity';
 import { ProcessedFile, ProcessedFileEntity } from '../ledger/processed-file.entity';
-import { RemoteFile, SftpSource } from '../sftp/sftp-source';
+import { PlannedFile, RunFilePlanEntity } from '../ledger/run-file-plan.entity';
+import { SftpSource, bucketPath } from '../sftp/sftp-source';
 import { SftpSourceException, SftpSourceExceptionCode } from '../sftp/sftp-source.exception';
 import { metrics } from '@roster/observability';
 
@@ -25,8 +26,7 @@ export interface FileIngestSettings {
 export const DEFAULT_MAX_FILE_BYTES = 200 * 1024 * 1024;
 
 type SyncRequested = CloudEvent<PayloadOf<'sync.requested'>>;
-type FileKind = ProcessedFile['kind'];
-type FileRecord = Omit<ProcessedFile, 'id' | 'tenantId' | 'directoryId' | 'runId' | 'createdAt'>;
+type FileRecord = Omit<ProcessedFile, 'id' | 'tenantId' | 'directoryId' | 'runId' | 'createdAt' | 'pendingMove'>;
 
 interface FetchResult {
   outcome: 'complete' | 'failed';
@@ -38,8 +38,11 @@ interface FetchResult {
   files: FileRecord[];
 }
 
-interface PickedFile extends RemoteFile {
-  kind: FileKind;
+type PickedFile = PlannedFile;
+
+/** The SFTP session of one delivery, opened while fetching and kept for the moves after the commit. */
+interface Session {
+  source?: SftpSource;
 }
 
 /** What a file's bytes amount to, found while streaming them (the reader sees the same bytes). */
@@ -87,6 +90,12 @@ function tooLarge(fileName: string, size: number, max: number): CsvImportExcepti
  * R-SFTP-02: a file whose checksum was already processed for the directory is a duplicate (moved to archive/,
  * nothing applied, reported). A file that cannot be read is moved to error/ with a `.reason.txt` and fails the
  * whole run: nothing of the run is applied, and a good file of the same run stays where it was for the next.
+ *
+ * Crash safety, in the order of a delivery: the files are picked once and kept (`RunFilePlan`) before any batch
+ * is published; the completion is published; the ledger and the files' rows commit together; only then are the
+ * files moved, each row marked when its file has moved. A kill anywhere before the commit leaves every file in
+ * place and the redelivery reads the same files into the same batches; a kill after it leaves moves that the
+ * redelivery (or, failing that, the directory's next run, before it picks files) finishes.
  */
 /** R-OPS-03: SFTP failures (connect, auth, host key, listing, no file…) by code, on the process-wide registry. */
 const sftpErrors = () => metrics.counter({ name: 'roster_sftp_errors_total', help: 'SFTP fetches that failed, by reason code', labelNames: ['code'] });
@@ -106,41 +115,115 @@ export class SyncSftpUseCase {
 
   async execute(event: SyncRequested): Promise<void> {
     const { data, tenantid: tenantId } = event;
-    const em = this.orm.em.fork();
-    if (await em.findOne(FileLedgerEntity, { runId: data.runId })) return;
     if (!data.sftp) throw new PermanentError(`run ${data.runId}: sync.requested for sftp-csv carries no sftp settings`, 'BAD_COMMAND');
     const ctx = { tenantId, runId: data.runId };
     const log = { tenantId, directoryId: data.directoryId, runId: data.runId };
-
-    const result = await this.fetch(event, data.sftp, em);
-    await this.publisher.publish(
-      'records.complete',
-      {
-        runId: data.runId,
-        directoryId: data.directoryId,
-        directoryType: data.directoryType,
-        trigger: data.trigger,
-        outcome: result.outcome,
-        batchCount: result.batchCount,
-        totals: result.totals,
-        failure: result.failure,
-        fileName: result.fileName,
-        notify: data.notify,
-        tenantOwnerEmail: data.tenantOwnerEmail,
-        dateFormat: data.csv?.dateFormat,
-      },
-      { ...ctx, id: `${data.runId}:complete` },
-    );
-    const createdAt = new Date();
-    em.create(FileLedgerEntity, { id: randomUUID(), tenantId, directoryId: data.directoryId, runId: data.runId, createdAt, ...result.ledger });
-    for (const file of result.files) {
-      em.create(ProcessedFileEntity, { id: randomUUID(), tenantId, directoryId: data.directoryId, runId: data.runId, createdAt, ...file });
+    const em = this.orm.em.fork();
+    const session: Session = {};
+    try {
+      if (await em.findOne(FileLedgerEntity, { runId: data.runId })) {
+        // A redelivery of a run whose completion is out and whose ledger committed: what may be left is a move.
+        await this.finishMovesOfRun(em, event, data.sftp, session);
+        return;
+      }
+      const result = await this.fetch(event, data.sftp, em, session);
+      await this.publisher.publish(
+        'records.complete',
+        {
+          runId: data.runId,
+          directoryId: data.directoryId,
+          directoryType: data.directoryType,
+          trigger: data.trigger,
+          outcome: result.outcome,
+          batchCount: result.batchCount,
+          totals: result.totals,
+          failure: result.failure,
+          fileName: result.fileName,
+          notify: data.notify,
+          tenantOwnerEmail: data.tenantOwnerEmail,
+          dateFormat: data.csv?.dateFormat,
+        },
+        { ...ctx, id: `${data.runId}:complete` },
+      );
+      await em.transactional(async (tx) => {
+        const createdAt = new Date();
+        tx.create(FileLedgerEntity, { id: randomUUID(), tenantId, directoryId: data.directoryId, runId: data.runId, createdAt, ...result.ledger });
+        for (const file of result.files) {
+          tx.create(ProcessedFileEntity, {
+            id: randomUUID(),
+            tenantId,
+            directoryId: data.directoryId,
+            runId: data.runId,
+            createdAt,
+            ...file,
+            pendingMove: file.movedTo !== null,
+          });
+        }
+        await tx.nativeDelete(RunFilePlanEntity, { runId: data.runId });
+      });
+      this.logger.log({ ...log, outcome: result.outcome, ...result.totals, fileName: result.fileName }, 'files fetched');
+      if (session.source) await this.movePendingOrWarn(em, session.source, { runId: data.runId }, log);
+    } finally {
+      await session.source?.close();
     }
-    await em.flush();
-    this.logger.log({ ...log, outcome: result.outcome, ...result.totals, fileName: result.fileName }, 'files fetched');
   }
 
-  private async fetch(event: SyncRequested, sftp: SftpSettings, em: EntityManager): Promise<FetchResult> {
+  /**
+   * Moves what a finished run left in place (killed between its commit and its moves). A failure here only
+   * logs: the run is done, and the directory's next run finishes the moves before it picks files.
+   */
+  private async finishMovesOfRun(em: EntityManager, event: SyncRequested, sftp: SftpSettings, session: Session): Promise<void> {
+    const { data, tenantid: tenantId } = event;
+    const log = { tenantId, directoryId: data.directoryId, runId: data.runId };
+    if ((await em.count(ProcessedFileEntity, { runId: data.runId, pendingMove: true })) === 0) return;
+    try {
+      session.source = await this.open(sftp, tenantId, data.directoryId);
+    } catch (e) {
+      this.logger.warn({ ...log, err: e }, 'files of a finished run are still to be moved; the directory\'s next run will move them');
+      return;
+    }
+    await this.movePendingOrWarn(em, session.source, { runId: data.runId }, log);
+  }
+
+  private async movePendingOrWarn(em: EntityManager, source: SftpSource, where: { runId: string }, log: object): Promise<void> {
+    try {
+      await this.movePending(em, source, where);
+    } catch (e) {
+      sftpErrors().inc({ code: SftpSourceExceptionCode.TRANSFER_FAILED });
+      this.logger.warn({ ...log, err: e }, 'files of the run could not be moved yet; the directory\'s next run will move them');
+    }
+  }
+
+  /** Moves the files still waiting (oldest run first), marking each one as soon as it has moved. */
+  private async movePending(em: EntityManager, source: SftpSource, where: { runId: string } | { tenantId: string; directoryId: string }): Promise<number> {
+    const pending = await em.find(ProcessedFileEntity, { ...where, pendingMove: true }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+    for (const file of pending) {
+      const outcome = await source.move(file.fileName, file.movedTo ?? '', file.moveReason ?? undefined);
+      if (outcome === 'missing') {
+        this.logger.warn(
+          { tenantId: file.tenantId, directoryId: file.directoryId, runId: file.runId, fileName: file.fileName, movedTo: file.movedTo },
+          'a file waiting to be moved is neither in its place nor at its destination (removed by hand?); nothing to move',
+        );
+      }
+      await em.nativeUpdate(ProcessedFileEntity, { id: file.id }, { pendingMove: false });
+    }
+    return pending.length;
+  }
+
+  private open(sftp: SftpSettings, tenantId: string, directoryId: string): Promise<SftpSource> {
+    const owner = directorySecretOwner(tenantId, directoryId);
+    return SftpSource.open({
+      host: sftp.host,
+      port: sftp.port,
+      username: sftp.username,
+      password: sftp.password ? this.settings.secrets.open(sftp.password, owner) : undefined,
+      privateKey: sftp.privateKey ? this.settings.secrets.open(sftp.privateKey, owner) : undefined,
+      hostKeyFingerprint: sftp.hostKeyFingerprint ?? '',
+      folder: sftp.folder,
+    });
+  }
+
+  private async fetch(event: SyncRequested, sftp: SftpSettings, em: EntityManager, session: Session): Promise<FetchResult> {
     const { data, tenantid: tenantId } = event;
     const ctx = { tenantId, runId: data.runId };
     const empty = { rows: 0, records: 0, problems: 0 };
@@ -153,24 +236,13 @@ export class SyncSftpUseCase {
       files,
       ledger: this.ledger(fileName ?? null, null, fileName === undefined ? 'failed' : 'rejected', null, 0, failure.message),
     });
-    let source: SftpSource | undefined;
     try {
-      source = await SftpSource.open({
-        host: sftp.host,
-        port: sftp.port,
-        username: sftp.username,
-        password: sftp.password ? this.settings.secrets.open(sftp.password, directorySecretOwner(tenantId, data.directoryId)) : undefined,
-        privateKey: sftp.privateKey
-          ? this.settings.secrets.open(sftp.privateKey, directorySecretOwner(tenantId, data.directoryId))
-          : undefined,
-        hostKeyFingerprint: sftp.hostKeyFingerprint ?? '',
-        folder: sftp.folder,
-      });
-      const picked: PickedFile[] = [];
-      for (const kind of ['teams', 'users'] as const) {
-        const [file] = await source.findCsvFiles(kind);
-        if (file) picked.push({ ...file, kind });
-      }
+      const source = (session.source = await this.open(sftp, tenantId, data.directoryId));
+      // Files an earlier run of the directory left in place (killed after its commit) move before anything is picked.
+      await this.movePendingOfDirectory(em, source, tenantId, data.directoryId);
+      const plan = await this.plan(em, source, event, sftp.folder);
+      if ('failure' in plan) return failed(plan.failure, [], plan.names);
+      const { picked, stamp } = plan;
       if (picked.length === 0) {
         return failed(
           { code: SftpSourceExceptionCode.NO_FILE, message: `no users file (users*.csv) or teams file (teams*.csv) in ${sftp.folder} or ${sftp.folder}/local` },
@@ -183,13 +255,12 @@ export class SyncSftpUseCase {
         { runId: data.runId, directoryId: data.directoryId, status: 'fetching', fileName: names },
         { ...ctx, id: `${data.runId}:fetching` },
       );
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 
       // R-SAFE-02: an oversized file is refused from its listed size, before a byte is read.
       const oversized = picked.find((f) => f.size > this.maxFileBytes);
       if (oversized) {
         const e = tooLarge(oversized.relativePath, oversized.size, this.maxFileBytes);
-        return failed(...(await this.reject(source, oversized, stamp, e, null)));
+        return failed(...this.reject(oversized, stamp, e, null));
       }
 
       // R-SFTP-02: the same content is never applied twice.
@@ -202,8 +273,8 @@ export class SyncSftpUseCase {
           fresh.push(file);
           continue;
         }
-        const movedTo = await source.moveTo('archive', file.relativePath, stamp);
-        files.push({ kind: file.kind, fileName: file.relativePath, checksum: earlier.checksum, size: file.size, outcome: 'duplicate', movedTo });
+        const movedTo = bucketPath('archive', file.relativePath, stamp);
+        files.push({ kind: file.kind, fileName: file.relativePath, checksum: earlier.checksum, size: file.size, outcome: 'duplicate', movedTo, moveReason: null });
         duplicates.push({
           code: TeamProblemCode.DUPLICATE_FILE,
           message:
@@ -259,12 +330,13 @@ export class SyncSftpUseCase {
         } catch (e) {
           if (!(e instanceof CsvImportException)) throw e;
           // The run is rejected whole: batches already sent are discarded by the reconciler (outcome failed).
-          return failed(...(await this.reject(source, file, stamp, e, null, files)));
+          return failed(...this.reject(file, stamp, e, null, files));
         }
       }
+      // Moved after the commit (execute): until then a crash leaves them where the redelivery reads them again.
       for (const { file, checksum } of read) {
-        const movedTo = await source.moveTo('archive', file.relativePath, stamp);
-        files.push({ kind: file.kind, fileName: file.relativePath, checksum, size: file.size, outcome: 'processed', movedTo });
+        const movedTo = bucketPath('archive', file.relativePath, stamp);
+        files.push({ kind: file.kind, fileName: file.relativePath, checksum, size: file.size, outcome: 'processed', movedTo, moveReason: null });
       }
       const only = read.length === 1 ? read[0] : undefined;
       return {
@@ -281,22 +353,77 @@ export class SyncSftpUseCase {
       if (!(e instanceof SftpSourceException)) throw e;
       sftpErrors().inc({ code: e.code });
       return failed({ code: e.code, message: e.message }, []);
-    } finally {
-      await source?.close();
     }
   }
 
-  /** Moves a file that cannot be read to error/ with its reason; the arguments for `failed`. */
-  private async reject(
+  /** Finishes earlier runs' moves; one that cannot be done fails this run with the reason (TRANSFER_FAILED). */
+  private async movePendingOfDirectory(em: EntityManager, source: SftpSource, tenantId: string, directoryId: string): Promise<void> {
+    try {
+      await this.movePending(em, source, { tenantId, directoryId });
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      throw new SftpSourceException(
+        SftpSourceExceptionCode.TRANSFER_FAILED,
+        `a file of an earlier run could not be moved to archive/ or error/${typeof code === 'string' ? ` (${code})` : ''}; ` +
+          'nothing was picked, so the same file is not read twice: check the folder\'s permissions and free space',
+      );
+    }
+  }
+
+  /**
+   * The files of the run: at its first delivery the oldest teams and users files, kept before any batch goes out;
+   * at a redelivery those same files, provided they are still there unchanged.
+   */
+  private async plan(
+    em: EntityManager,
     source: SftpSource,
-    file: PickedFile,
-    stamp: string,
-    e: CsvImportException,
-    checksum: string | null,
-    files: FileRecord[] = [],
-  ): Promise<[RunFailure, FileRecord[], string]> {
-    const movedTo = await source.moveTo('error', file.relativePath, stamp, `${e.code}: ${e.message}`);
-    const record: FileRecord = { kind: file.kind, fileName: file.relativePath, checksum, size: file.size, outcome: 'rejected', movedTo };
+    event: SyncRequested,
+    folder: string,
+  ): Promise<{ picked: PickedFile[]; stamp: string } | { failure: RunFailure; names: string }> {
+    const { data, tenantid: tenantId } = event;
+    const kept = await em.findOne(RunFilePlanEntity, { runId: data.runId });
+    if (kept) {
+      const names = kept.files.map((f) => f.relativePath).join(', ');
+      for (const file of kept.files) {
+        const now = await source.stat(file.relativePath);
+        if (!now) {
+          const message = `${file.relativePath}, picked by this run before a restart, is no longer in ${folder}; nothing of the run is applied`;
+          return { failure: { code: SftpSourceExceptionCode.FILE_VANISHED, message }, names };
+        }
+        if (now.size !== file.size || now.modifyTime !== file.modifyTime) {
+          const message =
+            `${file.relativePath} changed on the server while this run was reading it (${file.size} → ${now.size} bytes, ` +
+            `modified ${new Date(file.modifyTime).toISOString()} → ${new Date(now.modifyTime).toISOString()}); ` +
+            'nothing of the run is applied and the file stays for the next run';
+          return { failure: { code: SftpSourceExceptionCode.FILE_CHANGED, message }, names };
+        }
+      }
+      return { picked: kept.files, stamp: kept.stamp };
+    }
+    const picked: PickedFile[] = [];
+    for (const kind of ['teams', 'users'] as const) {
+      const [file] = await source.findCsvFiles(kind);
+      if (file) picked.push({ kind, relativePath: file.relativePath, size: file.size, modifyTime: file.modifyTime });
+    }
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    if (picked.length > 0) {
+      em.create(RunFilePlanEntity, { runId: data.runId, tenantId, directoryId: data.directoryId, stamp, files: picked, createdAt: new Date() });
+      await em.flush();
+    }
+    return { picked, stamp };
+  }
+
+  /** A file that cannot be read, to go to error/ with its reason after the commit; the arguments for `failed`. */
+  private reject(file: PickedFile, stamp: string, e: CsvImportException, checksum: string | null, files: FileRecord[] = []): [RunFailure, FileRecord[], string] {
+    const record: FileRecord = {
+      kind: file.kind,
+      fileName: file.relativePath,
+      checksum,
+      size: file.size,
+      outcome: 'rejected',
+      movedTo: bucketPath('error', file.relativePath, stamp),
+      moveReason: `${e.code}: ${e.message}`,
+    };
     return [{ code: e.code, message: e.message }, [...files, record], file.relativePath];
   }
 
