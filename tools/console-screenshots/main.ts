@@ -1,12 +1,14 @@
 // Regenerates the admin console's screenshots in docs/console/ (issue 9) from the real thing: private PostgreSQL
 // database, nats-server, OpenSSH sshd, SMTP sink and HRIS emulator, the five services from dist/, some data made
-// through the admin API (a run with row problems, a run held by the safeguard, a dead letter), then Debian's
+// through the admin API (a run with row problems, a run held by the safeguard, an event directory with an event
+// run, a dead letter), then Debian's
 // chromium driven by playwright-core. `bash tools/console-screenshots.sh` builds first; `--serve` keeps the
 // platform up afterwards with the console's address and an operator key, for trying the console by hand.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'nats';
 import { type Page, chromium } from 'playwright-core';
+import { Events, createEnvelope, subjectOf } from '@roster/contracts';
 import {
   createTestDatabase,
   hrisEmployee,
@@ -66,7 +68,7 @@ async function main(): Promise<void> {
         return status.includes(run.status) ? run : undefined;
       }, { timeoutMs: 60_000, intervalMs: 200, description: `run ${runId}` });
 
-    say('seeding: a tenant, an SFTP directory with a run with problems, an HR-API directory with a held run, a dead letter');
+    say('seeding: a tenant, an SFTP directory with a run with problems, an HR-API directory with a held run, an event directory with an event run, a dead letter');
     const tenant = await api<{ id: string }>('POST', '/v1/tenants', { name: 'Example Corp', ownerEmail: 'grace.hopper@example.com' });
     const t = tenant.id;
     const sftpDir = await api<{ id: string }>('POST', `/v1/tenants/${t}/directories`, {
@@ -101,6 +103,21 @@ async function main(): Promise<void> {
     await finished(t, held.id, ['awaiting-approval']);
 
     const nc = await connect({ servers: nats.url });
+    const eventDir = await api<{ id: string }>('POST', `/v1/tenants/${t}/directories`, {
+      name: 'Payroll events',
+      type: 'event',
+      policy: { restore: true },
+      recipients: ['grace.hopper@example.com'],
+    });
+    const upserted = Events['inbound.employee.upserted'];
+    const employee = { email: 'mary.jackson@example.com', firstName: 'Mary', lastName: 'Jackson', jobTitle: 'Engineer', managerEmail: 'alan.turing@example.com' };
+    const envelope = createEnvelope({ type: upserted.type, source: 'payroll-service', tenantId: t, data: { directoryId: eventDir.id, employee } });
+    await nc.jetstream().publish(subjectOf('inbound.employee.upserted', { tenant: t }), JSON.stringify(envelope));
+    await waitFor(async () => (await api<Run[]>('GET', `/v1/tenants/${t}/directories/${eventDir.id}/runs`)).some((r) => r.status === 'succeeded'), {
+      timeoutMs: 30_000,
+      description: 'the event run',
+    });
+
     await nc.jetstream().publish(`roster.records.${t}.batch.v1`, Buffer.from('{"half a message":'));
     await nc.drain();
     await waitFor(async () => (await api<{ items: unknown[] }>('GET', `/v1/dead-letters`)).items.length > 0, { timeoutMs: 20_000, description: 'a dead letter' });
@@ -131,6 +148,12 @@ async function main(): Promise<void> {
     await page.getByLabel('Find a user to add').fill('alan');
     await page.getByRole('list', { name: 'Users found' }).waitFor();
     await shot('03-sftp-directory');
+
+    await page.goto(`${base}t/${t}/directories/${eventDir.id}`);
+    await page.getByRole('heading', { level: 1, name: 'Payroll events' }).waitFor();
+    await page.getByRole('region', { name: 'Where services publish' }).waitFor();
+    await page.getByRole('link', { name: /^Run / }).first().waitFor();
+    await shot('13-event-directory');
 
     await page.goto(`${base}t/${t}/directories/new?type=hris-api`);
     await page.getByRole('heading', { level: 1, name: 'New HR-API directory' }).waitFor();
