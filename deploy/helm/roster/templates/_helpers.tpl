@@ -57,6 +57,9 @@ ROSTER_LOG_LEVEL: {{ $v.config.logLevel | quote }}
 ROSTER_MIGRATE: "false"
 ROSTER_ACK_WAIT_MS: {{ $v.config.ackWaitMs | int64 | quote }}
 ROSTER_MAX_DELIVER: {{ $v.config.maxDeliver | int64 | quote }}
+{{- with (include "roster.nodeOptions" .) }}
+NODE_OPTIONS: {{ . | quote }}
+{{- end }}
 {{- if eq .service "directory-config" }}
 ROSTER_SCHEDULER_INTERVAL_MS: {{ $s.config.schedulerIntervalMs | int64 | quote }}
 ROSTER_HRIS_ALLOW_LOOPBACK: {{ $s.config.hrisAllowLoopback | toString | quote }}
@@ -78,6 +81,37 @@ ROSTER_HRIS_RETRY_BASE_MS: {{ $s.config.hrisRetryBaseMs | int64 | quote }}
 ROSTER_HRIS_FULL_FETCH_DAYS: {{ $s.config.hrisFullFetchDays | int64 | quote }}
 ROSTER_BATCH_SIZE: {{ $s.config.batchSize | int64 | quote }}
 {{- end }}
+{{- end -}}
+
+{{/* A memory quantity ("512Mi", "1Gi", "1G", "536870912") in MiB, rounded down; empty for a form it does not know. */}}
+{{- define "roster.memoryMiB" -}}
+{{- $q := toString . -}}
+{{- if regexMatch "^[0-9]+Gi$" $q -}}{{ mul (trimSuffix "Gi" $q | int64) 1024 }}
+{{- else if regexMatch "^[0-9]+Mi$" $q -}}{{ trimSuffix "Mi" $q | int64 }}
+{{- else if regexMatch "^[0-9]+Ki$" $q -}}{{ div (trimSuffix "Ki" $q | int64) 1024 }}
+{{- else if regexMatch "^[0-9]+G$" $q -}}{{ div (mul (trimSuffix "G" $q | int64) 1000000000) 1048576 }}
+{{- else if regexMatch "^[0-9]+M$" $q -}}{{ div (mul (trimSuffix "M" $q | int64) 1000000) 1048576 }}
+{{- else if regexMatch "^[0-9]+$" $q -}}{{ div ($q | int64) 1048576 }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+NODE_OPTIONS of one service (call with (dict "root" $ "service" $name)): the old-space bound and node.extraOptions.
+The bound must leave the container room for the young generation, code and native memory (buffers, sockets), so it
+may be at most half the service's memory limit, the share Node 20 itself takes when no bound is set.
+*/}}
+{{- define "roster.nodeOptions" -}}
+{{- $v := .root.Values -}}
+{{- $s := index $v.services .service -}}
+{{- $heap := int64 $v.node.maxOldSpaceMB -}}
+{{- $limit := include "roster.memoryMiB" $s.resources.limits.memory -}}
+{{- if and (gt $heap 0) $limit (gt (mul $heap 2) (int64 $limit)) -}}
+{{- fail (printf "node.maxOldSpaceMB (%d MiB) is over half of %s's memory limit (%s): raise services.%s.resources.limits.memory or lower node.maxOldSpaceMB" $heap .service (toString $s.resources.limits.memory) .service) -}}
+{{- end -}}
+{{- $options := list -}}
+{{- if gt $heap 0 }}{{ $options = append $options (printf "--max-old-space-size=%d" $heap) }}{{ end -}}
+{{- with $v.node.extraOptions }}{{ $options = append $options . }}{{ end -}}
+{{- join " " $options -}}
 {{- end -}}
 
 {{/* Secret variables one service reads: "NAME" or "NAME?" (optional). */}}
