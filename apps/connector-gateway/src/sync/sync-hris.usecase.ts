@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
-import type { CanonicalEmployee, CloudEvent, FetchMode, PayloadOf, RowProblem, RunFailure } from '@roster/contracts';
+import { recordsBatchId, recordsCompleteId, type CanonicalEmployee, type CloudEvent, type FetchMode, type PayloadOf, type RowProblem, type RunFailure } from '@roster/contracts';
 import { EventPublisher, PermanentError } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import { SecretBox, SecretBoxError, directorySecretOwner } from '@roster/security';
@@ -38,8 +39,11 @@ const SETTINGS_FAILURES: readonly string[] = [
 
 /**
  * Fetches an hris-api run through its provider's connector and publishes it as record batches plus a
- * completion (the same messages file-ingest publishes for a CSV run). Ids derive from the run, so a redelivered
- * request re-publishes into the stream's dedup window and the reconciler applies a run once.
+ * completion (the same messages file-ingest publishes for a CSV run). The HR system can change between two
+ * deliveries of one request (a crash, then the redelivery): each delivery is its own fetch, its batches carry
+ * its fetch id (`<run>:batch:<n>:<fetch>`), and the completion names the fetch it closes. Its id is the run's
+ * alone, so the first completion published is the run's, and the reconciler applies that fetch's batches and
+ * no other's: a run is never made of two fetches (whose pages would overlap or leave a gap where records moved).
  * R-API-02: a fetch that did not reach the source's last page is `incomplete` (nothing is applied from it, and
  * so no orphan is acted on, R-API-06); bad credentials or settings are `failed`.
  */
@@ -59,7 +63,8 @@ export class SyncHrisUseCase {
     const hris = data.hris;
     if (!hris) throw new PermanentError(`run ${data.runId}: sync.requested for hris-api carries no hris settings`, 'BAD_COMMAND');
     const ctx = { tenantId, runId: data.runId };
-    const log = { tenantId, directoryId: data.directoryId, runId: data.runId, provider: hris.provider };
+    const fetchId = randomUUID();
+    const log = { tenantId, directoryId: data.directoryId, runId: data.runId, provider: hris.provider, fetchId };
     await this.publisher.publish('run.progress', { runId: data.runId, directoryId: data.directoryId, status: 'fetching' }, { ...ctx, id: `${data.runId}:fetching` });
 
     let batchNo = 0;
@@ -69,8 +74,8 @@ export class SyncHrisUseCase {
     const flush = async () => {
       await this.publisher.publish(
         'records.batch',
-        { runId: data.runId, directoryId: data.directoryId, batchNo, employees, problems },
-        { ...ctx, id: `${data.runId}:batch:${batchNo}` },
+        { runId: data.runId, directoryId: data.directoryId, batchNo, fetchId, employees, problems },
+        { ...ctx, id: recordsBatchId(data.runId, batchNo, fetchId) },
       );
       batchNo++;
       employees = [];
@@ -113,7 +118,7 @@ export class SyncHrisUseCase {
         };
       }
     }
-    await this.publisher.publish(
+    const ack = await this.publisher.publish(
       'records.complete',
       {
         runId: data.runId,
@@ -129,9 +134,15 @@ export class SyncHrisUseCase {
         // The directory's sync policy travels to the reconciler as the date format does for files (R-API-04..07).
         policy: data.policy,
         fetch: plan.fetch,
+        fetchId,
       },
-      { ...ctx, id: `${data.runId}:complete` },
+      { ...ctx, id: recordsCompleteId(data.runId) },
     );
+    if (ack.duplicate) {
+      // An earlier delivery's completion is the run's: its fetch is applied, this one's batches are dropped.
+      this.logger.warn({ ...log, outcome, pages, batches: batchNo }, 'an earlier fetch of this run completed first; this fetch is discarded');
+      return;
+    }
     if (outcome === 'complete') {
       await sql(this.orm.em.fork(), `update ${qualified(this.orm.em, 'fetch_runs')} set complete = true where run_id = ?`, [data.runId]);
     }

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { CanonicalEmployee } from '@roster/contracts';
+import { recordsBatchId, recordsCompleteId, type CanonicalEmployee } from '@roster/contracts';
 import { Outbox, OutboxRelay } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import { type Directory, DirectoryEntity, eventOf } from '../entities/directory.entity';
@@ -131,7 +131,7 @@ export class ApplyInboundBatchUseCase {
     const messages = [];
     for (let batchNo = 0; batchNo < batchCount; batchNo++) {
       const chunk = employees.slice(batchNo * RECORDS_PER_BATCH, (batchNo + 1) * RECORDS_PER_BATCH);
-      messages.push(this.outbox.message('records.batch', { runId, directoryId, batchNo, employees: chunk, problems: [] }, { ...ctx, id: `${runId}:batch:${batchNo}` }));
+      messages.push(this.outbox.message('records.batch', { runId, directoryId, batchNo, employees: chunk, problems: [] }, { ...ctx, id: recordsBatchId(runId, batchNo) }));
     }
     messages.push(
       this.outbox.message(
@@ -149,7 +149,7 @@ export class ApplyInboundBatchUseCase {
           tenantOwnerEmail: ownerEmail ?? undefined,
           policy: { ...eventOf(directory).policy, orphans: 'ignore' },
         },
-        { ...ctx, id: `${runId}:complete` },
+        { ...ctx, id: recordsCompleteId(runId) },
       ),
     );
     await this.outbox.addMessages(em, messages);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { NatsConnection, connect } from 'nats';
-import { CloudEvent, PayloadOf, createEnvelope, Events, parseEvent } from '@roster/contracts';
+import { CloudEvent, PayloadOf, createEnvelope, Events, parseEvent, recordsBatchId, recordsCompleteId } from '@roster/contracts';
 import { EventPublisher, ensureStreams } from '@roster/messaging';
 import { openDatabase } from '@roster/persistence';
 import { NatsServerFixture, TestDatabase, createTestDatabase, startNatsServer } from '@roster/testing';
@@ -145,6 +145,53 @@ describe('re-running a run from its retained records (R-OPS-01)', () => {
     const run = await orm.em.fork().findOneOrFail(RunEntity, { id: runId });
     expect(run.status).toBe('fetching');
     expect(run.startedAt).not.toBeNull();
+  }, 30_000);
+
+  it('R-OPS-01 R-API-02 a run fetched twice (an HR-API request redelivered after a crash) is re-run from the fetch its completion names', async () => {
+    const runId = randomUUID();
+    const createdAt = new Date();
+    const ctx = { tenantId: TENANT, runId };
+    // The first fetch got two batches out before the crash; the second fetched the whole run and completed it.
+    const fetches = [
+      { fetchId: 'fetch-a', batches: 2, offset: 100 },
+      { fetchId: 'fetch-b', batches: 3, offset: 200 },
+    ];
+    for (const { fetchId, batches, offset } of fetches) {
+      for (let batchNo = 0; batchNo < batches; batchNo++) {
+        await publisher.publish(
+          'records.batch',
+          { runId, directoryId: DIRECTORY, batchNo, fetchId, employees: [employee(offset + batchNo)], problems: [] },
+          { ...ctx, id: recordsBatchId(runId, batchNo, fetchId) },
+        );
+      }
+    }
+    await publisher.publish(
+      'records.complete',
+      {
+        runId,
+        directoryId: DIRECTORY,
+        directoryType: 'hris-api',
+        trigger: 'manual',
+        outcome: 'complete',
+        batchCount: 3,
+        totals: { rows: 3, records: 3, problems: 0 },
+        notify: { directoryName: 'Bridge HR', recipients: [] },
+        fetchId: 'fetch-b',
+      },
+      { ...ctx, id: recordsCompleteId(runId) },
+    );
+    const located = await retained.locate(TENANT, runId, createdAt);
+    expect([...located.batches.keys()].sort()).toEqual([0, 1, 2]);
+
+    const event = await rerunOf({ runId, createdAt });
+    await copy.execute(event);
+    const copied = await messagesOf(event.data.runId);
+    const newRun = event.data.runId;
+    expect([...copied.keys()].sort()).toEqual([...[0, 1, 2].map((n) => recordsBatchId(newRun, n, 'fetch-b')), recordsCompleteId(newRun)].sort());
+    for (let batchNo = 0; batchNo < 3; batchNo++) {
+      expect(copied.get(recordsBatchId(newRun, batchNo, 'fetch-b'))).toMatchObject({ runId: newRun, batchNo, fetchId: 'fetch-b', employees: [employee(200 + batchNo)] });
+    }
+    expect(copied.get(recordsCompleteId(newRun))).toMatchObject({ runId: newRun, outcome: 'complete', batchCount: 3, fetchId: 'fetch-b' });
   }, 30_000);
 
   it('R-OPS-01 a run already past fetching is not copied again', async () => {

@@ -1,18 +1,14 @@
 import { NatsConnection, StoredMsg } from 'nats';
-import { CloudEvent, PayloadOf, RetainedRunRecords, Streams, isEvent, parseEvent } from '@roster/contracts';
+import { CloudEvent, PayloadOf, RetainedRunRecords, Streams, isEvent, parseEvent, recordsCompleteId } from '@roster/contracts';
 import { isNotFound } from '@roster/messaging';
 import { scanHeaders } from './stream-scan';
 
 export const RECORDS_STREAM = 'ROSTER_RECORDS';
 export const RETAINED_RUNS = Symbol('RETAINED_RUNS');
 
-/** Sources publish a run's messages with these ids (`Nats-Msg-Id` = envelope id), whatever the source. */
-export const batchMessageId = (runId: string, batchNo: number) => `${runId}:batch:${batchNo}`;
-export const completeMessageId = (runId: string) => `${runId}:complete`;
-
 /** What ROSTER_RECORDS still holds of a run. */
 export interface RetainedRun {
-  /** Batch number → stream sequence, for every batch found. */
+  /** Batch number → stream sequence, for every batch found of the completion's fetch (see FetchId). */
   batches: Map<number, number>;
   complete?: { sequence: number; data: PayloadOf<'records.complete'> };
   /** When the stream's oldest message was stored (null when the stream is empty). */
@@ -25,25 +21,30 @@ const CLOCK_MARGIN_MS = 60_000;
 /**
  * Reads a past run's retained source messages in ROSTER_RECORDS (R-OPS-01): the tenant's records subjects are
  * scanned (headers only) from the run's creation on, until its `records.complete`; then every batch is read by
- * sequence. Ids are `<run>:batch:<n>` and `<run>:complete` for every source (file-ingest, connector-gateway,
- * event directories, re-runs).
+ * sequence. Ids are `<run>:batch:<n>` (or `<run>:batch:<n>:<fetch>` for a source that fetches again on a
+ * redelivery: the run is the batches of its completion's fetch) and `<run>:complete`, for every source.
  */
 export class RetainedRuns {
   constructor(private readonly nc: NatsConnection) {}
 
   async locate(tenantId: string, runId: string, createdAt: Date): Promise<RetainedRun> {
-    const batches = new Map<number, number>();
-    const batchPrefix = `${runId}:batch:`;
+    /** `<fetch id or ''>` → batch number → sequence. */
+    const fetches = new Map<string, Map<number, number>>();
+    const batchId = new RegExp(`^${runId}:batch:(\\d+)(?::([A-Za-z0-9-]{1,64}))?$`);
     let completeSequence: number | undefined;
     const start = new Date(createdAt.getTime() - CLOCK_MARGIN_MS);
     await scanHeaders(this.nc, RECORDS_STREAM, `roster.records.${tenantId}.>`, { time: start }, (msg) => {
       const id = msg.headers?.get('Nats-Msg-Id') ?? '';
-      if (id === completeMessageId(runId)) {
+      if (id === recordsCompleteId(runId)) {
         completeSequence = msg.seq;
         return true;
       }
-      if (id.startsWith(batchPrefix)) {
-        const batchNo = Number(id.slice(batchPrefix.length));
+      const found = batchId.exec(id);
+      if (found) {
+        const batchNo = Number(found[1]);
+        const fetchId = found[2] ?? '';
+        let batches = fetches.get(fetchId);
+        if (!batches) fetches.set(fetchId, (batches = new Map()));
         if (Number.isSafeInteger(batchNo) && !batches.has(batchNo)) batches.set(batchNo, msg.seq);
       }
       return false;
@@ -51,9 +52,9 @@ export class RetainedRuns {
     const jsm = await this.nc.jetstreamManager();
     const { state } = await jsm.streams.info(RECORDS_STREAM);
     const oldestRetained = state.messages > 0 ? new Date(state.first_ts) : null;
-    if (completeSequence === undefined) return { batches, oldestRetained };
-    const complete = await this.read(completeSequence, tenantId, 'records.complete', completeMessageId(runId));
-    return { batches, oldestRetained, complete: complete ? { sequence: completeSequence, data: complete.data } : undefined };
+    const complete = completeSequence === undefined ? undefined : await this.read(completeSequence, tenantId, 'records.complete', recordsCompleteId(runId));
+    const batches = fetches.get(complete?.data.fetchId ?? '') ?? new Map<number, number>();
+    return { batches, oldestRetained, complete: complete && completeSequence !== undefined ? { sequence: completeSequence, data: complete.data } : undefined };
   }
 
   /**

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { TeamProblemCode, type CloudEvent, type PayloadOf, type RowProblem, type RunFailure, type SftpSettings } from '@roster/contracts';
+import { TeamProblemCode, recordsBatchId, recordsCompleteId, type CloudEvent, type PayloadOf, type RowProblem, type RunFailure, type SftpSettings } from '@roster/contracts';
 import { EventPublisher, PermanentError } from '@roster/messaging';
 import { SecretBox, SecretBoxError, directorySecretOwner } from '@roster/security';
 import { CsvImportException, CsvImportExceptionCode } from '../csv/csv-import.exception';
@@ -143,7 +143,7 @@ export class SyncSftpUseCase {
           tenantOwnerEmail: data.tenantOwnerEmail,
           dateFormat: data.csv?.dateFormat,
         },
-        { ...ctx, id: `${data.runId}:complete` },
+        { ...ctx, id: recordsCompleteId(data.runId) },
       );
       await em.transactional(async (tx) => {
         const createdAt = new Date();
@@ -292,7 +292,7 @@ export class SyncSftpUseCase {
         await this.publisher.publish(
           'records.batch',
           { runId: data.runId, directoryId: data.directoryId, batchNo, employees: [], problems: duplicates },
-          { ...ctx, id: `${data.runId}:batch:${batchNo}` },
+          { ...ctx, id: recordsBatchId(data.runId, batchNo) },
         );
         batchNo++;
       }
@@ -319,7 +319,7 @@ export class SyncSftpUseCase {
             await this.publisher.publish(
               'records.batch',
               { runId: data.runId, directoryId: data.directoryId, batchNo, ...payload },
-              { ...ctx, id: `${data.runId}:batch:${batchNo}` },
+              { ...ctx, id: recordsBatchId(data.runId, batchNo) },
             );
             batchNo++;
           }

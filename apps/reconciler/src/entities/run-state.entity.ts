@@ -56,6 +56,11 @@ export const HeldRemovalEntity = new EntitySchema<HeldRemoval>({
 /** A source batch kept until its run is applied (and the source of a re-run later). */
 export interface StagedBatch {
   runId: string;
+  /**
+   * The source's fetch ('' for sources without one): a redelivered HR-API request fetches again under a new id,
+   * and the apply keeps only the batches of the fetch its completion names (deleting the others when it claims).
+   */
+  fetchId: string;
   batchNo: number;
   tenantId: string;
   employees: unknown[];
@@ -70,6 +75,7 @@ export const StagedBatchEntity = new EntitySchema<StagedBatch>({
   tableName: 'staged_batches',
   properties: {
     runId: { type: 'uuid', primary: true },
+    fetchId: { type: 'text', primary: true, default: '' },
     batchNo: { type: 'integer', primary: true },
     tenantId: { type: 'uuid' },
     employees: { type: 'json' },

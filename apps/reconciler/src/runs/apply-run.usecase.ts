@@ -112,7 +112,7 @@ export class ApplyRunUseCase {
       return;
     }
     if (data.outcome === 'complete') {
-      const staged = await this.stagedCount(data.runId);
+      const staged = await this.stagedCount(data.runId, data.fetchId);
       if (staged < data.batchCount) {
         throw new RetryLaterError(`run ${data.runId}: ${staged} of ${data.batchCount} batches staged`, 1000);
       }
@@ -193,14 +193,20 @@ export class ApplyRunUseCase {
     return row?.status === 'applied' || row?.status === 'failed';
   }
 
-  private async stagedCount(runId: string): Promise<number> {
-    const [row] = await sql<{ n: string }>(this.orm.em.fork(), `select count(*) as n from ${qualified(this.orm.em, 'staged_batches')} where run_id = ?`, [
+  /** The run's staged batches of the completion's fetch. */
+  private async stagedCount(runId: string, fetchId: string | undefined): Promise<number> {
+    const [row] = await sql<{ n: string }>(this.orm.em.fork(), `select count(*) as n from ${qualified(this.orm.em, 'staged_batches')} where run_id = ? and fetch_id = ?`, [
       runId,
+      fetchId ?? '',
     ]);
     return Number(row.n);
   }
 
-  /** Locks the run's state row; false when the run was already applied or failed (a redelivery). */
+  /**
+   * Locks the run's state row; false when the run was already applied or failed (a redelivery). Once claimed,
+   * the batches of any other fetch of the run (an HR-API request fetched again after a crash) are dropped, so
+   * everything the apply reads by run — the batches, the emails they claim, the keys they saw — is one fetch.
+   */
   private async claim(em: EntityManager, event: RecordsComplete): Promise<boolean> {
     const states = qualified(em, 'run_states');
     await sql(em,
@@ -208,7 +214,9 @@ export class ApplyRunUseCase {
       [event.data.runId, event.tenantid, event.data.directoryId],
     );
     const [state] = await sql<{ status: string }>(em, `select status from ${states} where run_id = ? for update`, [event.data.runId]);
-    return state.status === 'staging';
+    if (state.status !== 'staging') return false;
+    await sql(em, `delete from ${qualified(em, 'staged_batches')} where run_id = ? and fetch_id <> ?`, [event.data.runId, event.data.fetchId ?? '']);
+    return true;
   }
 
   private async apply(em: EntityManager, tenantId: string, data: RecordsComplete['data'], policy: UserPolicy, orphans: RunOrphans, approved: boolean) {

@@ -240,11 +240,30 @@ export type RunProgressV1 = z.infer<typeof RunProgressV1>;
 export const RunFailure = z.object({ code: z.string(), message: z.string() });
 export type RunFailure = z.infer<typeof RunFailure>;
 
+/**
+ * One fetch of a run by a source whose data can change between two deliveries of the same request (an HR
+ * system's API): a redelivered `sync.requested` fetches again under a new id, so a run is never applied from the
+ * batches of two fetches. Absent for sources that read the same records on every delivery (a run's files).
+ */
+export const FetchId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'letters, digits and dashes, at most 64');
+
+/** A batch's message id (`Nats-Msg-Id` and CloudEvents id): `<run>:batch:<n>`, or `<run>:batch:<n>:<fetch>`. */
+export function recordsBatchId(runId: string, batchNo: number, fetchId?: string): string {
+  return fetchId === undefined ? `${runId}:batch:${batchNo}` : `${runId}:batch:${batchNo}:${fetchId}`;
+}
+
+/** A run's completion message id: one per run, whatever the fetch (the first one published is the run's). */
+export function recordsCompleteId(runId: string): string {
+  return `${runId}:complete`;
+}
+
 export const RecordsBatchV1 = z.object({
   runId: z.string().uuid(),
   directoryId: z.string().uuid(),
   /** 0-based, dense: batches 0..batchCount-1 make up the run. */
   batchNo: z.number().int().nonnegative(),
+  /** The fetch the batch belongs to (see FetchId); the run is made of the batches of its completion's fetch. */
+  fetchId: FetchId.optional(),
   employees: z.array(CanonicalEmployee),
   problems: z.array(RowProblem),
   /** Teams-file records (R-CSV-03); a run's team batches come before its user batches (R-SFTP-03). */
@@ -276,6 +295,8 @@ export const RecordsCompleteV1 = z.object({
   policy: SyncPolicy.optional(),
   /** What the source fetched: absent = `full` (a file is always the whole population). */
   fetch: FetchMode.optional(),
+  /** The fetch whose batches make up the run (see FetchId); absent = the batches published without one. */
+  fetchId: FetchId.optional(),
 });
 export type RecordsCompleteV1 = z.infer<typeof RecordsCompleteV1>;
 
