@@ -23,8 +23,12 @@ export const DirectoryConfigConfig = BaseServiceConfig.extend({
     .refine((v) => /^\d+$/.test(v) && Number.isSafeInteger(Number(v)), { error: 'expected a non-negative integer (milliseconds; 0 disables the loop)' })
     .transform(Number)
     .default(30_000),
-  /** R-EVT-02: inbound employee events per micro-batch run, at most (per tenant and directory). */
-  ROSTER_INBOUND_BATCH_MAX: envField.positiveInt().default(5000),
+  /**
+   * R-EVT-02: inbound employee events per micro-batch run, at most (per tenant and directory). The inbound consumer
+   * holds twice this many events in flight, ~11 KB of live heap each (heap snapshot, bench/README.md): 5000 took
+   * directory-config's live heap to ~160 MB in a burst, past the chart's 192 MiB old-space bound.
+   */
+  ROSTER_INBOUND_BATCH_MAX: envField.positiveInt().default(2500),
   /** R-EVT-02: how long a micro-batch collects events after its first one, in milliseconds. */
   ROSTER_INBOUND_WINDOW_MS: envField.positiveInt().default(500),
   /** Accept http:// HR API base URLs on loopback (local emulators in tests); never in production (SSRF guard). */
