@@ -2,7 +2,7 @@
 // times on fresh tenants while one fault strikes at a seeded moment of the run — SIGKILL and restart of each of
 // the five services, a SIGKILL and restart of nats-server, a Postgres outage (the chaos database refuses
 // connections and the services' are terminated: the shared server must not restart), file-ingest SIGKILLed while
-// it reads the file, the instant its completion is out and the instant it moves the files, and the reconciler
+// it reads the file, the instant it moves the files and the instant its completion is out, and the reconciler
 // while its outbox relay publishes the run's events. After each: the run ends
 // (by itself, or re-driven with the `roster` CLI), the directory equals the reference's, and a durable consumer
 // counting by event id gets every change of the reference exactly once. `npm run chaos` is the long version.
@@ -17,8 +17,9 @@ import { runChaos } from './run-chaos';
 
 const ROWS = 3000;
 /**
- * Every kind once at a random moment; file-ingest while it reads the file, the instant its completion is out (ledger
- * not yet committed) and the instant it moves the files; the reconciler while its relay publishes.
+ * Every kind once at a random moment; file-ingest while it reads the file, the instant its completion is out and
+ * the instant it moves the files (its ledger committed, its completion not yet out); the reconciler while its relay
+ * publishes.
  */
 const FAULTS: FaultSpec[] = [
   ...FAULT_KINDS.map((kind) => ({ kind, at: 'random' as const })),

@@ -16,10 +16,10 @@ export function isServiceFault(kind: FaultKind): kind is (typeof SERVICE_FAULTS)
  * directory event on the bus); `fetching`, once the run is fetching (file-ingest reading the files and publishing
  * record batches, the reconciler staging them), a moment drawn over the reference's fetching span; `publishing`,
  * once the run's first directory event is on the bus (the apply has committed and the outbox relay is publishing),
- * a moment drawn over the reference's publishing span; `completed`, the instant the run's records.complete is on
- * the bus (file-ingest has published it and is about to commit its ledger: a core subscription to the subject, no
- * delay); `archived`, the instant the first file of the run leaves the folder (file-ingest moves the files after
- * its ledger commits: a watch on the folder, no delay).
+ * a moment drawn over the reference's publishing span; `archived`, the instant the first file of the run leaves
+ * the folder (file-ingest has committed its ledger and moves the files, then publishes records.complete: a watch
+ * on the folder, no delay); `completed`, the instant the run's records.complete is on the bus (before file-ingest
+ * acknowledges the request: a core subscription to the subject, no delay).
  */
 export const STRIKE_AT = ['random', 'fetching', 'publishing', 'completed', 'archived'] as const;
 export type StrikeAt = (typeof STRIKE_AT)[number];
@@ -32,7 +32,7 @@ export interface FaultSpec {
 /**
  * The long version's rotation: every kind at a random moment (most of a first sync's time is the reconciler's
  * apply), then the moments a random draw rarely hits: file-ingest and Postgres while the file is read and staged,
- * file-ingest the instant its completion is out and the instant it moves the files, the reconciler and
+ * file-ingest the instant it moves the files and the instant its completion is out, the reconciler and
  * nats-server while the outbox relay publishes the run's events.
  */
 export const DEFAULT_FAULTS: readonly FaultSpec[] = [

@@ -193,8 +193,8 @@ async function faultTask(ctx: SyncContext, fault: PlannedFault, runId: string, s
     await firstFileMoved(ctx.tenant.folder, Math.max(0, ctx.timeoutMs - since()));
   }
   if (fault.delayMs > 0) await sleep(fault.delayMs);
-  // `completed` and `archived` strike at once: the windows they aim at (completion out, ledger not yet committed;
-  // ledger committed, files not all moved) are milliseconds.
+  // `completed` and `archived` strike at once: the windows they aim at (files moving, completion not yet out;
+  // completion out, request not yet acknowledged) are milliseconds.
   const instant = fault.at === 'completed' || fault.at === 'archived';
   const [statusAtFault, eventsAtFault] = instant ? [fault.at, null] : await Promise.all([status(), events()]);
   const record: FaultRecord = {
@@ -219,7 +219,7 @@ async function faultTask(ctx: SyncContext, fault: PlannedFault, runId: string, s
 
 /**
  * Resolves the instant the run's records.complete is on the bus: a JetStream publish is a NATS message on its
- * subject, so a core subscription sees it as the stream stores it, before the source has committed anything after.
+ * subject, so a core subscription sees it as the stream stores it, before the source has acknowledged its request.
  */
 function completionPublished(nc: NatsConnection, tenantId: string, runId: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {

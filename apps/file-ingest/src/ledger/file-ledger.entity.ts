@@ -1,4 +1,5 @@
 import { EntitySchema } from '@mikro-orm/core';
+import type { PayloadOf } from '@roster/contracts';
 
 export interface FileLedgerEntry {
   id: string;
@@ -13,6 +14,8 @@ export interface FileLedgerEntry {
   movedTo: string | null;
   rows: number;
   reason: string | null;
+  /** The run's `records.complete`, committed before it is published: a redelivery sends it again (null before 2026-12). */
+  completion: PayloadOf<'records.complete'> | null;
   createdAt: Date;
 }
 
@@ -31,6 +34,7 @@ export const FileLedgerEntity = new EntitySchema<FileLedgerEntry>({
     movedTo: { type: 'text', nullable: true },
     rows: { type: 'integer', default: 0 },
     reason: { type: 'text', nullable: true },
+    completion: { type: 'json', nullable: true },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
   },
 });

@@ -22,14 +22,20 @@ interface Sent {
 }
 
 /**
- * Stands in for a SIGKILL: after the message named by `crashAfter` is on the stream (its PubAck received), the
- * delivery ends with an error, as if the process had died there; nothing after that point runs.
+ * Stands in for a SIGKILL: after the message named by `crashAfter` is on the stream (its PubAck received), or just
+ * before the one named by `crashBefore` is sent, the delivery ends with an error, as if the process had died
+ * there; nothing after that point runs.
  */
 class CrashingPublisher extends EventPublisher {
   sent: Sent[] = [];
   crashAfter?: string;
+  crashBefore?: string;
 
   override async publish<N extends EventName>(name: N, data: PayloadOf<N>, ctx: PublishContext): Promise<PubAck> {
+    if (ctx.id !== undefined && ctx.id === this.crashBefore) {
+      this.crashBefore = undefined;
+      throw new Error(`simulated crash before ${ctx.id}`);
+    }
     const ack = await super.publish(name, data, ctx);
     this.sent.push({ name, id: ctx.id ?? '', data });
     if (ctx.id !== undefined && ctx.id === this.crashAfter) {
@@ -52,8 +58,9 @@ const teamsFile = csv([{ 'Team Name': 'Ops', 'Team Owner': 'p0@crash.test' }], [
 /**
  * Issue 7, found by the chaos suite: file-ingest killed between archiving a run's files and committing its
  * ledger lost the run (its files gone from the folder: NO_FILE) or applied it short of its last batch. Now the
- * files of a run are decided once, moved only after the completion is published and the ledger committed, and
- * moved by the redelivery (or the directory's next run) when a crash came in between. Real sshd, NATS, Postgres.
+ * files of a run are decided once; the ledger commits (with the completion to send) before the files move and
+ * the completion goes out; a redelivery (or, for a move, the directory's next run) finishes what a crash left.
+ * Real sshd, NATS, Postgres.
  */
 describe('SyncSftpUseCase crash safety: a run killed at any step is redelivered whole, its files moved once', () => {
   let sftp: SftpFixture;
@@ -118,18 +125,18 @@ describe('SyncSftpUseCase crash safety: a run killed at any step is redelivered 
   const filesOf = (runId: string) => orm.em.fork().find(ProcessedFileEntity, { runId }, { orderBy: { kind: 'asc' } });
   const planOf = (runId: string) => orm.em.fork().findOne(RunFilePlanEntity, { runId });
 
-  it('R-SFTP-02 R-SFTP-03 killed after publishing the completion, before the ledger commit: the files stay, the redelivery re-reads them into the same batches, then archives them once', async () => {
-    const dir = await directory('after-complete');
-    await sftp.put('after-complete/teams.csv', teamsFile);
-    await sftp.put('after-complete/users.csv', usersCsv(people(5)));
+  it('R-SFTP-02 R-SFTP-03 killed after its last batch, before the ledger commit: the files stay, the redelivery re-reads them into the same batches, then archives them once', async () => {
+    const dir = await directory('before-commit');
+    await sftp.put('before-commit/teams.csv', teamsFile);
+    await sftp.put('before-commit/users.csv', usersCsv(people(5)));
     const run = dir.request();
     const runId = run.data.runId;
 
-    publisher.crashAfter = `${runId}:complete`;
+    publisher.crashAfter = `${runId}:batch:3`;
     await expect(useCase.execute(run)).rejects.toThrow('simulated crash');
     const first = publisher.take();
-    expect(completion(first)).toMatchObject({ outcome: 'complete', batchCount: 4, fileName: 'teams.csv, users.csv' });
-    // Nothing moved and nothing committed: the completion is out, the files are where the redelivery finds them.
+    expect(first.map((s) => s.id)).toEqual([`${runId}:fetching`, ...[0, 1, 2, 3].map((n) => `${runId}:batch:${n}`)]);
+    // Nothing moved and nothing committed: the files are where the redelivery finds them.
     expect(dir.csvFiles()).toEqual(['teams.csv', 'users.csv']);
     expect(dir.archived()).toEqual([]);
     expect(await ledgerOf(runId)).toHaveLength(0);
@@ -137,21 +144,42 @@ describe('SyncSftpUseCase crash safety: a run killed at any step is redelivered 
 
     await useCase.execute(run);
     const second = publisher.take();
-    expect(second).toEqual(first); // same ids, same batch numbers, same content: the stream keeps each once
+    expect(second.slice(0, first.length)).toEqual(first); // same ids, same batch numbers, same content: the stream keeps each once
+    expect(second.slice(first.length).map((s) => s.id)).toEqual([`${runId}:complete`]);
+    expect(completion(second)).toMatchObject({ outcome: 'complete', batchCount: 4, fileName: 'teams.csv, users.csv' });
     expect(dir.csvFiles()).toEqual([]);
     const stamp = (await filesOf(runId))[0]?.movedTo?.slice('archive/'.length, -'-teams.csv'.length);
     expect(dir.archived()).toEqual([`${stamp}-teams.csv`, `${stamp}-users.csv`]);
-    expect(await ledgerOf(runId)).toEqual([expect.objectContaining({ outcome: 'processed', rows: 6 })]);
+    expect(await ledgerOf(runId)).toEqual([expect.objectContaining({ outcome: 'processed', rows: 6, completion: completion(second) })]);
     expect((await filesOf(runId)).map((f) => ({ kind: f.kind, outcome: f.outcome, pendingMove: f.pendingMove }))).toEqual([
       { kind: 'teams', outcome: 'processed', pendingMove: false },
       { kind: 'users', outcome: 'processed', pendingMove: false },
     ]);
     expect(await planOf(runId)).toBeNull();
 
-    // A third delivery of a finished run reads, publishes and moves nothing.
+    // A third delivery of a finished run reads and moves nothing; it sends the stored completion again (a duplicate).
     await useCase.execute(run);
-    expect(publisher.take()).toEqual([]);
+    expect(publisher.take()).toEqual([{ name: 'records.complete', id: `${runId}:complete`, data: completion(second) }]);
     expect(dir.archived()).toHaveLength(2);
+  }, 60_000);
+
+  it('R-SFTP-02 killed after the ledger commit and the moves, before the completion went out: the redelivery sends the stored completion, reads nothing', async () => {
+    const dir = await directory('before-complete');
+    await sftp.put('before-complete/users.csv', usersCsv(people(3)));
+    const run = dir.request();
+    const runId = run.data.runId;
+
+    publisher.crashBefore = `${runId}:complete`;
+    await expect(useCase.execute(run)).rejects.toThrow('simulated crash');
+    expect(publisher.take().map((s) => s.id)).toEqual([`${runId}:fetching`, `${runId}:batch:0`, `${runId}:batch:1`]);
+    // A run is final only after its completion: its files are already in archive/ by then.
+    expect(dir.csvFiles()).toEqual([]);
+    expect(dir.archived()).toEqual([expect.stringMatching(/-users\.csv$/)]);
+
+    await useCase.execute(run);
+    const resent = publisher.take();
+    expect(resent.map((s) => s.id)).toEqual([`${runId}:complete`]);
+    expect(completion(resent)).toMatchObject({ outcome: 'complete', batchCount: 2, totals: { rows: 3, records: 3, problems: 0 }, fileName: 'users.csv' });
   }, 60_000);
 
   it('R-SFTP-02 R-SFTP-03 a teams file dropped while a users-only run was down stays out of it: the redelivery reads the files the run picked, under the same batch numbers', async () => {
@@ -177,24 +205,25 @@ describe('SyncSftpUseCase crash safety: a run killed at any step is redelivered 
     expect(dir.archived()).toEqual([expect.stringMatching(/-users\.csv$/)]);
   }, 60_000);
 
-  it('R-SFTP-02 killed after the commit, before the files moved: the redelivery moves them and reads or publishes nothing', async () => {
+  it('R-SFTP-02 files that could not be moved after the commit are moved by the redelivery, which reads nothing again', async () => {
     const dir = await directory('after-commit');
     await sftp.put('after-commit/users.csv', usersCsv(people(3)));
-    // A regular file where archive/ should be: the move after the commit fails, as if the process died there.
+    // A regular file where archive/ should be: the move after the commit fails (logged; the run goes on).
     const blocker = join(sftp.folder, 'after-commit', 'archive');
     await writeFile(blocker, 'not a folder');
     const run = dir.request();
     const runId = run.data.runId;
 
     await useCase.execute(run);
-    expect(completion(publisher.take())).toMatchObject({ outcome: 'complete', batchCount: 2 });
+    const first = publisher.take();
+    expect(completion(first)).toMatchObject({ outcome: 'complete', batchCount: 2 });
     expect(await ledgerOf(runId)).toHaveLength(1);
     expect((await filesOf(runId)).map((f) => f.pendingMove)).toEqual([true]);
     expect(dir.csvFiles()).toEqual(['users.csv']);
 
     await unlink(blocker);
     await useCase.execute(run);
-    expect(publisher.take()).toEqual([]);
+    expect(publisher.take().map((s) => s.id)).toEqual([`${runId}:complete`]); // the stored completion again, nothing read
     expect(dir.csvFiles()).toEqual([]);
     expect(dir.archived()).toEqual([expect.stringMatching(/-users\.csv$/)]);
     expect((await filesOf(runId)).map((f) => f.pendingMove)).toEqual([false]);
@@ -220,20 +249,20 @@ describe('SyncSftpUseCase crash safety: a run killed at any step is redelivered 
     expect((await filesOf(earlier.data.runId)).map((f) => f.pendingMove)).toEqual([false]);
   }, 60_000);
 
-  it('R-SFTP-02 R-CSV-15 a rejected file moves to error/ with its reason only after the commit: a crash before it leaves the file for the redelivery', async () => {
+  it('R-SFTP-02 R-CSV-15 a rejected file moves to error/ with its reason only once the ledger has it: a crash before leaves the file for the redelivery', async () => {
     const dir = await directory('rejected');
     await sftp.put('rejected/users.csv', Buffer.from('User Email,First Name\nz@crash.test,Zo\xe9\n', 'latin1'));
     const run = dir.request();
     const runId = run.data.runId;
 
-    publisher.crashAfter = `${runId}:complete`;
+    publisher.crashAfter = `${runId}:fetching`;
     await expect(useCase.execute(run)).rejects.toThrow('simulated crash');
-    const first = publisher.take();
-    expect(completion(first)).toMatchObject({ outcome: 'failed', failure: { code: 'NOT_UTF8' } });
+    publisher.take();
     expect(dir.csvFiles()).toEqual(['users.csv']);
+    expect(sftp.list('rejected/error')).toEqual([]);
 
     await useCase.execute(run);
-    expect(publisher.take()).toEqual(first);
+    expect(completion(publisher.take())).toMatchObject({ outcome: 'failed', failure: { code: 'NOT_UTF8' } });
     expect(dir.csvFiles()).toEqual([]);
     const errors = sftp.list('rejected/error');
     expect(errors).toEqual([expect.stringMatching(/-users\.csv$/), expect.stringMatching(/-users\.csv\.reason\.txt$/)]);

@@ -34,7 +34,7 @@ interface FetchResult {
   totals: { rows: number; records: number; problems: number };
   fileName?: string;
   failure?: RunFailure;
-  ledger: Omit<FileLedgerEntry, 'id' | 'tenantId' | 'directoryId' | 'runId' | 'createdAt'>;
+  ledger: Omit<FileLedgerEntry, 'id' | 'tenantId' | 'directoryId' | 'runId' | 'createdAt' | 'completion'>;
   files: FileRecord[];
 }
 
@@ -92,10 +92,10 @@ function tooLarge(fileName: string, size: number, max: number): CsvImportExcepti
  * whole run: nothing of the run is applied, and a good file of the same run stays where it was for the next.
  *
  * Crash safety, in the order of a delivery: the files are picked once and kept (`RunFilePlan`) before any batch
- * is published; the completion is published; the ledger and the files' rows commit together; only then are the
- * files moved, each row marked when its file has moved. A kill anywhere before the commit leaves every file in
- * place and the redelivery reads the same files into the same batches; a kill after it leaves moves that the
- * redelivery (or, failing that, the directory's next run, before it picks files) finishes.
+ * is published; the ledger, the files' rows and the completion to send commit together; the files are moved, each
+ * row marked when its file has moved; the completion is published. A kill before the commit leaves every file in
+ * place and the redelivery reads the same files into the same batches; a kill after it leaves moves and the
+ * completion, which the redelivery finishes (a move also by the directory's next run, before it picks files).
  */
 /** R-OPS-03: SFTP failures (connect, auth, host key, listing, no file…) by code, on the process-wide registry. */
 const sftpErrors = () => metrics.counter({ name: 'roster_sftp_errors_total', help: 'SFTP fetches that failed, by reason code', labelNames: ['code'] });
@@ -121,33 +121,35 @@ export class SyncSftpUseCase {
     const em = this.orm.em.fork();
     const session: Session = {};
     try {
-      if (await em.findOne(FileLedgerEntity, { runId: data.runId })) {
-        // A redelivery of a run whose completion is out and whose ledger committed: what may be left is a move.
+      const done = await em.findOne(FileLedgerEntity, { runId: data.runId });
+      if (done) {
+        // A redelivery of a run whose ledger committed: what may be left is a move, then its completion (a resend
+        // of one already out is a duplicate the stream drops).
         await this.finishMovesOfRun(em, event, data.sftp, session);
+        if (done.completion) await this.publisher.publish('records.complete', done.completion, { ...ctx, id: recordsCompleteId(data.runId) });
         return;
       }
       const result = await this.fetch(event, data.sftp, em, session);
-      await this.publisher.publish(
-        'records.complete',
-        {
-          runId: data.runId,
-          directoryId: data.directoryId,
-          directoryType: data.directoryType,
-          trigger: data.trigger,
-          outcome: result.outcome,
-          batchCount: result.batchCount,
-          totals: result.totals,
-          failure: result.failure,
-          fileName: result.fileName,
-          notify: data.notify,
-          tenantOwnerEmail: data.tenantOwnerEmail,
-          dateFormat: data.csv?.dateFormat,
-        },
-        { ...ctx, id: recordsCompleteId(data.runId) },
-      );
+      const completion: PayloadOf<'records.complete'> = {
+        runId: data.runId,
+        directoryId: data.directoryId,
+        directoryType: data.directoryType,
+        trigger: data.trigger,
+        outcome: result.outcome,
+        batchCount: result.batchCount,
+        totals: result.totals,
+        failure: result.failure,
+        fileName: result.fileName,
+        notify: data.notify,
+        tenantOwnerEmail: data.tenantOwnerEmail,
+        dateFormat: data.csv?.dateFormat,
+      };
+      // The ledger (with the completion to send) commits before the completion goes out: the run cannot be applied,
+      // and the directory's next run cannot start, before its files are known to the ledger — so that run finds them
+      // processed, or waiting to be moved, and never reads them again.
       await em.transactional(async (tx) => {
         const createdAt = new Date();
-        tx.create(FileLedgerEntity, { id: randomUUID(), tenantId, directoryId: data.directoryId, runId: data.runId, createdAt, ...result.ledger });
+        tx.create(FileLedgerEntity, { id: randomUUID(), tenantId, directoryId: data.directoryId, runId: data.runId, createdAt, ...result.ledger, completion });
         for (const file of result.files) {
           tx.create(ProcessedFileEntity, {
             id: randomUUID(),
@@ -161,8 +163,10 @@ export class SyncSftpUseCase {
         }
         await tx.nativeDelete(RunFilePlanEntity, { runId: data.runId });
       });
-      this.logger.log({ ...log, outcome: result.outcome, ...result.totals, fileName: result.fileName }, 'files fetched');
+      // Moved before the completion, so a run that is final has its files in archive/ (or error/).
       if (session.source) await this.movePendingOrWarn(em, session.source, { runId: data.runId }, log);
+      await this.publisher.publish('records.complete', completion, { ...ctx, id: recordsCompleteId(data.runId) });
+      this.logger.log({ ...log, outcome: result.outcome, ...result.totals, fileName: result.fileName }, 'files fetched');
     } finally {
       await session.source?.close();
     }
@@ -300,7 +304,11 @@ export class SyncSftpUseCase {
       const read: { file: PickedFile; checksum: string }[] = [];
       for (const file of fresh) {
         const tap = new FileTap(file.relativePath, this.maxFileBytes);
-        const input = source.read(file.relativePath).pipe(tap);
+        const remote = source.read(file.relativePath);
+        // A transfer error reaches the reader (pipe() does not pass errors on); and once the reader stops early (a
+        // publish failed), the remote stream has a listener for what the closing session makes it emit.
+        remote.on('error', (e) => tap.destroy(e));
+        const input = remote.pipe(tap);
         const options = {
           fileName: file.relativePath,
           dateFormat: data.csv?.dateFormat ?? ('dd/mm/yyyy' as const),
@@ -331,6 +339,8 @@ export class SyncSftpUseCase {
           if (!(e instanceof CsvImportException)) throw e;
           // The run is rejected whole: batches already sent are discarded by the reconciler (outcome failed).
           return failed(...this.reject(file, stamp, e, null, files));
+        } finally {
+          remote.destroy();
         }
       }
       // Moved after the commit (execute): until then a crash leaves them where the redelivery reads them again.
