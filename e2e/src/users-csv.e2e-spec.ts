@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { usersCsv, waitFor } from '@roster/testing';
 import { SftpWorld, startWorld } from './support/world';
 
@@ -145,22 +146,38 @@ describe('users.csv over SFTP, end to end', () => {
     const rows = Array.from({ length: 3000 }, (_, i) => ({ 'User Email': `bulk${i}@acme.test`, 'First Name': `Bulk${i}`, 'Last Name': 'Load' }));
     await world.sftp.put('users.csv', usersCsv(rows));
     const createdBefore = await eventCount('user.created');
-    const runId = await startRun();
-    // Killed inside the apply's transaction: a backend of the world's database holds a transaction that has written
-    // to reconciler.users (the apply inserts them batch by batch, commits at the end) — not before the apply started
-    // (no redelivery to see) nor after it committed and acked (a race the run status alone cannot rule out).
-    await waitFor(
-      async () =>
-        (
-          await world.pg.query(
-            `select 1 from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_xid is not null
-                and query ~* 'reconciler"?\\."?users'`,
-          )
-        ).rowCount! > 0,
-      { timeoutMs: 30_000, intervalMs: 10, description: 'the reconciler writing users inside the apply transaction' },
-    );
-    await world.platform.kill('reconciler');
-    await world.platform.start('reconciler');
+    // Killed inside the apply's transaction, after it wrote every user: the apply's last step deletes the run's
+    // held removals, and a transaction of the test holds that table locked, so the apply waits there, uncommitted —
+    // not before the apply started (no redelivery to see) nor after it committed (a race a faster apply loses).
+    const locker = new Client({ connectionString: world.db.url });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('lock table reconciler.held_removals in access exclusive mode');
+      const runId = await startRun();
+      await waitFor(
+        async () =>
+          (
+            await world.pg.query(
+              `select 1 from pg_stat_activity where datname = current_database() and backend_xid is not null and wait_event_type = 'Lock'
+                  and query ~* 'held_removals'`,
+            )
+          ).rowCount! > 0,
+        { timeoutMs: 30_000, intervalMs: 10, description: 'the apply waiting, its users written, inside its transaction' },
+      );
+      const written = await world.pg.query(`select count(*)::int as n from reconciler.users where tenant_id = $1 and email like 'bulk%'`, [tenantId]);
+      expect(written.rows[0].n).toBe(0); // nothing committed yet
+      await world.platform.kill('reconciler');
+      await locker.query('rollback');
+      await world.platform.start('reconciler');
+      await verify(runId, createdBefore);
+    } finally {
+      await locker.end();
+    }
+  }, 120_000);
+
+  /** The killed apply's run, applied once by the restarted reconciler, which metered the redelivery. */
+  async function verify(runId: string, createdBefore: number): Promise<void> {
     const run = await finished(runId, 60_000);
     expect(run.status).toBe('succeeded');
     expect(run.counts?.created).toBe(3000);
@@ -173,5 +190,5 @@ describe('users.csv over SFTP, end to end', () => {
     // R-OPS-03: the restarted reconciler got the killed one's records.complete again, and says so.
     const metrics = await (await fetch(`http://127.0.0.1:${world.platform.services.reconciler.port}/metrics`)).text();
     expect(Number(/^roster_redeliveries_total\{consumer="reconciler-records",service="reconciler"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
-  }, 120_000);
+  }
 });

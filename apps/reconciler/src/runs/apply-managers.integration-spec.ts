@@ -6,7 +6,7 @@ import { CSV_USER_POLICY, type ManagerLink, placeholderUser, planManagerLinks } 
 import { createTestDatabase, type TestDatabase } from '@roster/testing';
 import { databaseOptions } from '../database';
 import { UsersRepository } from '../users/users.repository';
-import { MAX_CHAIN_STEPS, ManagerPhase } from './apply-managers';
+import { MAX_CHAIN_STEPS, ManagerPhase, managersAtInsert } from './apply-managers';
 import { ProblemLog } from './problem-log';
 import { RunScratch } from './run-scratch';
 
@@ -66,6 +66,48 @@ describe('ManagerPhase (R-CSV-15, R-CSV-08)', () => {
     return outcome;
   }
 
+  /**
+   * As a run does it: the stored users with `current`, then each user of `created` inserted in the order of its
+   * first link (a batch each), linked at insert to a manager already stored (managersAtInsert), then the phase.
+   */
+  async function runPhaseLinkedAtInsert(current: ReadonlyMap<string, string | null>, links: readonly ManagerLink[], created: readonly string[]) {
+    let outcome!: Awaited<ReturnType<typeof readOutcome>> & { linkedAtInsert: string[] };
+    await orm.em
+      .fork()
+      .transactional(async (em) => {
+        const users = new UsersRepository(em, TENANT);
+        const stored = [...current.keys()].map((email) => users.withId(placeholderUser(email, CSV_USER_POLICY, CTX)));
+        await users.upsert(stored);
+        await users.setManagers([...current].flatMap(([email, managerEmail]) => (managerEmail ? [{ email, managerEmail }] : [])));
+        const firstLinkAt = (email: string) => {
+          const at = links.findIndex((l) => l.email.toLowerCase() === email);
+          return at < 0 ? links.length : at;
+        };
+        const scratch = new RunScratch(em);
+        await scratch.create();
+        const linkedAtInsert: string[] = [];
+        for (const email of [...created].sort((a, b) => firstLinkAt(a) - firstLinkAt(b))) {
+          const row = users.withId(placeholderUser(email, CSV_USER_POLICY, CTX));
+          const managerIds = await managersAtInsert(users, [row], links);
+          if (managerIds.size > 0) linkedAtInsert.push(email);
+          await users.upsert([row], managerIds);
+          await scratch.addCreated([row]);
+        }
+        await scratch.addLinks(links);
+        const problems = new ProblemLog(em, TENANT, RUN);
+        const phase = new ManagerPhase(em, TENANT, users, scratch, problems);
+        const counts = await phase.apply(CSV_USER_POLICY, CTX);
+        const announced: string[] = [];
+        for await (const page of phase.changesOfExistingUsers()) announced.push(...page.map((c) => `${c.email}:${c.previousManagerEmail}->${c.managerEmail}`));
+        outcome = { ...(await readOutcome(em, { counts, problems: problems.first, checkedBy: phase.checkedBy, announced })), linkedAtInsert };
+        throw new Rollback();
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof Rollback)) throw e;
+      });
+    return outcome;
+  }
+
   async function readOutcome(em: EntityManager, phase: { counts: { created: number; failed: number }; problems: RowProblem[]; checkedBy: string | undefined; announced: string[] }) {
     const rows = await sql<{ email: string; manager_email: string | null }>(em,
       `select u.email, m.email as manager_email from ${qualified(em, 'users')} u left join ${qualified(em, 'users')} m on m.id = u.manager_id where u.tenant_id = ?`,
@@ -103,7 +145,9 @@ describe('ManagerPhase (R-CSV-15, R-CSV-08)', () => {
 
   it('R-CSV-15 leaves the same managers, placeholders and problems as the in-memory planner, for any links', async () => {
     await fc.assert(
-      fc.asyncProperty(currentArb, linksArb, fc.subarray(EMAILS), async (current, links, created) => {
+      fc.asyncProperty(currentArb, linksArb, fc.subarray(EMAILS), async (stored, links, created) => {
+        // A user the run created had no manager before the run's links.
+        const current = new Map([...stored].map(([email, manager]): [string, string | null] => [email, created.includes(email) ? null : manager]));
         const want = expected(current, links, created);
         const got = await runPhase(current, links, created);
         expect(got.managers).toEqual(want.managers);
@@ -117,6 +161,56 @@ describe('ManagerPhase (R-CSV-15, R-CSV-08)', () => {
       { numRuns: 60 },
     );
   }, 120_000);
+
+  it('R-CSV-08 R-CSV-15 new users linked at insert to managers already stored end as the planner leaves them unlinked-first: same managers, placeholders, problems', async () => {
+    const existing = EMAILS.slice(0, 3);
+    const fresh = [...EMAILS.slice(3), ...OUTSIDERS.slice(0, 1)];
+    const currentOfExisting = currentArb.map((m) => new Map([...m].filter(([email]) => existing.includes(email)).map(([e, mgr]) => [e, mgr !== null && existing.includes(mgr) ? mgr : null])));
+    const links = fc
+      .array(fc.record({ email: fc.mixedCase(fc.constantFrom(...existing, ...fresh)), managerEmail: fc.mixedCase(fc.constantFrom(...EMAILS, ...OUTSIDERS)) }), { maxLength: 10 })
+      .map((ls): ManagerLink[] => ls.map((link, i) => ({ ...link, rowNumber: i + 2 })));
+    let linked = 0;
+    let loops = 0;
+    await fc.assert(
+      fc.asyncProperty(currentOfExisting, links, fc.subarray(fresh), async (current, allLinks, created) => {
+        // Rows name users the run has: stored ones and the ones it created.
+        const ls = allLinks.filter((l) => existing.includes(l.email.toLowerCase()) || created.includes(l.email.toLowerCase()));
+        // The planner's view: the new users exist, with no manager yet (what the run did before linking at insert).
+        const before = new Map<string, string | null>([...current, ...created.map((e): [string, string | null] => [e, null])]);
+        const want = expected(before, ls, created);
+        const got = await runPhaseLinkedAtInsert(current, ls, created);
+        expect(got.managers).toEqual(want.managers);
+        expect(sortProblems(got.problems)).toEqual(sortProblems(want.plan.problems));
+        expect(got.counts.created).toBe(want.plan.placeholders.length);
+        expect(got.announced.sort()).toEqual(want.announced.sort());
+        linked += got.linkedAtInsert.length;
+        if (want.plan.problems.some((p) => p.code === RowProblemCode.MANAGER_LOOP)) loops++;
+      }),
+      { numRuns: 80 },
+    );
+    // The property was exercised: links were made at insert, and loops through them refused.
+    expect(linked).toBeGreaterThan(0);
+    expect(loops).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('R-CSV-15 a loop closed through a link made at insert is refused on the row that closes it, as the planner refuses it; the link made at insert stays', async () => {
+    // Stored: bob → ann. New: dee, whose row (2) names bob: linked at insert. Row 3 makes ann report to dee: a loop
+    // (ann → dee → bob → ann) that the planner refuses on row 3, the link that closes it.
+    const current = new Map<string, string | null>([
+      ['ann@acme.io', null],
+      ['bob@acme.io', 'ann@acme.io'],
+    ]);
+    const links: ManagerLink[] = [
+      { rowNumber: 2, email: 'dee@acme.io', managerEmail: 'bob@acme.io' },
+      { rowNumber: 3, email: 'ann@acme.io', managerEmail: 'dee@acme.io' },
+    ];
+    const got = await runPhaseLinkedAtInsert(current, links, ['dee@acme.io']);
+    expect(got.linkedAtInsert).toEqual(['dee@acme.io']);
+    expect(got.checkedBy).toBe('planner');
+    expect(got.problems).toEqual([expect.objectContaining({ rowNumber: 3, code: RowProblemCode.MANAGER_LOOP })]);
+    expect(got.managers.get('dee@acme.io')).toBe('bob@acme.io');
+    expect(got.managers.get('ann@acme.io')).toBeNull();
+  });
 
   it('R-CSV-15 finds a loop that runs through stored links, and refuses only the link that closes it', async () => {
     // Stored: cy → bob → ann. The file makes ann report to cy (a loop) and dee to ann (fine).

@@ -5,7 +5,9 @@ import {
   type ManagerChange,
   type ManagerLink,
   type PlanContext,
+  type StoredUser,
   type UserPolicy,
+  normalizeEmail,
   placeholderUser,
   planManagerLinks,
   wantedManagerLinks,
@@ -56,6 +58,7 @@ export class ManagerPhase {
       problems = await this.duplicateAndSelfLinkProblems();
     } else {
       checkedBy = 'planner';
+      await this.unlinkCreated();
       problems = await this.planInMemory();
     }
     await this.problems.add(problems);
@@ -153,6 +156,16 @@ export class ManagerPhase {
     return problems;
   }
 
+  /**
+   * The run's new users were inserted with the links whose manager was already stored (managersAtInsert in the
+   * apply); the planner must see them unlinked, as they were before that shortcut, to refuse the same links.
+   */
+  private async unlinkCreated(): Promise<void> {
+    await sql(this.em,
+      `update ${this.usersTable} u set manager_id = null from pg_temp.run_created c where u.id = c.id and u.manager_id is not null`,
+    );
+  }
+
   /** The fallback: the whole run's links and the tenant's manager map in memory, planned as they always were. */
   private async planInMemory(): Promise<RowProblem[]> {
     const links: ManagerLink[] = [];
@@ -203,4 +216,34 @@ export class ManagerPhase {
     }
     return created;
   }
+}
+
+/**
+ * Issue 4: a new user whose manager is already stored (before this batch, so also one an earlier batch created) is
+ * inserted with the link — one write instead of an insert and the manager phase's update. Only the user's first
+ * link of the batch, and never a link to oneself, exactly the link the manager phase would take (the run's first
+ * link of the email). The phase still decides: a link it would not take is changed there, and when a loop is
+ * found it unlinks the run's new users first and plans every link in memory as before (ManagerPhase). A loop
+ * cannot be made of such links alone: each points at a user stored before its own insert.
+ */
+export async function managersAtInsert(users: UsersRepository, created: readonly StoredUser[], links: readonly ManagerLink[]): Promise<Map<string, string>> {
+  if (created.length === 0 || links.length === 0) return new Map();
+  const createdByEmail = new Map(created.map((u) => [normalizeEmail(u.email), u.id]));
+  const firstLink = new Map<string, string | null>();
+  for (const link of links) {
+    const email = normalizeEmail(link.email);
+    if (!createdByEmail.has(email) || firstLink.has(email)) continue;
+    const managerEmail = normalizeEmail(link.managerEmail);
+    firstLink.set(email, managerEmail === email ? null : managerEmail);
+  }
+  const managerEmails = [...new Set([...firstLink.values()].filter((m): m is string => m !== null))];
+  if (managerEmails.length === 0) return new Map();
+  const stored = await users.idsByEmails(managerEmails);
+  const managerIds = new Map<string, string>();
+  for (const [email, managerEmail] of firstLink) {
+    const managerId = managerEmail === null ? undefined : stored.get(managerEmail);
+    const userId = createdByEmail.get(email);
+    if (managerId !== undefined && userId !== undefined) managerIds.set(userId, managerId);
+  }
+  return managerIds;
 }

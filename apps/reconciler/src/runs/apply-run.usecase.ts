@@ -29,7 +29,7 @@ import {
   runGroupPolicyOf,
   type UserPolicy,
 } from '@roster/reconciliation';
-import { ManagerPhase } from './apply-managers';
+import { ManagerPhase, managersAtInsert } from './apply-managers';
 import { RunEmailClaims } from './email-claims';
 import { GroupsPhase } from '../groups/apply-groups';
 import { RunOrphans } from './orphans';
@@ -282,7 +282,7 @@ export class ApplyRunUseCase {
           unchanged.push(op.email);
         }
       }
-      await users.upsert(writes);
+      await users.upsert(writes, await managersAtInsert(users, created, plan.managerLinks));
       await this.outbox.addMessages(em, events);
       await scratch.addCreated(created);
       await scratch.addUnchanged(unchanged);

@@ -185,17 +185,32 @@ export class UsersRepository {
   /**
    * Inserts new users and rewrites changed ones (by id, so an email change of a user matched by external id is an
    * update, R-API-04) in multi-row statements; an email another user has still fails on (tenant, email).
+   * `managerIds` (user id → manager id) links new users as they are inserted; a stored user's manager is never
+   * written here (the manager phase changes links).
    */
-  async upsert(users: readonly StoredUser[]): Promise<void> {
+  async upsert(users: readonly StoredUser[], managerIds?: ReadonlyMap<string, string>): Promise<void> {
     for (let i = 0; i < users.length; i += CHUNK) {
       const chunk = users.slice(i, i + CHUNK);
-      const row = `(${COLUMNS.map((c) => `?${CASTS[c] ?? ''}`).join(', ')})`;
+      const row = `(${COLUMNS.map((c) => `?${CASTS[c] ?? ''}`).join(', ')}, ?::uuid)`;
       await sql(this.em,
-        `insert into ${this.table} (${COLUMNS.join(', ')}) values ${chunk.map(() => row).join(', ')}
+        `insert into ${this.table} (${COLUMNS.join(', ')}, manager_id) values ${chunk.map(() => row).join(', ')}
          on conflict (id) do update set ${UPDATABLE.map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()`,
-        chunk.flatMap((u) => values(this.tenantId, u)),
+        chunk.flatMap((u) => [...values(this.tenantId, u), managerIds?.get(u.id) ?? null]),
       );
     }
+  }
+
+  /** Ids of the tenant's users with these emails (lower-cased), keyed by email. */
+  async idsByEmails(emails: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < emails.length; i += CHUNK) {
+      const rows = await sql<{ id: string; email: string }>(this.em, `select id, email from ${this.table} where tenant_id = ? and email = any(?::text[])`, [
+        this.tenantId,
+        emails.slice(i, i + CHUNK),
+      ]);
+      for (const r of rows) found.set(r.email, r.id);
+    }
+    return found;
   }
 
   withId(user: NewUser): StoredUser {
