@@ -23,14 +23,10 @@ describe('HR-API fetch interrupted by a crash while the source changes, end to e
     // One batch per page of 10, so the kill falls between batches.
     world = await startWorld('e2e_hris_crash', { sftp: false, env: { ...hrisEmulatorEnv(emulator), ROSTER_BATCH_SIZE: String(PAGE) } });
     tenantId = await world.createTenant('Crash HR Co', 'owner@crash-hr.test');
-    const created = await world.platform.api<{ id: string }>('POST', `/v1/tenants/${tenantId}/directories`, {
-      name: 'Bridge HR',
-      type: 'hris-api',
-      hris: { provider: 'merge', baseUrl: emulator.baseUrl, accountToken: 'emulator-account-token', pageSize: PAGE, fieldMappings: [] },
+    directoryId = await world.createHrisDirectory(tenantId, emulator, {
+      pageSize: PAGE,
       policy: { orphans: 'deactivate', restore: true, activateUsers: true, safeguard: { count: 50, percent: 50 } },
     });
-    expect(created.status).toBe(201);
-    directoryId = created.body.id;
   }, 120_000);
 
   afterAll(async () => {

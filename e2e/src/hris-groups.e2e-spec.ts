@@ -40,14 +40,10 @@ describe('HR-system API groups and logins, end to end', () => {
       },
     });
     tenantId = await world.createTenant('Groups Co', 'owner@groups.test');
-    const created = await api<{ id: string }>('POST', '/directories', {
-      name: 'Bridge HR',
-      type: 'hris-api',
-      hris: { provider: 'merge', baseUrl: emulator.baseUrl, accountToken: emulator.accountToken, pageSize: 5, fieldMappings: [] },
+    directoryId = await world.createHrisDirectory(tenantId, emulator, {
+      pageSize: 5,
       policy: { orphans: 'ignore', synchronizeGroups: true, preserveGroups: true, removeLocalGroups: false, removeOtherDirectoryGroups: false },
     });
-    expect(created.status).toBe(201);
-    directoryId = created.body.id;
   }, 120_000);
 
   afterAll(async () => {

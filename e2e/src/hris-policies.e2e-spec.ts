@@ -20,14 +20,10 @@ describe('HR-system API directory policies, end to end', () => {
       env: hrisEmulatorEnv(emulator),
     });
     tenantId = await world.createTenant('Policy Co', 'owner@policy.test');
-    const created = await api<{ id: string }>('POST', '/directories', {
-      name: 'Bridge HR',
-      type: 'hris-api',
-      hris: { provider: 'merge', baseUrl: emulator.baseUrl, accountToken: 'emulator-account-token', pageSize: 25, fieldMappings: [] },
+    directoryId = await world.createHrisDirectory(tenantId, emulator, {
+      pageSize: 25,
       policy: { orphans: 'deactivate', restore: true, activateUsers: true, safeguard: { count: 50, percent: 20 } },
     });
-    expect(created.status).toBe(201);
-    directoryId = created.body.id;
   }, 120_000);
 
   afterAll(async () => {

@@ -17,14 +17,11 @@ describe('HR-system API directories: username attribute and terminations, end to
     emulator = await startHrisEmulator({ employees: EMPLOYEES });
     world = await startWorld('e2e_hris_username', { sftp: false, env: hrisEmulatorEnv(emulator) });
     tenantId = await world.createTenant('Username Co', 'owner@username.test');
-    const created = await world.platform.api<{ id: string }>('POST', `/v1/tenants/${tenantId}/directories`, {
+    directoryId = await world.createHrisDirectory(tenantId, emulator, {
       name: 'Bridge HR by employee number',
-      type: 'hris-api',
-      hris: { provider: 'merge', baseUrl: emulator.baseUrl, accountToken: 'emulator-account-token', pageSize: 5, fieldMappings: [] },
+      pageSize: 5,
       policy: { usernameAttribute: 'employeeNumber', orphans: 'deactivate', restore: true, activateUsers: true, safeguard: { count: 50, percent: 100 } },
     });
-    expect(created.status).toBe(201);
-    directoryId = created.body.id;
   }, 120_000);
 
   afterAll(async () => {

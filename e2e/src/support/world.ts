@@ -54,6 +54,15 @@ export interface World {
   sftpSettings(overrides?: Record<string, unknown>): Record<string, unknown>;
   /** POSTs an sftp-csv directory on the sftp fixture (host key pinned, no recipients), with `overrides` on top. */
   createSftpDirectory<T = { id: string }>(tenantId: string, overrides?: Record<string, unknown>): Promise<{ status: number; body: T }>;
+  /**
+   * Creates an `hris-api` directory on the HRIS emulator (expects 201) with `policy` and `pageSize`; its id.
+   * `name` and any other body field can be overridden.
+   */
+  createHrisDirectory(
+    tenantId: string,
+    emulator: { baseUrl: string; accountToken: string },
+    o: { pageSize: number; policy: Record<string, unknown>; name?: string; overrides?: Record<string, unknown> },
+  ): Promise<string>;
   /** Starts a run of the directory (expects 202); the run's id. */
   startRun(tenantId: string, directoryId: string): Promise<string>;
   /** The run once it is succeeded, partially-succeeded or failed; on timeout the error carries the services' logs. */
@@ -168,6 +177,17 @@ function world(parts: Pick<World, 'db' | 'nats' | 'sftp' | 'smtp' | 'platform' |
         recipients: [],
         ...overrides,
       });
+    },
+    async createHrisDirectory(tenantId, emulator, o) {
+      const res = await platform.api<{ id: string }>('POST', `/v1/tenants/${tenantId}/directories`, {
+        name: o.name ?? 'Bridge HR',
+        type: 'hris-api',
+        hris: { provider: 'merge', baseUrl: emulator.baseUrl, accountToken: emulator.accountToken, pageSize: o.pageSize, fieldMappings: [] },
+        policy: o.policy,
+        ...o.overrides,
+      });
+      expect(res.status).toBe(201);
+      return res.body.id;
     },
     async startRun(tenantId, directoryId) {
       const res = await platform.api<RunView>('POST', `/v1/tenants/${tenantId}/directories/${directoryId}/runs`, {});

@@ -38,9 +38,14 @@ describe('ManagerPhase (R-CSV-15, R-CSV-08)', () => {
     await db?.drop();
   });
 
-  /** Stores `current` (email → manager email), runs the phase on `links`, and reads the outcome back. */
-  async function runPhase(current: ReadonlyMap<string, string | null>, links: readonly ManagerLink[], created: readonly string[] = []) {
-    let outcome!: Awaited<ReturnType<typeof readOutcome>>;
+  /**
+   * Stores `current` (email → manager email), runs the phase on `links`, and reads the outcome back. `created`
+   * are the run's new users: stored with the rest (`linkAtInsert` false), or — as a run does it — inserted after
+   * them one at a time in the order of their first link (a batch each), linked at insert to a manager already
+   * stored (managersAtInsert).
+   */
+  async function runPhase(current: ReadonlyMap<string, string | null>, links: readonly ManagerLink[], created: readonly string[] = [], linkAtInsert = false) {
+    let outcome!: Awaited<ReturnType<typeof readOutcome>> & { linkedAtInsert: string[] };
     await orm.em
       .fork()
       .transactional(async (em) => {
@@ -50,48 +55,20 @@ describe('ManagerPhase (R-CSV-15, R-CSV-08)', () => {
         await users.setManagers([...current].flatMap(([email, managerEmail]) => (managerEmail ? [{ email, managerEmail }] : [])));
         const scratch = new RunScratch(em);
         await scratch.create();
-        await scratch.addCreated(rows.filter((r) => created.includes(r.email)));
-        await scratch.addLinks(links);
-        const problems = new ProblemLog(em, TENANT, RUN);
-        const phase = new ManagerPhase(em, TENANT, users, scratch, problems);
-        const counts = await phase.apply(CSV_USER_POLICY, CTX);
-        const announced: string[] = [];
-        for await (const page of phase.changesOfExistingUsers()) announced.push(...page.map((c) => `${c.email}:${c.previousManagerEmail}->${c.managerEmail}`));
-        outcome = await readOutcome(em, { counts, problems: problems.first, checkedBy: phase.checkedBy, announced });
-        throw new Rollback();
-      })
-      .catch((e: unknown) => {
-        if (!(e instanceof Rollback)) throw e;
-      });
-    return outcome;
-  }
-
-  /**
-   * As a run does it: the stored users with `current`, then each user of `created` inserted in the order of its
-   * first link (a batch each), linked at insert to a manager already stored (managersAtInsert), then the phase.
-   */
-  async function runPhaseLinkedAtInsert(current: ReadonlyMap<string, string | null>, links: readonly ManagerLink[], created: readonly string[]) {
-    let outcome!: Awaited<ReturnType<typeof readOutcome>> & { linkedAtInsert: string[] };
-    await orm.em
-      .fork()
-      .transactional(async (em) => {
-        const users = new UsersRepository(em, TENANT);
-        const stored = [...current.keys()].map((email) => users.withId(placeholderUser(email, CSV_USER_POLICY, CTX)));
-        await users.upsert(stored);
-        await users.setManagers([...current].flatMap(([email, managerEmail]) => (managerEmail ? [{ email, managerEmail }] : [])));
-        const firstLinkAt = (email: string) => {
-          const at = links.findIndex((l) => l.email.toLowerCase() === email);
-          return at < 0 ? links.length : at;
-        };
-        const scratch = new RunScratch(em);
-        await scratch.create();
         const linkedAtInsert: string[] = [];
-        for (const email of [...created].sort((a, b) => firstLinkAt(a) - firstLinkAt(b))) {
-          const row = users.withId(placeholderUser(email, CSV_USER_POLICY, CTX));
-          const managerIds = await managersAtInsert(users, [row], links);
-          if (managerIds.size > 0) linkedAtInsert.push(email);
-          await users.upsert([row], managerIds);
-          await scratch.addCreated([row]);
+        if (!linkAtInsert) await scratch.addCreated(rows.filter((r) => created.includes(r.email)));
+        else {
+          const firstLinkAt = (email: string) => {
+            const at = links.findIndex((l) => l.email.toLowerCase() === email);
+            return at < 0 ? links.length : at;
+          };
+          for (const email of [...created].sort((a, b) => firstLinkAt(a) - firstLinkAt(b))) {
+            const row = users.withId(placeholderUser(email, CSV_USER_POLICY, CTX));
+            const managerIds = await managersAtInsert(users, [row], links);
+            if (managerIds.size > 0) linkedAtInsert.push(email);
+            await users.upsert([row], managerIds);
+            await scratch.addCreated([row]);
+          }
         }
         await scratch.addLinks(links);
         const problems = new ProblemLog(em, TENANT, RUN);
@@ -178,7 +155,7 @@ describe('ManagerPhase (R-CSV-15, R-CSV-08)', () => {
         // The planner's view: the new users exist, with no manager yet (what the run did before linking at insert).
         const before = new Map<string, string | null>([...current, ...created.map((e): [string, string | null] => [e, null])]);
         const want = expected(before, ls, created);
-        const got = await runPhaseLinkedAtInsert(current, ls, created);
+        const got = await runPhase(current, ls, created, true);
         expect(got.managers).toEqual(want.managers);
         expect(sortProblems(got.problems)).toEqual(sortProblems(want.plan.problems));
         expect(got.counts.created).toBe(want.plan.placeholders.length);
@@ -204,7 +181,7 @@ describe('ManagerPhase (R-CSV-15, R-CSV-08)', () => {
       { rowNumber: 2, email: 'dee@acme.io', managerEmail: 'bob@acme.io' },
       { rowNumber: 3, email: 'ann@acme.io', managerEmail: 'dee@acme.io' },
     ];
-    const got = await runPhaseLinkedAtInsert(current, links, ['dee@acme.io']);
+    const got = await runPhase(current, links, ['dee@acme.io'], true);
     expect(got.linkedAtInsert).toEqual(['dee@acme.io']);
     expect(got.checkedBy).toBe('planner');
     expect(got.problems).toEqual([expect.objectContaining({ rowNumber: 3, code: RowProblemCode.MANAGER_LOOP })]);
