@@ -2,7 +2,7 @@ export * from './lib/types';
 export { userContentHash } from './lib/hash';
 export { contentOf as contentOfStored } from './lib/content';
 export { normalizeEmail } from './lib/rows';
-export { planUserChunk, placeholderUser, normalizeUsername, type UsernameMatches } from './lib/plan-users';
+export { planUserChunk, placeholderUser, normalizeUsername, erasedContent, type UsernameMatches } from './lib/plan-users';
 export { planManagerLinks, wantedManagerLinks } from './lib/plan-managers';
 export { applyUserOperations, applyManagerPlan, type NewUserId } from './lib/apply';
 export { summarize, addRunCounts } from './lib/counts';

@@ -3,8 +3,8 @@ import { MikroORM, type EntityManager } from '@mikro-orm/postgresql';
 import type { CanonicalGroupType, CloudEvent, PayloadOf } from '@roster/contracts';
 import { Outbox, OutboxRelay, type OutgoingMessage } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
-import { contentOfStored, userContentHash } from '@roster/reconciliation';
-import { type UserDbRow, toStored } from './users.repository';
+import { erasedContent, userContentHash } from '@roster/reconciliation';
+import type { UserDbRow } from './users.repository';
 
 /** The email an anonymized user keeps: unique per user (the tenant's emails stay unique), no longer anybody's. */
 export const anonymizedEmail = (userId: string) => `anonymized-${userId}@anonymized.invalid`;
@@ -47,24 +47,8 @@ export class AnonymizeUserUseCase {
     if (!row) return 'no such user';
     if (row.status === 'anonymized') return 'already anonymized';
     const email = anonymizedEmail(userId);
-    const content = {
-      ...contentOfStored(toStored(row)),
-      email,
-      status: 'anonymized' as const,
-      firstName: null,
-      lastName: null,
-      displayName: null,
-      jobTitle: null,
-      department: null,
-      location: null,
-      employeeId: null,
-      startDate: null,
-      isOrgAdmin: false,
-      customFields: {},
-      externalId: null,
-      deactivateAt: null,
-      username: null,
-    };
+    // Only the owning directory is kept (R-DIR-05: it stays the directory's, and is never restored, R-API-07).
+    const content = erasedContent(email, 'anonymized', row.source_directory_id);
     await sql(em,
       `update ${users} set email = ?, status = 'anonymized', first_name = null, last_name = null, display_name = null, job_title = null,
               department = null, location = null, employee_id = null, start_date = null, is_org_admin = false, custom_fields = '{}'::jsonb,

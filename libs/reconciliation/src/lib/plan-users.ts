@@ -226,9 +226,17 @@ function planRecord(
 }
 
 function defaultContent(email: string, policy: UserPolicy, ctx: PlanContext): UserContent {
+  return erasedContent(email, policy.newUserStatus, ctx.directoryId);
+}
+
+/**
+ * A user's content with nothing personal in it: the email, status and owning directory alone. What a user the run
+ * creates starts from (default values, R-CSV-08), and what an anonymized user is left with (R-API-07).
+ */
+export function erasedContent(email: string, status: UserContent['status'], sourceDirectoryId: string | null): UserContent {
   return {
     email,
-    status: policy.newUserStatus,
+    status,
     firstName: null,
     lastName: null,
     displayName: null,
@@ -239,7 +247,7 @@ function defaultContent(email: string, policy: UserPolicy, ctx: PlanContext): Us
     startDate: null,
     isOrgAdmin: false,
     customFields: {},
-    sourceDirectoryId: ctx.directoryId,
+    sourceDirectoryId,
     externalId: null,
     deactivateAt: null,
     username: null,
