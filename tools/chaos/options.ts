@@ -46,8 +46,9 @@ export const USAGE = `usage: npm run chaos -- [--rows N] [--rounds N] [--seed N]
   --seed N          seeds the kill moments, down times and row order (default 1)
   --faults LIST     comma-separated, rotated through in order: a service name (SIGKILL + restart), nats or
                     postgres, at a random moment of the run, or @fetching (the file read and staged),
-                    @publishing (the outbox relay publishing the run's events) or @archived (the instant
-                    file-ingest has moved the first file to archive/)
+                    @publishing (the outbox relay publishing the run's events), @archived (the instant
+                    file-ingest has moved the first file to archive/, its ledger committed, its completion
+                    not yet out) or @completed (the instant the run's records.complete is on the bus)
                     (default: ${DEFAULT_FAULTS.map(faultLabel).join(',')})
   --postgres MODE   restart: a private PostgreSQL cluster stopped immediate-mode and started again (default);
                     terminate: the shared server, the chaos database's connections refused and terminated
