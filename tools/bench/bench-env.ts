@@ -17,6 +17,7 @@ import {
   startSftpServer,
   startSmtpSink,
 } from '@roster/testing';
+import { maxOldSpaceOption } from './node-heap';
 import type { Watched } from './probes';
 
 /** application_name of the bench's own connections, which the database sampler leaves out. */
@@ -45,10 +46,11 @@ export interface Directory {
 
 /**
  * Environment that loads the bench's probes into every service (node refuses --cpu-prof in NODE_OPTIONS, so
- * profiling is a preload too): a CPU profile per process, and/or its live heap every second (forced full GC).
+ * profiling is a preload too): a CPU profile per process, and/or its live heap every second (forced full GC); and
+ * V8's old-space bound (`--max-old-space-size`, the Helm chart's default in the bench) when `maxOldSpaceMB` > 0.
  */
-export function probeEnv(root: string, probes: { cpuProfDir?: string; liveHeapDir?: string }): Record<string, string> {
-  const options: string[] = [];
+export function probeEnv(root: string, probes: { cpuProfDir?: string; liveHeapDir?: string; maxOldSpaceMB?: number }): Record<string, string> {
+  const options: string[] = maxOldSpaceOption(probes.maxOldSpaceMB ?? 0);
   const env: Record<string, string> = {};
   if (probes.cpuProfDir) {
     options.push(`--require ${join(root, 'dist/tools/bench/cpu-prof-preload.js')}`);

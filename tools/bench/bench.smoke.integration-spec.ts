@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chartMaxOldSpaceMB } from './node-heap';
 import { repoRoot } from './options';
 import type { BenchResult } from './report';
 import { runBench } from './run-bench';
@@ -92,6 +93,15 @@ describe('npm run bench (smoke, --size 300 --big 0 --inbound 300)', () => {
     expect(inbound.eventsPerSecond).toBeGreaterThan(0);
     expect(result.verdicts.map((v) => v.target)).toEqual(expect.arrayContaining([expect.stringMatching(/inbound events ≥ 5000\/s/)]));
     expect(report).toMatch(/Inbound employee events \(R-EVT-02\)/);
+  });
+
+  it('runs every service with the Helm chart\'s V8 heap bound (as deployed) and records what each process had', () => {
+    const mb = chartMaxOldSpaceMB(repoRoot(__dirname));
+    expect(result.options.maxOldSpaceMB).toBe(mb);
+    const nodeOptions = result.options.nodeOptions ?? {};
+    expect(Object.keys(nodeOptions).sort()).toEqual(['connector-gateway', 'directory-config', 'file-ingest', 'notifier', 'reconciler']);
+    for (const options of Object.values(nodeOptions)) expect(options).toBe(`--max-old-space-size=${mb}`);
+    expect(report).toContain(`services ran with --max-old-space-size=${mb}`);
   });
 
   it('removes its generated files', () => {

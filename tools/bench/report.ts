@@ -34,7 +34,18 @@ export interface BenchResult {
   startedAt: string;
   finishedAt: string;
   machine: { cpus: number; memoryGB: number; node: string; postgres: string };
-  options: { size: number; big: number; inbound?: number; batchSize: number; maxFileBytes: number; analyze: boolean };
+  options: {
+    size: number;
+    big: number;
+    inbound?: number;
+    batchSize: number;
+    maxFileBytes: number;
+    analyze: boolean;
+    /** The services' V8 old-space bound in MiB (--max-old-space-size; 0: Node's default, from the machine's memory). */
+    maxOldSpaceMB?: number;
+    /** NODE_OPTIONS as each service process had it (read from /proc/<pid>/environ). */
+    nodeOptions?: Record<string, string>;
+  };
   floor: FloorResult;
   floorBig?: FloorResult;
   idle: Record<string, PeakMemory>;
@@ -210,14 +221,16 @@ export function renderReport(r: BenchResult): string {
   out.push(table(['target', 'actual', 'met'], r.verdicts.map((v) => [v.target, v.actual, v.met ? 'MET' : 'NOT MET'])));
 
   const services = Object.keys(r.idle);
-  out.push('\nPeak memory per service, MB (RSS sampled every 200 ms / V8 heap used from /metrics every 500 ms)');
+  const bound = r.options.maxOldSpaceMB ? `--max-old-space-size=${r.options.maxOldSpaceMB}` : "Node's default old space (from this machine's memory)";
+  out.push(`\nPeak memory per service, MB (RSS sampled every 200 ms / V8 heap used from /metrics every 500 ms); services ran with ${bound}`);
   out.push(
     table(
-      ['service', 'idle', ...Object.keys(r.runs)],
+      ['service', 'idle', ...Object.keys(r.runs), ...(r.inbound ? ['inbound'] : [])],
       services.map((svc) => [
         svc,
         `${r.idle[svc]?.rssMB.toFixed(0)}/${r.idle[svc]?.heapMB.toFixed(0)}`,
         ...Object.values(r.runs).map((run) => `${run.memory[svc]?.rssMB.toFixed(0)}/${run.memory[svc]?.heapMB.toFixed(0)}`),
+        ...(r.inbound ? [`${r.inbound.memory[svc]?.rssMB.toFixed(0)}/${r.inbound.memory[svc]?.heapMB.toFixed(0)}`] : []),
       ]),
     ),
   );

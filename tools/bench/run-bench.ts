@@ -10,6 +10,7 @@ import { summarizeProfile } from './cpu-profile';
 import { measureFloor } from './floor';
 import { measureInbound } from './inbound-run';
 import { GeneratedFile, writeUsersFile } from './generate';
+import { chartMaxOldSpaceMB, nodeOptionsOf } from './node-heap';
 import { samplePeaks } from './probes';
 import { BenchResult, RunName, cpuRatiosOf, memoryGrowthOf, ratiosOf, renderReport, verdictsOf } from './report';
 import { syncFile } from './sync-run';
@@ -28,6 +29,11 @@ export interface BenchOptions {
   batchSize?: number;
   /** Run the services with --cpu-prof and summarise the profiles (written beside the JSON). */
   cpuProf?: boolean;
+  /**
+   * The services' V8 old-space bound in MiB (NODE_OPTIONS=--max-old-space-size); absent: the Helm chart's default
+   * (node.maxOldSpaceMB), so the bench runs what the chart deploys; 0: Node's own default (from this machine's memory).
+   */
+  maxOldSpaceMB?: number;
   /**
    * ANALYZE the database before each run after the first, as autovacuum would between syncs on a server where it
    * is on (this machine's PostgreSQL has autovacuum = off, so tables it bulk-loads are never analyzed).
@@ -72,7 +78,8 @@ export async function runBench(o: BenchOptions): Promise<BenchOutput> {
 
     log('starting nats-server, sshd, SMTP sink and the five services …');
     if (o.cpuProf) await mkdir(profileDir, { recursive: true });
-    const serviceEnv = probeEnv(o.root, { cpuProfDir: o.cpuProf ? profileDir : undefined });
+    const maxOldSpaceMB = o.maxOldSpaceMB ?? chartMaxOldSpaceMB(o.root);
+    const serviceEnv = probeEnv(o.root, { cpuProfDir: o.cpuProf ? profileDir : undefined, maxOldSpaceMB });
     if (o.batchSize) serviceEnv['ROSTER_BATCH_SIZE'] = String(o.batchSize);
     // file-ingest refuses files over ROSTER_MAX_FILE_BYTES (200 MiB by default, ~900k rows of these 20 columns).
     serviceEnv['ROSTER_MAX_FILE_BYTES'] = String(2 * Math.max(base.bytes, bigFile?.bytes ?? 0));
@@ -80,6 +87,8 @@ export async function runBench(o: BenchOptions): Promise<BenchOutput> {
     const runs: BenchResult['runs'] = {};
     let idle: BenchResult['idle'] = {};
     let inbound: BenchResult['inbound'];
+    // What each process really runs with (its environment), not what the bench meant to pass.
+    const nodeOptions = Object.fromEntries(env.services.map((s) => [s.name, nodeOptionsOf(s.pid)]));
     try {
       const idleSampler = samplePeaks(env.services);
       const sampled = () => Object.values(idleSampler.read()).every((p) => p.heapMB > 0 && p.samples >= 3);
@@ -113,7 +122,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutput> {
     const partial = {
       startedAt: startedAt.toISOString(),
       machine: { cpus: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: await postgresVersion(db.url) },
-      options: { size: o.size, big: o.big, inbound: o.inbound ?? 0, batchSize: o.batchSize ?? 1000, maxFileBytes: Number(serviceEnv['ROSTER_MAX_FILE_BYTES']), analyze: Boolean(o.analyze) },
+      options: { size: o.size, big: o.big, inbound: o.inbound ?? 0, batchSize: o.batchSize ?? 1000, maxFileBytes: Number(serviceEnv['ROSTER_MAX_FILE_BYTES']), analyze: Boolean(o.analyze), maxOldSpaceMB, nodeOptions },
       floor,
       ...(floorBig ? { floorBig } : {}),
       idle,
