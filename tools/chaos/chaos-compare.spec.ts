@@ -1,6 +1,7 @@
 import { DirectoryDump, diffDumps, replaceIds, stableJson } from './directory-dump';
 import { EventTally, canonicalEvent, compareEvents } from './event-ledger';
-import { DEFAULT_FAULTS, FAULT_KINDS, parseFaultSpec, planFaults } from './faults';
+import { DEFAULT_FAULTS, FAULT_KINDS, HRIS_DEFAULT_FAULTS, parseFaultSpec, planFaults } from './faults';
+import { parseChaosArgs } from './options';
 
 const U1 = '11111111-1111-4111-8111-111111111111';
 const U2 = '22222222-2222-4222-8222-222222222222';
@@ -81,5 +82,18 @@ describe('chaos comparisons', () => {
     expect(() => parseFaultSpec('redis')).toThrow(/unknown fault/);
     expect(parseFaultSpec('file-ingest@fetching')).toEqual({ kind: 'file-ingest', at: 'fetching' });
     expect(() => parseFaultSpec('nats@dawn')).toThrow(/unknown fault/);
+  });
+});
+
+describe('chaos options', () => {
+  it('--source hris rotates through the HR-API faults (connector-gateway while fetching and at its completion) and refuses @archived', () => {
+    const hris = parseChaosArgs(['--source', 'hris', '--rows', '2000'], '/repo');
+    expect(hris.source).toBe('hris');
+    expect(hris.faults).toEqual([...HRIS_DEFAULT_FAULTS]);
+    expect(hris.faults).toContainEqual({ kind: 'connector-gateway', at: 'fetching' });
+    expect(hris.faults.some((f) => f.at === 'archived')).toBe(false);
+    expect(() => parseChaosArgs(['--source', 'hris', '--faults', 'file-ingest@archived'], '/repo')).toThrow(/@archived strikes a file source/);
+    expect(parseChaosArgs([], '/repo')).toMatchObject({ source: 'csv', faults: [...DEFAULT_FAULTS] });
+    expect(() => parseChaosArgs(['--source', 'ldap'], '/repo')).toThrow(/--source must be one of csv, hris/);
   });
 });

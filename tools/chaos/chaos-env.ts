@@ -5,7 +5,7 @@ import { chown, copyFile, mkdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NatsConnection, connect } from 'nats';
 import { Pool } from 'pg';
-import { NatsServerFixture, Platform, SftpFixture, SmtpSink, startNatsServer, startPlatform, startSftpServer, startSmtpSink } from '@roster/testing';
+import { HrisEmulator, NatsServerFixture, Platform, SftpFixture, SmtpSink, startNatsServer, startPlatform, startSftpServer, startSmtpSink } from '@roster/testing';
 import type { ChaosFiles } from './files';
 import { isServiceFault, type FaultKind } from './faults';
 import { CHAOS_APP, PostgresServer, privatePostgres, sharedPostgres } from './postgres-server';
@@ -84,25 +84,42 @@ export async function startStage(shared: Shared, o: { label: string; root: strin
   }
 }
 
-/** A tenant with one sftp-csv directory reading its own subfolder, where the run's files are staged. */
-export async function createTenant(stage: Stage, shared: Shared, label: string, files: ChaosFiles): Promise<Tenant> {
+/** What a round syncs: the generated files on SFTP, or the HRIS emulator's employees. */
+export type ChaosSourceOf = { kind: 'csv'; files: ChaosFiles } | { kind: 'hris'; emulator: HrisEmulator };
+
+/**
+ * A tenant with one directory: sftp-csv reading its own subfolder, where the run's files are staged; or hris-api on
+ * the emulator (pages of 100, groups synchronised, orphans deactivated — none on a first sync), whose subfolder stays
+ * empty (the file checks then compare two empty lists).
+ */
+export async function createTenant(stage: Stage, shared: Shared, label: string, source: ChaosSourceOf): Promise<Tenant> {
   const { platform } = stage;
   const { sftp } = shared;
   const folder = join(sftp.folder, label);
   const owner = await stat(sftp.folder);
   await mkdir(folder, { mode: 0o755 });
   await chown(folder, owner.uid, owner.gid);
-  await stageFiles(folder, files);
+  if (source.kind === 'csv') await stageFiles(folder, source.files);
   const tenant = await platform.api<{ id: string }>('POST', '/v1/tenants', { name: `Chaos ${label}` });
   if (tenant.status !== 201) throw new Error(`POST /v1/tenants answered ${tenant.status}: ${JSON.stringify(tenant.body)}`);
-  const directory = await platform.api<{ id: string }>('POST', `/v1/tenants/${tenant.body.id}/directories`, {
-    name: `HR drop ${label}`,
-    type: 'sftp-csv',
-    sftp: { host: sftp.host, port: sftp.port, username: sftp.username, password: sftp.password, folder, hostKeyFingerprint: sftp.hostKeyFingerprint },
-    dateFormat: 'dd/mm/yyyy',
-    // R-NOT-02: recipients must be users of the tenant, and a new tenant has none; the report is logged as skipped.
-    recipients: [],
-  });
+  // R-NOT-02: recipients must be users of the tenant, and a new tenant has none; the report is logged as skipped.
+  const settings =
+    source.kind === 'csv'
+      ? {
+          name: `HR drop ${label}`,
+          type: 'sftp-csv',
+          sftp: { host: sftp.host, port: sftp.port, username: sftp.username, password: sftp.password, folder, hostKeyFingerprint: sftp.hostKeyFingerprint },
+          dateFormat: 'dd/mm/yyyy',
+          recipients: [],
+        }
+      : {
+          name: `Bridge HR ${label}`,
+          type: 'hris-api',
+          hris: { provider: 'merge', baseUrl: source.emulator.baseUrl, accountToken: source.emulator.accountToken, pageSize: 100, fieldMappings: [] },
+          policy: { orphans: 'deactivate', synchronizeGroups: true, activateUsers: true, restore: true },
+          recipients: [],
+        };
+  const directory = await platform.api<{ id: string }>('POST', `/v1/tenants/${tenant.body.id}/directories`, settings);
   if (directory.status !== 201) throw new Error(`POST directories answered ${directory.status}: ${JSON.stringify(directory.body)}`);
   return { tenantId: tenant.body.id, directoryId: directory.body.id, folder };
 }

@@ -45,6 +45,20 @@ export const DEFAULT_FAULTS: readonly FaultSpec[] = [
   { kind: 'nats', at: 'publishing' },
 ];
 
+/**
+ * The rotation of an HR-API run (`--source hris`): every kind at a random moment, then connector-gateway and
+ * Postgres while the pages are fetched and staged, connector-gateway the instant its completion is out, the
+ * reconciler and nats-server while the relay publishes. (No file moves: `@archived` is a file source's.)
+ */
+export const HRIS_DEFAULT_FAULTS: readonly FaultSpec[] = [
+  ...FAULT_KINDS.map((kind) => ({ kind, at: 'random' as const })),
+  { kind: 'connector-gateway', at: 'fetching' },
+  { kind: 'postgres', at: 'fetching' },
+  { kind: 'connector-gateway', at: 'completed' },
+  { kind: 'reconciler', at: 'publishing' },
+  { kind: 'nats', at: 'publishing' },
+];
+
 /** `reconciler` or `reconciler@publishing`. */
 export function parseFaultSpec(text: string): FaultSpec {
   const [kind, at = 'random', ...rest] = text.trim().split('@');

@@ -1,13 +1,17 @@
 // `npm run chaos -- [--rows N] [--rounds N] [--seed N] …`: the options of the fault-injection driver.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_FAULTS, FaultSpec, faultLabel, parseFaultSpec } from './faults';
+import { DEFAULT_FAULTS, FaultSpec, HRIS_DEFAULT_FAULTS, faultLabel, parseFaultSpec } from './faults';
 
 export type PostgresMode = 'terminate' | 'restart';
+/** `csv`: a users and a teams file on SFTP (sftp-csv); `hris`: the HRIS emulator's employees (hris-api). */
+export type ChaosSource = 'csv' | 'hris';
 export type Isolation = 'tenant' | 'database';
 
 export interface ChaosOptions {
-  /** Data rows of the users file (the bench generator's; a teams file comes with it). */
+  /** Where the run's records come from (default csv). */
+  source?: ChaosSource;
+  /** Data rows of the users file (the bench generator's; a teams file comes with it), or the source's employees. */
   rows: number;
   /** Faulted rounds; round i injects faults[i % faults.length]. */
   rounds: number;
@@ -38,10 +42,12 @@ export interface ChaosOptions {
   root: string;
 }
 
-export const USAGE = `usage: npm run chaos -- [--rows N] [--rounds N] [--seed N] [--faults LIST] [--postgres restart|terminate]
+export const USAGE = `usage: npm run chaos -- [--source csv|hris] [--rows N] [--rounds N] [--seed N] [--faults LIST] [--postgres restart|terminate]
                           [--isolation database|tenant] [--batch-size N] [--ack-wait-ms N] [--max-down-ms N]
                           [--round-timeout-s N] [--results-dir DIR]
-  --rows N          rows of the users file (default 100000)
+  --source S        csv: a users and a teams file on SFTP (default); hris: an hris-api directory on the HRIS
+                    emulator (its employees, managers and groups, 100 a page)
+  --rows N          rows of the users file, or employees of the HR system (default 100000)
   --rounds N        faulted rounds after the clean reference run (default 20 per fault of the list: 240)
   --seed N          seeds the kill moments, down times and row order (default 1)
   --faults LIST     comma-separated, rotated through in order: a service name (SIGKILL + restart), nats or
@@ -49,7 +55,8 @@ export const USAGE = `usage: npm run chaos -- [--rows N] [--rounds N] [--seed N]
                     @publishing (the outbox relay publishing the run's events), @archived (the instant
                     file-ingest has moved the first file to archive/, its ledger committed, its completion
                     not yet out) or @completed (the instant the run's records.complete is on the bus)
-                    (default: ${DEFAULT_FAULTS.map(faultLabel).join(',')})
+                    (default: ${DEFAULT_FAULTS.map(faultLabel).join(',')};
+                    with --source hris: ${HRIS_DEFAULT_FAULTS.map(faultLabel).join(',')})
   --postgres MODE   restart: a private PostgreSQL cluster stopped immediate-mode and started again (default);
                     terminate: the shared server, the chaos database's connections refused and terminated
   --isolation I     database: a fresh database, nats-server and services per round (default);
@@ -64,6 +71,7 @@ export function parseChaosArgs(argv: string[], root: string): ChaosOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
+      source: { type: 'string', default: 'csv' },
       rows: { type: 'string', default: '100000' },
       rounds: { type: 'string' },
       seed: { type: 'string', default: '1' },
@@ -85,18 +93,22 @@ export function parseChaosArgs(argv: string[], root: string): ChaosOptions {
     if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be an integer of at least ${min}, got ${raw}\n${USAGE}`);
     return n;
   };
-  let faults: FaultSpec[];
-  try {
-    faults = values.faults === undefined ? [...DEFAULT_FAULTS] : values.faults.split(',').filter((f) => f.trim()).map(parseFaultSpec);
-  } catch (e) {
-    throw new Error(`--faults: ${(e as Error).message}\n${USAGE}`);
-  }
-  if (faults.length === 0) throw new Error(`--faults: none given\n${USAGE}`);
   const oneOf = <T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T => {
     if (!allowed.includes(raw as T)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got ${raw}\n${USAGE}`);
     return raw as T;
   };
+  const source = oneOf('source', values.source, ['csv', 'hris'] as const);
+  let faults: FaultSpec[];
+  try {
+    faults =
+      values.faults === undefined ? [...(source === 'hris' ? HRIS_DEFAULT_FAULTS : DEFAULT_FAULTS)] : values.faults.split(',').filter((f) => f.trim()).map(parseFaultSpec);
+  } catch (e) {
+    throw new Error(`--faults: ${(e as Error).message}\n${USAGE}`);
+  }
+  if (faults.length === 0) throw new Error(`--faults: none given\n${USAGE}`);
+  if (source === 'hris' && faults.some((f) => f.at === 'archived')) throw new Error(`--faults: @archived strikes a file source's moves, not an hris run\n${USAGE}`);
   return {
+    source,
     rows: count('rows', values.rows, 100),
     rounds: values.rounds === undefined ? 20 * faults.length : count('rounds', values.rounds, 0),
     seed: count('seed', values.seed, 0),

@@ -116,7 +116,7 @@ export function roundRow(r: RoundResult): string[] {
 export function renderReport(result: ChaosResult): string {
   const ref = result.reference;
   const lines = [
-    `Chaos (issue 7): ${result.files.rows} rows + ${result.files.teams} teams, seed ${String(result.options['seed'])}, Postgres ${result.machine.postgresMode}, isolation ${String(result.options['isolation'])}`,
+    `Chaos (issue 7): ${result.options['source'] === 'hris' ? `an HR-API directory of ${result.files.rows} employees` : `${result.files.rows} rows + ${result.files.teams} teams`}, seed ${String(result.options['seed'])}, Postgres ${result.machine.postgresMode}, isolation ${String(result.options['isolation'])}`,
     `Reference: ${ref.final?.status} ${JSON.stringify(ref.final?.counts)}, ${ref.final?.problemCount} problems, ${ref.events?.uniqueIds} directory events, ` +
       `${ref.directory?.counts['users']} users / ${ref.directory?.counts['teams']} teams / ${ref.directory?.counts['memberships']} memberships; ` +
       `final in ${s(ref.wallMs)}, first event out at ${s(ref.firstEventAtMs)}, last at ${s(ref.drainedMs)} (the windows of random and @publishing faults)`,

@@ -4,11 +4,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Shared, Stage, Tenant, createTenant, stageFiles, startShared, startStage } from './chaos-env';
+import { HrisEmulator, hrisEmulatorEnv, startHrisEmulator } from '@roster/testing';
+import { ChaosSourceOf, Shared, Stage, Tenant, createTenant, stageFiles, startShared, startStage } from './chaos-env';
 import { SyncFacts, collectFacts, evaluate } from './checks';
 import { createLedgerConsumer, deleteLedgerConsumer } from './event-ledger';
 import { PlannedFault, faultLabel, planFaults } from './faults';
-import { ChaosFiles, writeChaosFiles } from './files';
+import { writeChaosFiles } from './files';
 import { ChaosOptions, defaultRoundTimeoutMs } from './options';
 import { ChaosResult, ROUND_HEAD, RoundResult, SyncSummary, renderReport, roundRow, summarize } from './report';
 import { SyncObservation, syncUnderFault } from './round';
@@ -36,15 +37,26 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
   const timeoutMs = o.roundTimeoutMs ?? defaultRoundTimeoutMs(o.rows);
   let shared: Shared | undefined;
   let stage: Stage | undefined;
+  let emulator: HrisEmulator | undefined;
   try {
-    log(`generating ${o.rows} rows in ${work} …`);
-    const files = await writeChaosFiles(work, o.rows, o.seed);
+    let source: ChaosSourceOf;
+    if (o.source === 'hris') {
+      log(`starting the HRIS emulator with ${o.rows} employees …`);
+      emulator = await startHrisEmulator({ employees: o.rows });
+      // An HR system answers a page in a few hundred ms; the emulator at once. 100 ms a page gives the fetch
+      // the span a kill while fetching needs (20 pages of 100: ~2 s).
+      for (let page = 0; page * 100 < o.rows; page++) emulator.slowPage(page, 100);
+      source = { kind: 'hris', emulator };
+    } else {
+      log(`generating ${o.rows} rows in ${work} …`);
+      source = { kind: 'csv', files: await writeChaosFiles(work, o.rows, o.seed) };
+    }
     log(`starting PostgreSQL (${o.postgres === 'restart' ? 'a private cluster' : 'the shared server'}), sshd and the SMTP sink …`);
     shared = await startShared(o.postgres);
     const env: Record<string, string> = {
       ROSTER_ACK_WAIT_MS: String(o.ackWaitMs),
       // file-ingest refuses files over ROSTER_MAX_FILE_BYTES (200 MiB by default): a product limit, not the pipeline's.
-      ROSTER_MAX_FILE_BYTES: String(Math.max(200 * 1024 * 1024, 2 * files.users.bytes)),
+      ...(source.kind === 'csv' ? { ROSTER_MAX_FILE_BYTES: String(Math.max(200 * 1024 * 1024, 2 * source.files.users.bytes)) } : hrisEmulatorEnv(source.emulator)),
       ...(o.batchSize ? { ROSTER_BATCH_SIZE: String(o.batchSize) } : {}),
     };
     const s = shared;
@@ -60,7 +72,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
     // The clean reference.
     const refStage = await stageFor('reference');
     log('reference run (no fault) …');
-    const reference = await syncOnce(refStage, s, files, 'reference', undefined, { ...o, timeoutMs, log });
+    const reference = await syncOnce(refStage, s, source, 'reference', undefined, { ...o, timeoutMs, log });
     const refEval = evaluate(reference, reference);
     const refSummary = summary(refStage, reference);
     log(
@@ -90,7 +102,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
       const roundStage = await stageFor(`round${fault.round}`);
       const label = `round${fault.round}`;
       log(`round ${fault.round}/${plan.length}: ${faultLabel(fault)} at +${fault.delayMs} ms${fault.at === 'random' ? '' : ` into ${fault.at}`}, down ${fault.downMs} ms …`);
-      const { obs, facts, error } = await syncOnce(roundStage, s, files, label, fault, { ...o, timeoutMs, log, referenceStatus: reference.obs.final?.status }).then(
+      const { obs, facts, error } = await syncOnce(roundStage, s, source, label, fault, { ...o, timeoutMs, log, referenceStatus: reference.obs.final?.status }).then(
         (r) => ({ ...r, error: undefined as string | undefined }),
         (e: Error) => ({ obs: undefined, facts: undefined, error: e.message }),
       );
@@ -107,9 +119,12 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
     const result: ChaosResult = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      options: { rows: o.rows, rounds: o.rounds, seed: o.seed, faults: o.faults.map(faultLabel), postgres: o.postgres, isolation: o.isolation, batchSize: o.batchSize ?? 'default', ackWaitMs: o.ackWaitMs, maxDownMs: o.maxDownMs, roundTimeoutMs: timeoutMs },
+      options: { source: o.source ?? 'csv', rows: o.rows, rounds: o.rounds, seed: o.seed, faults: o.faults.map(faultLabel), postgres: o.postgres, isolation: o.isolation, batchSize: o.batchSize ?? 'default', ackWaitMs: o.ackWaitMs, maxDownMs: o.maxDownMs, roundTimeoutMs: timeoutMs },
       machine: { cpus: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: await s.postgres.version(), postgresMode: o.postgres === 'restart' ? 'private cluster, immediate stop + start' : 'shared server, connections refused + terminated' },
-      files: { rows: files.users.rows, bytes: files.users.bytes, badRows: files.users.badRows, teams: files.teams.teams },
+      files:
+        source.kind === 'csv'
+          ? { rows: source.files.users.rows, bytes: source.files.users.bytes, badRows: source.files.users.badRows, teams: source.files.teams.teams }
+          : { rows: o.rows, bytes: 0, badRows: 0, teams: 0 },
       reference: refSummary,
       rounds,
       summary: summarize(rounds),
@@ -122,6 +137,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
     const stopping = stage as Stage | undefined;
     await stopping?.stop();
     await shared?.stop();
+    await emulator?.close();
     await rm(work, { recursive: true, force: true });
   }
 }
@@ -131,12 +147,12 @@ type Observed = { obs: SyncObservation & { tenantId: string }; facts: SyncFacts 
 async function syncOnce(
   stage: Stage,
   shared: Shared,
-  files: ChaosFiles,
+  source: ChaosSourceOf,
   label: string,
   fault: PlannedFault | undefined,
   o: { root: string; timeoutMs: number; log: (line: string) => void; referenceStatus?: string },
 ): Promise<Observed> {
-  const tenant: Tenant = await createTenant(stage, shared, label, files);
+  const tenant: Tenant = await createTenant(stage, shared, label, source);
   const durable = `chaos-${label}`;
   await createLedgerConsumer(stage.nc, durable, tenant.tenantId);
   const obs = await syncUnderFault({
@@ -147,7 +163,8 @@ async function syncOnce(
     fault,
     timeoutMs: o.timeoutMs,
     referenceStatus: o.referenceStatus,
-    restage: () => stageFiles(tenant.folder, files),
+    // An HR-API run fetches again on a new sync: nothing to put back.
+    restage: () => (source.kind === 'csv' ? stageFiles(tenant.folder, source.files) : Promise.resolve()),
     log: o.log,
   });
   const facts = await collectFacts(stage, tenant, obs, durable, o.timeoutMs);

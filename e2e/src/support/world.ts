@@ -76,18 +76,8 @@ export interface World {
 /** A world with the sftp fixture (the default). */
 export type SftpWorld = World & { sftp: SftpFixture };
 
-/**
- * The services' environment for a world whose hris-api directories talk to the HRIS emulator: its API key, http on
- * loopback allowed (admin API and gateway), and quick page retries so an incomplete fetch ends in seconds.
- */
-export function hrisEmulatorEnv(emulator: { apiKey: string }): Record<string, string> {
-  return {
-    ROSTER_HRIS_BRIDGE_API_KEY: emulator.apiKey,
-    ROSTER_HRIS_ALLOW_LOOPBACK: 'true',
-    ROSTER_HRIS_RETRY_ATTEMPTS: '3',
-    ROSTER_HRIS_RETRY_BASE_MS: '50',
-  };
-}
+/** The services' environment for hris-api directories on the HRIS emulator (libs/testing). */
+export { hrisEmulatorEnv } from '@roster/testing';
 
 const FINAL_STATUSES = ['succeeded', 'partially-succeeded', 'failed'];
 

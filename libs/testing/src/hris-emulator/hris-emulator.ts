@@ -354,3 +354,16 @@ export async function startHrisEmulator(options: HrisEmulatorOptions = {}): Prom
       }),
   };
 }
+
+/**
+ * The services' environment for hris-api directories that talk to the emulator: its API key, http on loopback
+ * allowed (admin API and gateway), and quick page retries so an incomplete fetch ends in seconds.
+ */
+export function hrisEmulatorEnv(emulator: { apiKey: string }): Record<string, string> {
+  return {
+    ROSTER_HRIS_BRIDGE_API_KEY: emulator.apiKey,
+    ROSTER_HRIS_ALLOW_LOOPBACK: 'true',
+    ROSTER_HRIS_RETRY_ATTEMPTS: '3',
+    ROSTER_HRIS_RETRY_BASE_MS: '50',
+  };
+}
