@@ -63,7 +63,7 @@ describe('chaos comparisons', () => {
   });
 
   it('planFaults rotates through the faults at seeded moments inside their windows, the same for the same seed', () => {
-    const o = { rounds: 2 * DEFAULT_FAULTS.length, faults: DEFAULT_FAULTS, seed: 3, windowsMs: { random: 10_000, fetching: 2000, publishing: 500, completed: 0, archived: 0 }, maxDownMs: 2000 };
+    const o = { rounds: 2 * DEFAULT_FAULTS.length, faults: DEFAULT_FAULTS, seed: 3, windowsMs: { random: 10_000, fetching: 2000, publishing: 500, completed: 0, archived: 0, batch: 0 }, maxDownMs: 2000 };
     const plan = planFaults(o);
     expect(plan.map((p) => p.kind)).toEqual([...DEFAULT_FAULTS, ...DEFAULT_FAULTS].map((f) => f.kind));
     expect(plan.filter((p) => p.at === 'random').every((p) => p.delayMs >= 0 && p.delayMs < 10_000)).toBe(true);
@@ -91,6 +91,7 @@ describe('chaos options', () => {
     expect(hris.source).toBe('hris');
     expect(hris.faults).toEqual([...HRIS_DEFAULT_FAULTS]);
     expect(hris.faults).toContainEqual({ kind: 'connector-gateway', at: 'fetching' });
+    expect(hris.faults).toContainEqual({ kind: 'connector-gateway', at: 'batch' });
     expect(hris.faults.some((f) => f.at === 'archived')).toBe(false);
     expect(() => parseChaosArgs(['--source', 'hris', '--faults', 'file-ingest@archived'], '/repo')).toThrow(/@archived strikes a file source/);
     expect(parseChaosArgs([], '/repo')).toMatchObject({ source: 'csv', faults: [...DEFAULT_FAULTS] });

@@ -19,9 +19,10 @@ export function isServiceFault(kind: FaultKind): kind is (typeof SERVICE_FAULTS)
  * a moment drawn over the reference's publishing span; `archived`, the instant the first file of the run leaves
  * the folder (file-ingest has committed its ledger and moves the files, then publishes records.complete: a watch
  * on the folder, no delay); `completed`, the instant the run's records.complete is on the bus (before file-ingest
- * acknowledges the request: a core subscription to the subject, no delay).
+ * acknowledges the request: a core subscription to the subject, no delay); `batch`, the instant the run's second
+ * records.batch is on the bus (the source mid-way through its records, whatever the machine's load: no delay).
  */
-export const STRIKE_AT = ['random', 'fetching', 'publishing', 'completed', 'archived'] as const;
+export const STRIKE_AT = ['random', 'fetching', 'publishing', 'completed', 'archived', 'batch'] as const;
 export type StrikeAt = (typeof STRIKE_AT)[number];
 
 export interface FaultSpec {
@@ -47,12 +48,14 @@ export const DEFAULT_FAULTS: readonly FaultSpec[] = [
 
 /**
  * The rotation of an HR-API run (`--source hris`): every kind at a random moment, then connector-gateway and
- * Postgres while the pages are fetched and staged, connector-gateway the instant its completion is out, the
+ * Postgres while the pages are fetched and staged, connector-gateway the instant its second batch is out and the
+ * instant its completion is out, the
  * reconciler and nats-server while the relay publishes. (No file moves: `@archived` is a file source's.)
  */
 export const HRIS_DEFAULT_FAULTS: readonly FaultSpec[] = [
   ...FAULT_KINDS.map((kind) => ({ kind, at: 'random' as const })),
   { kind: 'connector-gateway', at: 'fetching' },
+  { kind: 'connector-gateway', at: 'batch' },
   { kind: 'postgres', at: 'fetching' },
   { kind: 'connector-gateway', at: 'completed' },
   { kind: 'reconciler', at: 'publishing' },

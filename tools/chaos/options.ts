@@ -54,7 +54,8 @@ export const USAGE = `usage: npm run chaos -- [--source csv|hris] [--rows N] [--
                     postgres, at a random moment of the run, or @fetching (the file read and staged),
                     @publishing (the outbox relay publishing the run's events), @archived (the instant
                     file-ingest has moved the first file to archive/, its ledger committed, its completion
-                    not yet out) or @completed (the instant the run's records.complete is on the bus)
+                    not yet out), @completed (the instant the run's records.complete is on the bus) or
+                    @batch (the instant its second records.batch is)
                     (default: ${DEFAULT_FAULTS.map(faultLabel).join(',')};
                     with --source hris: ${HRIS_DEFAULT_FAULTS.map(faultLabel).join(',')})
   --postgres MODE   restart: a private PostgreSQL cluster stopped immediate-mode and started again (default);

@@ -188,14 +188,16 @@ async function faultTask(ctx: SyncContext, fault: PlannedFault, runId: string, s
     // The apply has committed once the first event is out.
     while (!((await events()) ?? 0) && !past(await status(), [])) await sleep(25);
   } else if (fault.at === 'completed') {
-    await completionPublished(ctx.stage.nc, ctx.tenant.tenantId, runId, Math.max(0, ctx.timeoutMs - since()));
+    await runMessagePublished(ctx.stage.nc, subjectOf('records.complete', { tenant: ctx.tenant.tenantId }), runId, 1, Math.max(0, ctx.timeoutMs - since()));
+  } else if (fault.at === 'batch') {
+    await runMessagePublished(ctx.stage.nc, subjectOf('records.batch', { tenant: ctx.tenant.tenantId }), runId, 2, Math.max(0, ctx.timeoutMs - since()));
   } else if (fault.at === 'archived') {
     await firstFileMoved(ctx.tenant.folder, Math.max(0, ctx.timeoutMs - since()));
   }
   if (fault.delayMs > 0) await sleep(fault.delayMs);
   // `completed` and `archived` strike at once: the windows they aim at (files moving, completion not yet out;
   // completion out, request not yet acknowledged) are milliseconds.
-  const instant = fault.at === 'completed' || fault.at === 'archived';
+  const instant = fault.at === 'completed' || fault.at === 'archived' || fault.at === 'batch';
   const [statusAtFault, eventsAtFault] = instant ? [fault.at, null] : await Promise.all([status(), events()]);
   const record: FaultRecord = {
     kind: fault.kind,
@@ -218,17 +220,19 @@ async function faultTask(ctx: SyncContext, fault: PlannedFault, runId: string, s
 }
 
 /**
- * Resolves the instant the run's records.complete is on the bus: a JetStream publish is a NATS message on its
- * subject, so a core subscription sees it as the stream stores it, before the source has acknowledged its request.
+ * Resolves the instant the `count`-th message of the run on `subject` is on the bus (its records.complete, its
+ * second records.batch): a JetStream publish is a NATS message on its subject, so a core subscription sees it as
+ * the stream stores it, before the source has gone on (acknowledged its request, read the next page).
  */
-function completionPublished(nc: NatsConnection, tenantId: string, runId: string, timeoutMs: number): Promise<void> {
+function runMessagePublished(nc: NatsConnection, subject: string, runId: string, count: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
-    const sub = nc.subscribe(subjectOf('records.complete', { tenant: tenantId }));
+    const sub = nc.subscribe(subject);
     const timer = setTimeout(() => sub.unsubscribe(), timeoutMs);
     void (async () => {
+      let seen = 0;
       for await (const msg of sub) {
         const event = JSON.parse(new TextDecoder().decode(msg.data)) as { data?: { runId?: string } };
-        if (event.data?.runId === runId) break;
+        if (event.data?.runId === runId && ++seen >= count) break;
       }
       clearTimeout(timer);
       sub.unsubscribe();

@@ -89,6 +89,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
       publishing: Math.max(1, reference.obs.drainedMs - (reference.obs.firstEventAtMs ?? reference.obs.drainedMs)),
       completed: 0,
       archived: 0,
+      batch: 0,
     };
     const plan = planFaults({ rounds: o.rounds, faults: o.faults, seed: o.seed, windowsMs, maxDownMs: o.maxDownMs });
     const rounds: RoundResult[] = [];
