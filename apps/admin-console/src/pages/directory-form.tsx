@@ -237,21 +237,7 @@ export function HrisDirectoryForm({ tenantId, directory, onSaved }: FormProps<Hr
           )}
         </Field>
         <Checkbox path="policy.restore" label="Restore deactivated or deleted users who reappear" checked={p.restore} onChange={(v) => setPolicy('restore', v)} />
-        <Checkbox path="policy.synchronizeGroups" label="Synchronize the HR system's groups" checked={p.synchronizeGroups} onChange={(v) => setPolicy('synchronizeGroups', v)} />
-        <Checkbox
-          path="policy.preserveGroups"
-          label="Keep groups synced earlier when group sync is off"
-          checked={p.preserveGroups}
-          onChange={(v) => setPolicy('preserveGroups', v)}
-          disabled={p.synchronizeGroups}
-        />
-        <Checkbox path="policy.removeLocalGroups" label="Take synced users out of local groups" checked={p.removeLocalGroups} onChange={(v) => setPolicy('removeLocalGroups', v)} />
-        <Checkbox
-          path="policy.removeOtherDirectoryGroups"
-          label="Take synced users out of other directories' groups"
-          checked={p.removeOtherDirectoryGroups}
-          onChange={(v) => setPolicy('removeOtherDirectoryGroups', v)}
-        />
+        <GroupPolicyFields policy={p} setPolicy={setPolicy} synchronizeLabel="Synchronize the HR system's groups" />
         <div className="row">
           <TextField
             path="policy.safeguard.count"
@@ -319,21 +305,7 @@ export function EventDirectoryForm({ tenantId, directory, onSaved }: FormProps<E
       >
         <Checkbox path="policy.activateUsers" label="Activate new and restored users" checked={p.activateUsers} onChange={(v) => setPolicy('activateUsers', v)} />
         <Checkbox path="policy.restore" label="Restore deactivated or deleted users who appear in an event again" checked={p.restore} onChange={(v) => setPolicy('restore', v)} />
-        <Checkbox path="policy.synchronizeGroups" label="Synchronize the groups the events carry" checked={p.synchronizeGroups} onChange={(v) => setPolicy('synchronizeGroups', v)} />
-        <Checkbox
-          path="policy.preserveGroups"
-          label="Keep groups synced earlier when group sync is off"
-          checked={p.preserveGroups}
-          onChange={(v) => setPolicy('preserveGroups', v)}
-          disabled={p.synchronizeGroups}
-        />
-        <Checkbox path="policy.removeLocalGroups" label="Take synced users out of local groups" checked={p.removeLocalGroups} onChange={(v) => setPolicy('removeLocalGroups', v)} />
-        <Checkbox
-          path="policy.removeOtherDirectoryGroups"
-          label="Take synced users out of other directories' groups"
-          checked={p.removeOtherDirectoryGroups}
-          onChange={(v) => setPolicy('removeOtherDirectoryGroups', v)}
-        />
+        <GroupPolicyFields policy={p} setPolicy={setPolicy} synchronizeLabel="Synchronize the groups the events carry" />
         <PolicyErrors errors={errors} />
       </Fieldset>
 
@@ -799,5 +771,38 @@ function RecipientPicker({ tenantId, chosen, onPick }: { tenantId: string; chose
         </ul>
       ) : null}
     </div>
+  );
+}
+
+type GroupPolicyKey = 'synchronizeGroups' | 'preserveGroups' | 'removeLocalGroups' | 'removeOtherDirectoryGroups';
+
+/** R-API-08 / R-API-09: the group settings, the same for HR-API and event directories (only the first label differs). */
+function GroupPolicyFields({
+  policy: p,
+  setPolicy,
+  synchronizeLabel,
+}: {
+  policy: Pick<PolicyForm, GroupPolicyKey>;
+  setPolicy: (key: GroupPolicyKey, value: boolean) => void;
+  synchronizeLabel: string;
+}) {
+  return (
+    <>
+      <Checkbox path="policy.synchronizeGroups" label={synchronizeLabel} checked={p.synchronizeGroups} onChange={(v) => setPolicy('synchronizeGroups', v)} />
+      <Checkbox
+        path="policy.preserveGroups"
+        label="Keep groups synced earlier when group sync is off"
+        checked={p.preserveGroups}
+        onChange={(v) => setPolicy('preserveGroups', v)}
+        disabled={p.synchronizeGroups}
+      />
+      <Checkbox path="policy.removeLocalGroups" label="Take synced users out of local groups" checked={p.removeLocalGroups} onChange={(v) => setPolicy('removeLocalGroups', v)} />
+      <Checkbox
+        path="policy.removeOtherDirectoryGroups"
+        label="Take synced users out of other directories' groups"
+        checked={p.removeOtherDirectoryGroups}
+        onChange={(v) => setPolicy('removeOtherDirectoryGroups', v)}
+      />
+    </>
   );
 }
