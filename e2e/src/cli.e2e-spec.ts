@@ -62,6 +62,23 @@ describe('the roster CLI', () => {
     expect(json<{ error: { code: string } }>(unreachable).error.code).toBe('API_UNREACHABLE');
   }, 60_000);
 
+  it("R-SEC-02 whoami says the key's role and tenant, never the key, and warns when the tenant the CLI uses is not the key's", async () => {
+    const operator = await roster(['whoami', '--json']);
+    expect(operator.code).toBe(0);
+    expect(json(operator)).toEqual({ role: 'operator', tenantId: null, key: { kind: 'bootstrap', name: 'ROSTER_API_KEY' } });
+    expect((await roster(['whoami'])).stdout).toMatch(/^operator of every tenant, with the bootstrap operator key \(ROSTER_API_KEY\)/);
+
+    const issued = await world.platform.api<{ id: string; key: string; prefix: string }>('POST', '/v1/api-keys', { name: 'CLI admin', role: 'tenant-admin', tenantId });
+    expect(issued.status).toBe(201);
+    const admin = await roster(['whoami', '--json'], { ROSTER_API_KEY: issued.body.key });
+    expect(json(admin)).toEqual({ role: 'tenant-admin', tenantId, key: { kind: 'issued', id: issued.body.id, name: 'CLI admin', prefix: issued.body.prefix, createdAt: expect.any(String) } });
+    expect(admin.stdout).not.toContain(issued.body.key);
+    const elsewhere = await roster(['whoami', '--tenant', '00000000-0000-4000-8000-000000000001'], { ROSTER_API_KEY: issued.body.key });
+    expect(elsewhere.code).toBe(0);
+    expect(elsewhere.stdout).toContain(`tenant-admin of tenant ${tenantId}, with key "CLI admin"`);
+    expect(elsewhere.stdout).toContain('note: --tenant / ROSTER_TENANT_ID is 00000000-0000-4000-8000-000000000001, not this key\'s tenant');
+  }, 60_000);
+
   it('R-DIR-01 R-SFTP-01 directories list, show and test; a failed connection test exits 3', async () => {
     const list = await roster(['directories', 'list', '--json']);
     expect(list.code).toBe(0);

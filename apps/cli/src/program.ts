@@ -7,6 +7,7 @@ import { replayCommand } from './commands/replay.command';
 import { runsCommand } from './commands/runs.command';
 import { syncCommand } from './commands/sync.command';
 import { usersCommand } from './commands/users.command';
+import { whoamiCommand } from './commands/whoami.command';
 import { CommandContext } from './context';
 import { CliError, ExitCode } from './exit-codes';
 import { Output, type Streams } from './output';
@@ -23,7 +24,7 @@ export function buildProgram(ctx: CommandContext): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.stdout.write(s), writeErr: (s) => ctx.io.stderr.write(s) });
   // Added after exitOverride/configureOutput so the subcommands inherit both.
-  for (const make of [directoriesCommand, syncCommand, runsCommand, replayCommand, dlqCommand, exportCommand, keysCommand, usersCommand]) program.addCommand(withInherited(program, make(ctx)));
+  for (const make of [directoriesCommand, syncCommand, runsCommand, replayCommand, dlqCommand, exportCommand, keysCommand, usersCommand, whoamiCommand]) program.addCommand(withInherited(program, make(ctx)));
   return program;
 }
 
