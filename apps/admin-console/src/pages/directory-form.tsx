@@ -62,20 +62,13 @@ export function SftpDirectoryForm({ tenantId, directory, onSaved }: FormProps<Sf
   const [form, setForm] = useState<SftpForm>(() => (directory ? sftpFormOf(directory) : emptySftpForm()));
   const set = <K extends keyof SftpForm>(key: K, value: SftpForm[K]) => setForm((f) => ({ ...f, [key]: value }));
   const path = `/v1/tenants/${tenantId}/directories`;
-  const save = useAction(() => (directory ? api.patch<Directory>(`${path}/${directory.id}`, sftpPatchBody(form)) : api.post<Directory>(path, sftpCreateBody(form))));
+  const { save, errors, submit } = useDirectorySave(tenantId, directory, onSaved, () => sftpPatchBody(form), () => sftpCreateBody(form));
   // A saved directory whose secrets were not retyped is tested with what is stored.
   const testsSaved = Boolean(directory && !form.password && !form.privateKey.trim());
   const test = useAction(() =>
     testsSaved && directory ? api.post<TestConnectionResult>(`${path}/${directory.id}/test`) : api.post<TestConnectionResult>(`${path}/test`, sftpTestBody(form)),
   );
-  const errors: Errors = save.error ? fieldErrorsOf(save.error) : {};
   const writable = canWrite(session);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const saved = await save.run();
-    if (saved) onSaved(saved);
-  };
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate aria-label={directory ? `Settings of ${directory.name}` : 'New SFTP directory'}>
@@ -168,20 +161,13 @@ export function HrisDirectoryForm({ tenantId, directory, onSaved }: FormProps<Hr
   const set = <K extends keyof HrisForm>(key: K, value: HrisForm[K]) => setForm((f) => ({ ...f, [key]: value }));
   const setPolicy = <K extends keyof PolicyForm>(key: K, value: PolicyForm[K]) => setForm((f) => ({ ...f, policy: { ...f.policy, [key]: value } }));
   const path = `/v1/tenants/${tenantId}/directories`;
-  const save = useAction(() => (directory ? api.patch<Directory>(`${path}/${directory.id}`, hrisPatchBody(form)) : api.post<Directory>(path, hrisCreateBody(form))));
+  const { save, errors, submit } = useDirectorySave(tenantId, directory, onSaved, () => hrisPatchBody(form), () => hrisCreateBody(form));
   const testsSaved = Boolean(directory && !form.accountToken);
   const test = useAction(() =>
     testsSaved && directory ? api.post<TestConnectionResult>(`${path}/${directory.id}/test`) : api.post<TestConnectionResult>(`${path}/test`, hrisTestBody(form)),
   );
-  const errors: Errors = save.error ? fieldErrorsOf(save.error) : {};
   const writable = canWrite(session);
   const p = form.policy;
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const saved = await save.run();
-    if (saved) onSaved(saved);
-  };
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate aria-label={directory ? `Settings of ${directory.name}` : 'New HR-API directory'}>
@@ -276,21 +262,13 @@ export function HrisDirectoryForm({ tenantId, directory, onSaved }: FormProps<Hr
 
 /** Create or edit an event directory (R-EVT-02): services publish its employee events; each micro-batch is a run. */
 export function EventDirectoryForm({ tenantId, directory, onSaved }: FormProps<EventDirectory>) {
-  const { api, session } = useConsole();
+  const { session } = useConsole();
   const [form, setForm] = useState<EventForm>(() => (directory ? eventFormOf(directory) : emptyEventForm()));
   const set = <K extends keyof EventForm>(key: K, value: EventForm[K]) => setForm((f) => ({ ...f, [key]: value }));
   const setPolicy = <K extends keyof EventPolicyForm>(key: K, value: EventPolicyForm[K]) => setForm((f) => ({ ...f, policy: { ...f.policy, [key]: value } }));
-  const path = `/v1/tenants/${tenantId}/directories`;
-  const save = useAction(() => (directory ? api.patch<Directory>(`${path}/${directory.id}`, eventPatchBody(form)) : api.post<Directory>(path, eventCreateBody(form))));
-  const errors: Errors = save.error ? fieldErrorsOf(save.error) : {};
+  const { save, errors, submit } = useDirectorySave(tenantId, directory, onSaved, () => eventPatchBody(form), () => eventCreateBody(form));
   const writable = canWrite(session);
   const p = form.policy;
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    const saved = await save.run();
-    if (saved) onSaved(saved);
-  };
 
   return (
     <form onSubmit={(e) => void submit(e)} noValidate aria-label={directory ? `Settings of ${directory.name}` : 'New event directory'}>
@@ -805,4 +783,21 @@ function GroupPolicyFields({
       />
     </>
   );
+}
+
+/**
+ * Saving a directory form, the same for every type: PATCH the directory or POST a new one, the API's field errors
+ * for the form, and the submit handler that calls `onSaved` with what the API stored.
+ */
+function useDirectorySave(tenantId: string, directory: Directory | undefined, onSaved: (saved: Directory) => void, patchBody: () => unknown, createBody: () => unknown) {
+  const { api } = useConsole();
+  const path = `/v1/tenants/${tenantId}/directories`;
+  const save = useAction(() => (directory ? api.patch<Directory>(`${path}/${directory.id}`, patchBody()) : api.post<Directory>(path, createBody())));
+  const errors: Errors = save.error ? fieldErrorsOf(save.error) : {};
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const saved = await save.run();
+    if (saved) onSaved(saved);
+  };
+  return { save, errors, submit };
 }

@@ -43,6 +43,10 @@ export function DirectoryPage({ tenantId, directoryId }: { tenantId: string; dir
     return true;
   });
   const writable = canWrite(session);
+  const onSaved = () => {
+    setSaved(true);
+    directory.reload();
+  };
 
   if (directory.error && !directory.data) {
     return (
@@ -175,30 +179,21 @@ export function DirectoryPage({ tenantId, directoryId }: { tenantId: string; dir
             key={d.updatedAt}
             tenantId={tenantId}
             directory={d}
-            onSaved={() => {
-              setSaved(true);
-              directory.reload();
-            }}
+            onSaved={onSaved}
           />
         ) : d.type === 'hris-api' ? (
           <HrisDirectoryForm
             key={d.updatedAt}
             tenantId={tenantId}
             directory={d}
-            onSaved={() => {
-              setSaved(true);
-              directory.reload();
-            }}
+            onSaved={onSaved}
           />
         ) : (
           <EventDirectoryForm
             key={d.updatedAt}
             tenantId={tenantId}
             directory={d}
-            onSaved={() => {
-              setSaved(true);
-              directory.reload();
-            }}
+            onSaved={onSaved}
           />
         )}
       </section>
