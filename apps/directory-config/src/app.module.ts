@@ -12,7 +12,6 @@ import { RecipientsValidator } from './directories/recipients.validator';
 import { ExportsController } from './exports/exports.controller';
 import { RequestExportUseCase } from './exports/request-export.usecase';
 import { AdminController } from './http/admin.controller';
-import { ADMIN_API_KEY, ApiKeyGuard } from './http/api-key.guard';
 import { AdminApiExceptionFilter } from './http/directory-config.exception';
 import { OpenApiController } from './http/openapi.controller';
 import { ApplyInboundBatchUseCase } from './inbound/apply-inbound-batch.usecase';
@@ -42,10 +41,10 @@ export class DirectoryConfigModule {
           adminApiKey: config.ROSTER_API_KEY,
           rateLimit: { perSecond: config.ROSTER_API_RATE_PER_SECOND, burst: config.ROSTER_API_RATE_BURST },
         }),
-        SchedulerModule.register({ intervalMs: config.ROSTER_SCHEDULER_INTERVAL_MS, apiKey: config.ROSTER_API_KEY }),
-        DeadLettersModule.register({ apiKey: config.ROSTER_API_KEY }),
-        ReplayModule.register({ apiKey: config.ROSTER_API_KEY }),
-        UsersModule.register({ apiKey: config.ROSTER_API_KEY }),
+        SchedulerModule.register({ intervalMs: config.ROSTER_SCHEDULER_INTERVAL_MS }),
+        DeadLettersModule.register(),
+        ReplayModule.register(),
+        UsersModule.register(),
         // Issue 9: the admin console's static files at /console/.
         ConsoleModule.register(),
       ],
@@ -56,10 +55,8 @@ export class DirectoryConfigModule {
         RotateKeysUseCase,
         AnonymizeUserUseCase,
         { provide: OUTBOUND_URL_POLICY, useValue: { allowLoopback: config.ROSTER_HRIS_ALLOW_LOOPBACK } },
-        { provide: ADMIN_API_KEY, useValue: config.ROSTER_API_KEY },
         // Every HTTP error in the admin API's shape, including a body that is not JSON (refused before any route).
         { provide: APP_FILTER, useClass: AdminApiExceptionFilter },
-        ApiKeyGuard,
         TenantsUseCase,
         DirectoriesUseCase,
         RunsUseCase,

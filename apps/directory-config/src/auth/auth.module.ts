@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysUseCase } from './api-keys.usecase';
 import { MeController } from './me.controller';
@@ -7,7 +8,7 @@ import { API_RATE_LIMIT, ApiRateLimits } from './api-rate-limits';
 import type { RateLimit } from './rate-limiter';
 import { ADMIN_API_KEY, ApiKeyGuard } from '../http/api-key.guard';
 
-/** R-SEC-02: issued API keys, who am I (`GET /v1/me`) and the rate limits, one per process (global: every controller's guard uses them). */
+/** R-SEC-02: the admin API's authentication (a global guard), issued API keys, who am I (`GET /v1/me`) and the rate limits, one per process. */
 @Global()
 @Module({})
 export class AuthModule {
@@ -21,7 +22,8 @@ export class AuthModule {
         ApiKeysUseCase,
         WhoAmIUseCase,
         ApiRateLimits,
-        ApiKeyGuard,
+        // R-SEC-02 by construction: every HTTP route needs a key unless it is marked @Public().
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
       ],
       exports: [ApiKeysUseCase, ApiRateLimits],
     };

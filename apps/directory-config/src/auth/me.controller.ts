@@ -1,12 +1,11 @@
-import { Controller, Get, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Req, UseFilters } from '@nestjs/common';
 import type { Request } from 'express';
-import { ApiKeyGuard, CallerScoped, principalOf } from '../http/api-key.guard';
+import { CallerScoped, principalOf } from '../http/api-key.guard';
 import { AdminApiExceptionFilter } from '../http/directory-config.exception';
 import { WhoAmIUseCase } from './who-am-i.usecase';
 
 /** R-SEC-02: who the calling key is. Every authenticated key may ask about itself (a caller-scoped read). */
 @Controller('v1/me')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class MeController {
   constructor(private readonly whoAmI: WhoAmIUseCase) {}

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Request, Response } from 'express';
+import { Public } from '@roster/observability';
 
 export const CONSOLE_ROOT = Symbol('CONSOLE_ROOT');
 
@@ -25,6 +26,7 @@ const SECURITY_HEADERS: Record<string, string> = {
  * reloaded and bookmarked; files are served from the build folder only (send refuses `..` and dotfiles). No API
  * key is needed to load the page: the console asks for one and sends it to the admin API, which checks it.
  */
+@Public()
 @Controller('console')
 export class ConsoleController {
   constructor(@Inject(CONSOLE_ROOT) private readonly root: string) {}

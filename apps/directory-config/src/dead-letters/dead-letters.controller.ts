@@ -1,5 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard } from '../http/api-key.guard';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, UseFilters } from '@nestjs/common';
 import { AdminApiExceptionFilter } from '../http/directory-config.exception';
 import { TenantsUseCase } from '../tenants/tenants.usecase';
 import {
@@ -17,7 +16,6 @@ const sequenceOf = (raw: string) => DeadLetterSequenceParam.parse(raw);
 
 /** R-OPS-02 for operators: every tenant's dead letters, and those whose tenant is unknown (a malformed envelope). */
 @Controller('v1/dead-letters')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class DeadLettersController {
   constructor(private readonly deadLetters: DeadLettersUseCase) {}
@@ -56,7 +54,6 @@ export class DeadLettersController {
 
 /** R-OPS-02 within one tenant (R-TEN-01): only dead letters whose subject and envelope name this tenant. */
 @Controller('v1/tenants/:tenantId/dead-letters')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class TenantDeadLettersController {
   constructor(

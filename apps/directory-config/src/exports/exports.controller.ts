@@ -1,5 +1,4 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard } from '../http/api-key.guard';
+import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, UseFilters } from '@nestjs/common';
 import { AdminApiExceptionFilter } from '../http/directory-config.exception';
 import { RequestExportBody } from './exports.schemas';
 import { RequestExportUseCase } from './request-export.usecase';
@@ -8,7 +7,6 @@ const uuid = new ParseUUIDPipe({ version: undefined });
 
 /** R-EXP-01: `POST /v1/tenants/{tenantId}/exports` `{ email }` → 202 `{ exportId }`; the file is mailed. */
 @Controller('v1/tenants')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class ExportsController {
   constructor(private readonly requestExport: RequestExportUseCase) {}

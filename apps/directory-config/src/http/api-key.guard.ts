@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '
 import { Reflector } from '@nestjs/core';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
+import { PUBLIC_ROUTE } from '@roster/observability';
 import { ApiKeysUseCase } from '../auth/api-keys.usecase';
 import { ApiRateLimits } from '../auth/api-rate-limits';
 import { Principal, authorize } from '../auth/authorize';
@@ -11,6 +12,7 @@ export const ADMIN_API_KEY = Symbol('ADMIN_API_KEY');
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 const CONFIG_OPERATOR: Principal = { role: 'operator', tenantId: null, keyId: 'config' };
+const unauthenticated = () => new DirectoryConfigException(DirectoryConfigExceptionCode.UNAUTHENTICATED, 'a valid x-api-key header is required');
 
 const CALLER_SCOPED = 'roster:caller-scoped';
 
@@ -26,9 +28,11 @@ export function principalOf(req: Request): Principal | undefined {
 }
 
 /**
- * R-SEC-02 on every admin route: the `x-api-key` is the bootstrap operator key from config or an issued key
- * (stored hashed; revoked keys fail), each key is rate limited (429 with Retry-After; failed attempts by client
- * address), and `authorize` scopes it: operators everywhere, tenant keys to their own tenant's routes only,
+ * R-SEC-02 on every HTTP route, by construction: the guard is global (`APP_GUARD` in AuthModule), so a new
+ * controller needs a key without anyone remembering it; only routes marked `@Public()` (health, metrics, the OpenAPI
+ * document, the console's static files) answer without one. The `x-api-key` is the bootstrap operator key from
+ * config or an issued key (stored hashed; revoked keys fail), each key is rate limited (429 with Retry-After; failed
+ * attempts by client address), and `authorize` scopes it: operators everywhere, tenant keys to their own tenant's routes only,
  * read-only keys to reads, and every key to the reads marked `@CallerScoped()` (about itself). Refusals say why without telling whether another tenant exists.
  */
 @Injectable()
@@ -45,6 +49,10 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
+    // Global guards also wrap the JetStream handlers (the microservice inherits the app's config): messages carry
+    // no API key; the stream's subjects and each payload's schema are their gate.
+    if (context.getType() !== 'http') return true;
+    if (this.reflector.getAllAndOverride<boolean | undefined>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()]) === true) return true;
     const http = context.switchToHttp();
     const req = http.getRequest<Request>();
     const res = http.getResponse<Response>();
@@ -59,17 +67,17 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   private async authenticate(req: Request, res: Response): Promise<Principal> {
+    const header = req.headers['x-api-key'];
+    // No key is no guess at one: refused at once, counted nowhere.
+    if (typeof header !== 'string' || header.length === 0) throw unauthenticated();
     // An address that has failed too often is refused before its key is even looked at (no guessing at speed).
     const address = req.ip ?? 'unknown';
     this.charge(res, this.limits.failures.wait(address));
-    const header = req.headers['x-api-key'];
-    if (typeof header === 'string' && header.length > 0) {
-      if (timingSafeEqual(digest(header), this.bootstrap)) return CONFIG_OPERATOR;
-      const principal = header.startsWith('rk_') ? await this.keys.principalOf(header) : undefined;
-      if (principal) return principal;
-    }
+    if (timingSafeEqual(digest(header), this.bootstrap)) return CONFIG_OPERATOR;
+    const principal = header.startsWith('rk_') ? await this.keys.principalOf(header) : undefined;
+    if (principal) return principal;
     this.limits.failures.take(address);
-    throw new DirectoryConfigException(DirectoryConfigExceptionCode.UNAUTHENTICATED, 'a valid x-api-key header is required');
+    throw unauthenticated();
   }
 
   private charge(res: Response, waitSeconds: number): void {

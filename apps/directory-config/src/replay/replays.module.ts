@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { NatsConnection } from 'nats';
 import { NATS_CONNECTION } from '@roster/platform';
-import { ADMIN_API_KEY, ApiKeyGuard } from '../http/api-key.guard';
 import { TenantsUseCase } from '../tenants/tenants.usecase';
 import { CopyRunRecordsUseCase } from './copy-run-records.usecase';
 import { RerunHandler } from './rerun.handler';
@@ -13,14 +12,12 @@ import { ReplaysUseCase } from './replays.usecase';
 /** R-OPS-01 replay: replay consumers on the retained streams, and re-runs of past runs from their retained records. */
 @Module({})
 export class ReplayModule {
-  static register(settings: { apiKey: string }): DynamicModule {
+  static register(): DynamicModule {
     return {
       module: ReplayModule,
       controllers: [ReplaysController, TenantReplaysController, RerunController, RerunHandler],
       providers: [
-        { provide: ADMIN_API_KEY, useValue: settings.apiKey },
         { provide: RETAINED_RUNS, useFactory: (nc: NatsConnection) => new RetainedRuns(nc), inject: [NATS_CONNECTION] },
-        ApiKeyGuard,
         TenantsUseCase,
         ReplaysUseCase,
         RerunRunUseCase,

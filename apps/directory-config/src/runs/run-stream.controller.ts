@@ -1,9 +1,8 @@
-import { BeforeApplicationShutdown, Controller, Get, Inject, Param, ParseUUIDPipe, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { BeforeApplicationShutdown, Controller, Get, Inject, Param, ParseUUIDPipe, Req, Res, UseFilters } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { NatsConnection, Subscription } from 'nats';
 import { FINAL_RUN_STATUSES } from '@roster/contracts';
 import { NATS_CONNECTION } from '@roster/platform';
-import { ApiKeyGuard } from '../http/api-key.guard';
 import { AdminApiExceptionFilter } from '../http/directory-config.exception';
 import { RunsUseCase, runView } from './runs.usecase';
 
@@ -24,7 +23,6 @@ const MAX_STREAM_MS = 30 * 60_000;
  * floor. Authenticated and tenant-scoped like every route; an unknown run is 404 before the stream starts.
  */
 @Controller('v1/tenants')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class RunStreamController implements BeforeApplicationShutdown {
   private readonly open = new Set<() => void>();

@@ -1,12 +1,10 @@
-import { Body, Controller, HttpCode, Post, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard } from '../http/api-key.guard';
+import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { AdminApiExceptionFilter } from '../http/directory-config.exception';
 import { SchedulerTickBody } from './scheduler.schemas';
 import { SchedulerTick, StartDueRunsUseCase } from './start-due-runs.usecase';
 
 /** Operators: run one scheduler tick now, at the server's time (R-DIR-04). */
 @Controller('v1/scheduler')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class SchedulerController {
   constructor(private readonly startDueRuns: StartDueRunsUseCase) {}

@@ -1,5 +1,4 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query, UseFilters, UseGuards } from '@nestjs/common';
-import { ApiKeyGuard } from '../http/api-key.guard';
+import { Controller, Get, Param, ParseUUIDPipe, Query, UseFilters } from '@nestjs/common';
 import { AdminApiExceptionFilter } from '../http/directory-config.exception';
 import { ListUsersQuery } from './users.schemas';
 import { UsersUseCase } from './users.usecase';
@@ -8,7 +7,6 @@ const uuid = new ParseUUIDPipe({ version: undefined });
 
 /** Issue 9: reads of the tenant's users (search, profile) for the console, the CLI and scripts. */
 @Controller('v1/tenants')
-@UseGuards(ApiKeyGuard)
 @UseFilters(AdminApiExceptionFilter)
 export class UsersController {
   constructor(private readonly users: UsersUseCase) {}

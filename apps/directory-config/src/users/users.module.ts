@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { ADMIN_API_KEY, ApiKeyGuard } from '../http/api-key.guard';
 import { ASKER, RpcClient } from '../rpc/rpc.client';
 import { TenantsUseCase } from '../tenants/tenants.usecase';
 import { UsersController } from './users.controller';
@@ -9,15 +8,13 @@ import { DIRECTORY_NAMES, UsersUseCase, directoryNamesFrom } from './users.useca
 /** Issue 9: the users read API (the reconciler owns users; this module asks it). */
 @Module({})
 export class UsersModule {
-  static register(settings: { apiKey: string }): DynamicModule {
+  static register(): DynamicModule {
     return {
       module: UsersModule,
       controllers: [UsersController],
       providers: [
-        { provide: ADMIN_API_KEY, useValue: settings.apiKey },
         { provide: ASKER, useClass: RpcClient },
         { provide: DIRECTORY_NAMES, useFactory: directoryNamesFrom, inject: [MikroORM] },
-        ApiKeyGuard,
         TenantsUseCase,
         UsersUseCase,
       ],

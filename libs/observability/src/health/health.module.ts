@@ -10,6 +10,7 @@ import {
   type ModuleMetadata,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { Public } from '../http/public-route';
 import { errorMessage, withTimeout, type HealthIndicatorFn, type HealthIndicatorResult } from './indicators';
 
 export interface HealthModuleOptions {
@@ -70,6 +71,8 @@ async function runIndicator(indicator: HealthIndicatorFn, index: number, timeout
   }
 }
 
+// Kubelet probes carry no key.
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(private readonly health: HealthService) {}

@@ -1,7 +1,10 @@
 import { Controller, Get, Header, Module, type DynamicModule } from '@nestjs/common';
 import { Registry } from 'prom-client';
+import { Public } from '../http/public-route';
 import { Metrics, metrics, type MetricsOptions } from './metrics';
 
+// Scrapers carry no key; the NetworkPolicy limits who reaches /metrics.
+@Public()
 @Controller()
 export class MetricsController {
   constructor(private readonly metrics: Metrics) {}
