@@ -47,7 +47,7 @@ describe('the example directory follower (tools/examples)', () => {
     nats = await startNatsServer();
     nc = await connect({ servers: nats.url });
     await ensureStreams(await nc.jetstreamManager());
-    publisher = new EventPublisher(nc.jetstream(), 'roster/reconciler');
+    publisher = new EventPublisher(nc, 'roster/reconciler');
   }, 30_000);
 
   afterAll(async () => {

@@ -2,6 +2,7 @@ export * from './lib/errors';
 export * from './lib/nats';
 export * from './lib/streams';
 export * from './lib/publisher';
+export * from './lib/pub-ack-pipeline';
 export * from './lib/outbox';
 export * from './lib/inbox';
 export * from './lib/jetstream.server';

@@ -29,7 +29,7 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
     orm = await openTestOrm(db.url);
     nc = await connect({ servers: nats.url });
     await ensureStreams(await nc.jetstreamManager());
-    publisher = new EventPublisher(nc.jetstream(), 'test/messaging');
+    publisher = new EventPublisher(nc, 'test/messaging');
   });
 
   afterEach(async () => {

@@ -20,6 +20,6 @@ async function main(): Promise<void> {
   const nc = await connect({ servers: natsUrl });
   const outbox = new Outbox('test/crash-relay');
   await orm.em.fork().transactional((em) => outbox.add(em, 'user.created', userCreated('relay@example.com'), { tenantId: tenant }));
-  new OutboxRelay(orm, new PublishThenHang(nc.jetstream(), 'test/crash-relay')).start();
+  new OutboxRelay(orm, new PublishThenHang(nc, 'test/crash-relay')).start();
 }
 void main();

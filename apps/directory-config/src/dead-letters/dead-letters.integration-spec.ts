@@ -52,7 +52,7 @@ describe('dead letters on a real nats-server', () => {
     nats = await startNatsServer();
     nc = await connect({ servers: nats.url });
     await ensureStreams(await nc.jetstreamManager());
-    publisher = new EventPublisher(nc.jetstream(), 'test/dead-letters');
+    publisher = new EventPublisher(nc, 'test/dead-letters');
     server = new JetStreamServer({
       servers: nats.url,
       service: SERVICE,

@@ -37,9 +37,9 @@ describe('re-running a run from its retained records (R-OPS-01)', () => {
     nc = await connect({ servers: nats.url });
     await ensureStreams(await nc.jetstreamManager());
     orm = await openDatabase({ ...databaseOptions(db.url), migrate: true });
-    publisher = new EventPublisher(nc.jetstream(), 'test/source');
+    publisher = new EventPublisher(nc, 'test/source');
     retained = new RetainedRuns(nc);
-    copy = new CopyRunRecordsUseCase(orm, new EventPublisher(nc.jetstream(), 'roster/directory-config'), retained);
+    copy = new CopyRunRecordsUseCase(orm, new EventPublisher(nc, 'roster/directory-config'), retained);
   }, 60_000);
 
   afterAll(async () => {

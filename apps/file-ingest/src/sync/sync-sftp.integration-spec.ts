@@ -79,7 +79,7 @@ describe('SyncSftpUseCase crash safety: a run killed at any step is redelivered 
     nc = await connect({ servers: nats.url });
     await ensureStreams(await nc.jetstreamManager());
     orm = await openDatabase({ ...databaseOptions(db.url), migrate: true });
-    publisher = new CrashingPublisher(nc.jetstream(), 'roster/file-ingest');
+    publisher = new CrashingPublisher(nc, 'roster/file-ingest');
     useCase = new SyncSftpUseCase(orm, publisher, { secrets, batchSize: 2 });
   }, 60_000);
 

@@ -1,5 +1,6 @@
-import { JetStreamClient, MsgHdrs, PubAck, headers as natsHeaders } from 'nats';
+import { MsgHdrs, NatsConnection, PubAck } from 'nats';
 import { CloudEvent, EventName, Events, PayloadOf, createEnvelope, subjectOf } from '@roster/contracts';
+import { PubAckPipeline } from './pub-ack-pipeline';
 
 export interface PublishContext {
   tenantId: string;
@@ -42,13 +43,18 @@ export function encodeEnvelope(envelope: CloudEvent): Uint8Array {
 
 /**
  * Publishes to JetStream and waits for the PubAck. `Nats-Msg-Id` = event id, so a resend inside the stream's
- * duplicate window is stored once.
+ * duplicate window is stored once. Every publish goes through one `PubAckPipeline` per connection.
  */
 export class EventPublisher {
+  private readonly pipeline: PubAckPipeline;
+
   constructor(
-    private readonly js: JetStreamClient,
+    nc: NatsConnection,
     private readonly source: string,
-  ) {}
+    options: { ackTimeoutMs?: number } = {},
+  ) {
+    this.pipeline = new PubAckPipeline(nc, options.ackTimeoutMs);
+  }
 
   publish<N extends EventName>(name: N, data: PayloadOf<N>, ctx: PublishContext): Promise<PubAck> {
     return this.publishMessage(buildMessage(this.source, name, data, ctx));
@@ -67,21 +73,18 @@ export class EventPublisher {
    * `publishAll` for envelopes already encoded: the outbox relay reads them as the JSON text they were stored as
    * and puts those bytes on the bus, without parsing and re-serialising each one.
    */
-  async publishEncoded(messages: EncodedMessage[], window = 256): Promise<PubAck[]> {
-    const acks: PubAck[] = new Array(messages.length);
-    let next = 0;
-    const lane = async () => {
-      while (next < messages.length) {
-        const i = next++;
-        acks[i] = await this.publishEncodedMessage(messages[i] as EncodedMessage);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(window, messages.length) }, lane));
-    return acks;
+  publishEncoded(messages: EncodedMessage[], window = 256): Promise<PubAck[]> {
+    return this.pipeline.publish(messages, window);
   }
 
-  private publishEncodedMessage(message: EncodedMessage, extraHeaders?: MsgHdrs): Promise<PubAck> {
-    return this.js.publish(message.subject, message.payload, { msgID: message.id, headers: extraHeaders ?? natsHeaders() });
+  /** Stops waiting for PubAcks (on shutdown, before the connection drains). */
+  close(): void {
+    this.pipeline.close();
+  }
+
+  private async publishEncodedMessage(message: EncodedMessage, extraHeaders?: MsgHdrs): Promise<PubAck> {
+    const [ack] = await this.pipeline.publish([{ ...message, headers: extraHeaders }], 1);
+    return ack;
   }
 }
 

@@ -65,7 +65,7 @@ export class PlatformModule {
         },
         {
           provide: EventPublisher,
-          useFactory: (nc: NatsConnection) => new EventPublisher(nc.jetstream(), source),
+          useFactory: (nc: NatsConnection) => new EventPublisher(nc, source),
           inject: [NATS_CONNECTION],
         },
         { provide: Outbox, useValue: new Outbox(source) },
