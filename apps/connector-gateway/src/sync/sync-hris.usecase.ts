@@ -8,6 +8,7 @@ import { SecretBox, SecretBoxError, directorySecretOwner } from '@roster/securit
 import { ConnectorException, ConnectorExceptionCode } from '../connectors/connector.exception';
 import { CONNECTOR_REGISTRY, ConnectorRegistry } from '../connectors/connector.registry';
 import { FetchRunEntity, FetchWatermarkEntity } from './fetch-watermark.entity';
+import { type FetchPlan, planFetch } from './fetch-plan';
 
 export const GATEWAY_SETTINGS = Symbol('GATEWAY_SETTINGS');
 export interface GatewaySettings {
@@ -17,17 +18,7 @@ export interface GatewaySettings {
   fullFetchEveryMs: number;
 }
 
-/**
- * How far back an incremental fetch reaches before the previous fetch's start: a record modified while that
- * fetch was paging (and missed by it) or stamped by a clock a little behind ours is fetched again, not lost.
- */
-const WATERMARK_OVERLAP_MS = 5 * 60_000;
-
 type SyncRequested = CloudEvent<PayloadOf<'sync.requested'>>;
-interface FetchPlan {
-  fetch: FetchMode;
-  modifiedAfter?: Date;
-}
 
 /** Failures that say the settings are wrong, not that the source stopped part-way. */
 const SETTINGS_FAILURES: readonly string[] = [
@@ -157,27 +148,14 @@ export class SyncHrisUseCase {
     const em = this.orm.em.fork();
     const known = await em.findOne(FetchRunEntity, { runId: data.runId });
     if (known) return { fetch: known.mode, ...(known.modifiedAfter ? { modifiedAfter: known.modifiedAfter } : {}) };
-    const plan = await this.planFetch(data, canIncrement);
+    const mark = await em.findOne(FetchWatermarkEntity, { directoryId: data.directoryId });
+    const plan = planFetch(data, mark, { canIncrement, fullFetchEveryMs: this.settings.fullFetchEveryMs, now: new Date() });
     await sql(em,
       `insert into ${qualified(em, 'fetch_runs')} (run_id, directory_id, tenant_id, mode, modified_after, started_at, complete)
        values (?, ?, ?, ?, ?, now(), false) on conflict (run_id) do nothing`,
       [data.runId, data.directoryId, tenantId, plan.fetch, plan.modifiedAfter ?? null],
     );
     return plan;
-  }
-
-  /**
-   * R-API-02: `incremental` (asked, or `auto` — what a scheduled run asks — with a full fetch younger than
-   * `fullFetchEveryMs`) fetches the records modified since the last applied complete fetch began, less an
-   * overlap; with none yet, or a connector that cannot, the fetch is full.
-   */
-  private async planFetch(data: SyncRequested['data'], canIncrement: boolean): Promise<FetchPlan> {
-    const asked = data.fetch ?? (data.trigger === 'schedule' ? 'auto' : 'full');
-    if (asked === 'full' || !canIncrement) return { fetch: 'full' };
-    const mark = await this.orm.em.fork().findOne(FetchWatermarkEntity, { directoryId: data.directoryId });
-    if (!mark) return { fetch: 'full' };
-    if (asked === 'auto' && (mark.lastFullAt === null || Date.now() - mark.lastFullAt.getTime() > this.settings.fullFetchEveryMs)) return { fetch: 'full' };
-    return { fetch: 'incremental', modifiedAfter: new Date(mark.fetchedFrom.getTime() - WATERMARK_OVERLAP_MS) };
   }
 
   /**
