@@ -36,6 +36,19 @@ describe('admin API and secrets, end to end', () => {
     expect(await res.json()).toEqual({ code: 'UNAUTHENTICATED', message: 'a valid x-api-key header is required' });
   });
 
+  it('R-SEC-02 without ROSTER_TRUST_PROXY, X-Forwarded-For is ignored: a client cannot dodge the failed-key limit by naming other addresses', async () => {
+    const answers: number[] = [];
+    while (answers.length < 60 && answers.at(-1) !== 429) {
+      const res = await fetch(`${world.platform.apiUrl}/v1/me`, {
+        headers: { 'x-api-key': `rk_0badf00d_guess-${answers.length}`, 'x-forwarded-for': `203.0.113.${answers.length + 1}` },
+      });
+      answers.push(res.status);
+    }
+    expect(answers.at(-1)).toBe(429);
+    expect(answers.slice(0, -1).every((status) => status === 401)).toBe(true);
+    expect(answers.length).toBeGreaterThan(10);
+  });
+
   it('R-SAFE-02 answers bad input with the field and the reason, and stores nothing', async () => {
     const t = await world.createTenant('Validation Co');
     const res = await world.createSftpDirectory<{ code: string; message: string }>(t, {

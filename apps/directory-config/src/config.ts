@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { envField } from '@roster/observability';
 import { BaseServiceConfig } from '@roster/platform';
+import { trustProxyField } from './http/trust-proxy';
 
 const bool = (fallback: 'true' | 'false') =>
   z.enum(['true', 'false'], { error: 'expected true or false' }).default(fallback).transform((v) => v === 'true');
@@ -16,6 +17,11 @@ export const DirectoryConfigConfig = BaseServiceConfig.extend({
   ROSTER_API_RATE_PER_SECOND: envField.positiveInt().default(50),
   /** …and at once. */
   ROSTER_API_RATE_BURST: envField.positiveInt().default(200),
+  /**
+   * R-SEC-02: the proxies whose X-Forwarded-For names the client (failed authentication is counted per client address
+   * and targeted key): false (default), a hop count, or their addresses (IP, IP/bits, loopback, linklocal, uniquelocal).
+   */
+  ROSTER_TRUST_PROXY: trustProxyField().default(false),
   /** R-DIR-04: milliseconds between scheduler ticks in each replica; 0 disables the loop (POST /v1/scheduler/tick still ticks). */
   ROSTER_SCHEDULER_INTERVAL_MS: z
     .string()

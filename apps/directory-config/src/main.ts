@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     config,
     database: databaseOptions(config.ROSTER_DATABASE_URL),
     imports: [DirectoryConfigModule.register(config)],
+    trustProxy: config.ROSTER_TRUST_PROXY,
     // One filter for the whole run lifecycle (nats-server 2.9 allows one filter subject per consumer).
     consumers: [
       { name: 'run-lifecycle', stream: 'ROSTER_RUNS', filterSubject: 'roster.runs.*.run.>' },

@@ -1,5 +1,6 @@
 import { DynamicModule, INestApplication, Logger as NestLogger, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { NatsConnection } from 'nats';
 import { Logger } from 'nestjs-pino';
@@ -17,7 +18,12 @@ export interface ServiceDefinition {
   /** The service's feature module(s): controllers, event handlers, use cases. */
   imports: (Type | DynamicModule)[];
   consumers: ConsumerDefinition[];
+  /** Express's `trust proxy`: whose X-Forwarded-For sets `req.ip` (default false: the connection's peer). */
+  trustProxy?: TrustProxy;
 }
+
+/** `false`, the number of proxies in front, or the proxies' addresses and ranges (never `true`: any client could pick its address). */
+export type TrustProxy = false | number | string[];
 
 /** A log-sized view of an error: driver errors quote whole SQL statements with their data. */
 export function briefError(error: unknown): { name?: string; code?: string; message: string } {
@@ -69,7 +75,8 @@ export async function runService(def: ServiceDefinition): Promise<INestApplicati
     await migrateOnly(def.database);
     return undefined;
   }
-  const app = await NestFactory.create(serviceModule(def), { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(serviceModule(def), { bufferLogs: true });
+  app.set('trust proxy', def.trustProxy ?? false);
   const logger = app.get(Logger);
   app.useLogger(logger);
   const metrics = app.get(Metrics);
