@@ -299,6 +299,24 @@ describe('Helm chart deploy/helm/roster', () => {
     expect(() => run(['template', 'roster', CHART, '--set', 'node.maxOldSpaceMB=-1'])).toThrow(/maxOldSpaceMB/);
   });
 
+  it('R-SEC-02 renders directory-config\'s ROSTER_TRUST_PROXY from a hop count, an address string or list, and refuses true', () => {
+    const trustProxyField = (require(join(ROOT, 'dist', 'apps', 'directory-config', 'src', 'http', 'trust-proxy.js')) as {
+      trustProxyField: () => { parse(v: string): unknown };
+    }).trustProxyField;
+    const trustProxy = (objects: K8s[]) => ofKind(objects, 'ConfigMap').find((m) => component(m) === 'directory-config' && !isHook(m))?.data.ROSTER_TRUST_PROXY as string;
+    const rendered = {
+      default: trustProxy(defaults),
+      production: trustProxy(production),
+      string: trustProxy(render({ setJson: { 'services.directory-config.config.trustProxy': '"10.0.0.0/8, loopback"' } })),
+      list: trustProxy(render({ setJson: { 'services.directory-config.config.trustProxy': '["10.0.0.0/8","fd00::/8"]' } })),
+    };
+    expect(rendered).toEqual({ default: 'false', production: '1', string: '10.0.0.0/8, loopback', list: '10.0.0.0/8,fd00::/8' });
+    // What the chart renders, the service accepts.
+    expect(Object.values(rendered).map((v) => trustProxyField().parse(v))).toEqual([false, 1, ['10.0.0.0/8', 'loopback'], ['10.0.0.0/8', 'fd00::/8']]);
+    expect(() => render({ setJson: { 'services.directory-config.config.trustProxy': 'true' } })).toThrow(/trustProxy/);
+    expect(() => render({ set: { 'services.directory-config.config.trustProxy': 'true' } })).toThrow(/trustProxy/);
+  });
+
   it('runs the migrations as pre-install/pre-upgrade hooks and keeps secrets out of ConfigMaps', () => {
     const objects = render({ set: EXAMPLE_SECRETS });
     checkMigrations(objects);

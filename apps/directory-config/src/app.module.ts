@@ -54,7 +54,7 @@ export class DirectoryConfigModule {
         TenantDataKeys,
         RotateKeysUseCase,
         AnonymizeUserUseCase,
-        { provide: OUTBOUND_URL_POLICY, useValue: { allowLoopback: config.ROSTER_HRIS_ALLOW_LOOPBACK } },
+        { provide: OUTBOUND_URL_POLICY, useValue: { allowLoopback: config.ROSTER_HRIS_ALLOW_LOOPBACK, allowedHosts: config.ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS } },
         // Every HTTP error in the admin API's shape, including a body that is not JSON (refused before any route).
         { provide: APP_FILTER, useClass: AdminApiExceptionFilter },
         TenantsUseCase,

@@ -65,6 +65,7 @@ ROSTER_SCHEDULER_INTERVAL_MS: {{ $s.config.schedulerIntervalMs | int64 | quote }
 ROSTER_HRIS_ALLOW_LOOPBACK: {{ $s.config.hrisAllowLoopback | toString | quote }}
 ROSTER_API_RATE_PER_SECOND: {{ $s.config.apiRatePerSecond | int64 | quote }}
 ROSTER_API_RATE_BURST: {{ $s.config.apiRateBurst | int64 | quote }}
+ROSTER_TRUST_PROXY: {{ if kindIs "slice" $s.config.trustProxy }}{{ join "," $s.config.trustProxy | quote }}{{ else }}{{ $s.config.trustProxy | toString | quote }}{{ end }}
 ROSTER_INBOUND_BATCH_MAX: {{ $s.config.inboundBatchMax | int64 | quote }}
 ROSTER_INBOUND_WINDOW_MS: {{ $s.config.inboundWindowMs | int64 | quote }}
 {{- else if eq .service "file-ingest" }}
