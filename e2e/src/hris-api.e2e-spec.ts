@@ -170,6 +170,61 @@ describe('HR-system API directories, end to end', () => {
     expect((await users()).find((u) => u.email === hrisEmployee(5).work_email)?.first_name).toBe('Renamed');
   }, 120_000);
 
+  it('R-API-01 R-SEC-01 the bridge key never reaches a host off the allow-list: a tenant admin cannot save or test one, and a directory stored before the allow-list is refused at connect', async () => {
+    // A bridge-compatible server a tenant admin controls, on loopback like the emulator but on a port that is not
+    // allowed: it records every request and the key it carried.
+    const elsewhere = await startHrisEmulator({ accountToken: CANARY });
+    try {
+      const issued = await world.platform.api<{ key: string }>('POST', '/v1/api-keys', { name: 'tenant admin', role: 'tenant-admin', tenantId });
+      expect(issued.status).toBe(201);
+      const asTenantAdmin = async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${world.platform.apiUrl}/v1/tenants/${tenantId}${path}`, {
+          method,
+          headers: { 'x-api-key': issued.body.key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return { status: res.status, body: (await res.json()) as { code?: string; message?: string; details?: { path: string; message: string }[]; ok?: boolean } };
+      };
+      const notAllowed = (host: string) => `${host} is not an allowed host (allowed: 127.0.0.1:${emulator.port})`;
+      const fieldError = (host: string) => ({
+        status: 400,
+        body: { code: 'VALIDATION_FAILED', message: `hris.baseUrl: ${notAllowed(host)}`, details: [{ path: 'hris.baseUrl', message: notAllowed(host) }] },
+      });
+      const there = `127.0.0.1:${elsewhere.port}`;
+
+      // At save and at test: the unsaved test (the one-POST exfiltration), a new directory, a changed one.
+      expect(await asTenantAdmin('POST', '/directories/test', { type: 'hris-api', hris: { baseUrl: elsewhere.baseUrl, accountToken: CANARY } })).toMatchObject(fieldError(there));
+      expect(await asTenantAdmin('POST', '/directories', { name: 'Exfiltrate', type: 'hris-api', hris: hrisSettings({ baseUrl: elsewhere.baseUrl }) })).toMatchObject(fieldError(there));
+      expect(await asTenantAdmin('PATCH', `/directories/${directoryId}`, { hris: { baseUrl: elsewhere.baseUrl } })).toMatchObject(fieldError(there));
+      // A public host that is not the bridge's: refused by name, before any DNS lookup.
+      expect(await asTenantAdmin('POST', '/directories/test', { type: 'hris-api', hris: { baseUrl: 'https://hr.example.com/api', accountToken: CANARY } })).toMatchObject(
+        fieldError('hr.example.com'),
+      );
+      expect((await api<{ hris: { baseUrl: string } }>('GET', `/directories/${directoryId}`)).body.hris.baseUrl).toBe(emulator.baseUrl);
+
+      // At connect: a directory saved before the allow-list existed (its row changed underneath the API).
+      const setBaseUrl = (url: string) =>
+        world.pg.query(`update directory_config.directories set settings = jsonb_set(settings::jsonb, '{baseUrl}', to_jsonb($2::text))::json where id = $1`, [directoryId, url]);
+      await setBaseUrl(elsewhere.baseUrl);
+      try {
+        const tested = await api<{ ok: boolean; code?: string; message?: string }>('POST', `/directories/${directoryId}/test`);
+        expect(tested.body).toEqual({ ok: false, code: 'BAD_BASE_URL', message: `base URL refused: ${notAllowed(there)}` });
+        const run = await world.waitForRun(tenantId, await world.startRun(tenantId, directoryId), 60_000);
+        expect(run).toMatchObject({ status: 'failed', failure: { code: 'BAD_BASE_URL', message: `base URL refused: ${notAllowed(there)}` } });
+      } finally {
+        await setBaseUrl(emulator.baseUrl);
+      }
+
+      expect(elsewhere.requests).toEqual([]);
+      // The shared key reaches the allowed emulator as before.
+      emulator.requests.length = 0;
+      expect((await api<{ ok: boolean }>('POST', `/directories/${directoryId}/test`)).body).toMatchObject({ ok: true });
+      expect(emulator.requests.map((r) => r.bearer)).toContain(emulator.apiKey);
+    } finally {
+      await elsewhere.close();
+    }
+  }, 120_000);
+
   it('R-SEC-01 keeps the account token out of API responses, the database, the streams and the logs', async () => {
     const read = await api<Record<string, unknown>>('GET', `/directories/${directoryId}`);
     const list = await api<unknown>('GET', '/directories');

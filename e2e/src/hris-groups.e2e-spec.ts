@@ -34,7 +34,8 @@ describe('HR-system API groups and logins, end to end', () => {
     });
     world = await startWorld('e2e_hris_groups', {
       env: {
-        ...hrisEmulatorEnv(emulator),
+        // Both emulators are allowed bridge hosts.
+        ...hrisEmulatorEnv(emulator, other),
         // Record batches of 5: the run's records span several batches (R-API-10 across batches).
         ROSTER_BATCH_SIZE: '5',
       },

@@ -12,6 +12,7 @@ import { Events, createEnvelope, subjectOf } from '@roster/contracts';
 import {
   createTestDatabase,
   hrisEmployee,
+  hrisEmulatorHosts,
   startHrisEmulator,
   startNatsServer,
   startPlatform,
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     natsUrl: nats.url,
     smtpUrl: `smtp://${smtp.host}:${smtp.port}`,
     root,
-    env: { ROSTER_HRIS_BRIDGE_API_KEY: hris.apiKey, ROSTER_HRIS_ALLOW_LOOPBACK: 'true' },
+    env: { ROSTER_HRIS_BRIDGE_API_KEY: hris.apiKey, ROSTER_HRIS_ALLOW_LOOPBACK: 'true', ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS: hrisEmulatorHosts(hris).join(',') },
   });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const stop = async () => {

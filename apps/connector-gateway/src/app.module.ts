@@ -12,7 +12,11 @@ import { GATEWAY_SETTINGS, SyncHrisUseCase } from './sync/sync-hris.usecase';
 export function connectorsFor(config: ConnectorGatewayConfig) {
   const retry = { attempts: config.ROSTER_HRIS_RETRY_ATTEMPTS, baseDelayMs: config.ROSTER_HRIS_RETRY_BASE_MS, maxDelayMs: 30_000, maxRetryAfterMs: 120_000 };
   return new ConnectorRegistry([
-    new MergeConnector({ apiKey: config.ROSTER_HRIS_BRIDGE_API_KEY, allowLoopback: config.ROSTER_HRIS_ALLOW_LOOPBACK, retry }),
+    new MergeConnector({
+      apiKey: config.ROSTER_HRIS_BRIDGE_API_KEY,
+      urlPolicy: { allowLoopback: config.ROSTER_HRIS_ALLOW_LOOPBACK, allowedHosts: config.ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS },
+      retry,
+    }),
   ]);
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { envField } from '@roster/observability';
 import { BaseServiceConfig } from '@roster/platform';
+import { HRIS_BRIDGE_DEFAULT_HOSTS, allowedHostsEnv } from '@roster/security';
 
 const bool = (fallback: 'true' | 'false') =>
   z.enum(['true', 'false'], { error: 'expected true or false' }).default(fallback).transform((v) => v === 'true');
@@ -14,6 +15,11 @@ export const ConnectorGatewayConfig = BaseServiceConfig.extend({
   ROSTER_HRIS_BRIDGE_API_KEY: envField.secret(8).optional(),
   /** Allow http:// base URLs on loopback (local emulators in tests); never in production. */
   ROSTER_HRIS_ALLOW_LOOPBACK: bool('false'),
+  /**
+   * Issue 8 (SSRF): the only hosts an HR API base URL may name — comma-separated `host` or `host:port` — since the
+   * installation-wide bridge key goes with every request. Default: the bridge provider's own API hosts.
+   */
+  ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS: allowedHostsEnv(HRIS_BRIDGE_DEFAULT_HOSTS),
   /** R-API-02: tries per page (the first included) before a fetch is reported incomplete. */
   ROSTER_HRIS_RETRY_ATTEMPTS: envField.positiveInt().default(6),
   /** R-API-02: first backoff delay (doubles per try, capped at 30 s); a 429's Retry-After wins. */

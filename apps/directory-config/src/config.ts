@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { envField } from '@roster/observability';
 import { BaseServiceConfig } from '@roster/platform';
 import { trustProxyField } from './http/trust-proxy';
+import { HRIS_BRIDGE_DEFAULT_HOSTS, allowedHostsEnv } from '@roster/security';
 
 const bool = (fallback: 'true' | 'false') =>
   z.enum(['true', 'false'], { error: 'expected true or false' }).default(fallback).transform((v) => v === 'true');
@@ -39,5 +40,10 @@ export const DirectoryConfigConfig = BaseServiceConfig.extend({
   ROSTER_INBOUND_WINDOW_MS: envField.positiveInt().default(500),
   /** Accept http:// HR API base URLs on loopback (local emulators in tests); never in production (SSRF guard). */
   ROSTER_HRIS_ALLOW_LOOPBACK: bool('false'),
+  /**
+   * Issue 8 (SSRF): the only hosts an HR API base URL may name — comma-separated `host` or `host:port` — since the
+   * installation-wide bridge key goes with every request. Default: the bridge provider's own API hosts.
+   */
+  ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS: allowedHostsEnv(HRIS_BRIDGE_DEFAULT_HOSTS),
 });
 export type DirectoryConfigConfig = z.infer<typeof DirectoryConfigConfig>;

@@ -15,11 +15,12 @@ import { RecipientsValidator } from './recipients.validator';
 import { sameSchedule } from './schedule';
 
 export { SECRET_BOX } from '../keys/tenant-data-keys';
-/** The SSRF policy for HR API base URLs (`ROSTER_HRIS_ALLOW_LOOPBACK`). */
+/** The SSRF policy for HR API base URLs (`ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS`, `ROSTER_HRIS_ALLOW_LOOPBACK`). */
 export const OUTBOUND_URL_POLICY = Symbol('OUTBOUND_URL_POLICY');
 
 /**
- * Refuses an HR API base URL the gateway would refuse (scheme, credentials, internal address) at config time.
+ * Refuses an HR API base URL the gateway would refuse (a host off the allow-list, scheme, credentials, internal
+ * address) at config time, as a field error on `hris.baseUrl`.
  * Names are resolved only when the gateway connects (a name may move; it checks again there).
  */
 export function assertOutboundUrl(url: string, policy: OutboundUrlPolicy): void {

@@ -1,4 +1,5 @@
 import type { SealedSecret } from '@roster/contracts';
+import { HRIS_BRIDGE_DEFAULT_HOSTS } from '@roster/security';
 import type { Directory } from '../entities/directory.entity';
 import { DirectoryConfigException } from '../http/directory-config.exception';
 import { CreateHrisDirectoryBody, UpdateDirectoryBody } from '../http/schemas';
@@ -95,10 +96,24 @@ describe('applyDirectoryPatch', () => {
   });
 
   it('R-API-01 refuses a base URL the gateway would not call, allowing loopback only when configured', () => {
-    expect(() => assertOutboundUrl('http://api.merge.dev/api', { allowLoopback: false })).toThrow(/hris\.baseUrl: the scheme must be https/);
-    expect(() => assertOutboundUrl('https://169.254.169.254/api', { allowLoopback: false })).toThrow(/link-local/);
-    expect(() => assertOutboundUrl('http://127.0.0.1:8080/api', { allowLoopback: false })).toThrow(/loopback/);
-    expect(() => assertOutboundUrl('http://127.0.0.1:8080/api', { allowLoopback: true })).not.toThrow();
-    expect(() => assertOutboundUrl('https://api.merge.dev/api', { allowLoopback: false })).not.toThrow();
+    const strict = { allowLoopback: false, allowedHosts: [...HRIS_BRIDGE_DEFAULT_HOSTS, '127.0.0.1:8080'] };
+    expect(() => assertOutboundUrl('http://api.merge.dev/api', strict)).toThrow(/hris\.baseUrl: the scheme must be https/);
+    expect(() => assertOutboundUrl('https://169.254.169.254/api', strict)).toThrow(/link-local/);
+    expect(() => assertOutboundUrl('http://127.0.0.1:8080/api', strict)).toThrow(/loopback/);
+    expect(() => assertOutboundUrl('http://127.0.0.1:8080/api', { ...strict, allowLoopback: true })).not.toThrow();
+    expect(() => assertOutboundUrl('https://api.merge.dev/api', strict)).not.toThrow();
+  });
+
+  it('R-API-01 refuses a host off the allow-list as a field error naming hris.baseUrl and the allowed hosts', () => {
+    const error = (() => {
+      try {
+        assertOutboundUrl('https://hr.example.com/api', { allowLoopback: false, allowedHosts: HRIS_BRIDGE_DEFAULT_HOSTS });
+      } catch (e) {
+        return e;
+      }
+    })();
+    const reason = 'hr.example.com is not an allowed host (allowed: api.merge.dev, api-eu.merge.dev, api-ap.merge.dev)';
+    expect(error).toBeInstanceOf(DirectoryConfigException);
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', message: `hris.baseUrl: ${reason}`, details: [{ path: 'hris.baseUrl', message: reason }] });
   });
 });

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { SealedSecret } from '@roster/contracts';
 import { openDatabase, qualified, sql } from '@roster/persistence';
-import { MasterKeyRing, SecretBox, directorySecretOwner, masterKeyId } from '@roster/security';
+import { HRIS_BRIDGE_DEFAULT_HOSTS, MasterKeyRing, SecretBox, directorySecretOwner, masterKeyId } from '@roster/security';
 import { createTestDatabase, sealV1Secret, waitFor, type TestDatabase } from '@roster/testing';
 import { databaseOptions } from '../database';
 import { DirectoriesUseCase } from '../directories/directories.usecase';
@@ -38,7 +38,7 @@ describe('tenant data keys and master-key rotation (R-SEC-01)', () => {
       box,
       dataKeys,
       tenants,
-      directories: new DirectoriesUseCase(orm, tenants, noRecipients, box, { allowLoopback: true }, dataKeys),
+      directories: new DirectoriesUseCase(orm, tenants, noRecipients, box, { allowLoopback: false, allowedHosts: HRIS_BRIDGE_DEFAULT_HOSTS }, dataKeys),
       rotate: new RotateKeysUseCase(orm, dataKeys, box),
     };
   };

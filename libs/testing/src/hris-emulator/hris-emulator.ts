@@ -40,6 +40,8 @@ export interface HrisRequestLog {
   status: number;
   /** For employee list pages: the page number in its cursor chain (0 = first page). */
   page?: number;
+  /** The key the request presented (`Authorization: Bearer <key>`), right or wrong: a test sees whose key arrived. */
+  bearer?: string;
 }
 
 export interface HrisEmulator {
@@ -294,7 +296,8 @@ export async function startHrisEmulator(options: HrisEmulatorOptions = {}): Prom
 
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://emulator');
-    const log: HrisRequestLog = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), status: 200 };
+    const bearer = /^Bearer (.*)$/.exec(req.headers.authorization ?? '')?.[1];
+    const log: HrisRequestLog = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), status: 200, bearer };
     route(req, url, log)
       .then((body) => send(res, 200, body))
       .catch((e: unknown) => {
@@ -357,13 +360,20 @@ export async function startHrisEmulator(options: HrisEmulatorOptions = {}): Prom
 
 /**
  * The services' environment for hris-api directories that talk to the emulator: its API key, http on loopback
- * allowed (admin API and gateway), and quick page retries so an incomplete fetch ends in seconds.
+ * allowed and the emulator's (and `others`') loopback host and port the only allowed bridge hosts (admin API and
+ * gateway; any other port on loopback stays refused), and quick page retries so an incomplete fetch ends in seconds.
  */
-export function hrisEmulatorEnv(emulator: { apiKey: string }): Record<string, string> {
+export function hrisEmulatorEnv(emulator: { apiKey: string; port: number }, ...others: { port: number }[]): Record<string, string> {
   return {
     ROSTER_HRIS_BRIDGE_API_KEY: emulator.apiKey,
     ROSTER_HRIS_ALLOW_LOOPBACK: 'true',
+    ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS: hrisEmulatorHosts(emulator, ...others).join(','),
     ROSTER_HRIS_RETRY_ATTEMPTS: '3',
     ROSTER_HRIS_RETRY_BASE_MS: '50',
   };
+}
+
+/** The allow-list entries (`host:port`) of these emulators, for ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS or a connector's policy. */
+export function hrisEmulatorHosts(...emulators: { port: number }[]): string[] {
+  return emulators.map((e) => `${LOOPBACK}:${e.port}`);
 }

@@ -1,4 +1,7 @@
-import { startHrisEmulator, type HrisEmulator } from '@roster/testing';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HRIS_BRIDGE_DEFAULT_HOSTS } from '@roster/security';
+import { LOOPBACK, hrisEmulatorHosts, startHrisEmulator, type HrisEmulator } from '@roster/testing';
 import type { ConnectorPage, ConnectorSettings } from '../connector';
 import { ConnectorException, ConnectorExceptionCode } from '../connector.exception';
 import { MergeConnector } from './merge.connector';
@@ -7,7 +10,9 @@ import { MergeConnector } from './merge.connector';
 describe('MergeConnector against the HRIS emulator', () => {
   let emulator: HrisEmulator;
   const retry = { attempts: 3, baseDelayMs: 10, maxDelayMs: 50, maxRetryAfterMs: 5000 };
-  const connector = (e: HrisEmulator, apiKey = e.apiKey) => new MergeConnector({ apiKey, allowLoopback: true, retry });
+  /** http on loopback, and only the given emulators' host:port allowed (as hrisEmulatorEnv configures the services). */
+  const policy = (...allowed: { port: number }[]) => ({ allowLoopback: true, allowedHosts: hrisEmulatorHosts(...allowed) });
+  const connector = (e: HrisEmulator, apiKey = e.apiKey) => new MergeConnector({ apiKey, urlPolicy: policy(e), retry });
   const settings = (e: HrisEmulator, over: Partial<ConnectorSettings> = {}): ConnectorSettings => ({
     baseUrl: e.baseUrl,
     accountToken: e.accountToken,
@@ -77,11 +82,60 @@ describe('MergeConnector against the HRIS emulator', () => {
     expect(await connector(emulator).testConnection(settings(emulator))).toMatchObject({ ok: false, code: 'RATE_LIMITED' });
     const closed = await startHrisEmulator();
     await closed.close();
-    const unreachable = await connector(emulator).testConnection(settings(emulator, { baseUrl: closed.baseUrl }));
+    const unreachable = await new MergeConnector({ apiKey: emulator.apiKey, urlPolicy: policy(closed), retry }).testConnection(settings(emulator, { baseUrl: closed.baseUrl }));
     expect(unreachable).toMatchObject({ ok: false, code: 'UNREACHABLE' });
-    const strict = new MergeConnector({ apiKey: emulator.apiKey, allowLoopback: false, retry });
+    const strict = new MergeConnector({ apiKey: emulator.apiKey, urlPolicy: { ...policy(emulator), allowLoopback: false }, retry });
     expect(await strict.testConnection(settings(emulator))).toMatchObject({ ok: false, code: 'BAD_BASE_URL' });
     expect(await strict.testConnection(settings(emulator, { baseUrl: 'https://169.254.169.254/api' }))).toMatchObject({ ok: false, code: 'BAD_BASE_URL' });
+  });
+
+  describe('R-API-01 the installation-wide bridge key goes only to allowed hosts (issue 8, SSRF)', () => {
+    /** A bridge-compatible server a tenant admin controls: it records every request and the key it carried. */
+    let elsewhere: HrisEmulator;
+    beforeEach(async () => {
+      elsewhere = await startHrisEmulator();
+    });
+    afterEach(() => elsewhere.close());
+
+    it('a base URL off the allow-list is refused before any request: the test, a fetch, a public host', async () => {
+      const test = await connector(emulator).testConnection(settings(emulator, { baseUrl: elsewhere.baseUrl }));
+      expect(test).toMatchObject({ ok: false, code: 'BAD_BASE_URL', message: `base URL refused: ${LOOPBACK}:${elsewhere.port} is not an allowed host (allowed: ${LOOPBACK}:${emulator.port})` });
+      await expect(drain(connector(emulator).fetchEmployees(settings(emulator, { baseUrl: elsewhere.baseUrl })))).rejects.toMatchObject({ code: ConnectorExceptionCode.BAD_BASE_URL });
+      expect(elsewhere.requests).toEqual([]);
+
+      // The default allow-list: an unlisted public host is refused by name, with no DNS lookup and no connection.
+      const production = new MergeConnector({ apiKey: emulator.apiKey, urlPolicy: { allowLoopback: false, allowedHosts: HRIS_BRIDGE_DEFAULT_HOSTS }, retry });
+      expect(await production.testConnection(settings(emulator, { baseUrl: 'https://hr.example.com/api' }))).toMatchObject({
+        ok: false,
+        code: 'BAD_BASE_URL',
+        message: 'base URL refused: hr.example.com is not an allowed host (allowed: api.merge.dev, api-eu.merge.dev, api-ap.merge.dev)',
+      });
+    });
+
+    it('positive control: once listed, the same server receives the bridge key — what the allow-list keeps from it', async () => {
+      const listing = new MergeConnector({ apiKey: emulator.apiKey, urlPolicy: policy(emulator, elsewhere), retry });
+      await listing.testConnection(settings(emulator, { baseUrl: elsewhere.baseUrl }));
+      expect(elsewhere.requests.map((r) => r.bearer)).toContain(emulator.apiKey);
+    });
+
+    it('a redirect from an allowed host to another is not followed', async () => {
+      const redirector = createServer((req, res) => {
+        res.writeHead(307, { Location: `${elsewhere.baseUrl}${(req.url ?? '/').replace(/^\/api/, '')}` });
+        res.end();
+      });
+      await new Promise<void>((resolve) => redirector.listen(0, LOOPBACK, resolve));
+      const port = (redirector.address() as AddressInfo).port;
+      try {
+        const test = await new MergeConnector({ apiKey: emulator.apiKey, urlPolicy: policy({ port }), retry }).testConnection(
+          settings(emulator, { baseUrl: `http://${LOOPBACK}:${port}/api` }),
+        );
+        expect(test).toMatchObject({ ok: false, code: 'PAGE_FAILED', message: `the bridge answered a redirect (307 to ${LOOPBACK}:${elsewhere.port}); redirects are not followed` });
+        expect(elsewhere.requests).toEqual([]);
+      } finally {
+        redirector.closeAllConnections();
+        await new Promise((resolve) => redirector.close(resolve));
+      }
+    });
   });
 
   it('R-API-03 maps hard-wired and switched-on fields, with managers by email', async () => {

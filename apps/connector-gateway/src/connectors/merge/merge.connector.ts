@@ -1,5 +1,5 @@
 import { MergeClient, MergeError, MergeTimeoutError, type Merge } from '@mergeapi/merge-node-client';
-import { resolveOutboundUrl } from '@roster/security';
+import { type OutboundUrlPolicy, resolveOutboundUrl } from '@roster/security';
 import type { ConnectionCheck, ConnectorPage, ConnectorSettings, FetchOptions, HrisConnector } from '../connector';
 import { ConnectorException, ConnectorExceptionCode } from '../connector.exception';
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, withRetry, type RetryPolicy } from '../retry';
@@ -8,8 +8,12 @@ import { mapMergeEmployee } from './merge-employee.mapper';
 export interface MergeConnectorOptions {
   /** The bridge's API key (one per Roster installation); absent: the connector answers NOT_CONFIGURED. */
   apiKey?: string;
-  /** http:// to loopback allowed (tests and local emulators only). */
-  allowLoopback: boolean;
+  /**
+   * Where requests may go (SSRF guard, issue 8): the allowed hosts (ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS) and whether
+   * http:// to loopback is allowed (tests and local emulators only). Checked before every request, since the API
+   * key goes with each one.
+   */
+  urlPolicy: OutboundUrlPolicy;
   retry?: RetryPolicy;
   timeoutSeconds?: number;
   onRetry?: (e: ConnectorException, delayMs: number, attempt: number) => void;
@@ -17,8 +21,13 @@ export interface MergeConnectorOptions {
 
 const EXPAND: Merge.hris.EmployeesListRequestExpandItem[] = ['manager', 'team', 'groups', 'company', 'employments'];
 
-/** Node's fetch, refusing redirects: a 3xx is an answer, not somewhere to go (SSRF: no redirect to an internal host). */
-const noRedirectFetch: typeof fetch = (input, init) => fetch(input, { ...init, redirect: 'manual' });
+/** A client and the way to call it: its errors translated, a request its guard refused reported as BAD_BASE_URL. */
+interface Session {
+  client: MergeClient;
+  call<T>(request: () => Promise<T>): Promise<T>;
+}
+
+const urlOf = (input: Parameters<typeof fetch>[0]) => (typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
 
 /**
  * The unified HRIS bridge (Merge), through its official node client. The client's own retries are off
@@ -35,10 +44,10 @@ export class MergeConnector implements HrisConnector {
 
   async testConnection(settings: Pick<ConnectorSettings, 'baseUrl' | 'accountToken'>): Promise<ConnectionCheck> {
     try {
-      const client = await this.client(settings);
-      const details = await this.call(() => client.hris.accountDetails.retrieve());
+      const { client, call } = await this.session(settings);
+      const details = await call(() => client.hris.accountDetails.retrieve());
       // Account details prove the key and the token; one employee proves the HRIS data is reachable.
-      await this.call(() => client.hris.employees.list({ pageSize: 1 }));
+      await call(() => client.hris.employees.list({ pageSize: 1 }));
       return { ok: true, integration: details.integration };
     } catch (e) {
       const error = e instanceof ConnectorException ? e : this.translate(e);
@@ -47,9 +56,9 @@ export class MergeConnector implements HrisConnector {
   }
 
   async *fetchEmployees(settings: ConnectorSettings, options: FetchOptions = {}): AsyncGenerator<ConnectorPage, void, undefined> {
-    const client = await this.client(settings);
+    const { client, call } = await this.session(settings);
     const page = await withRetry(
-      () => this.call(() => client.hris.employees.list({ pageSize: settings.pageSize, expand: EXPAND, modifiedAfter: options.modifiedAfter })),
+      () => call(() => client.hris.employees.list({ pageSize: settings.pageSize, expand: EXPAND, modifiedAfter: options.modifiedAfter })),
       this.retry,
       this.options.onRetry,
     );
@@ -57,7 +66,7 @@ export class MergeConnector implements HrisConnector {
       yield this.normalise(page.data, settings);
       if (!page.hasNextPage()) return;
       // getNextPage keeps the page as it was when it throws, so the same cursor is tried again.
-      await withRetry(() => this.call(() => page.getNextPage()), this.retry, this.options.onRetry);
+      await withRetry(() => call(() => page.getNextPage()), this.retry, this.options.onRetry);
     }
   }
 
@@ -72,30 +81,58 @@ export class MergeConnector implements HrisConnector {
     return out;
   }
 
-  private async client(settings: Pick<ConnectorSettings, 'baseUrl' | 'accountToken'>): Promise<MergeClient> {
+  /** The URL checked (allow-list, then addresses) before the client exists; no request leaves unchecked either. */
+  private async session(settings: Pick<ConnectorSettings, 'baseUrl' | 'accountToken'>): Promise<Session> {
     if (!this.options.apiKey) {
       throw new ConnectorException(ConnectorExceptionCode.NOT_CONFIGURED, 'the HRIS bridge API key is not configured on connector-gateway (ROSTER_HRIS_BRIDGE_API_KEY)');
     }
-    const checked = await resolveOutboundUrl(settings.baseUrl, { allowLoopback: this.options.allowLoopback }).catch((e: Error) => {
-      throw new ConnectorException(ConnectorExceptionCode.UNREACHABLE, `cannot resolve ${hostOf(settings.baseUrl)}: ${e.message}`);
-    });
-    if (!checked.ok) throw new ConnectorException(ConnectorExceptionCode.BAD_BASE_URL, `base URL refused: ${checked.reason}`);
-    return new MergeClient({
+    const checked = await this.check(settings.baseUrl, 'base URL refused');
+    let guardError: ConnectorException | undefined;
+    // Node's fetch, each request checked again (defence in depth: a URL the client builds, a stored directory from
+    // before the allow-list) and refusing redirects: a 3xx is an answer, not somewhere to go.
+    const guardedFetch: typeof fetch = async (input, init) => {
+      try {
+        await this.check(urlOf(input), 'request refused');
+      } catch (e) {
+        guardError = e as ConnectorException;
+        throw e;
+      }
+      const res = await fetch(input, { ...init, redirect: 'manual' });
+      // The client takes any status under 400 for an answer; a redirect is neither an answer nor somewhere to go.
+      if (res.status >= 300 && res.status < 400) {
+        await res.body?.cancel();
+        const to = locationHost(res);
+        guardError = new ConnectorException(ConnectorExceptionCode.PAGE_FAILED, `the bridge answered a redirect (${res.status}${to ? ` to ${to}` : ''}); redirects are not followed`);
+        throw guardError;
+      }
+      return res;
+    };
+    const client = new MergeClient({
       apiKey: this.options.apiKey,
       accountToken: settings.accountToken,
-      baseUrl: checked.url.toString().replace(/\/+$/, ''),
+      baseUrl: checked.toString().replace(/\/+$/, ''),
       maxRetries: 0,
       timeoutInSeconds: this.options.timeoutSeconds ?? 60,
-      fetch: noRedirectFetch,
+      fetch: guardedFetch,
     });
+    const call = async <T>(request: () => Promise<T>): Promise<T> => {
+      guardError = undefined;
+      try {
+        return await request();
+      } catch (e) {
+        // The client turns a throwing fetch into an error with the message only; the guard's refusal keeps its code.
+        throw guardError ?? this.translate(e);
+      }
+    };
+    return { client, call };
   }
 
-  private async call<T>(request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (e) {
-      throw this.translate(e);
-    }
+  private async check(url: string, what: string): Promise<URL> {
+    const checked = await resolveOutboundUrl(url, this.options.urlPolicy).catch((e: Error) => {
+      throw new ConnectorException(ConnectorExceptionCode.UNREACHABLE, `cannot resolve ${hostOf(url)}: ${e.message}`, true);
+    });
+    if (!checked.ok) throw new ConnectorException(ConnectorExceptionCode.BAD_BASE_URL, `${what}: ${checked.reason}`);
+    return checked.url;
   }
 
   /** A client error → what it means for us (and whether to try again). */
@@ -114,7 +151,6 @@ export class MergeConnector implements HrisConnector {
       return new ConnectorException(ConnectorExceptionCode.RATE_LIMITED, `the bridge is rate-limiting this account (429${wait})`, true, retryAfterMs);
     }
     if (status === 408 || status >= 500) return new ConnectorException(ConnectorExceptionCode.UNREACHABLE, `the bridge answered ${status}${detail}`, true);
-    if (status >= 300 && status < 400) return new ConnectorException(ConnectorExceptionCode.PAGE_FAILED, `the bridge answered a redirect (${status}); redirects are not followed`);
     return new ConnectorException(ConnectorExceptionCode.PAGE_FAILED, `the bridge answered ${status}${detail}`);
   }
 }
@@ -124,6 +160,15 @@ function hostOf(url: string): string {
     return new URL(url).host;
   } catch {
     return url;
+  }
+}
+
+function locationHost(res: Response): string | undefined {
+  const location = res.headers.get('location');
+  try {
+    return location ? new URL(location, res.url).host : undefined;
+  } catch {
+    return undefined;
   }
 }
 
