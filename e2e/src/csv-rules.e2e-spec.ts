@@ -1,4 +1,4 @@
-import { usersCsv } from '@roster/testing';
+import { usersCsv, waitFor } from '@roster/testing';
 import { SftpWorld, startWorld } from './support/world';
 
 const MAX_FILE_BYTES = 12 * 1024 * 1024;
@@ -116,4 +116,43 @@ describe('CSV rules end to end', () => {
     expect(done.counts).toMatchObject({ created: 0, updated: 0, unchanged: 0 });
     expect(await snapshot()).toEqual(before);
   }, 60_000);
+
+  it('R-SAFE-01 R-CSV-10 past Deactivation Dates over a file directory\'s threshold are held; rejected nothing, approved exactly those are scheduled', async () => {
+    const created = await world.createSftpDirectory<{ id: string; safeguard: unknown }>(tenantId, { name: 'HR guarded', safeguard: { count: 2, percent: 100 } });
+    expect(created).toMatchObject({ status: 201, body: { safeguard: { count: 2, percent: 100 } } });
+    const guarded = created.body.id;
+    const runGuarded = async () => world.startRun(tenantId, guarded);
+    const people = ['g1', 'g2', 'g3', 'g4', 'g5'].map((n) => `${n}@acme.test`);
+    await world.sftp.put('users.csv', usersCsv(people.map((e) => ({ 'User Email': e, 'User Name': e.slice(0, 2) }))));
+    expect(await world.waitForRun(tenantId, await runGuarded())).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ created: 5 }) });
+    const scheduled = async () =>
+      (await world.pg.query<{ email: string }>(`select email from reconciler.users where tenant_id = $1 and email like 'g%' and deactivate_at is not null order by email`, [tenantId])).rows.map(
+        (r) => r.email,
+      );
+    const held = async (runId: string) =>
+      world.platform.api<{ status: string; pendingRemovals: { deactivate: number } | null }>('GET', `/v1/tenants/${tenantId}/runs/${runId}`).then((r) => r.body);
+    const leavers = (name: string) =>
+      usersCsv(people.map((e, i) => ({ 'User Email': e, 'User Name': name, 'Deactivation Date': i < 3 ? '01/01/2020' : '' })));
+
+    // Three leavers: over the count of 2. Rejected: nothing scheduled, nothing changed.
+    await world.sftp.put('users.csv', leavers('Renamed'));
+    const rejectedRun = await runGuarded();
+    await waitForHold(rejectedRun);
+    expect((await held(rejectedRun)).pendingRemovals).toMatchObject({ deactivate: 3, delete: 0, directoryUsers: 5 });
+    expect((await world.platform.api('POST', `/v1/tenants/${tenantId}/runs/${rejectedRun}/reject`)).status).toBe(202);
+    expect(await world.waitForRun(tenantId, rejectedRun)).toMatchObject({ status: 'failed', failure: { code: 'SAFEGUARD_REJECTED' } });
+    expect(await scheduled()).toEqual([]);
+
+    // The same leavers in a new file, approved: exactly those three are scheduled (24 hours after the import).
+    await world.sftp.put('users.csv', leavers('Renamed again'));
+    const approvedRun = await runGuarded();
+    await waitForHold(approvedRun);
+    expect((await world.platform.api('POST', `/v1/tenants/${tenantId}/runs/${approvedRun}/approve`)).status).toBe(202);
+    expect(await world.waitForRun(tenantId, approvedRun)).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ updated: 5 }) });
+    expect(await scheduled()).toEqual(people.slice(0, 3));
+
+    async function waitForHold(runId: string): Promise<void> {
+      await waitFor(async () => (await held(runId)).status === 'awaiting-approval' || undefined, { timeoutMs: 30_000, description: `run ${runId} held` });
+    }
+  }, 90_000);
 });

@@ -13,7 +13,7 @@ export { planMemberships } from './lib/plan-memberships';
 export { inferCustomFieldType, CustomFieldTypeInference, checkCustomFields, fitCustomValue, customDate, type CustomFieldType, type DateFormat } from './lib/custom-fields';
 export { userPolicyOf, DEFAULT_SAFEGUARD } from './lib/api-policy';
 export { isOrphan, orphanOperation, planOrphans, type SeenKeys, type FetchOutcome } from './lib/orphans';
-export { checkSafeguard, type SafeguardDecision } from './lib/safeguard';
+export { checkSafeguard, removalOf, withoutRemoval, type SafeguardDecision, type RemovalAction } from './lib/safeguard';
 export { planRun, type RunPlan } from './lib/plan-run';
 export { runUserPolicyOf } from './lib/run-policy';
 export {

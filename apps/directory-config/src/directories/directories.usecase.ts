@@ -84,7 +84,7 @@ export class DirectoriesUseCase {
     } else {
       const { password, privateKey, ...sftp } = body.sftp;
       source = {
-        settings: { ...sftp, dateFormat: body.dateFormat, headerMapping: body.headerMapping },
+        settings: { ...sftp, dateFormat: body.dateFormat, headerMapping: body.headerMapping, safeguard: body.safeguard },
         secrets: { ...(password ? { password: seal(password) } : {}), ...(privateKey ? { privateKey: seal(privateKey) } : {}) },
       };
     }
@@ -217,5 +217,6 @@ export function directoryView(d: Directory) {
     },
     dateFormat: s.dateFormat,
     headerMapping: s.headerMapping,
+    safeguard: s.safeguard,
   };
 }

@@ -8,10 +8,11 @@ const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o)
 /** Settings of one directory type sent to a directory of another are refused, not ignored. */
 function refuseOtherType(directory: Directory, patch: UpdateDirectoryBody): void {
   const others = {
-    'hris-api': ['sftp', 'dateFormat', 'headerMapping'],
+    // API directories set their R-SAFE-01 threshold in `policy.safeguard`.
+    'hris-api': ['sftp', 'dateFormat', 'headerMapping', 'safeguard'],
     'sftp-csv': ['hris', 'policy'],
     // R-EVT-02: no source settings, no schedule (a run per micro-batch), and never an orphan action.
-    event: ['sftp', 'dateFormat', 'headerMapping', 'hris', 'schedule'],
+    event: ['sftp', 'dateFormat', 'headerMapping', 'hris', 'schedule', 'safeguard'],
   } as const satisfies Record<Directory['type'], readonly (keyof UpdateDirectoryBody)[]>;
   const foreign: string[] = others[directory.type].filter((k) => patch[k] !== undefined);
   if (directory.type === 'event' && patch.policy?.orphans !== undefined && patch.policy.orphans !== 'ignore') foreign.push('policy.orphans');
@@ -65,10 +66,12 @@ export function applyDirectoryPatch(
       );
     }
     directory.secrets = defined(secrets);
+    const current = sftpOf(directory);
     directory.settings = {
-      ...sftpOf(directory),
+      ...current,
       ...defined(sftp),
       ...defined({ dateFormat: patch.dateFormat, headerMapping: patch.headerMapping }),
+      safeguard: { ...current.safeguard, ...defined(patch.safeguard ?? {}) },
     };
   }
   if (patch.name !== undefined) directory.name = patch.name;

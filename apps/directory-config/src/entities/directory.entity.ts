@@ -1,5 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
-import type { DirectoryType, HrisFieldMapping, SealedSecret, SyncPolicy } from '@roster/contracts';
+import type { DirectoryType, HrisFieldMapping, SafeguardThreshold, SealedSecret, SyncPolicy } from '@roster/contracts';
+import { DEFAULT_SAFEGUARD } from '../http/schemas';
 import type { Schedule } from '../directories/schedule';
 
 export interface SftpDirectorySettings {
@@ -10,6 +11,8 @@ export interface SftpDirectorySettings {
   hostKeyFingerprint: string;
   dateFormat: 'dd/mm/yyyy' | 'mm/dd/yyyy';
   headerMapping: Record<string, string>;
+  /** R-SAFE-01; absent in directories saved before file directories had one (`sftpOf` gives the default). */
+  safeguard?: SafeguardThreshold;
 }
 
 /** An hris-api directory's settings (the account token is in `secrets`). */
@@ -76,9 +79,10 @@ export const DirectoryEntity = new EntitySchema<Directory>({
 });
 
 /** The settings of an sftp-csv directory (the column's shape follows `type`). */
-export function sftpOf(d: Pick<Directory, 'id' | 'type' | 'settings'>): SftpDirectorySettings {
+export function sftpOf(d: Pick<Directory, 'id' | 'type' | 'settings'>): SftpDirectorySettings & { safeguard: SafeguardThreshold } {
   if (d.type !== 'sftp-csv') throw new Error(`directory ${d.id} is ${d.type}, not sftp-csv`);
-  return d.settings as SftpDirectorySettings;
+  const settings = d.settings as SftpDirectorySettings;
+  return { ...settings, safeguard: settings.safeguard ?? DEFAULT_SAFEGUARD };
 }
 
 /** The settings of an hris-api directory. */

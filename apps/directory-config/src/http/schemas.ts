@@ -78,12 +78,26 @@ const SftpSettingsBody = z.object({
   hostKeyFingerprint: fingerprint,
 });
 
+const safeguardFields = {
+  /** R-SAFE-01: more deactivations + deletions than this in one run wait for approval. */
+  count: z.number().int().min(0).max(1_000_000),
+  /** R-SAFE-01: … or more than this percentage of the directory's users. */
+  percent: z.number().min(0).max(100),
+};
+export const DEFAULT_SAFEGUARD = { count: 50, percent: 20 };
+/** R-SAFE-01: an API directory's `policy.safeguard`, an sftp-csv directory's `safeguard` (event runs are never held). */
+const SafeguardBody = z
+  .object({ count: safeguardFields.count.default(DEFAULT_SAFEGUARD.count), percent: safeguardFields.percent.default(DEFAULT_SAFEGUARD.percent) })
+  .default(DEFAULT_SAFEGUARD);
+
 export const CreateSftpDirectoryBody = z.object({
   name: z.string().trim().min(1).max(200),
   type: z.literal('sftp-csv'),
   sftp: SftpSettingsBody.refine(hasCredential, CREDENTIAL_REQUIRED),
   dateFormat: z.enum(['dd/mm/yyyy', 'mm/dd/yyyy']).default('dd/mm/yyyy'),
   headerMapping: HeaderMapping.default({}),
+  /** R-SAFE-01: a run whose past `Deactivation Date`s would deactivate more than this waits for approval. */
+  safeguard: SafeguardBody,
   /** R-NOT-02: users of the tenant only (a new tenant has none yet: add recipients once users exist). */
   recipients: z.array(email).max(50).default([]),
   schedule: Schedule.default(DEFAULT_SCHEDULE),
@@ -112,13 +126,6 @@ export const HrisFieldMappings = z
     });
   });
 
-const safeguardFields = {
-  /** R-SAFE-01: more deactivations + deletions than this in one run wait for approval. */
-  count: z.number().int().min(0).max(1_000_000),
-  /** R-SAFE-01: … or more than this percentage of the directory's users. */
-  percent: z.number().min(0).max(100),
-};
-export const DEFAULT_SAFEGUARD = { count: 50, percent: 20 };
 
 // The field types come from the contract the reconciler reads, so the two cannot drift; defaults are set here.
 const policyFields = SyncPolicy.shape;
@@ -134,9 +141,7 @@ export const HrisPolicyBody = z.object({
   preserveGroups: policyFields.preserveGroups.default(true),
   removeLocalGroups: policyFields.removeLocalGroups.default(false),
   removeOtherDirectoryGroups: policyFields.removeOtherDirectoryGroups.default(false),
-  safeguard: z
-    .object({ count: safeguardFields.count.default(DEFAULT_SAFEGUARD.count), percent: safeguardFields.percent.default(DEFAULT_SAFEGUARD.percent) })
-    .default(DEFAULT_SAFEGUARD),
+  safeguard: SafeguardBody,
 });
 export type HrisPolicyBody = z.infer<typeof HrisPolicyBody>;
 
@@ -192,7 +197,7 @@ export type CreateDirectoryBody = z.infer<typeof CreateDirectoryBody>;
 /**
  * PATCH: only the given fields change. A new password or private key replaces the sealed one, an omitted
  * one is kept, `null` removes it (one of the two must remain). `sftp`, `dateFormat` and `headerMapping` apply to
- * sftp-csv directories, `hris` and `policy` to hris-api ones (a new `accountToken` replaces the sealed one), `policy`
+ * sftp-csv directories (and `safeguard`, R-SAFE-01), `hris` and `policy` to hris-api ones (a new `accountToken` replaces the sealed one), `policy`
  * to event ones (whose `orphans` stays `ignore` and which have no schedule).
  */
 export const UpdateDirectoryBody = z
@@ -213,6 +218,8 @@ export const UpdateDirectoryBody = z
       .strict(),
     dateFormat: z.enum(['dd/mm/yyyy', 'mm/dd/yyyy']),
     headerMapping: HeaderMapping,
+    /** sftp-csv (R-SAFE-01); API and event directories set theirs in `policy.safeguard`. */
+    safeguard: z.object(safeguardFields).partial().strict(),
     hris: z.object({ provider: HrisProvider, baseUrl, accountToken, pageSize, fieldMappings: HrisFieldMappings }).partial().strict(),
     policy: z
       .object({ ...policyFields, safeguard: z.object(safeguardFields).partial().strict() })
@@ -286,6 +293,8 @@ const SftpDirectoryView = z.object({
   }),
   dateFormat: z.string(),
   headerMapping: z.record(z.string(), z.string()),
+  /** R-SAFE-01: the threshold over which a run's deactivations wait for approval. */
+  safeguard: z.object({ count: z.number().int(), percent: z.number() }),
 });
 
 const HrisDirectoryView = z.object({

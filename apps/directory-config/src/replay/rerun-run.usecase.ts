@@ -10,10 +10,11 @@ import { queueRunIn, runInProgress } from '../runs/runs.usecase';
 import { RECORDS_RETENTION_DAYS, RETAINED_RUNS, RetainedRun, RetainedRuns, retainedSources } from './retained-run';
 
 /** The directory's settings as they are now: a re-run applies today's policy to the past run's records. */
-function currentSettingsOf(d: Directory): { policy?: PayloadOf<'records.complete'>['policy']; dateFormat?: PayloadOf<'records.complete'>['dateFormat'] } {
+function currentSettingsOf(d: Directory): Pick<PayloadOf<'records.complete'>, 'policy' | 'dateFormat' | 'safeguard'> {
   if (d.type === 'hris-api') return { policy: hrisOf(d).policy };
   if (d.type === 'event') return { policy: eventOf(d).policy };
-  return { dateFormat: sftpOf(d).dateFormat };
+  const { dateFormat, safeguard } = sftpOf(d);
+  return { dateFormat, safeguard };
 }
 
 /**
@@ -72,6 +73,7 @@ export class RerunRunUseCase {
           tenantOwnerEmail: tenant?.ownerEmail ?? original.tenantOwnerEmail,
           dateFormat: current.dateFormat ?? original.dateFormat,
           policy: current.policy ?? original.policy,
+          safeguard: current.safeguard ?? original.safeguard,
         };
         await this.outbox.add(
           em,

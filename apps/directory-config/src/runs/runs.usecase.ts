@@ -47,7 +47,7 @@ export function sourceSettingsOf(d: Directory): Pick<PayloadOf<'sync.requested'>
       password: d.secrets.password,
       privateKey: d.secrets.privateKey,
     },
-    csv: { dateFormat: s.dateFormat, headerMapping: s.headerMapping },
+    csv: { dateFormat: s.dateFormat, headerMapping: s.headerMapping, safeguard: s.safeguard },
   };
 }
 

@@ -143,6 +143,8 @@ export class SyncSftpUseCase {
         notify: data.notify,
         tenantOwnerEmail: data.tenantOwnerEmail,
         dateFormat: data.csv?.dateFormat,
+        // R-SAFE-01: the directory's threshold (the reconciler's default when the request carries none).
+        safeguard: data.csv?.safeguard,
       };
       // The ledger (with the completion to send) commits before the completion goes out: the run cannot be applied,
       // and the directory's next run cannot start, before its files are known to the ledger — so that run finds them

@@ -25,4 +25,16 @@ describe('heldReport (R-SAFE-01)', () => {
     expect(text).toContain('- gone19@acme.test');
     expect(text).not.toContain('- gone20@acme.test');
   });
+
+  it('R-SAFE-01 a run that would delete orphans and deactivate the users its source terminated says both, and each user\'s action', () => {
+    const users = [
+      { userId: run.runId, email: 'left@acme.test', action: 'delete' as const },
+      { userId: run.runId, email: 'terminated@acme.test', action: 'deactivate' as const },
+    ];
+    const { subject, text } = heldReport({ ...run, pendingRemovals: { ...run.pendingRemovals, deactivate: 30, delete: 5, users } }, 'tenant-1');
+    expect(subject).toBe('Roster: Workday sync awaiting approval (35 users to deactivate or delete)');
+    expect(text).toContain("would deactivate 30 and delete 5, 35 of the directory's 100 active users (35.0%)");
+    expect(text).toContain('- left@acme.test (delete)');
+    expect(text).toContain('- terminated@acme.test (deactivate)');
+  });
 });

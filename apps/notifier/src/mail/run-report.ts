@@ -48,7 +48,9 @@ export function heldReport(
 ): { subject: string; text: string } {
   const p = run.pendingRemovals;
   const removals = p.deactivate + p.delete;
-  const action = p.delete > 0 ? 'delete' : 'deactivate';
+  // Orphans deleted and terminations deactivated in one run: both, and each user's action in the list.
+  const mixed = p.deactivate > 0 && p.delete > 0;
+  const action = mixed ? 'deactivate or delete' : p.delete > 0 ? 'delete' : 'deactivate';
   const percent = p.directoryUsers > 0 ? ((removals / p.directoryUsers) * 100).toFixed(1) : '100';
   const shown = p.users.slice(0, SHOWN_REMOVALS);
   const lines = [
@@ -56,13 +58,13 @@ export function heldReport(
     `Run: ${run.runId}`,
     `Status: awaiting-approval`,
     '',
-    `The run would ${action} ${removals} of the directory's ${p.directoryUsers} active users (${percent}%), over the safeguard's threshold of ${p.threshold.count} users or ${p.threshold.percent}%.`,
+    `The run would ${mixed ? `deactivate ${p.deactivate} and delete ${p.delete}, ${removals}` : `${action} ${removals}`} of the directory's ${p.directoryUsers} active users (${percent}%), over the safeguard's threshold of ${p.threshold.count} users or ${p.threshold.percent}%.`,
     'Nothing of the run has been applied. It waits for an admin:',
     `- approve: POST /v1/tenants/${tenantId}/runs/${run.runId}/approve  (roster runs approve ${run.runId})`,
     `- reject:  POST /v1/tenants/${tenantId}/runs/${run.runId}/reject  (roster runs reject ${run.runId})`,
     '',
     `Users it would ${action}${removals > shown.length ? ` (first ${shown.length} of ${removals})` : ''}:`,
-    ...shown.map((u) => `- ${u.email}`),
+    ...shown.map((u) => `- ${u.email}${mixed ? ` (${u.action})` : ''}`),
   ];
   return { subject: `Roster: ${run.notify.directoryName} sync awaiting approval (${removals} users to ${action})`, text: `${lines.join('\n')}\n` };
 }

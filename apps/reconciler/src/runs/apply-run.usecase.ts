@@ -36,7 +36,7 @@ import { RunOrphans } from './orphans';
 import { ProblemLog } from './problem-log';
 import { RunMetrics } from './run-metrics';
 import { RunScratch } from './run-scratch';
-import { holdIfOverThreshold } from './safeguard';
+import { RunSafeguard } from './safeguard';
 import { TeamsApplier, wantedTeamsOf } from '../teams/apply-teams';
 import { CustomFieldsRepository } from '../teams/custom-fields.repository';
 import { UsersRepository, toDirectoryUser } from '../users/users.repository';
@@ -133,21 +133,21 @@ export class ApplyRunUseCase {
   }
 
   /**
-   * In the caller's transaction (the run's state row locked): R-SAFE-01 first — a run over the threshold is held
-   * and nothing is written — then the records, the orphans (R-API-06), `run.finished`. `approved` is the apply of
-   * a held run after an admin's approval: the same single transaction, limited to the held removals.
+   * In the caller's transaction (the run's state row locked): the records, the orphans (R-API-06), `run.finished`;
+   * R-SAFE-01 tries the records first and holds a run over the threshold with nothing written (`RunSafeguard`).
+   * `approved` is the apply of a held run after an admin's approval: the same single transaction, limited to the
+   * held removals.
    */
   async applyAndFinish(em: EntityManager, tenantId: string, data: RecordsComplete['data'], approved: boolean) {
     // R-EVT-02: an event directory's micro-batch run never orphans anybody (runUserPolicyOf).
     const policy = runUserPolicyOf(data);
     const orphans = new RunOrphans(em, tenantId, data.directoryId, data.runId);
-    if (data.outcome === 'complete' && !approved && (await holdIfOverThreshold(em, this.outbox, tenantId, data, policy, orphans))) {
-      return { status: 'awaiting-approval' as const, counts: emptyRunCounts(), problemCount: 0 };
-    }
+    const safeguard = await RunSafeguard.start(em, this.outbox, tenantId, data, policy, orphans, approved);
     const result =
       data.outcome === 'complete'
-        ? await this.apply(em, tenantId, data, policy, orphans, approved)
+        ? await this.apply(em, tenantId, data, policy, orphans, safeguard)
         : { counts: emptyRunCounts(), problemCount: 0, problems: [] };
+    if (result === 'held') return { status: 'awaiting-approval' as const, counts: emptyRunCounts(), problemCount: 0 };
     const status = data.outcome !== 'complete' ? 'failed' : result.problemCount > 0 ? 'partially-succeeded' : 'succeeded';
     const failure = data.outcome === 'complete' ? undefined : (data.failure ?? { code: 'INCOMPLETE', message: 'the source did not deliver every record' });
     await this.finish(em, tenantId, data, status, result, failure);
@@ -219,7 +219,7 @@ export class ApplyRunUseCase {
     return true;
   }
 
-  private async apply(em: EntityManager, tenantId: string, data: RecordsComplete['data'], policy: UserPolicy, orphans: RunOrphans, approved: boolean) {
+  private async apply(em: EntityManager, tenantId: string, data: RecordsComplete['data'], policy: UserPolicy, orphans: RunOrphans, safeguard: RunSafeguard) {
     const { runId, directoryId } = data;
     const users = new UsersRepository(em, tenantId);
     const ctx = { directoryId, now: new Date() };
@@ -262,6 +262,7 @@ export class ApplyRunUseCase {
       const claimed = await emailClaims.claimedBefore(batchNo, employees.map((e) => e.email));
       const byUsername = { users: named, claimedEarlier: await emailClaims.usernamesClaimedBefore(batchNo, usernames) };
       const plan = planUserChunk(current, employees, policy, ctx, linked, claimed, byUsername);
+      plan.operations = await safeguard.review(plan.operations, ctx.now); // R-SAFE-01
       const writes: StoredUser[] = [];
       const created: StoredUser[] = [];
       const unchanged: string[] = [];
@@ -300,9 +301,10 @@ export class ApplyRunUseCase {
       await analyzer.inserted(created.length);
     }
     await analyzer.refresh();
+    if (await safeguard.holdIfOver()) return 'held' as const;
 
     // R-API-06: the orphans, before the managers' placeholders exist (a placeholder is never this run's orphan).
-    counts = addRunCounts(counts, await orphans.apply(policy, this.outbox, approved));
+    counts = addRunCounts(counts, await orphans.apply(policy, this.outbox, safeguard.approved));
     const managerPhase = new ManagerPhase(em, tenantId, users, scratch, problems);
     counts = addRunCounts(counts, await managerPhase.apply(policy, ctx));
     // Creations first, then the manager changes of users who existed before: a consumer never meets an id it

@@ -61,21 +61,15 @@ export class RunOrphans {
     return { orphans: Number(row.orphans), directoryUsers: Number(row.directory_users) };
   }
 
-  /** R-SAFE-01: keeps who a held run would remove (set-based) and returns the first of them, by email. */
-  async hold(action: 'deactivate' | 'delete', first: number): Promise<{ userId: string; email: string; action: 'deactivate' | 'delete' }[]> {
+  /** R-SAFE-01: keeps who a held run would remove as orphans (set-based), with the policy's action. */
+  async hold(action: 'deactivate' | 'delete'): Promise<void> {
     await this.prepare();
-    const held = qualified(this.em, 'held_removals');
     await sql(this.em,
-      `insert into ${held} (run_id, user_id, email, action)
+      `insert into ${qualified(this.em, 'held_removals')} (run_id, user_id, email, action)
          select ?, u.id, u.email, ? from ${qualified(this.em, 'users')} u where ${this.orphanWhere('u')}
        on conflict do nothing`,
       [this.runId, action, this.tenantId, this.directoryId],
     );
-    const rows = await sql<{ user_id: string; email: string }>(this.em,
-      `select user_id, email from ${held} where run_id = ? order by email limit ?`,
-      [this.runId, first],
-    );
-    return rows.map((r) => ({ userId: r.user_id, email: r.email, action }));
   }
 
   /**

@@ -96,10 +96,22 @@ export const SftpSettings = z.object({
 });
 export type SftpSettings = z.infer<typeof SftpSettings>;
 
+/**
+ * R-SAFE-01: a run that would deactivate or delete more than `count` users, or more than `percent` % of the
+ * directory's active users, waits for approval (either threshold holds it; `count: 0` holds any removal).
+ */
+export const SafeguardThreshold = z.object({
+  count: z.number().int().nonnegative(),
+  percent: z.number().min(0).max(100),
+});
+export type SafeguardThreshold = z.infer<typeof SafeguardThreshold>;
+
 export const CsvSettings = z.object({
   dateFormat: z.enum(['dd/mm/yyyy', 'mm/dd/yyyy']),
   /** Customer label -> standard label (R-CSV-01). */
   headerMapping: z.record(z.string(), z.string()),
+  /** R-SAFE-01: the directory's threshold (absent in requests written before file directories had one: the default). */
+  safeguard: SafeguardThreshold.optional(),
 });
 export type CsvSettings = z.infer<typeof CsvSettings>;
 
@@ -170,14 +182,8 @@ export const SyncPolicy = z.object({
   removeLocalGroups: z.boolean(),
   /** R-API-09: synced users are taken out of groups owned by other directories. */
   removeOtherDirectoryGroups: z.boolean(),
-  /**
-   * R-SAFE-01: a run that would deactivate or delete more than `count` users, or more than `percent` % of the
-   * directory's active users, waits for approval (either threshold holds it; `count: 0` holds any removal).
-   */
-  safeguard: z.object({
-    count: z.number().int().nonnegative(),
-    percent: z.number().min(0).max(100),
-  }),
+  /** R-SAFE-01: the run's removals (orphans and the terminations its records state) over this wait for approval. */
+  safeguard: SafeguardThreshold,
 });
 export type SyncPolicy = z.infer<typeof SyncPolicy>;
 
@@ -219,7 +225,7 @@ export const PendingRemovals = z.object({
   delete: z.number().int().nonnegative(),
   /** Active users of the directory before the run (the base of the percentage). */
   directoryUsers: z.number().int().nonnegative(),
-  threshold: z.object({ count: z.number().int().nonnegative(), percent: z.number().min(0).max(100) }),
+  threshold: SafeguardThreshold,
   /** The first users who would go (at most 100, by email); the reconciler keeps the whole list (`run.held-removals`). */
   users: z.array(HeldRemoval),
 });
@@ -293,6 +299,8 @@ export const RecordsCompleteV1 = z.object({
   dateFormat: z.enum(['dd/mm/yyyy', 'mm/dd/yyyy']).optional(),
   /** API directories: the sync policy (R-API-04..07, R-SAFE-01); absent = the file-source (CSV) rules. */
   policy: SyncPolicy.optional(),
+  /** File directories (no policy): their R-SAFE-01 threshold; absent = the default (50 users or 20 %). */
+  safeguard: SafeguardThreshold.optional(),
   /** What the source fetched: absent = `full` (a file is always the whole population). */
   fetch: FetchMode.optional(),
   /** The fetch whose batches make up the run (see FetchId); absent = the batches published without one. */

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { RowProblemCode, type CanonicalEmployee, type SyncPolicy } from '@roster/contracts';
-import { CTX, DIRECTORY_ID, employee, storedUser } from '../test/fixtures';
+import { CTX, DIRECTORY_ID, NOW, employee, storedUser } from '../test/fixtures';
 import { userPolicyOf } from './api-policy';
 import { summarize } from './counts';
 import { isOrphan, planOrphans } from './orphans';
 import { planRun } from './plan-run';
 import { planUserChunk } from './plan-users';
-import { checkSafeguard } from './safeguard';
-import type { StoredUser, UserOperation, UserStatus } from './types';
+import { checkSafeguard, removalOf, withoutRemoval } from './safeguard';
+import { CSV_USER_POLICY, type StoredUser, type UserOperation, type UserStatus } from './types';
 
 const SYNC: SyncPolicy = {
   usernameAttribute: 'workEmail',
@@ -27,6 +27,7 @@ const only = (ops: UserOperation[]) => {
   expect(ops).toHaveLength(1);
   return ops[0] as UserOperation;
 };
+const idOf = (op: UserOperation) => (op.kind === 'create' ? `new:${op.user.email}` : op.userId);
 const update = (op: UserOperation) => {
   if (op.kind !== 'update') throw new Error(`expected an update, got ${op.kind}`);
   return op;
@@ -241,7 +242,7 @@ describe('API directory policies (pure rules)', () => {
         fc.property(currentArb, incomingArb, policyArb, fc.constantFrom('incomplete' as const, 'failed' as const), (current, incoming, p, outcome) => {
           const seen = { emails: new Set<string>(), externalIds: new Set<string>() };
           expect(planOrphans(current, seen, api(p), CTX, outcome)).toEqual([]);
-          const plan = planRun(current, incoming, api(p), CTX, outcome, true);
+          const plan = planRun(current, incoming, api(p), CTX, outcome, new Set(current.map((u) => u.id)));
           expect(plan.operations).toEqual([]);
         }),
       );
@@ -282,6 +283,27 @@ describe('API directory policies (pure rules)', () => {
         }),
       );
     });
+
+    it('R-SAFE-01 property: every removal is counted, a held run writes nothing, and an approval removes only held users', () => {
+      const terminatedArb = fc.array(fc.boolean(), { minLength: 9, maxLength: 9 });
+      fc.assert(
+        fc.property(currentArb, incomingArb, policyArb, terminatedArb, (current, records, p, terminated) => {
+          const policy = api(p);
+          const incoming = records.map((e, i) => (terminated[i] ? { ...e, deactivationDate: '2025-06-01' } : e));
+          const plan = planRun(current, incoming, policy, CTX, 'complete');
+          const unguarded = planRun(current, incoming, { ...policy, safeguard: null }, CTX, 'complete');
+          const removals = unguarded.operations.filter((op) => removalOf(op, policy, NOW) !== undefined);
+          expect(plan.safeguard).toEqual(checkSafeguard(removals.length, plan.safeguard.directoryUsers, policy.safeguard));
+          if (!plan.safeguard.held) return;
+          expect(plan.operations).toEqual([]);
+          expect(plan.pendingRemovals.map(idOf).sort()).toEqual(removals.map(idOf).sort());
+          // Approving part of the list (the source or the directory changed since): never more than it.
+          const some = new Set(plan.pendingRemovals.map(idOf).filter((_, i) => i % 2 === 0));
+          const approved = planRun(current, incoming, policy, CTX, 'complete', some);
+          for (const op of approved.operations) if (removalOf(op, policy, NOW) !== undefined) expect(some.has(idOf(op))).toBe(true);
+        }),
+      );
+    });
   });
 
   describe('R-SAFE-01 safeguard', () => {
@@ -301,9 +323,50 @@ describe('API directory policies (pure rules)', () => {
       const held = planRun(current, incoming, api(), CTX, 'complete');
       expect(held.safeguard).toMatchObject({ held: true, removals: 3, directoryUsers: 10 });
       expect(held.operations).toEqual([]);
-      const approved = planRun(current, incoming, api(), CTX, 'complete', true);
-      const removed = approved.operations.filter((op) => op.kind === 'update').map((op) => (op.kind === 'update' ? op.userId : ''));
-      expect(removed).toEqual(held.pendingRemovals.map((op) => (op.kind === 'update' ? op.userId : '')));
+      const approved = planRun(current, incoming, api(), CTX, 'complete', new Set(held.pendingRemovals.map(idOf)));
+      const removed = approved.operations.filter((op) => op.kind === 'update').map(idOf);
+      expect(removed).toEqual(held.pendingRemovals.map(idOf));
+    });
+
+    it('R-SAFE-01 terminations the source states count like orphans: 3 of 10 marked INACTIVE are held, none is written', () => {
+      const current = Array.from({ length: 10 }, (_, i) => storedUser(`u${i}@acme.io`, { externalId: `e-${i}` }));
+      const incoming = current.map((u, i) => employee(u.email, { externalId: u.externalId as string, ...(i < 3 ? { deactivationDate: '2025-06-15' } : {}) }));
+      const policy = api({ orphans: 'ignore' });
+      const held = planRun(current, incoming, policy, CTX, 'complete');
+      expect(held.safeguard).toMatchObject({ held: true, removals: 3, directoryUsers: 10 });
+      expect(held.operations).toEqual([]);
+      expect(held.pendingRemovals.map(idOf)).toEqual(['id:u0@acme.io', 'id:u1@acme.io', 'id:u2@acme.io']);
+      // Two under the threshold: applied at once.
+      const two = planRun(current, incoming.map((e, i) => (i === 2 ? employee(e.email, { externalId: e.externalId }) : e)), policy, CTX, 'complete');
+      expect(two.safeguard.held).toBe(false);
+      expect(two.operations.filter((op) => removalOf(op, policy, NOW) !== undefined)).toHaveLength(2);
+    });
+
+    it('R-SAFE-01 an approval applies exactly the held plan: a termination not in the held list keeps the user, not the rest of the record', () => {
+      const current = Array.from({ length: 10 }, (_, i) => storedUser(`u${i}@acme.io`, { externalId: `e-${i}` }));
+      const incoming = current.map((u, i) =>
+        employee(u.email, { externalId: u.externalId as string, jobTitle: 'Engineer', ...(i < 4 ? { deactivationDate: '2025-06-01' } : {}) }),
+      );
+      const policy = api({ orphans: 'ignore' });
+      const approved = planRun(current, incoming, policy, CTX, 'complete', new Set(['id:u0@acme.io', 'id:u1@acme.io']));
+      const byId = new Map(approved.operations.map((op) => [idOf(op), op]));
+      expect(update(byId.get('id:u0@acme.io') as UserOperation).next).toMatchObject({ status: 'inactive', jobTitle: 'Engineer' });
+      const kept = update(byId.get('id:u3@acme.io') as UserOperation);
+      expect(kept.next).toMatchObject({ status: 'active', jobTitle: 'Engineer' });
+      expect(kept.changes).toEqual({ jobTitle: { from: null, to: 'Engineer' } });
+      expect(approved.operations.filter((op) => removalOf(op, policy, NOW) !== undefined).map(idOf).sort()).toEqual(['id:u0@acme.io', 'id:u1@acme.io']);
+    });
+
+    it('R-SAFE-01 R-CSV-10 a past Deactivation Date is a removal of the run (due within its 24-hour grace); a later date is not', () => {
+      const ann = storedUser('ann@acme.io');
+      const plan = (date: string) => only(planUserChunk(byEmail(ann), [employee(ann.email, { deactivationDate: date })], CSV_USER_POLICY, CTX).operations);
+      expect(removalOf(plan('2025-06-01'), CSV_USER_POLICY, NOW)).toBe('deactivate');
+      expect(removalOf(plan('2025-06-30'), CSV_USER_POLICY, NOW)).toBeUndefined();
+      // Reverted, the user keeps no scheduled deactivation and the update is gone.
+      expect(withoutRemoval(plan('2025-06-01'))).toEqual({ kind: 'unchanged', ref: {}, userId: ann.id, email: ann.email });
+      // A user created inactive was never active: not a removal.
+      const created = only(planUserChunk(new Map(), [employee('new@acme.io', { deactivationDate: '2025-06-01' })], CSV_USER_POLICY, CTX).operations);
+      expect(removalOf(created, CSV_USER_POLICY, NOW)).toBeUndefined();
     });
   });
 });

@@ -2,6 +2,7 @@ import type { SyncPolicy } from '@roster/contracts';
 import { CTX, directory, employee, storedUser } from '../test/fixtures';
 import { planUserChunk } from './plan-users';
 import { runGroupPolicyOf } from './plan-groups';
+import { DEFAULT_SAFEGUARD } from './api-policy';
 import { runUserPolicyOf } from './run-policy';
 import { CSV_USER_POLICY } from './types';
 
@@ -26,9 +27,9 @@ describe('runUserPolicyOf', () => {
     expect(runUserPolicyOf({ directoryType: 'event' }).orphans).toBe('ignore');
   });
 
-  it('R-API-06 an incremental fetch orphans nobody and holds nothing; a full one keeps the directory\'s policy', () => {
+  it('R-API-06 R-SAFE-01 an incremental fetch orphans nobody but keeps the safeguard (its terminations count); a full one keeps the directory\'s policy', () => {
     const incremental = runUserPolicyOf({ directoryType: 'hris-api', policy: API_POLICY, fetch: 'incremental' });
-    expect(incremental).toMatchObject({ orphans: 'ignore', safeguard: null, matchByExternalId: true });
+    expect(incremental).toMatchObject({ orphans: 'ignore', safeguard: API_POLICY.safeguard, matchByExternalId: true });
     expect(runUserPolicyOf({ directoryType: 'hris-api', policy: API_POLICY, fetch: 'full' }).orphans).toBe('deactivate');
     expect(runGroupPolicyOf({ directoryType: 'hris-api', policy: { ...API_POLICY, synchronizeGroups: true }, fetch: 'incremental' })?.snapshot).toBe(false);
     expect(runGroupPolicyOf({ directoryType: 'hris-api', policy: { ...API_POLICY, synchronizeGroups: true }, fetch: 'full' })?.snapshot).toBe(true);
@@ -36,7 +37,12 @@ describe('runUserPolicyOf', () => {
 
   it('R-API-06 other directory types keep their own policy', () => {
     expect(runUserPolicyOf({ directoryType: 'hris-api', policy: API_POLICY }).orphans).toBe('deactivate');
-    expect(runUserPolicyOf({ directoryType: 'sftp-csv' })).toEqual(CSV_USER_POLICY);
+    expect(runUserPolicyOf({ directoryType: 'sftp-csv' })).toEqual({ ...CSV_USER_POLICY, safeguard: DEFAULT_SAFEGUARD });
+  });
+
+  it('R-SAFE-01 a file directory\'s run carries its own threshold (the default when its completion has none)', () => {
+    const threshold = { count: 5, percent: 10 };
+    expect(runUserPolicyOf({ directoryType: 'sftp-csv', safeguard: threshold })).toEqual({ ...CSV_USER_POLICY, safeguard: threshold });
   });
 
   it('R-EVT-02 a termination dated today or earlier deactivates the user at once', () => {
