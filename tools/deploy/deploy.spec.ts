@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
 import { parseDocument } from 'yaml';
+import { HRIS_BRIDGE_DEFAULT_HOSTS } from '@roster/security';
 
 const ROOT = join(__dirname, '..', '..');
 const SERVICES = ['directory-config', 'file-ingest', 'reconciler', 'notifier', 'connector-gateway'] as const;
@@ -227,6 +228,13 @@ describe('R-OPS-04 docker-compose.yml (local deployment)', () => {
     }
     expect(entries(compose.services['directory-config'].environment).ROSTER_API_KEY).toBeTruthy();
     expect(entries(compose.services.notifier.environment).ROSTER_SMTP_URL).toBe('smtp://mailpit:1025');
+  });
+
+  it('R-API-01 gives directory-config and connector-gateway the same HR bridge host allow-list, the bridge’s own hosts by default', () => {
+    for (const name of ['directory-config', 'connector-gateway']) {
+      expect(entries(compose.services[name].environment).ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS).toBe(HRIS_BRIDGE_DEFAULT_HOSTS.join(','));
+      expect(entries(raw.services[name].environment).ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS).toMatch(/^\$\{ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS:-[^}]+\}$/);
+    }
   });
 
   it('holds no credentials but the documented examples, and lets the environment override the keys', () => {

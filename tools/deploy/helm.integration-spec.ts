@@ -317,6 +317,24 @@ describe('Helm chart deploy/helm/roster', () => {
     expect(() => render({ set: { 'services.directory-config.config.trustProxy': 'true' } })).toThrow(/trustProxy/);
   });
 
+  it('R-API-01 renders one HR bridge host allow-list into directory-config and connector-gateway, the bridge’s hosts by default, and refuses a URL or an empty list', () => {
+    const { HRIS_BRIDGE_DEFAULT_HOSTS, allowedHostsEnv } = require(join(ROOT, 'dist', 'libs', 'security', 'src', 'index.js')) as typeof import('@roster/security');
+    const allowList = (objects: K8s[]) =>
+      Object.fromEntries(
+        ofKind(objects, 'ConfigMap')
+          .filter((m) => !isHook(m) && m.data.ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS !== undefined)
+          .map((m) => [component(m), m.data.ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS as string]),
+      );
+    const defaultList = HRIS_BRIDGE_DEFAULT_HOSTS.join(',');
+    expect(allowList(defaults)).toEqual({ 'directory-config': defaultList, 'connector-gateway': defaultList });
+    const custom = allowList(render({ setJson: { 'hris.allowedHosts': '["api-eu.merge.dev","bridge.internal.example:8443"]' } }));
+    expect(custom).toEqual({ 'directory-config': 'api-eu.merge.dev,bridge.internal.example:8443', 'connector-gateway': 'api-eu.merge.dev,bridge.internal.example:8443' });
+    // What the chart renders, the services accept.
+    expect(allowedHostsEnv(HRIS_BRIDGE_DEFAULT_HOSTS).parse(custom['connector-gateway'])).toEqual(['api-eu.merge.dev', 'bridge.internal.example:8443']);
+    expect(() => render({ setJson: { 'hris.allowedHosts': '["https://evil.example"]' } })).toThrow(/allowedHosts/);
+    expect(() => render({ setJson: { 'hris.allowedHosts': '[]' } })).toThrow(/allowedHosts/);
+  });
+
   it('runs the migrations as pre-install/pre-upgrade hooks and keeps secrets out of ConfigMaps', () => {
     const objects = render({ set: EXAMPLE_SECRETS });
     checkMigrations(objects);

@@ -63,6 +63,7 @@ NODE_OPTIONS: {{ . | quote }}
 {{- if eq .service "directory-config" }}
 ROSTER_SCHEDULER_INTERVAL_MS: {{ $s.config.schedulerIntervalMs | int64 | quote }}
 ROSTER_HRIS_ALLOW_LOOPBACK: {{ $s.config.hrisAllowLoopback | toString | quote }}
+ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS: {{ join "," $v.hris.allowedHosts | quote }}
 ROSTER_API_RATE_PER_SECOND: {{ $s.config.apiRatePerSecond | int64 | quote }}
 ROSTER_API_RATE_BURST: {{ $s.config.apiRateBurst | int64 | quote }}
 ROSTER_TRUST_PROXY: {{ if kindIs "slice" $s.config.trustProxy }}{{ join "," $s.config.trustProxy | quote }}{{ else }}{{ $s.config.trustProxy | toString | quote }}{{ end }}
@@ -77,6 +78,7 @@ ROSTER_DEACTIVATION_INTERVAL_MS: {{ $s.config.deactivationIntervalMs | int64 | q
 ROSTER_MAIL_FROM: {{ $s.config.mailFrom | quote }}
 {{- else if eq .service "connector-gateway" }}
 ROSTER_HRIS_ALLOW_LOOPBACK: {{ $s.config.hrisAllowLoopback | toString | quote }}
+ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS: {{ join "," $v.hris.allowedHosts | quote }}
 ROSTER_HRIS_RETRY_ATTEMPTS: {{ $s.config.hrisRetryAttempts | int64 | quote }}
 ROSTER_HRIS_RETRY_BASE_MS: {{ $s.config.hrisRetryBaseMs | int64 | quote }}
 ROSTER_HRIS_FULL_FETCH_DAYS: {{ $s.config.hrisFullFetchDays | int64 | quote }}
