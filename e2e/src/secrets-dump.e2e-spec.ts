@@ -6,14 +6,19 @@ import { RunView, SftpWorld, hrisEmulatorEnv, startWorld } from './support/world
 
 const MASTER_KEY = randomBytes(32).toString('base64');
 const ACCOUNT_TOKEN = `acct-${randomBytes(24).toString('base64url')}`;
+/** The installation-wide HRIS bridge key (ROSTER_HRIS_BRIDGE_API_KEY) and the SMTP password in ROSTER_SMTP_URL. */
+const BRIDGE_API_KEY = `bridge-${randomBytes(24).toString('base64url')}`;
+const SMTP_AUTH = { user: 'roster-mailer', pass: `smtp-${randomBytes(24).toString('base64url')}` };
 
 /**
  * R-SEC-01, the dump test: after full real runs — an SFTP directory logging in with a password, one with a private
- * key, an hris-api directory with an account token, their connection tests and a rotation of the data keys — the
- * whole database (pg_dump and every row of every table of every schema), every message of every JetStream stream,
- * every message on the wire (core NATS included) and every line every service logged (at trace) hold none of the
- * secrets in any form, nor the master key or a tenant's data key. A positive control plants the same secrets in
- * each place and proves the same search finds them there.
+ * key, an hris-api directory with an account token through the bridge's key, their connection tests, a rotation of
+ * the data keys and a report mailed through an SMTP server that wants a password, with the bootstrap API key and
+ * issued `rk_` keys (tenant admin and operator) doing the calls — the whole database (pg_dump and every row of every
+ * table of every schema), every message of every JetStream stream, every message on the wire (core NATS included)
+ * and every line every service logged (at trace) hold none of the secrets in any form, nor the API keys, the master
+ * key or a tenant's data key. A positive control plants the same secrets in each place and proves the same search
+ * finds them there.
  */
 describe('no plaintext secret in the database, the streams or the logs (R-SEC-01)', () => {
   let emulator: HrisEmulator;
@@ -22,13 +27,16 @@ describe('no plaintext secret in the database, the streams or the logs (R-SEC-01
   let tenantId: string;
   const runIds: string[] = [];
   const dataKeys: Buffer[] = [];
+  /** `rk_` keys issued by the bootstrap key (R-SEC-02): only their hashes may be stored. */
+  const issued = { tenantAdmin: '', operator: '' };
 
   beforeAll(async () => {
-    emulator = await startHrisEmulator({ employees: 30, accountToken: ACCOUNT_TOKEN });
+    emulator = await startHrisEmulator({ employees: 30, accountToken: ACCOUNT_TOKEN, apiKey: BRIDGE_API_KEY });
     world = await startWorld('e2e_secrets_dump', {
       logLevel: 'trace',
       outputLimit: 256 * 1024 * 1024,
       env: { ...hrisEmulatorEnv(emulator), ROSTER_SECRETS_KEY: MASTER_KEY },
+      smtpAuth: SMTP_AUTH,
     });
     tap = tapAllMessages(world.nc);
   }, 120_000);
@@ -39,7 +47,18 @@ describe('no plaintext secret in the database, the streams or the logs (R-SEC-01
     await emulator?.close();
   }, 60_000);
 
-  const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => world.platform.api<T>(method, `/v1/tenants/${tenantId}${path}`, body);
+  /** The admin API with an issued key (the bootstrap key, ROSTER_API_KEY, is world.platform.api's). */
+  const withKey = async <T>(key: string, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${world.platform.apiUrl}${path}`, {
+      method,
+      headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+  /** The tenant's routes, called with its tenant-admin key. */
+  const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => withKey<T>(issued.tenantAdmin, method, `/v1/tenants/${tenantId}${path}`, body);
   const run = async (directoryId: string) => {
     const runId = await world.startRun(tenantId, directoryId);
     runIds.push(runId);
@@ -50,6 +69,11 @@ describe('no plaintext secret in the database, the streams or the logs (R-SEC-01
     sftpPassword: world.sftp.password,
     sftpPrivateKey: world.sftp.privateKey,
     accountToken: ACCOUNT_TOKEN,
+    bridgeApiKey: BRIDGE_API_KEY,
+    smtpPassword: SMTP_AUTH.pass,
+    bootstrapApiKey: world.platform.apiKey,
+    tenantAdminApiKey: issued.tenantAdmin,
+    operatorApiKey: issued.operator,
     masterKey: MASTER_KEY,
     masterKeyHex: Buffer.from(MASTER_KEY, 'base64').toString('hex'),
     ...Object.fromEntries(dataKeys.flatMap((k, i) => [[`dataKey${i}`, k.toString('base64')], [`dataKey${i}Hex`, k.toString('hex')]])),
@@ -62,12 +86,22 @@ describe('no plaintext secret in the database, the streams or the logs (R-SEC-01
     return new SecretBox(MASTER_KEY).unwrapDataKey(tenantId, { kid: r.master_key_id, iv: r.iv, tag: r.tag, data: r.wrapped_key }).key;
   };
 
-  it('R-SEC-01 full SFTP (password and private key) and HRIS (account token) runs leave no plaintext secret in a dump of the database, the streams, the wire or the logs', async () => {
+  it('R-SEC-01 full SFTP (password and private key) and HRIS (account token, bridge key) runs, a mailed report (SMTP password) and calls with the bootstrap and issued API keys leave no plaintext secret in a dump of the database, the streams, the wire or the logs', async () => {
     tenantId = await world.createTenant('Dump Co', 'owner@dump.test');
-    const byPassword = await world.createSftpDirectory(tenantId, { name: 'HR drop (password)' });
-    const byKey = await world.createSftpDirectory(tenantId, {
+    const issue = async (role: string, extra: Record<string, unknown> = {}) => {
+      const res = await world.platform.api<{ key: string }>('POST', '/v1/api-keys', { name: `dump ${role}`, role, ...extra });
+      expect(res.status).toBe(201);
+      expect(res.body.key).toMatch(/^rk_/);
+      return res.body.key;
+    };
+    issued.tenantAdmin = await issue('tenant-admin', { tenantId });
+    issued.operator = await issue('operator');
+    const byPassword = await api<{ id: string }>('POST', '/directories', { name: 'HR drop (password)', type: 'sftp-csv', sftp: world.sftpSettings(), recipients: [] });
+    const byKey = await api<{ id: string }>('POST', '/directories', {
       name: 'HR drop (private key)',
+      type: 'sftp-csv',
       sftp: world.sftpSettings({ password: undefined, privateKey: world.sftp.privateKey }),
+      recipients: [],
     });
     const hris = await api<{ id: string }>('POST', '/directories', {
       name: 'Bridge HR',
@@ -84,12 +118,14 @@ describe('no plaintext secret in the database, the streams or the logs (R-SEC-01
 
     await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'ann@dump.test', 'First Name': 'Ann', 'Last Name': 'Archer' }]));
     expect(await run(byPassword.body.id)).toMatchObject<Partial<RunView>>({ status: 'succeeded' });
+    // Ann gets the reports of this directory's later runs: mail through the SMTP server, which wants the password.
+    expect((await api('PATCH', `/directories/${byPassword.body.id}`, { recipients: ['ann@dump.test'] })).status).toBe(200);
     await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'kim@dump.test', 'First Name': 'Kim', 'Last Name': 'Key' }]));
     expect(await run(byKey.body.id)).toMatchObject<Partial<RunView>>({ status: 'succeeded' });
     expect(await run(hris.body.id)).toMatchObject<Partial<RunView>>({ status: 'succeeded' });
 
     // A new data key for the tenant (its secrets re-sealed), a changed password, and runs with both.
-    const rotation = await world.platform.api<{ dataKeys: { rotated: number }; secrets: { resealed: number }; failed: unknown[] }>('POST', '/v1/keys/rotate', {
+    const rotation = await withKey<{ dataKeys: { rotated: number }; secrets: { resealed: number }; failed: unknown[] }>(issued.operator, 'POST', '/v1/keys/rotate', {
       rotateDataKeys: true,
     });
     expect(rotation).toMatchObject({ status: 200, body: { dataKeys: { rotated: 1 }, secrets: { resealed: 3 }, failed: [] } });
@@ -99,6 +135,10 @@ describe('no plaintext secret in the database, the streams or the logs (R-SEC-01
     await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'lee@dump.test', 'First Name': 'Lee', 'Last Name': 'Later' }]));
     expect(await run(byPassword.body.id)).toMatchObject<Partial<RunView>>({ status: 'succeeded' });
     expect(await run(hris.body.id)).toMatchObject<Partial<RunView>>({ status: 'succeeded' });
+    const report = await world.smtp.waitForMail((m) => m.to.includes('ann@dump.test'), 30_000);
+    expect(report.authUser).toBe(SMTP_AUTH.user);
+    // The bridge key did reach the bridge (and nothing else in this test could have shown it).
+    expect(emulator.requests.map((r) => r.bearer)).toContain(BRIDGE_API_KEY);
 
     const d: PlatformDump = await dump();
     // The dump is the real thing: every service's tables with this test's rows, the commands on the streams, the

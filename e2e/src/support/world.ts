@@ -34,6 +34,8 @@ export interface WorldOptions {
   env?: Record<string, string>;
   /** Characters of output kept per service process (the platform's 64 KiB when absent). */
   outputLimit?: number;
+  /** The SMTP sink accepts only these credentials and the notifier's ROSTER_SMTP_URL carries them (R-SEC-01). */
+  smtpAuth?: { user: string; pass: string };
 }
 
 /**
@@ -107,7 +109,7 @@ export async function startWorld(label: string, options: WorldOptions = {}): Pro
       createTestDatabase(label),
       startNatsServer(),
       options.sftp === false ? undefined : startSftpServer(),
-      startSmtpSink(),
+      startSmtpSink({ credentials: options.smtpAuth }),
     ] as const);
     const [d, n, s, m] = fixtures;
     db = d.status === 'fulfilled' ? d.value : undefined;
@@ -119,7 +121,7 @@ export async function startWorld(label: string, options: WorldOptions = {}): Pro
     platform = await startPlatform({
       databaseUrl: db.url,
       natsUrl: nats.url,
-      smtpUrl: `smtp://${smtp.host}:${smtp.port}`,
+      smtpUrl: `smtp://${smtpUserInfo(options.smtpAuth)}${smtp.host}:${smtp.port}`,
       logLevel: options.logLevel,
       env: options.env,
       outputLimit: options.outputLimit,
@@ -134,6 +136,8 @@ export async function startWorld(label: string, options: WorldOptions = {}): Pro
     throw e;
   }
 }
+
+const smtpUserInfo = (auth: WorldOptions['smtpAuth']) => (auth ? `${encodeURIComponent(auth.user)}:${encodeURIComponent(auth.pass)}@` : '');
 
 /** The helpers, over started fixtures. */
 function world(parts: Pick<World, 'db' | 'nats' | 'sftp' | 'smtp' | 'platform' | 'pg' | 'nc' | 'stop'>): World {

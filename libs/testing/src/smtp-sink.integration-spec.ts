@@ -100,4 +100,17 @@ describe('startSmtpSink (real SMTP server capturing mail)', () => {
       await authSink.stop();
     }
   });
+
+  it('with credentials, accepts only that user and password', async () => {
+    const authSink = await startSmtpSink({ credentials: { user: 'mailer', pass: 'right-password' } });
+    try {
+      await expect(send({}, undefined, authSink)).rejects.toMatchObject({ responseCode: 530 });
+      await expect(send({}, { user: 'mailer', pass: 'wrong-password' }, authSink)).rejects.toMatchObject({ responseCode: 535 });
+      await send({ subject: 'authenticated' }, { user: 'mailer', pass: 'right-password' }, authSink);
+      expect((await authSink.waitForMail((m) => m.subject === 'authenticated')).authUser).toBe('mailer');
+      expect(authSink.authUsers).toEqual(['mailer']);
+    } finally {
+      await authSink.stop();
+    }
+  });
 });

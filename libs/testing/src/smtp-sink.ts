@@ -6,6 +6,8 @@ import { LOOPBACK } from './net';
 export interface SmtpSinkOptions {
   /** Refuse mail until the client authenticates (AUTH PLAIN/LOGIN, any user and password). */
   requireAuth?: boolean;
+  /** Accept only this user and password (AUTH answers 535 otherwise); implies `requireAuth`. */
+  credentials?: { user: string; pass: string };
 }
 
 export interface CapturedAttachment {
@@ -86,11 +88,16 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     secure: false,
     disabledCommands: ['STARTTLS'],
     authMethods: ['PLAIN', 'LOGIN'],
-    authOptional: !options.requireAuth,
+    authOptional: !options.requireAuth && !options.credentials,
     allowInsecureAuth: true,
     closeTimeout: 500,
     onAuth(auth, _session, callback) {
       const user = auth.username ?? '';
+      const { credentials } = options;
+      if (credentials && (user !== credentials.user || auth.password !== credentials.pass)) {
+        callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+        return;
+      }
       authUsers.push(user);
       callback(null, { user });
     },
