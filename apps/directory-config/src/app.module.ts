@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { MasterKeyRing, SecretBox } from '@roster/security';
+import { ActivationController } from './activation/activation.controller';
+import { ActivateUserUseCase } from './activation/activate-user.usecase';
 import { AnonymizationController } from './anonymization/anonymization.controller';
 import { AnonymizeUserUseCase } from './anonymization/anonymize-user.usecase';
 import { AuthModule } from './auth/auth.module';
@@ -48,12 +50,13 @@ export class DirectoryConfigModule {
         // Issue 9: the admin console's static files at /console/.
         ConsoleModule.register(),
       ],
-      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, InboundEventsHandler, KeysController, AnonymizationController, RunStreamController],
+      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, InboundEventsHandler, KeysController, AnonymizationController, ActivationController, RunStreamController],
       providers: [
         { provide: SECRET_BOX, useValue: new SecretBox(new MasterKeyRing(config.ROSTER_SECRETS_KEY, config.ROSTER_SECRETS_PREVIOUS_KEYS)) },
         TenantDataKeys,
         RotateKeysUseCase,
         AnonymizeUserUseCase,
+        ActivateUserUseCase,
         { provide: OUTBOUND_URL_POLICY, useValue: { allowLoopback: config.ROSTER_HRIS_ALLOW_LOOPBACK, allowedHosts: config.ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS } },
         // Every HTTP error in the admin API's shape, including a body that is not JSON (refused before any route).
         { provide: APP_FILTER, useClass: AdminApiExceptionFilter },

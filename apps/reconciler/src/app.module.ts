@@ -7,10 +7,11 @@ import { DecideRunUseCase } from './runs/decide-run.usecase';
 import { RunMetrics } from './runs/run-metrics';
 import { RecordsHandler } from './runs/records.handler';
 import { StageBatchUseCase } from './runs/stage-batch.usecase';
+import { ActivateUserUseCase } from './users/activate-user.usecase';
 import { AnonymizeUserUseCase } from './users/anonymize-user.usecase';
 
 @Module({
   controllers: [RecordsHandler, ExportRequestedHandler],
-  providers: [StageBatchUseCase, ApplyRunUseCase, DecideRunUseCase, AnonymizeUserUseCase, RunMetrics, ...QUERY_PROVIDERS, ExportUsersUseCase],
+  providers: [StageBatchUseCase, ApplyRunUseCase, DecideRunUseCase, AnonymizeUserUseCase, ActivateUserUseCase, RunMetrics, ...QUERY_PROVIDERS, ExportUsersUseCase],
 })
 export class ReconcilerModule {}

@@ -45,9 +45,9 @@ const STATUSES = ['active', 'inactive', 'deleted', 'anonymized'];
 const nameOf = (u: { displayName: string | null; firstName: string | null; lastName: string | null }) =>
   u.displayName ?? ([u.firstName, u.lastName].filter(Boolean).join(' ') || null);
 
-/** `roster users list|show` (issue 9): the tenant's users as the reconciler keeps them. */
+/** `roster users list|show` (issue 9): the tenant's users as the reconciler keeps them; `activate` (R-API-05). */
 export function usersCommand(ctx: CommandContext): Command {
-  const cmd = new Command('users').description("the tenant's users (read-only)");
+  const cmd = new Command('users').description("the tenant's users: read them, activate an inactive one");
 
   cmd
     .command('list')
@@ -94,6 +94,14 @@ export function usersCommand(ctx: CommandContext): Command {
           ...Object.entries(v.customFields).map(([k, val]) => `${k}: ${val}`),
         ].join('\n'),
       );
+    });
+
+  cmd
+    .command('activate <userId>')
+    .description('R-API-05: activate an inactive user (one created inactive by a directory with activation off); the reconciler applies it between runs')
+    .action(async (id: string, _o, c: Command) => {
+      const r = await ctx.api(c).post<{ userId: string; status: string }>(`/v1/tenants/${ctx.tenant(c)}/users/${uuidArg('userId', id)}/activate`);
+      ctx.out(c).result(r, (v) => `activation of user ${v.userId} requested; \`roster users show ${v.userId}\` shows its status once applied`);
     });
 
   return cmd;

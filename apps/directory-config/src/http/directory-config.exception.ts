@@ -43,6 +43,8 @@ export enum DirectoryConfigExceptionCode {
   USER_NOT_FOUND = 'USER_NOT_FOUND',
   /** R-API-07: the user's personal data is already erased. */
   USER_ALREADY_ANONYMIZED = 'USER_ALREADY_ANONYMIZED',
+  /** R-API-05: only an inactive user can be activated (not an active, deleted or anonymized one). */
+  USER_NOT_INACTIVE = 'USER_NOT_INACTIVE',
 }
 
 const STATUS: Record<DirectoryConfigExceptionCode, number> = {
@@ -70,6 +72,7 @@ const STATUS: Record<DirectoryConfigExceptionCode, number> = {
   REPLAY_CONFLICT: 409,
   USER_NOT_FOUND: 404,
   USER_ALREADY_ANONYMIZED: 409,
+  USER_NOT_INACTIVE: 409,
 };
 
 export class DirectoryConfigException extends Error {

@@ -20,6 +20,7 @@ import { ExportAcceptedView, RequestExportBody } from '../exports/exports.schema
 import { DEAD_LETTER_ROUTES } from '../dead-letters/dead-letters.openapi';
 import { API_KEY_ROUTES, ME_ROUTES } from '../auth/api-keys.openapi';
 import { REPLAY_ROUTES } from '../replay/replays.openapi';
+import { ACTIVATION_ROUTES } from '../activation/activation.openapi';
 import { ANONYMIZATION_ROUTES } from '../anonymization/anonymization.openapi';
 import { KEY_ROUTES } from '../keys/keys.openapi';
 import { USER_ROUTES } from '../users/users.openapi';
@@ -168,6 +169,7 @@ const ROUTES: Route[] = [
   ...KEY_ROUTES,
   ...USER_ROUTES,
   ...ANONYMIZATION_ROUTES,
+  ...ACTIVATION_ROUTES,
 ];
 
 /** Path parameters that are not ids. */

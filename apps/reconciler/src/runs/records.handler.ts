@@ -2,6 +2,7 @@ import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
 import { RethrowRpcFilter } from '@roster/messaging';
+import { ActivateUserUseCase } from '../users/activate-user.usecase';
 import { AnonymizeUserUseCase } from '../users/anonymize-user.usecase';
 import { ApplyRunUseCase } from './apply-run.usecase';
 import { DecideRunUseCase } from './decide-run.usecase';
@@ -15,6 +16,7 @@ export class RecordsHandler {
     private readonly applyRun: ApplyRunUseCase,
     private readonly decideRun: DecideRunUseCase,
     private readonly anonymizeUser: AnonymizeUserUseCase,
+    private readonly activateUser: ActivateUserUseCase,
   ) {}
 
   @EventPattern('records.batch')
@@ -37,5 +39,11 @@ export class RecordsHandler {
   @EventPattern('user.anonymize.requested')
   onAnonymize(@Payload() event: CloudEvent<PayloadOf<'user.anonymize.requested'>>): Promise<void> {
     return this.anonymizeUser.execute(event);
+  }
+
+  /** R-API-05: an admin activates an inactive user (on the records stream: never in the middle of a run's apply). */
+  @EventPattern('user.activate.requested')
+  async onActivate(@Payload() event: CloudEvent<PayloadOf<'user.activate.requested'>>): Promise<void> {
+    await this.activateUser.execute(event);
   }
 }

@@ -11,6 +11,7 @@ const PUBLISHERS: Record<EventName, string> = {
   'run.decided': 'directory-config (outbox)',
   'rerun.requested': 'directory-config (outbox)',
   'user.anonymize.requested': 'directory-config (outbox)',
+  'user.activate.requested': 'directory-config (outbox)',
   'user.created': 'reconciler',
   'user.updated': 'reconciler',
   'user.deleted': 'reconciler',

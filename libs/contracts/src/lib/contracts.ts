@@ -3,6 +3,7 @@ import {
   RecordsBatchV1,
   RecordsCompleteV1,
   RunDecidedV1,
+  UserActivateRequestedV1,
   UserAnonymizeRequestedV1,
   UserAnonymizedV1,
   RunFinishedV1,
@@ -95,6 +96,14 @@ export const Events = {
     schema: UserAnonymizeRequestedV1,
     summary:
       "R-API-07: an admin asked to erase a user's personal data; on the records stream so the reconciler's ordered records consumer never anonymizes in the middle of a run's apply.",
+  }),
+  'user.activate.requested': event({
+    subject: 'roster.records.{tenant}.user.activate.v1',
+    type: 'io.roster.records.user.activate.v1',
+    stream: 'ROSTER_RECORDS',
+    schema: UserActivateRequestedV1,
+    summary:
+      "R-API-05: an admin activates an inactive user; on the records stream so the reconciler's ordered records consumer never changes a user in the middle of a run's apply.",
   }),
   'rerun.requested': event({
     subject: 'roster.runs.{tenant}.rerun.requested.v1',

@@ -343,6 +343,18 @@ export const UserAnonymizeRequestedV1 = z.object({
 });
 export type UserAnonymizeRequestedV1 = z.infer<typeof UserAnonymizeRequestedV1>;
 
+/**
+ * R-API-05: an admin activates a user a directory created inactive (activation off), or one deactivated since. The
+ * reconciler sets the user active once and announces `user.updated` with the status change; a user who is not
+ * inactive by then (activated already, deleted, anonymized) is left as it is.
+ */
+export const UserActivateRequestedV1 = z.object({
+  userId: z.string().uuid(),
+  /** Who asked (the API key's id), for the audit log. */
+  requestedBy: z.string().max(200).optional(),
+});
+export type UserActivateRequestedV1 = z.infer<typeof UserActivateRequestedV1>;
+
 /** A user's personal data was erased: only the id remains (no field values, old or new, travel). */
 export const UserAnonymizedV1 = z.object({ userId: z.string().uuid(), sourceDirectoryId: z.string().uuid().nullable() });
 export type UserAnonymizedV1 = z.infer<typeof UserAnonymizedV1>;

@@ -132,7 +132,7 @@ export const Rpcs = {
     responder: 'reconciler',
     request: UserStatusRequestV1,
     reply: UserStatusReplyV1,
-    summary: "Whether a user id is one of the tenant's users, and its status (checked before an anonymization is queued).",
+    summary: "Whether a user id is one of the tenant's users, and its status (checked before an anonymization or an activation is queued).",
   }),
   'users.search': rpc({
     subject: 'roster.rpc.reconciler.users.search.v1',
