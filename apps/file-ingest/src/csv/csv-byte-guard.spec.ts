@@ -138,7 +138,7 @@ describe('UTF-8 validation', () => {
           expect(refused.byteOffset).toBe(firstInvalidUtf8Offset(file));
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 });

@@ -105,7 +105,7 @@ describe('readTeamsCsv (R-CSV-03)', () => {
         for (const team of teams) expect(CanonicalTeam.parse(team)).toEqual(team);
         expect(new Set(teams.map((t) => t.name.toLowerCase())).size).toBe(teams.length);
       }),
-      { numRuns: 200 },
+      { numRuns: 1000 },
     );
   });
 });
