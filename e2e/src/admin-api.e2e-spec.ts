@@ -93,7 +93,7 @@ describe('admin API and secrets, end to end', () => {
     const dump = await world.pg.query(
       `select string_agg(t::text, '\n') as all_rows from (
          select row_to_json(d)::text as t from directory_config.directories d
-         union all select envelope::text from directory_config.outbox
+         union all select payload from directory_config.outbox
          union all select row_to_json(r)::text from directory_config.runs r
          union all select row_to_json(l)::text from file_ingest.file_ledger l) x`,
     );

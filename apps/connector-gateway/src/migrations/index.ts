@@ -2,5 +2,6 @@
 import { Migration20261125081522 } from './Migration20261125081522';
 import { Migration20261125120809 } from './Migration20261125120809';
 import { Migration20261125123217 } from './Migration20261125123217';
+import { Migration20261207010442 } from './Migration20261207010442';
 
-export const migrations = [{ name: 'Migration20261125081522', class: Migration20261125081522 }, { name: 'Migration20261125120809', class: Migration20261125120809 }, { name: 'Migration20261125123217', class: Migration20261125123217 }];
+export const migrations = [{ name: 'Migration20261125081522', class: Migration20261125081522 }, { name: 'Migration20261125120809', class: Migration20261125120809 }, { name: 'Migration20261125123217', class: Migration20261125123217 }, { name: 'Migration20261207010442', class: Migration20261207010442 }];

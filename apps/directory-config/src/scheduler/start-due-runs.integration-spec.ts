@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { EventName, PayloadOf } from '@roster/contracts';
-import { Outbox, type OutboxRelay, type PublishContext } from '@roster/messaging';
+import { Outbox, outboxEvents, type OutboxRelay, type PublishContext } from '@roster/messaging';
 import { Metrics } from '@roster/observability';
 import { openDatabase, qualified } from '@roster/persistence';
 import { createTestDatabase, type TestDatabase } from '@roster/testing';
@@ -100,7 +100,7 @@ describe('StartDueRunsUseCase (R-DIR-04)', () => {
     Number(
       (
         await orm.em.fork().execute<{ n: string }[]>(
-          `select count(*) as n from ${qualified(orm, 'outbox')} where envelope->>'tenantid' = ? and envelope->>'type' = 'io.roster.runs.sync.requested.v1' and envelope->'data'->>'trigger' = 'schedule'`,
+          `select count(*) as n from ${outboxEvents(qualified(orm, 'outbox'))} where envelope->>'tenantid' = ? and envelope->>'type' = 'io.roster.runs.sync.requested.v1' and envelope->'data'->>'trigger' = 'schedule'`,
           [tenantId],
         )
       )[0]?.n,

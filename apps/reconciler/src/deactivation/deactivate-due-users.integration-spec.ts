@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Outbox, type OutboxRelay } from '@roster/messaging';
+import { Outbox, outboxEvents, type OutboxRelay } from '@roster/messaging';
 import { openDatabase, qualified } from '@roster/persistence';
 import { CSV_USER_POLICY, contentOfStored, placeholderUser, userContentHash } from '@roster/reconciliation';
 import { createTestDatabase, type TestDatabase } from '@roster/testing';
@@ -60,7 +60,7 @@ describe('DeactivateDueUsersUseCase (R-CSV-10)', () => {
     const users = qualified(orm, 'users');
     expect(await count(`select count(*) as n from ${users} where tenant_id = ? and status = 'inactive'`)).toBe(1100);
     expect(await count(`select count(*) as n from ${users} where tenant_id = ? and status = 'active'`)).toBe(100);
-    expect(await count(`select count(*) as n from ${qualified(orm, 'outbox')} where envelope->>'tenantid' = ? and envelope->>'type' = 'io.roster.directory.user.updated.v1'`)).toBe(1100);
+    expect(await count(`select count(*) as n from ${outboxEvents(qualified(orm, 'outbox'))} where envelope->>'tenantid' = ? and envelope->>'type' = 'io.roster.directory.user.updated.v1'`)).toBe(1100);
 
     const [due1] = (await new UsersRepository(orm.em.fork(), TENANT).findByEmails(['due1@acme.test'])).values();
     expect(due1).toMatchObject({ status: 'inactive', managerEmail: 'due0@acme.test' });
@@ -77,6 +77,6 @@ describe('DeactivateDueUsersUseCase (R-CSV-10)', () => {
     } finally {
       await restarted.close(true);
     }
-    expect(await count(`select count(*) as n from ${qualified(orm, 'outbox')} where envelope->>'tenantid' = ? and envelope->>'type' = 'io.roster.directory.user.updated.v1'`)).toBe(1200);
+    expect(await count(`select count(*) as n from ${outboxEvents(qualified(orm, 'outbox'))} where envelope->>'tenantid' = ? and envelope->>'type' = 'io.roster.directory.user.updated.v1'`)).toBe(1200);
   }, 60_000);
 });

@@ -1,32 +1,49 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { CloudEvent, EventName, PayloadOf } from '@roster/contracts';
+import { EventName, PayloadOf } from '@roster/contracts';
 import { qualified, sql } from '@roster/persistence';
-import { EventPublisher, OutgoingMessage, PublishContext, buildMessage } from './publisher';
+import { EncodedMessage, EventPublisher, OutgoingMessage, PublishContext, buildMessage } from './publisher';
 
 export interface OutboxRow {
   seq: string;
-  id: string;
-  subject: string;
-  envelope: CloudEvent;
+  subjects: string[];
+  ids: string[];
+  payload: string;
+  events: number;
   createdAt: Date;
 }
 
-/** Events waiting to be relayed, in the producing service's own schema, written in its transaction. */
+/**
+ * Events waiting to be relayed, in the producing service's own schema, written in its transaction. A row is a
+ * page of events (up to `PAGE_EVENTS`, in order): their subjects, their ids (the `Nats-Msg-Id`s: deterministic ids
+ * such as '<run>:finished' make re-publishing idempotent) and their envelopes as JSON text, one per line
+ * (`JSON.stringify` never writes a raw line break). A page is one heap tuple that PostgreSQL compresses (TOAST), not
+ * a row and an index entry per event: a 100k-user first sync writes ~430 rows instead of 213k, and ~13 MB of WAL
+ * for them instead of ~270 MB (measured; see docs/architecture.md, "Outbox").
+ */
 export const OutboxMessageEntity = new EntitySchema<OutboxRow>({
   name: 'OutboxMessage',
   tableName: 'outbox',
   properties: {
     seq: { type: 'bigint', primary: true, autoincrement: true },
-    // Text, not uuid: deterministic ids such as '<run>:finished' make re-publishing idempotent.
-    id: { type: 'text', unique: true },
-    subject: { type: 'text' },
-    envelope: { type: 'json' },
+    subjects: { type: 'text[]' },
+    ids: { type: 'text[]' },
+    payload: { type: 'text' },
+    events: { type: 'integer' },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
   },
 });
 
-const INSERT_CHUNK = 500;
+/** Events per outbox row. */
+export const PAGE_EVENTS = 1000;
+
+/**
+ * The outbox's events one per row, with `envelope` as jsonb, for reading what a transaction wrote (tests, support
+ * queries): `select … from ${outboxEvents(table)} where envelope->>'type' = …`.
+ */
+export function outboxEvents(table: string): string {
+  return `(select o.seq, e.n, e.line::jsonb as envelope from ${table} o cross join lateral unnest(string_to_array(o.payload, E'\\n')) with ordinality as e(line, n)) as outbox_events`;
+}
 
 /** Writes events to the outbox through the caller's EntityManager, i.e. inside its transaction. */
 export class Outbox {
@@ -40,22 +57,25 @@ export class Outbox {
     return buildMessage(this.source, name, data, ctx);
   }
 
+  /** The messages in order, as pages of up to `PAGE_EVENTS`: one row and one parameter set per page. */
   async addMessages(em: EntityManager, messages: OutgoingMessage[]): Promise<void> {
     const table = qualified(em, 'outbox');
-    for (let i = 0; i < messages.length; i += INSERT_CHUNK) {
-      const chunk = messages.slice(i, i + INSERT_CHUNK);
-      const params: unknown[] = [];
-      const rows = chunk.map((m) => {
-        params.push(m.envelope.id, m.subject, JSON.stringify(m.envelope));
-        return '(?, ?, ?::jsonb)';
-      });
-      await sql(em, `insert into ${table} (id, subject, envelope) values ${rows.join(', ')}`, params);
+    for (let i = 0; i < messages.length; i += PAGE_EVENTS) {
+      const page = messages.slice(i, i + PAGE_EVENTS);
+      await sql(em, `insert into ${table} (subjects, ids, payload, events) values (?::text[], ?::text[], ?, ?)`, [
+        page.map((m) => m.subject),
+        page.map((m) => m.envelope.id),
+        page.map((m) => JSON.stringify(m.envelope)).join('\n'),
+        page.length,
+      ]);
     }
   }
 }
 
-/** Events per relay transaction: a claim, one windowed publish, one delete. */
+/** Events per relay transaction (at least one page): a claim, one windowed publish, one delete. */
 const DEFAULT_BATCH = 2000;
+/** Pages looked at per claim; those past the batch's events stay locked until the commit, then the next pass takes them. */
+const CLAIM_PAGES = 256;
 
 export interface OutboxRelayOptions {
   batchSize?: number;
@@ -104,20 +124,38 @@ export class OutboxRelay {
     await this.loop;
   }
 
-  /** Relays one batch; returns how many events were published. */
+  /** Relays one batch of whole pages; returns how many events were published. */
   async relayOnce(): Promise<number> {
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH;
     return this.orm.em.fork().transactional(async (em) => {
       const table = qualified(em, 'outbox');
-      // The envelope as PostgreSQL renders the stored jsonb (same JSON, its own spacing): published as text, never
-      // parsed and re-serialised here.
-      const rows = await sql<{ seq: string; subject: string; id: string; payload: string }>(em,
-        `select seq, subject, id, envelope::text as payload from ${table} order by seq limit ${batchSize} for update skip locked`,
+      const claimed = await sql<{ seq: string; events: number }>(em,
+        `select seq, events from ${table} order by seq limit ${CLAIM_PAGES} for update skip locked`,
       );
-      if (rows.length === 0) return 0;
-      await this.publisher.publishEncoded(rows.map((r) => ({ subject: r.subject, id: r.id, payload: Buffer.from(r.payload, 'utf8') })), 512);
-      await sql(em, `delete from ${table} where seq in (${rows.map(() => '?').join(', ')})`, rows.map((r) => r.seq));
-      return rows.length;
+      if (claimed.length === 0) return 0;
+      const taken: string[] = [];
+      let events = 0;
+      for (const page of claimed) {
+        if (taken.length > 0 && events + page.events > batchSize) break;
+        taken.push(page.seq);
+        events += page.events;
+      }
+      const pages = await sql<{ seq: string; subjects: string[]; ids: string[]; payload: string }>(em,
+        `select seq, subjects, ids, payload from ${table} where seq = any(?::bigint[]) order by seq`,
+        [taken],
+      );
+      // The envelopes are published as the text they were stored as, never parsed and re-serialised here.
+      const messages: EncodedMessage[] = [];
+      for (const page of pages) {
+        const lines = page.payload.split('\n');
+        if (lines.length !== page.ids.length || page.subjects.length !== page.ids.length) {
+          throw new Error(`outbox page ${page.seq} is damaged: ${page.ids.length} ids, ${page.subjects.length} subjects, ${lines.length} envelopes`);
+        }
+        for (let i = 0; i < lines.length; i++) messages.push({ subject: page.subjects[i], id: page.ids[i], payload: Buffer.from(lines[i], 'utf8') });
+      }
+      await this.publisher.publishEncoded(messages, 512);
+      await sql(em, `delete from ${table} where seq = any(?::bigint[])`, [taken]);
+      return messages.length;
     });
   }
 
