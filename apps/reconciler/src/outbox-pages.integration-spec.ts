@@ -2,7 +2,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { NatsConnection, connect } from 'nats';
 import { EventPublisher, Outbox, OutboxRelay, ensureStreams, outboxEvents, type OutgoingMessage } from '@roster/messaging';
 import { qualified, serviceOrmOptions, sql } from '@roster/persistence';
-import { createTestDatabase, startNatsServer } from '@roster/testing';
+import { createTestDatabase, startNatsServer, waitFor } from '@roster/testing';
 import { databaseOptions } from './database';
 import { migrations } from './migrations';
 
@@ -116,6 +116,26 @@ describe('the outbox in pages, on real Postgres and nats-server', () => {
     }
     expect(ids).toEqual(messages.map((m) => m.envelope.id));
     expect(names[7]).toBe('Line\nbreak 1007');
+  });
+
+  it('R-EVT-01 a running relay drains pages that end short of its batch without pausing between them', async () => {
+    const runId = 'ac0e5c2a-8a1f-4f7e-9d57-1f6f1c3b2a10';
+    // Three pages of 600 against a batch of 1000: every pass takes one page and ends short of the batch.
+    for (let p = 0; p < 3; p++) {
+      await orm.em.fork().transactional((em) => outbox.addMessages(em, Array.from({ length: 600 }, (_, i) => userCreated(10_000 + p * 600 + i, runId))));
+    }
+    const before = await stored(`roster.directory.${TENANT}.user.created.v1`);
+    // Ten-minute idle pauses: a relay that took a short pass for an empty outbox would sleep past the deadline.
+    const relay = new OutboxRelay(orm, publisher, { batchSize: 1000, idleMs: 600_000, maxIdleMs: 600_000 });
+    relay.start();
+    try {
+      await waitFor(async () => (await stored(`roster.directory.${TENANT}.user.created.v1`)) === before + 1800 || undefined, {
+        timeoutMs: 15_000,
+        description: 'the three pages relayed',
+      });
+    } finally {
+      await relay.stop();
+    }
   });
 
   it('the migration down turns pages back into a row per event, nothing lost', async () => {
