@@ -86,6 +86,26 @@ export class DirectoryConfigException extends Error {
   }
 }
 
+/**
+ * A client error Express's body parser raises (an `http-errors` object: a body over the size limit is 413, an
+ * unsupported charset or encoding 415); Nest turns only its JSON syntax errors into an HttpException.
+ */
+interface BodyParserError extends Error {
+  status: number;
+  expose: true;
+  type?: string;
+  length?: number;
+  limit?: number;
+}
+
+const isBodyParserError = (e: unknown): e is BodyParserError => {
+  const status = (e as { status?: unknown } | null)?.status;
+  return e instanceof Error && (e as { expose?: unknown }).expose === true && typeof status === 'number' && status >= 400 && status < 500;
+};
+
+const bodyParserMessage = (e: BodyParserError) =>
+  e.type === 'entity.too.large' ? `request body too large: ${e.length ?? 'over'} bytes, at most ${e.limit} are accepted` : e.message;
+
 /** Maps codes to HTTP: `{ code, message, details? }`, the same shape for every error of the admin API. */
 @Catch()
 export class AdminApiExceptionFilter implements ExceptionFilter {
@@ -106,6 +126,9 @@ export class AdminApiExceptionFilter implements ExceptionFilter {
       res.status(exception.getStatus()).json(exception.getResponse());
     } else if (exception instanceof HttpException) {
       res.status(exception.getStatus()).json({ code: `HTTP_${exception.getStatus()}`, message: exception.message });
+    } else if (isBodyParserError(exception)) {
+      // R-SAFE-02: the client's mistake, refused with the reason, not a 500.
+      res.status(exception.status).json({ code: `HTTP_${exception.status}`, message: bodyParserMessage(exception) });
     } else {
       res.status(500).json({ code: 'INTERNAL', message: 'internal error; see the service log' });
       throw exception;
