@@ -20,13 +20,19 @@ export interface PlatformDump {
   messages: number;
 }
 
-/** The whole test database: `pg_dump` when installed, and a SELECT of every table in every schema either way. */
-export async function dumpDatabase(pg: Client, url: string): Promise<{ text: string; tables: number; rows: number }> {
-  const { rows: tables } = await pg.query<{ schema: string; name: string }>(
+/** Every table of every schema of the test database. */
+export async function listTables(pg: Client): Promise<{ schema: string; name: string }[]> {
+  const { rows } = await pg.query<{ schema: string; name: string }>(
     `select table_schema as schema, table_name as name from information_schema.tables
       where table_type = 'BASE TABLE' and table_schema not in ('pg_catalog', 'information_schema') and table_schema not like 'pg_toast%'
       order by 1, 2`,
   );
+  return rows;
+}
+
+/** The whole test database: `pg_dump` when installed, and a SELECT of every table in every schema either way. */
+export async function dumpDatabase(pg: Client, url: string): Promise<{ text: string; tables: number; rows: number }> {
+  const tables = await listTables(pg);
   const parts: string[] = [];
   let rows = 0;
   for (const t of tables) {
@@ -80,6 +86,30 @@ export async function dumpPlatform(o: { pg: Client; databaseUrl: string; nc: Nat
     streamCount: streams.streams,
     messages: streams.messages,
   };
+}
+
+/**
+ * What the platform has stored, as one digest per part: each table (an md5 of its rows) and each stream (its message
+ * count, last sequence and durable consumers). Equal digests before and after a request: it changed nothing stored.
+ * Built for repeated use (one query for the whole database); `tables` from `listTables`.
+ */
+export async function storedStateDigest(pg: Client, jsm: JetStreamManager, tables: { schema: string; name: string }[]): Promise<Record<string, string>> {
+  const sql = tables
+    .map((t, i) => `select ${i} as i, md5(coalesce(string_agg(x::text, E'\\n' order by x::text), '')) as h from "${t.schema}"."${t.name}" x`)
+    .join(' union all ');
+  const { rows } = await pg.query<{ i: number; h: string }>(sql);
+  const digest: Record<string, string> = Object.fromEntries(rows.map((r) => [`${tables[r.i].schema}.${tables[r.i].name}`, r.h]));
+  for await (const stream of jsm.streams.list()) {
+    const consumers: string[] = [];
+    for await (const c of jsm.consumers.list(stream.config.name)) if (c.config.durable_name) consumers.push(c.name);
+    digest[`stream ${stream.config.name}`] = `${stream.state.messages} messages, last ${stream.state.last_seq}, durable consumers ${consumers.sort().join(',')}`;
+  }
+  return digest;
+}
+
+/** The parts whose digest differs (added or removed parts included). */
+export function changedParts(before: Record<string, string>, after: Record<string, string>): string[] {
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => before[k] !== after[k]).sort();
 }
 
 /**
