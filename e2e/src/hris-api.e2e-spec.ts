@@ -177,14 +177,7 @@ describe('HR-system API directories, end to end', () => {
     try {
       const issued = await world.platform.api<{ key: string }>('POST', '/v1/api-keys', { name: 'tenant admin', role: 'tenant-admin', tenantId });
       expect(issued.status).toBe(201);
-      const asTenantAdmin = async (method: string, path: string, body?: unknown) => {
-        const res = await fetch(`${world.platform.apiUrl}/v1/tenants/${tenantId}${path}`, {
-          method,
-          headers: { 'x-api-key': issued.body.key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return { status: res.status, body: (await res.json()) as { code?: string; message?: string; details?: { path: string; message: string }[]; ok?: boolean } };
-      };
+      const asTenantAdmin = (method: string, path: string, body?: unknown) => world.platform.apiAs(issued.body.key, method, `/v1/tenants/${tenantId}${path}`, body);
       const notAllowed = (host: string) => `${host} is not an allowed host (allowed: 127.0.0.1:${emulator.port})`;
       const fieldError = (host: string) => ({
         status: 400,

@@ -47,18 +47,9 @@ describe('no plaintext secret in the database, the streams or the logs (R-SEC-01
     await emulator?.close();
   }, 60_000);
 
-  /** The admin API with an issued key (the bootstrap key, ROSTER_API_KEY, is world.platform.api's). */
-  const withKey = async <T>(key: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${world.platform.apiUrl}${path}`, {
-      method,
-      headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-  };
-  /** The tenant's routes, called with its tenant-admin key. */
-  const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) => withKey<T>(issued.tenantAdmin, method, `/v1/tenants/${tenantId}${path}`, body);
+  /** The tenant's routes, called with its tenant-admin key (the bootstrap key, ROSTER_API_KEY, is world.platform.api's). */
+  const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
+    world.platform.apiAs<T>(issued.tenantAdmin, method, `/v1/tenants/${tenantId}${path}`, body);
   const run = async (directoryId: string) => {
     const runId = await world.startRun(tenantId, directoryId);
     runIds.push(runId);
@@ -125,7 +116,7 @@ describe('no plaintext secret in the database, the streams or the logs (R-SEC-01
     expect(await run(hris.body.id)).toMatchObject<Partial<RunView>>({ status: 'succeeded' });
 
     // A new data key for the tenant (its secrets re-sealed), a changed password, and runs with both.
-    const rotation = await withKey<{ dataKeys: { rotated: number }; secrets: { resealed: number }; failed: unknown[] }>(issued.operator, 'POST', '/v1/keys/rotate', {
+    const rotation = await world.platform.apiAs<{ dataKeys: { rotated: number }; secrets: { resealed: number }; failed: unknown[] }>(issued.operator, 'POST', '/v1/keys/rotate', {
       rotateDataKeys: true,
     });
     expect(rotation).toMatchObject({ status: 200, body: { dataKeys: { rotated: 1 }, secrets: { resealed: 3 }, failed: [] } });

@@ -33,6 +33,8 @@ export interface Platform {
   services: Record<ServiceName, RunningService>;
   /** Calls the admin API with the key; returns status and parsed JSON body. */
   api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  /** The same with another key (an issued `rk_` key, a wrong one). */
+  apiAs<T = unknown>(key: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
   /** SIGKILL a service (a crash) and wait until it is gone. */
   kill(name: ServiceName): Promise<void>;
   /** Start a stopped or killed service again, on the same port (with `env` on top of the platform's), and wait until it is ready. */
@@ -93,10 +95,13 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
     apiUrl: `http://${LOOPBACK}:${services['directory-config'].port}`,
     apiKey,
     services,
-    async api<T>(method: string, path: string, body?: unknown) {
+    api<T>(method: string, path: string, body?: unknown) {
+      return platform.apiAs<T>(apiKey, method, path, body);
+    },
+    async apiAs<T>(key: string, method: string, path: string, body?: unknown) {
       const res = await fetch(`${platform.apiUrl}${path}`, {
         method,
-        headers: { 'x-api-key': apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: { 'x-api-key': key, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
