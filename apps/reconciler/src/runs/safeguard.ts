@@ -27,8 +27,11 @@ type Mode = 'try' | 'approved' | 'off';
  * more than the admin reviewed, whatever changed since.
  */
 export class RunSafeguard {
-  /** Users the records would remove, by action; filled only while a run is tried (ids only: one row per removal). */
-  private readonly removed: Record<RemovalAction, string[]> = { deactivate: [], delete: [] };
+  /**
+   * Users the records would remove, by action; filled only while a run is tried. Kept as 16 bytes per user, not as
+   * strings (~64 B each): a source terminating a million people is the case this guard exists for.
+   */
+  private readonly removed: Record<RemovalAction, UuidList> = { deactivate: new UuidList(), delete: new UuidList() };
 
   private constructor(
     private readonly em: EntityManager,
@@ -95,7 +98,7 @@ export class RunSafeguard {
   /** Once the records are planned and written: true (and the run held, its writes undone) when over the threshold. */
   async holdIfOver(): Promise<boolean> {
     if (this.mode !== 'try') return false;
-    const removals = this.base.orphans + this.removed.deactivate.length + this.removed.delete.length;
+    const removals = this.base.orphans + this.removed.deactivate.size + this.removed.delete.size;
     if (!checkSafeguard(removals, this.base.directoryUsers, this.base.threshold).held) {
       await sql(this.em, `release savepoint ${SAVEPOINT}`);
       return false;
@@ -113,14 +116,13 @@ export class RunSafeguard {
     const held = qualified(em, 'held_removals');
     if (this.policy.orphans !== 'ignore' && this.base.orphans > 0) await this.orphans.hold(this.policy.orphans);
     for (const action of ['deactivate', 'delete'] as const) {
-      const ids = this.removed[action];
-      for (let i = 0; i < ids.length; i += HOLD_CHUNK) {
+      for (const chunk of this.removed[action].chunks(HOLD_CHUNK)) {
         await sql(em,
           `insert into ${held} (run_id, user_id, email, action)
              select ?, u.id, u.email, ? from ${qualified(em, 'users')} u
               where u.tenant_id = ? and u.id in (select jsonb_array_elements_text(?::jsonb)::uuid)
            on conflict do nothing`,
-          [data.runId, action, this.tenantId, JSON.stringify(ids.slice(i, i + HOLD_CHUNK))],
+          [data.runId, action, this.tenantId, JSON.stringify(chunk)],
         );
       }
     }
@@ -150,5 +152,34 @@ export class RunSafeguard {
       },
       { tenantId: this.tenantId, runId: data.runId, id: `${data.runId}:awaiting-approval` },
     );
+  }
+}
+
+/** UUIDs in a growing buffer, 16 bytes each, read back in chunks of strings. */
+export class UuidList {
+  private buffer = Buffer.alloc(16 * 1024);
+  size = 0;
+
+  push(uuid: string): void {
+    const hex = uuid.replace(/-/g, '');
+    if (!/^[0-9a-f]{32}$/i.test(hex)) throw new Error(`not a uuid: ${uuid}`);
+    if ((this.size + 1) * 16 > this.buffer.length) {
+      const grown = Buffer.alloc(this.buffer.length * 2);
+      this.buffer.copy(grown);
+      this.buffer = grown;
+    }
+    this.buffer.write(hex, this.size * 16, 'hex');
+    this.size++;
+  }
+
+  *chunks(size: number): Generator<string[]> {
+    for (let i = 0; i < this.size; i += size) {
+      const chunk: string[] = [];
+      for (let j = i; j < Math.min(i + size, this.size); j++) {
+        const h = this.buffer.toString('hex', j * 16, j * 16 + 16);
+        chunk.push(`${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`);
+      }
+      yield chunk;
+    }
   }
 }
