@@ -136,11 +136,12 @@ export class GroupsRepository {
     for (let i = 0; i < emails.length; i += CHUNK) {
       const chunk = emails.slice(i, i + CHUNK);
       const rows = await sql<{ email: string; external_id: string }>(this.em,
-        `select u.email, g.external_id from ${this.t('users')} u
+        // The emails as an array joined to the users' (tenant_id, email) key, as in TeamsRepository.membershipsOf.
+        `select u.email, g.external_id from unnest(?::text[]) as k(email)
+           join ${this.t('users')} u on u.tenant_id = ? and u.email = k.email
            join ${this.t('group_memberships')} m on m.tenant_id = u.tenant_id and m.user_id = u.id
-           join ${this.t('directory_groups')} g on g.id = m.group_id and g.source_directory_id = ?
-          where u.tenant_id = ? and u.email in (${chunk.map(() => '?').join(', ')})`,
-        [this.directoryId, this.tenantId, ...chunk],
+           join ${this.t('directory_groups')} g on g.id = m.group_id and g.source_directory_id = ?`,
+        [chunk, this.tenantId, this.directoryId],
       );
       for (const r of rows) {
         const set = found.get(r.email) ?? new Set<string>();

@@ -134,12 +134,13 @@ export class TeamsRepository {
     for (let i = 0; i < emails.length; i += CHUNK) {
       const chunk = emails.slice(i, i + CHUNK);
       const rows = await sql<{ email: string; name_key: string }>(this.em,
-        // Driven by the users' (tenant_id, email) key, then memberships' (tenant_id, user_id, source_directory_id).
-        `select u.email, t.name_key from ${this.users} u
+        // Driven by the emails (one index probe each on the users' (tenant_id, email) key; an `in (…)` list made
+        // PostgreSQL scan the tenant's users per chunk), then memberships' (tenant_id, user_id, source_directory_id).
+        `select u.email, t.name_key from unnest(?::text[]) as k(email)
+           join ${this.users} u on u.tenant_id = ? and u.email = k.email
            join ${this.memberships} m on m.tenant_id = u.tenant_id and m.user_id = u.id and m.source_directory_id = ?
-           join ${this.teams} t on t.id = m.team_id
-          where u.tenant_id = ? and u.email in (${chunk.map(() => '?').join(', ')})`,
-        [directoryId, this.tenantId, ...chunk],
+           join ${this.teams} t on t.id = m.team_id`,
+        [chunk, this.tenantId, directoryId],
       );
       for (const r of rows) {
         const set = found.get(r.email) ?? new Set<string>();
