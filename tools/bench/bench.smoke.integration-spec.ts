@@ -55,6 +55,15 @@ describe('npm run bench (smoke, --size 300 --big 0 --inbound 300)', () => {
     expect(full.bus['ROSTER_DIRECTORY']?.messages).toBeGreaterThanOrEqual(full.counts!['created']!);
   });
 
+  it('R-OPS-03 each run reports where its apply spent its time, by phase, from the reconciler\'s metrics', () => {
+    for (const run of Object.values(result.runs)) {
+      expect(Object.keys(run.applyPhasesS)).toEqual(expect.arrayContaining(['prepare', 'read', 'match', 'plan', 'managers', 'finish']));
+      expect(Object.values(run.applyPhasesS).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(run.wallMs / 1000);
+    }
+    expect(result.runs.full!.applyPhasesS['write users']).toBeGreaterThan(0);
+    expect(report).toMatch(/apply by phase/);
+  });
+
   it('the unchanged re-sync (rows reordered) writes 0 rows to reconciler.users and publishes no directory event', () => {
     const unchanged = result.runs.unchanged!;
     expect(unchanged.usersWrites.total).toBe(0);

@@ -36,6 +36,19 @@ export async function heapUsedBytes(port: number): Promise<number | undefined> {
   return m ? Number(m[1]) : undefined;
 }
 
+/** A labelled counter of a service's /metrics, by label value (empty when the service does not answer). */
+export async function counterByLabel(port: number, name: string, label: string): Promise<Record<string, number>> {
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+  if (!res?.ok) return {};
+  const out: Record<string, number> = {};
+  const line = new RegExp(`^${name}\\{([^}]*)\\} ([\\d.e+-]+)$`, 'gm');
+  for (const m of (await res.text()).matchAll(line)) {
+    const value = new RegExp(`${label}="([^"]*)"`).exec(m[1] ?? '')?.[1];
+    if (value !== undefined) out[value] = Number(m[2]);
+  }
+  return out;
+}
+
 /**
  * The largest live heap (bytes in use right after a forced full GC, logged by heap-probe-preload) of each
  * process between two epoch-ms instants; 0 when the process logged nothing then.

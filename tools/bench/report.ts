@@ -206,6 +206,20 @@ export function renderReport(r: BenchResult): string {
     ),
   );
 
+  const phaseNames = [...new Set(Object.values(r.runs).flatMap((run) => Object.keys(run.applyPhasesS ?? {})))];
+  if (phaseNames.length > 0) {
+    out.push("\nThe reconciler's apply by phase, s (roster_apply_phase_seconds_total; 'finish' includes the commit)");
+    out.push(
+      table(
+        ['run', ...phaseNames, 'total'],
+        Object.entries(r.runs).map(([name, run]) => {
+          const phases = run.applyPhasesS ?? {};
+          return [name, ...phaseNames.map((p) => (phases[p] ?? 0).toFixed(1)), Object.values(phases).reduce((a, b) => a + b, 0).toFixed(1)];
+        }),
+      ),
+    );
+  }
+
   if (r.inbound) {
     const i = r.inbound;
     out.push('\nInbound employee events (R-EVT-02): published on ROSTER_INBOUND → users stored and every micro-batch run final');

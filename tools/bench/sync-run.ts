@@ -8,6 +8,7 @@ import type { GeneratedFile } from './generate';
 import {
   PeakMemory,
   QueryShare,
+  counterByLabel,
   StreamState,
   TableWrites,
   cpuSnapshot,
@@ -68,6 +69,25 @@ export interface SyncMeasurement {
   memory: Record<string, PeakMemory>;
   /** What the database's active backends were running, sampled every 200 ms. */
   dbSamples: QueryShare[];
+  /** Seconds of the reconciler's apply by phase (`roster_apply_phase_seconds_total`, POST → drained). */
+  applyPhasesS: Record<string, number>;
+}
+
+const APPLY_PHASES = 'roster_apply_phase_seconds_total';
+
+function reconcilerPort(env: BenchEnv): number {
+  const reconciler = env.services.find((s) => s.name === 'reconciler');
+  if (!reconciler) throw new Error('the bench has no reconciler process');
+  return reconciler.port;
+}
+
+/** `after − before` per key, keys with a positive difference only. */
+function counterDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(after)
+      .map(([k, v]) => [k, Math.round((v - (before[k] ?? 0)) * 1000) / 1000] as const)
+      .filter(([, v]) => v > 0),
+  );
 }
 
 export interface Phases {
@@ -94,6 +114,7 @@ export async function syncFile(env: BenchEnv, dir: Directory, file: GeneratedFil
     lsn: await walLsn(pg),
     streams: await streamStates(env.nc, STREAMS),
     cpu: cpuSnapshot(services),
+    applyPhases: await counterByLabel(reconcilerPort(env), APPLY_PHASES, 'phase'),
   };
   const backends = sampleBackendCpu(env.samplerPg, env.db.name);
   const peaks = samplePeaks(services);
@@ -122,6 +143,7 @@ export async function syncFile(env: BenchEnv, dir: Directory, file: GeneratedFil
     streams: await streamStates(env.nc, STREAMS),
     cpu: cpuSnapshot(services),
     backendsMs: await backends.stop(),
+    applyPhases: await counterByLabel(reconcilerPort(env), APPLY_PHASES, 'phase'),
   };
   const memory = await peaks.stop();
   const dbSamples = await queries.stop();
@@ -153,6 +175,7 @@ export async function syncFile(env: BenchEnv, dir: Directory, file: GeneratedFil
     },
     memory,
     dbSamples,
+    applyPhasesS: counterDelta(before.applyPhases, after.applyPhases),
   };
 }
 

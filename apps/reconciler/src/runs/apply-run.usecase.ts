@@ -34,7 +34,7 @@ import { RunEmailClaims } from './email-claims';
 import { GroupsPhase } from '../groups/apply-groups';
 import { RunOrphans } from './orphans';
 import { ProblemLog } from './problem-log';
-import { RunMetrics } from './run-metrics';
+import { PhaseClock, RunMetrics } from './run-metrics';
 import { RunScratch } from './run-scratch';
 import { RunSafeguard } from './safeguard';
 import { TeamsApplier, wantedTeamsOf } from '../teams/apply-teams';
@@ -122,14 +122,21 @@ export class ApplyRunUseCase {
         { tenantId, runId: data.runId, id: `${data.runId}:reconciling` },
       );
     }
-    const finished = await this.orm.em.fork().transactional(async (em) => {
-      if (!(await this.claim(em, event))) return undefined;
-      return this.applyAndFinish(em, tenantId, data, false);
-    });
+    const clock = new PhaseClock();
+    let finished: Awaited<ReturnType<ApplyRunUseCase['applyAndFinish']>> | undefined;
+    try {
+      finished = await this.orm.em.fork().transactional(async (em) => {
+        if (!(await this.claim(em, event))) return undefined;
+        return this.applyAndFinish(em, tenantId, data, false, clock);
+      });
+    } finally {
+      clock.lap('finish');
+      this.metrics.timed(clock);
+    }
     this.relay.kick();
     if (!finished) return;
     this.metrics.finished(finished.status, finished.counts);
-    this.logger.log({ ...log, status: finished.status, counts: finished.counts, problems: finished.problemCount }, 'run finished');
+    this.logger.log({ ...log, status: finished.status, counts: finished.counts, problems: finished.problemCount, phasesMs: clock.summary() }, 'run finished');
   }
 
   /**
@@ -138,14 +145,14 @@ export class ApplyRunUseCase {
    * `approved` is the apply of a held run after an admin's approval: the same single transaction, limited to the
    * held removals.
    */
-  async applyAndFinish(em: EntityManager, tenantId: string, data: RecordsComplete['data'], approved: boolean) {
+  async applyAndFinish(em: EntityManager, tenantId: string, data: RecordsComplete['data'], approved: boolean, clock = new PhaseClock()) {
     // R-EVT-02: an event directory's micro-batch run never orphans anybody (runUserPolicyOf).
     const policy = runUserPolicyOf(data);
     const orphans = new RunOrphans(em, tenantId, data.directoryId, data.runId);
     const safeguard = await RunSafeguard.start(em, this.outbox, tenantId, data, policy, orphans, approved);
     const result =
       data.outcome === 'complete'
-        ? await this.apply(em, tenantId, data, policy, orphans, safeguard)
+        ? await this.apply(em, tenantId, data, policy, orphans, safeguard, clock)
         : { counts: emptyRunCounts(), problemCount: 0, problems: [] };
     if (result === 'held') return { status: 'awaiting-approval' as const, counts: emptyRunCounts(), problemCount: 0 };
     const status = data.outcome !== 'complete' ? 'failed' : result.problemCount > 0 ? 'partially-succeeded' : 'succeeded';
@@ -219,7 +226,15 @@ export class ApplyRunUseCase {
     return true;
   }
 
-  private async apply(em: EntityManager, tenantId: string, data: RecordsComplete['data'], policy: UserPolicy, orphans: RunOrphans, safeguard: RunSafeguard) {
+  private async apply(
+    em: EntityManager,
+    tenantId: string,
+    data: RecordsComplete['data'],
+    policy: UserPolicy,
+    orphans: RunOrphans,
+    safeguard: RunSafeguard,
+    clock: PhaseClock,
+  ) {
     const { runId, directoryId } = data;
     const users = new UsersRepository(em, tenantId);
     const ctx = { directoryId, now: new Date() };
@@ -242,9 +257,11 @@ export class ApplyRunUseCase {
     // R-API-08: the directory's groups before any user; R-API-10: each email claimed by the run's first record.
     const groups = await GroupsPhase.start(em, this.outbox, { tenantId, runId, directoryId }, runGroupPolicyOf(data));
     const emailClaims = await RunEmailClaims.start(em, runId, policy.matchByExternalId, policy.matchByUsername);
+    clock.lap('prepare');
 
     for (let batchNo = 0; batchNo < data.batchCount; batchNo++) {
       const batch = await this.stagedBatch(em, runId, batchNo);
+      clock.lap('read');
       if (batch.teams !== null) {
         // A teams-file batch: its records were applied above; its row problems are the teams file's.
         await problems.add(batch.problems);
@@ -261,6 +278,7 @@ export class ApplyRunUseCase {
       const managerIds = new Map([...current.values(), ...linked.values(), ...named.values()].map((u) => [u.id, u.managerId]));
       const claimed = await emailClaims.claimedBefore(batchNo, employees.map((e) => e.email));
       const byUsername = { users: named, claimedEarlier: await emailClaims.usernamesClaimedBefore(batchNo, usernames) };
+      clock.lap('match');
       const plan = planUserChunk(current, employees, policy, ctx, linked, claimed, byUsername);
       plan.operations = await safeguard.review(plan.operations, ctx.now); // R-SAFE-01
       const writes: StoredUser[] = [];
@@ -283,8 +301,10 @@ export class ApplyRunUseCase {
           unchanged.push(op.email);
         }
       }
+      clock.lap('plan');
       await users.upsert(writes, await managersAtInsert(users, created, plan.managerLinks));
       await this.outbox.addMessages(em, events);
+      clock.lap('write users');
       await scratch.addCreated(created);
       await scratch.addUnchanged(unchanged);
       await scratch.addLinks(plan.managerLinks);
@@ -298,26 +318,35 @@ export class ApplyRunUseCase {
       await problems.add(batchProblems);
       counts = addRunCounts(counts, summarize(plan.operations, batchProblems));
       em.clear();
+      clock.lap('keep run state');
       await analyzer.inserted(created.length);
+      clock.lap('analyze');
     }
     await analyzer.refresh();
+    clock.lap('analyze');
     if (await safeguard.holdIfOver()) return 'held' as const;
+    clock.lap('safeguard');
 
     // R-API-06: the orphans, before the managers' placeholders exist (a placeholder is never this run's orphan).
     counts = addRunCounts(counts, await orphans.apply(policy, this.outbox, safeguard.approved));
+    clock.lap('orphans');
     const managerPhase = new ManagerPhase(em, tenantId, users, scratch, problems);
     counts = addRunCounts(counts, await managerPhase.apply(policy, ctx));
+    clock.lap('managers');
     // Creations first, then the manager changes of users who existed before: a consumer never meets an id it
     // has not been told about.
     for await (const ids of scratch.createdIds()) await this.announceCreated(em, users, ids, runId, tenantId);
     for await (const changes of managerPhase.changesOfExistingUsers()) await this.announceManagerChanges(em, users, changes, runId, tenantId);
+    clock.lap('announce users');
     for await (const wanted of scratch.wantedTeams()) {
       const changed = await teams.applyMemberships(wanted);
       await scratch.addTouched(changed);
       await analyzer.inserted(changed.size); // a first run fills team_memberships here
     }
+    clock.lap('memberships');
     // R-API-08 memberships of the directory's groups, R-API-09 local / other directories' groups.
     await scratch.addTouched(await groups.finish());
+    clock.lap('groups');
     // A user whose only change is a manager link or a membership counts as updated, not unchanged.
     const touched = await scratch.unchangedButTouched();
     counts.unchanged -= touched;
