@@ -365,6 +365,15 @@ describe('Helm chart deploy/helm/roster', () => {
       expect(h.spec.minReplicas).toBeGreaterThanOrEqual(2);
       expect(h.spec.metrics[0]).toMatchObject({ type: 'Resource', resource: { name: 'cpu' } });
     }
+    // The reconciler also scales on its consumer's lag (an External metric through a metrics adapter).
+    const reconciler = hpas.find((h) => component(h) === 'reconciler');
+    expect(reconciler.spec.metrics).toContainEqual({
+      type: 'External',
+      external: {
+        metric: { name: 'jetstream_consumer_num_pending', selector: { matchLabels: { stream_name: 'ROSTER_RECORDS', consumer_name: 'reconciler-records' } } },
+        target: { type: 'AverageValue', averageValue: '5000' },
+      },
+    });
     // With an HPA the Deployment leaves replicas to it.
     expect(ofKind(production, 'Deployment').every((d) => d.spec.replicas === undefined)).toBe(true);
     const [monitor] = ofKind(production, 'ServiceMonitor');
