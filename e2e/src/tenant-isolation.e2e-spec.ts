@@ -269,10 +269,10 @@ describe('admin API: keys, roles and tenant isolation (R-SEC-02, R-TEN-01)', () 
     expect((await call(keys.adminA.key, 'get', `/v1/tenants/${tenantA}`)).status).toBe(200);
   });
 
-  /** Guesses `key(i)` from `address` until one is refused unread (429); the statuses. */
-  const guessUntilThrottled = async (address: string, key: (i: number) => string): Promise<number[]> => {
+  /** Guesses `key(i)` from `address` until one is refused unread (429), at most `max` times; the statuses. */
+  const guessUntilThrottled = async (address: string, key: (i: number) => string, max = 60): Promise<number[]> => {
     const answers: number[] = [];
-    while (answers.length < 60 && answers.at(-1) !== 429) answers.push((await call(key(answers.length), 'get', `/v1/tenants/${tenantA}`, undefined, address)).status);
+    while (answers.length < max && answers.at(-1) !== 429) answers.push((await call(key(answers.length), 'get', `/v1/tenants/${tenantA}`, undefined, address)).status);
     return answers;
   };
   const guessAt = (prefix: string) => (i: number) => `rk_${prefix}_${randomBytes(32).toString('base64url')}${i}`;
@@ -288,7 +288,7 @@ describe('admin API: keys, roles and tenant isolation (R-SEC-02, R-TEN-01)', () 
     expect((await call(keys.adminA.key, 'get', `/v1/tenants/${tenantA}`, undefined, '203.0.113.10')).status).toBe(200);
   });
 
-  it('R-SEC-02 a flood of bad keys from one address never locks out the valid keys used from that address', async () => {
+  it('R-SEC-02 a flood of bad keys from one address, within its budget, never locks out the valid keys used from that address', async () => {
     const shared = '198.51.100.7'; // one NAT, or an ingress without ROSTER_TRUST_PROXY: everybody's address
     const flood = await Promise.all(
       Array.from({ length: 150 }, (_, i) => call(i % 3 === 0 ? `wrong-key-${i}` : guessAt(randomBytes(4).toString('hex'))(i), 'get', `/v1/tenants/${tenantA}`, undefined, shared)),
@@ -296,6 +296,17 @@ describe('admin API: keys, roles and tenant isolation (R-SEC-02, R-TEN-01)', () 
     expect(flood.filter((a) => a.status === 401).length).toBeGreaterThan(100);
     expect(flood.every((a) => a.status === 401 || a.body.code === 'RATE_LIMITED')).toBe(true);
     for (const key of [keys.adminA.key, keys.readA.key]) expect((await call(key, 'get', `/v1/tenants/${tenantA}`, undefined, shared)).status).toBe(200);
+  });
+
+  it('R-SEC-02 a spray of new key prefixes from one address is throttled by the address budget (300, then 5 a second), then refuses every key from there', async () => {
+    const sprayer = '198.51.100.99';
+    const spray = await guessUntilThrottled(sprayer, (i) => guessAt(randomBytes(4).toString('hex'))(i), 400);
+    expect(spray.at(-1)).toBe(429);
+    expect(spray.slice(0, -1).every((s) => s === 401)).toBe(true);
+    expect(spray.length).toBeGreaterThan(300); // each prefix is a fresh per-key bucket: only the address's budget stops it
+    // The documented trade-off: past the budget a valid key from that address is refused unread too; not elsewhere.
+    expect((await call(keys.adminA.key, 'get', `/v1/tenants/${tenantA}`, undefined, sprayer)).body.code).toBe('RATE_LIMITED');
+    expect((await call(keys.adminA.key, 'get', `/v1/tenants/${tenantA}`, undefined, '198.51.100.98')).status).toBe(200);
   });
 
   // Last: it leaves a few address-and-key buckets of this suite empty for a few seconds.

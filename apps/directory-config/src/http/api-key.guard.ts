@@ -4,7 +4,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { PUBLIC_ROUTE } from '@roster/observability';
 import { ApiKeysUseCase } from '../auth/api-keys.usecase';
-import { ApiRateLimits, failureBucket } from '../auth/api-rate-limits';
+import { ApiRateLimits } from '../auth/api-rate-limits';
 import { Principal, authorize } from '../auth/authorize';
 import { DirectoryConfigException, DirectoryConfigExceptionCode } from './directory-config.exception';
 
@@ -32,8 +32,8 @@ export function principalOf(req: Request): Principal | undefined {
  * controller needs a key without anyone remembering it; only routes marked `@Public()` (health, metrics, the OpenAPI
  * document, the console's static files) answer without one. The `x-api-key` is the bootstrap operator key from
  * config or an issued key (stored hashed; revoked keys fail); each key is rate limited (429 with Retry-After), and
- * failed attempts per client address and targeted key (`failureBucket`; the address is X-Forwarded-For's only
- * behind the proxies `ROSTER_TRUST_PROXY` names). `authorize` scopes the key: operators everywhere, tenant keys to
+ * failed attempts per client address and targeted key (`failureBucket`) and per client address for all keys (the
+ * address is X-Forwarded-For's only behind the proxies `ROSTER_TRUST_PROXY` names). `authorize` scopes the key: operators everywhere, tenant keys to
  * their own tenant's routes only, read-only keys to reads, and every key to the reads marked `@CallerScoped()`
  * (about itself). Refusals say why without telling whether another tenant exists.
  */
@@ -72,14 +72,15 @@ export class ApiKeyGuard implements CanActivate {
     const header = req.headers['x-api-key'];
     // No key is no guess at one: refused at once, counted nowhere.
     if (typeof header !== 'string' || header.length === 0) throw unauthenticated();
-    // Too many failures from this address at the key this one tries to be: refused before it is looked at (no
-    // guessing at speed), while other keys from the same address go on.
-    const bucket = failureBucket(req.ip ?? 'unknown', header);
-    this.charge(res, this.limits.failures.wait(bucket));
+    // Too many failures from this address at the key this one tries to be, or at any keys: refused before it is
+    // looked at (no guessing at speed, no lookup per sprayed prefix), while other keys from the same address go on
+    // until the address's own budget is spent.
+    const address = req.ip ?? 'unknown';
+    this.charge(res, this.limits.failureWait(address, header));
     if (timingSafeEqual(digest(header), this.bootstrap)) return CONFIG_OPERATOR;
     const principal = header.startsWith('rk_') ? await this.keys.principalOf(header) : undefined;
     if (principal) return principal;
-    this.limits.failures.take(bucket);
+    this.limits.failed(address, header);
     throw unauthenticated();
   }
 
