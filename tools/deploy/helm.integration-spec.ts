@@ -365,15 +365,22 @@ describe('Helm chart deploy/helm/roster', () => {
       expect(h.spec.minReplicas).toBeGreaterThanOrEqual(2);
       expect(h.spec.metrics[0]).toMatchObject({ type: 'Resource', resource: { name: 'cpu' } });
     }
-    // The reconciler also scales on its consumer's lag (an External metric through a metrics adapter).
-    const reconciler = hpas.find((h) => component(h) === 'reconciler');
-    expect(reconciler.spec.metrics).toContainEqual({
-      type: 'External',
-      external: {
-        metric: { name: 'jetstream_consumer_num_pending', selector: { matchLabels: { stream_name: 'ROSTER_RECORDS', consumer_name: 'reconciler-records' } } },
-        target: { type: 'AverageValue', averageValue: '5000' },
-      },
-    });
+    // Lag only where another replica takes more of it: the sync consumers (one message, one directory's run), up to
+    // their durable's max_ack_pending (4 in flight across replicas). The reconciler's records durable is capped the
+    // same way and a run's apply is one message, so it scales on CPU only, and no further than 4.
+    const byService = Object.fromEntries(hpas.map((h) => [component(h), h]));
+    for (const service of ['file-ingest', 'connector-gateway']) {
+      expect(byService[service].spec.maxReplicas).toBeLessThanOrEqual(4);
+      expect(byService[service].spec.metrics).toContainEqual({
+        type: 'External',
+        external: {
+          metric: { name: 'jetstream_consumer_num_pending', selector: { matchLabels: { stream_name: 'ROSTER_RUNS', consumer_name: `${service}-sync` } } },
+          target: { type: 'AverageValue', averageValue: '2' },
+        },
+      });
+    }
+    expect(byService['reconciler'].spec.metrics).toEqual([expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) })]);
+    expect(byService['reconciler'].spec.maxReplicas).toBeLessThanOrEqual(4);
     // With an HPA the Deployment leaves replicas to it.
     expect(ofKind(production, 'Deployment').every((d) => d.spec.replicas === undefined)).toBe(true);
     const [monitor] = ofKind(production, 'ServiceMonitor');
