@@ -2,6 +2,11 @@ import { HrisEmulator, hrisEmployee, startHrisEmulator, waitFor } from '@roster/
 import { RunView, World, hrisEmulatorEnv, startWorld } from './support/world';
 
 const EMPLOYEES = 40;
+/** connector-gateway's ROSTER_HRIS_FULL_FETCH_DAYS in this world: a scheduled (`auto`) run is full when the last full fetch is older. */
+const FULL_FETCH_DAYS = 2;
+const DAY_MS = 86_400_000;
+/** How far before the last fetch's start an incremental fetch reaches (WATERMARK_OVERLAP_MS in connector-gateway). */
+const WATERMARK_OVERLAP_MS = 5 * 60_000;
 
 /**
  * The API directories' reconciler policies end to end (R-API-04..07, R-SAFE-01): connector-gateway forwards the
@@ -9,15 +14,17 @@ const EMPLOYEES = 40;
  */
 describe('HR-system API directory policies, end to end', () => {
   let emulator: HrisEmulator;
+  /** The scheduled-fetch directory's own source (R-API-02 below), so the policy stories above do not move it. */
+  let fetchEmulator: HrisEmulator;
   let world: World;
   let tenantId: string;
   let directoryId: string;
 
   beforeAll(async () => {
-    emulator = await startHrisEmulator({ employees: EMPLOYEES });
+    [emulator, fetchEmulator] = await Promise.all([startHrisEmulator({ employees: EMPLOYEES }), startHrisEmulator({ employees: 20 })]);
     world = await startWorld('e2e_hris_policies', {
       sftp: false,
-      env: hrisEmulatorEnv(emulator),
+      env: { ...hrisEmulatorEnv(emulator, fetchEmulator), ROSTER_HRIS_FULL_FETCH_DAYS: String(FULL_FETCH_DAYS) },
     });
     tenantId = await world.createTenant('Policy Co', 'owner@policy.test');
     directoryId = await world.createHrisDirectory(tenantId, emulator, {
@@ -28,7 +35,7 @@ describe('HR-system API directory policies, end to end', () => {
 
   afterAll(async () => {
     await world?.stop();
-    await emulator?.close();
+    await Promise.all([emulator?.close(), fetchEmulator?.close()]);
   }, 60_000);
 
   const api = <T>(method: string, path: string, body?: unknown) => world.platform.api<T>(method, `/v1/tenants/${tenantId}${path}`, body);
@@ -177,4 +184,138 @@ describe('HR-system API directory policies, end to end', () => {
     const fullRun = await world.startRun(tenantId, directoryId);
     expect((await waitForStatus(fullRun, 'awaiting-approval')).pendingRemovals).toMatchObject({ deactivate: 10 });
   }, 120_000);
+
+  /**
+   * R-API-02's scheduled full fetch, on a directory of its own: the watermark's `last_full_at` moves only with an
+   * applied complete full fetch, and a scheduled run (`auto`) is incremental until that is older than
+   * ROSTER_HRIS_FULL_FETCH_DAYS, then full. Were `last_full_at` moved by every fetch, no scheduled run would ever be
+   * full again; these tests are what notices.
+   */
+  describe('scheduled fetches and the fetch watermark', () => {
+    const PEOPLE = 20;
+    const PAGE = 5;
+    let fetchTenant: string;
+    let fetchDirectory: string;
+
+    beforeAll(async () => {
+      fetchTenant = await world.createTenant('Fetch Co', 'owner@fetch.test');
+      fetchDirectory = await world.createHrisDirectory(fetchTenant, fetchEmulator, {
+        pageSize: PAGE,
+        policy: { orphans: 'deactivate', restore: true, activateUsers: true },
+      });
+    }, 60_000);
+
+    type Mark = { fetched_from: Date; last_full_at: Date | null };
+    const mark = async (): Promise<Mark | undefined> =>
+      (await world.pg.query<Mark>(`select fetched_from, last_full_at from connector_gateway.fetch_watermarks where directory_id = $1`, [fetchDirectory])).rows[0];
+    /** connector-gateway has handled the run's run.finished: its fetch plan row is gone (and the watermark moved, if it does). */
+    const settled = (runId: string) =>
+      waitFor(
+        async () => (await world.pg.query(`select 1 from connector_gateway.fetch_runs where run_id = $1`, [runId])).rowCount === 0 || undefined,
+        { timeoutMs: 15_000, description: `connector-gateway to settle run ${runId}'s watermark` },
+      );
+    /** Runs the directory and waits until it is finished and its watermark settled; the run and the emulator's employee list requests of it. */
+    const fetchRun = async (start: () => Promise<string>) => {
+      const from = fetchEmulator.requests.length;
+      const runId = await start();
+      const finished = await world.waitForRun(fetchTenant, runId, 60_000);
+      await settled(runId);
+      return { run: finished, pages: fetchEmulator.requests.slice(from).filter((r) => r.path.endsWith('/employees')) };
+    };
+    const manual = (fetch?: 'incremental') => async () => {
+      const res = await world.platform.api<{ id: string }>('POST', `/v1/tenants/${fetchTenant}/directories/${fetchDirectory}/runs`, fetch ? { fetch } : {});
+      expect(res.status).toBe(202);
+      return res.body.id;
+    };
+    /** Makes the directory due and ticks the scheduler (POST /v1/scheduler/tick): the scheduled run's id. */
+    const scheduled = async () => {
+      await world.pg.query(`update directory_config.directories set next_run_at = now() - interval '1 second' where id = $1`, [fetchDirectory]);
+      const tick = await world.platform.api<{ started: { directoryId: string; runId: string }[] }>('POST', '/v1/scheduler/tick', {});
+      expect(tick.status).toBe(200);
+      const started = tick.body.started.filter((s) => s.directoryId === fetchDirectory);
+      expect(started).toHaveLength(1);
+      const runId = started[0]?.runId ?? '';
+      expect((await world.platform.api<{ trigger: string }>('GET', `/v1/tenants/${fetchTenant}/runs/${runId}`)).body.trigger).toBe('schedule');
+      return runId;
+    };
+    /** Moves the last full fetch `days` further into the past. */
+    const ageLastFull = (days: number) =>
+      world.pg.query(`update connector_gateway.fetch_watermarks set last_full_at = last_full_at - make_interval(days => $2) where directory_id = $1`, [fetchDirectory, days]);
+    const full = (pages: { query: Record<string, string> }[]) => {
+      expect(pages).toHaveLength(PEOPLE / PAGE);
+      expect(pages.filter((p) => 'modified_after' in p.query)).toEqual([]);
+    };
+    /** Every page asked for the records modified since the last fetch's start, less the overlap. */
+    const incremental = (pages: { query: Record<string, string> }[], since: Mark | undefined) => {
+      expect(pages.length).toBeGreaterThan(0);
+      expect(pages.map((p) => Date.parse(p.query.modified_after ?? ''))).toEqual(pages.map(() => (since?.fetched_from.getTime() ?? NaN) - WATERMARK_OVERLAP_MS));
+    };
+
+    it('R-API-02 last_full_at moves only with an applied complete full fetch: not with an incremental or an incomplete one', async () => {
+      const first = await fetchRun(manual());
+      expect(first.run).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ created: PEOPLE }) });
+      full(first.pages);
+      const afterFull = await mark();
+      expect(afterFull?.last_full_at).toEqual(afterFull?.fetched_from);
+
+      fetchEmulator.update(7, { first_name: 'Seven' });
+      const inc = await fetchRun(manual('incremental'));
+      expect(inc.run).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ updated: 1, created: 0, deactivated: 0 }) });
+      incremental(inc.pages, afterFull);
+      const afterIncremental = await mark();
+      expect(afterIncremental?.fetched_from.getTime()).toBeGreaterThan(afterFull?.fetched_from.getTime() ?? Infinity);
+      expect(afterIncremental?.last_full_at).toEqual(afterFull?.last_full_at);
+
+      // A full fetch that stops at page 2 is incomplete: nothing applied, nothing moved.
+      fetchEmulator.failPage(1, 1_000);
+      try {
+        const stopped = await fetchRun(manual());
+        expect(stopped.run).toMatchObject({ status: 'failed', failure: expect.objectContaining({ code: 'INCOMPLETE_FETCH' }) });
+      } finally {
+        fetchEmulator.clearFaults();
+      }
+      expect(await mark()).toEqual(afterIncremental);
+
+      const again = await fetchRun(manual());
+      expect(again.run).toMatchObject({ status: 'succeeded' });
+      full(again.pages);
+      const afterSecondFull = await mark();
+      expect(afterSecondFull?.last_full_at?.getTime()).toBeGreaterThan(afterIncremental?.fetched_from.getTime() ?? Infinity);
+      expect(afterSecondFull?.last_full_at).toEqual(afterSecondFull?.fetched_from);
+    }, 180_000);
+
+    it('R-API-02 a scheduled run after a recent full fetch is incremental: only the employees modified since the last fetch', async () => {
+      const before = await mark();
+      fetchEmulator.update(9, { first_name: 'Nine' });
+      const { run, pages } = await fetchRun(scheduled);
+      expect(run).toMatchObject({ status: 'succeeded' });
+      incremental(pages, before);
+      // Employee 9, and employee 7, changed within the overlap before the last full fetch's start; none of the 18 others.
+      expect(run.counts).toMatchObject({ updated: 1, unchanged: 1, created: 0, deactivated: 0, deleted: 0 });
+      const after = await mark();
+      expect(after?.fetched_from.getTime()).toBeGreaterThan(before?.fetched_from.getTime() ?? Infinity);
+      expect(after?.last_full_at).toEqual(before?.last_full_at);
+    }, 120_000);
+
+    it(`R-API-02 a scheduled run is full once the last full fetch is older than ROSTER_HRIS_FULL_FETCH_DAYS (${FULL_FETCH_DAYS}), and moves last_full_at`, async () => {
+      // A day old: younger than the setting, still incremental.
+      await ageLastFull(FULL_FETCH_DAYS - 1);
+      const young = await mark();
+      const stillIncremental = await fetchRun(scheduled);
+      expect(stillIncremental.run).toMatchObject({ status: 'succeeded' });
+      incremental(stillIncremental.pages, young);
+      expect((await mark())?.last_full_at).toEqual(young?.last_full_at);
+
+      // Older than the setting: the scheduled run fetches everyone, and the full fetch moves last_full_at to its start.
+      await ageLastFull(FULL_FETCH_DAYS);
+      const old = await mark();
+      expect(Date.now() - (old?.last_full_at?.getTime() ?? Date.now())).toBeGreaterThan(FULL_FETCH_DAYS * DAY_MS);
+      const { run, pages } = await fetchRun(scheduled);
+      expect(run).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ created: 0, deactivated: 0 }) });
+      full(pages);
+      const after = await mark();
+      expect(after?.last_full_at).toEqual(after?.fetched_from);
+      expect(after?.fetched_from.getTime()).toBeGreaterThan(old?.fetched_from.getTime() ?? Infinity);
+    }, 180_000);
+  });
 });
