@@ -340,7 +340,9 @@ export class ApplyRunUseCase {
     clock.lap('announce users');
     for await (const wanted of scratch.wantedTeams()) {
       const changed = await teams.applyMemberships(wanted);
-      await scratch.addTouched(changed);
+      // Touched matters only for users found unchanged (counted as updated); the run's new users never are.
+      const created = new Set(wanted.filter((w) => w.newUser).map((w) => w.email));
+      await scratch.addTouched([...changed].filter((email) => !created.has(email)));
       await analyzer.inserted(changed.size); // a first run fills team_memberships here
     }
     clock.lap('memberships');
