@@ -189,6 +189,12 @@ describe('users.csv over SFTP, end to end', () => {
     });
     // R-OPS-03: the restarted reconciler got the killed one's records.complete again, and says so.
     const metrics = await (await fetch(`http://127.0.0.1:${world.platform.services.reconciler.port}/metrics`)).text();
-    expect(Number(/^roster_redeliveries_total\{consumer="reconciler-records",service="reconciler"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    const redeliveries = Number(/^roster_redeliveries_total\{consumer="reconciler-records",service="reconciler"\} (\d+)$/m.exec(metrics)?.[1]);
+    if (!(redeliveries >= 1)) {
+      // Seen a few times under heavy load and never explained: say what the reconcilers (the killed one and the
+      // restarted one) logged about this run, so the next occurrence tells why.
+      const lines = world.platform.logs().split('\n').filter((l) => l.includes(runId) || /====|redeliver|consumer/i.test(l));
+      throw new Error(`no redelivery metered after the restart (${redeliveries}); the services logged:\n${lines.slice(-60).join('\n')}`);
+    }
   }
 });
