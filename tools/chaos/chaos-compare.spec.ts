@@ -1,6 +1,7 @@
 import { DirectoryDump, diffDumps, replaceIds, stableJson } from './directory-dump';
-import { EventTally, canonicalEvent, compareEvents } from './event-ledger';
-import { DEFAULT_FAULTS, FAULT_KINDS, HRIS_DEFAULT_FAULTS, parseFaultSpec, planFaults } from './faults';
+import { EventProjection, EventTally, canonicalEvent, compareEvents, compareProjections, projectEvent } from './event-ledger';
+import { DEFAULT_FAULTS, EVENT_DEFAULT_FAULTS, FAULT_KINDS, HRIS_DEFAULT_FAULTS, parseFaultSpec, planFaults } from './faults';
+import { inboundEvents } from './inbound-events';
 import { parseChaosArgs } from './options';
 
 const U1 = '11111111-1111-4111-8111-111111111111';
@@ -63,7 +64,7 @@ describe('chaos comparisons', () => {
   });
 
   it('planFaults rotates through the faults at seeded moments inside their windows, the same for the same seed', () => {
-    const o = { rounds: 2 * DEFAULT_FAULTS.length, faults: DEFAULT_FAULTS, seed: 3, windowsMs: { random: 10_000, fetching: 2000, publishing: 500, completed: 0, archived: 0, batch: 0 }, maxDownMs: 2000 };
+    const o = { rounds: 2 * DEFAULT_FAULTS.length, faults: DEFAULT_FAULTS, seed: 3, windowsMs: { random: 10_000, fetching: 2000, publishing: 500, completed: 0, archived: 0, batch: 0, accepting: 0 }, maxDownMs: 2000 };
     const plan = planFaults(o);
     expect(plan.map((p) => p.kind)).toEqual([...DEFAULT_FAULTS, ...DEFAULT_FAULTS].map((f) => f.kind));
     expect(plan.filter((p) => p.at === 'random').every((p) => p.delayMs >= 0 && p.delayMs < 10_000)).toBe(true);
@@ -97,4 +98,61 @@ describe('chaos options', () => {
     expect(parseChaosArgs([], '/repo')).toMatchObject({ source: 'csv', faults: [...DEFAULT_FAULTS] });
     expect(() => parseChaosArgs(['--source', 'ldap'], '/repo')).toThrow(/--source must be one of csv, hris/);
   });
+
+  it('--source event rotates through the event-directory faults (directory-config while accepting) and refuses @fetching and @archived', () => {
+    const ev = parseChaosArgs(['--source', 'event', '--rows', '2000', '--event-rate', '500'], '/repo');
+    expect(ev).toMatchObject({ source: 'event', rows: 2000, eventRate: 500, faults: [...EVENT_DEFAULT_FAULTS] });
+    expect(ev.faults).toContainEqual({ kind: 'directory-config', at: 'accepting' });
+    expect(() => parseChaosArgs(['--source', 'event', '--faults', 'reconciler@fetching'], '/repo')).toThrow(/@fetching strikes one run/);
+    expect(() => parseChaosArgs(['--source', 'event', '--faults', 'file-ingest@archived'], '/repo')).toThrow(/@archived strikes a file source/);
+    expect(() => parseChaosArgs(['--faults', 'directory-config@accepting'], '/repo')).toThrow(/@accepting strikes an event directory/);
+  });
 });
+
+describe('chaos inbound events', () => {
+  it('upserts every person before their update or termination, managers before their reports, ids unique', () => {
+    const events = inboundEvents(2000);
+    expect(events).toHaveLength(2000);
+    expect(new Set(events.map((e) => e.id)).size).toBe(2000);
+    const firstSeen = new Map<string, number>();
+    events.forEach((e, n) => {
+      const email = e.kind === 'upserted' ? e.data.employee.email : e.data.email;
+      if (!firstSeen.has(email)) {
+        expect(e.kind).toBe('upserted');
+        firstSeen.set(email, n);
+      }
+      if (e.kind === 'upserted' && e.data.employee.managerEmail?.endsWith('@example.com') && e.id.startsWith('chaos-up-')) {
+        expect(firstSeen.get(e.data.employee.managerEmail)).toBeLessThan(n);
+      }
+    });
+    expect(events.filter((e) => e.kind === 'terminated').length).toBeGreaterThan(100);
+    expect(events.filter((e) => e.id.startsWith('chaos-change-')).length).toBeGreaterThan(100);
+  });
+});
+
+describe('chaos event projection', () => {
+  const ids = new Map([[U1, 'user:ada@x'], [T1, 'team:core']]);
+  const user = (title: string) => ({ userId: U1, email: 'ada@x', profile: { jobTitle: title } });
+  const project = (events: [string, unknown][]): EventProjection => {
+    const p: EventProjection = { entities: new Map(), repeats: 0, repeatSamples: [] };
+    let last = new Map<string, string>();
+    for (const [name, data] of events) {
+      const e = projectEvent(name, data, ids);
+      if (last.get(e.key) === e.whole) p.repeats++;
+      last = new Map(last).set(e.key, e.whole);
+      p.entities.set(e.key, { state: e.state, label: name });
+    }
+    return p;
+  };
+
+  it('the same end state cut into other runs compares equal; a stale last change is a gap, a repeat a duplicate', () => {
+    const reference = project([['user.created', { runId: U2, user: user('Dev') }], ['user.updated', { runId: U2, user: user('Lead'), changes: { jobTitle: { from: 'Dev', to: 'Lead' } } }]]);
+    const merged = project([['user.created', { runId: U2, user: user('Lead') }], ['membership.added', { runId: U2, teamId: T1, userId: U1 }]]);
+    expect(compareProjections(reference, merged)).toMatchObject({ gaps: 0, duplicates: 0, unexpected: 1 });
+    const stale = project([['user.created', { runId: U2, user: user('Lead') }], ['user.updated', { runId: U2, user: user('Dev'), changes: { jobTitle: { from: 'Lead', to: 'Dev' } } }]]);
+    expect(compareProjections(reference, stale)).toMatchObject({ gaps: 1, duplicates: 0, unexpected: 0 });
+    const twice = project([['user.created', { runId: U2, user: user('Dev') }], ['user.created', { runId: U1, user: user('Dev') }], ['user.updated', { user: user('Lead'), changes: {} }]]);
+    expect(compareProjections(reference, twice)).toMatchObject({ gaps: 0, duplicates: 1 });
+  });
+});
+

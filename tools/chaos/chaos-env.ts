@@ -7,6 +7,7 @@ import { NatsConnection, connect } from 'nats';
 import { Pool } from 'pg';
 import { HrisEmulator, NatsServerFixture, Platform, SftpFixture, SmtpSink, startNatsServer, startPlatform, startSftpServer, startSmtpSink } from '@roster/testing';
 import type { ChaosFiles } from './files';
+import type { InboundEvent } from './inbound-events';
 import { isServiceFault, type FaultKind } from './faults';
 import { CHAOS_APP, PostgresServer, privatePostgres, sharedPostgres } from './postgres-server';
 
@@ -84,13 +85,16 @@ export async function startStage(shared: Shared, o: { label: string; root: strin
   }
 }
 
-/** What a round syncs: the generated files on SFTP, or the HRIS emulator's employees. */
-export type ChaosSourceOf = { kind: 'csv'; files: ChaosFiles } | { kind: 'hris'; emulator: HrisEmulator };
+/** What a round syncs: the generated files on SFTP, the HRIS emulator's employees, or inbound employee events. */
+export type ChaosSourceOf =
+  | { kind: 'csv'; files: ChaosFiles }
+  | { kind: 'hris'; emulator: HrisEmulator }
+  | { kind: 'event'; events: InboundEvent[]; ratePerSecond: number };
 
 /**
  * A tenant with one directory: sftp-csv reading its own subfolder, where the run's files are staged; or hris-api on
  * the emulator (pages of 100, groups synchronised, orphans deactivated — none on a first sync), whose subfolder stays
- * empty (the file checks then compare two empty lists).
+ * empty (the file checks then compare two empty lists); or an `event` directory (R-EVT-02: no source, no schedule).
  */
 export async function createTenant(stage: Stage, shared: Shared, label: string, source: ChaosSourceOf): Promise<Tenant> {
   const { platform } = stage;
@@ -104,7 +108,9 @@ export async function createTenant(stage: Stage, shared: Shared, label: string, 
   if (tenant.status !== 201) throw new Error(`POST /v1/tenants answered ${tenant.status}: ${JSON.stringify(tenant.body)}`);
   // R-NOT-02: recipients must be users of the tenant, and a new tenant has none; the report is logged as skipped.
   const settings =
-    source.kind === 'csv'
+    source.kind === 'event'
+      ? { name: `Events ${label}`, type: 'event', recipients: [] }
+      : source.kind === 'csv'
       ? {
           name: `HR drop ${label}`,
           type: 'sftp-csv',

@@ -25,6 +25,67 @@ export interface EventTally {
    * label (`user.created ada@…`) for reports.
    */
   changes: Map<string, { ids: number; label: string }>;
+  /** The consumer's view of the directory built from the events in stream order (see projectEvent). */
+  projection?: EventProjection;
+}
+
+/**
+ * What a consumer that keeps a copy of the directory ends with: per entity (a user by email, a team by name key,
+ * a membership by team and user, a group by external id) the payload of its last event, run id and change list
+ * left out. Micro-batch runs (event directories) cut the same events into runs differently from round to round,
+ * so the list of changes differs (one user.created, or user.created + user.updated); the end state does not.
+ * `repeats` counts events that carry exactly their entity's previous event again: the same change published twice.
+ */
+export interface EventProjection {
+  entities: Map<string, { state: string; label: string }>;
+  repeats: number;
+  repeatSamples: string[];
+}
+
+/**
+ * The entity an event is about and the state it leaves it in (ids replaced by keys), and the event itself without
+ * its run id (`whole`: two equal in a row are one change published twice).
+ */
+export function projectEvent(name: string, data: unknown, ids: ReadonlyMap<string, string>): { key: string; state: string; whole: string } {
+  const { runId: _run, changes, ...rest } = replaceIds((data ?? {}) as Record<string, unknown>, ids);
+  const whole = `${name} ${stableJson({ ...rest, changes })}`;
+  const entity = (rest['user'] ?? rest['team'] ?? rest['group']) as Record<string, unknown> | undefined;
+  if (entity && !name.startsWith('group.member')) {
+    // A user, team or group (by the key its id stands for): created, updated and deleted leave it as the payload says.
+    return { key: `${name.split('.')[0]} ${String(entity['userId'] ?? entity['teamId'] ?? entity['groupId'])}`, state: stableJson(entity), whole };
+  }
+  // A membership or group member: the pair is the entity, added or removed its state.
+  const pair = Object.fromEntries(Object.entries(rest).filter(([k]) => k.endsWith('Id')));
+  return { key: `${name.replace(/\.(added|removed)$/, '')} ${stableJson(pair)}`, state: name.split('.').pop() ?? name, whole };
+}
+
+export interface ProjectionComparison {
+  /** Entities whose end state in the reference the consumer does not have (a change missing or a stale one last). */
+  gaps: number;
+  /** Events that repeat their entity's previous event (the same change twice). */
+  duplicates: number;
+  /** Entities the reference's consumer does not know. */
+  unexpected: number;
+  samples: string[];
+}
+
+export function compareProjections(reference: EventProjection, got: EventProjection, maxSamples = 12): ProjectionComparison {
+  const result: ProjectionComparison = { gaps: 0, duplicates: got.repeats, unexpected: 0, samples: got.repeatSamples.slice(0, maxSamples) };
+  const sample = (line: string) => {
+    if (result.samples.length < maxSamples) result.samples.push(line.length > 400 ? `${line.slice(0, 400)}…` : line);
+  };
+  for (const [key, ref] of reference.entities) {
+    const mine = got.entities.get(key);
+    if (mine?.state === ref.state) continue;
+    result.gaps++;
+    sample(mine ? `stale: ${ref.label}: reference ends ${ref.state}, got ${mine.state}` : `gap: ${ref.label} never published`);
+  }
+  for (const [key, mine] of got.entities) {
+    if (reference.entities.has(key)) continue;
+    result.unexpected++;
+    sample(`unexpected: ${mine.label}`);
+  }
+  return result;
 }
 
 export interface EventComparison {
@@ -80,7 +141,9 @@ export function eventLabel(name: string, data: unknown): string {
 export async function drainLedger(nc: NatsConnection, durable: string, ids: ReadonlyMap<string, string>, timeoutMs: number): Promise<EventTally> {
   const consumer = await nc.jetstream().consumers.get(STREAM, durable);
   const seen = new Map<string, number>();
-  const tally: EventTally = { delivered: 0, uniqueIds: 0, repeatedIds: 0, violations: 0, byType: {}, changes: new Map() };
+  const projection: EventProjection = { entities: new Map(), repeats: 0, repeatSamples: [] };
+  const lastEvent = new Map<string, string>();
+  const tally: EventTally = { delivered: 0, uniqueIds: 0, repeatedIds: 0, violations: 0, byType: {}, changes: new Map(), projection };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const batch = await consumer.fetch({ max_messages: 1000, expires: 1000 });
@@ -105,6 +168,14 @@ export async function drainLedger(nc: NatsConnection, durable: string, ids: Read
         const change = tally.changes.get(key);
         if (change) change.ids++;
         else tally.changes.set(key, { ids: 1, label: eventLabel(name, event.data) });
+        // First deliveries come in stream order (the consumer exists before the run and acks at once).
+        const entity = projectEvent(name, event.data, ids);
+        if (lastEvent.get(entity.key) === entity.whole) {
+          projection.repeats++;
+          if (projection.repeatSamples.length < 12) projection.repeatSamples.push(`duplicate: ${eventLabel(name, event.data)} twice in a row`);
+        }
+        lastEvent.set(entity.key, entity.whole);
+        projection.entities.set(entity.key, { state: entity.state, label: eventLabel(name, event.data) });
       }
       msg.ack();
     }

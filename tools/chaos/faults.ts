@@ -20,9 +20,12 @@ export function isServiceFault(kind: FaultKind): kind is (typeof SERVICE_FAULTS)
  * the folder (file-ingest has committed its ledger and moves the files, then publishes records.complete: a watch
  * on the folder, no delay); `completed`, the instant the run's records.complete is on the bus (before file-ingest
  * acknowledges the request: a core subscription to the subject, no delay); `batch`, the instant the run's second
- * records.batch is on the bus (the source mid-way through its records, whatever the machine's load: no delay).
+ * records.batch is on the bus (the source mid-way through its records, whatever the machine's load: no delay);
+ * `accepting` (event directories), a moment drawn over the reference's span of publishing inbound events, struck
+ * while directory-config's micro-batcher holds events it has not committed as a run yet.
+ * An event directory has no single run: `completed` and `batch` are then the tenant's second micro-batch run's.
  */
-export const STRIKE_AT = ['random', 'fetching', 'publishing', 'completed', 'archived', 'batch'] as const;
+export const STRIKE_AT = ['random', 'fetching', 'publishing', 'completed', 'archived', 'batch', 'accepting'] as const;
 export type StrikeAt = (typeof STRIKE_AT)[number];
 
 export interface FaultSpec {
@@ -61,6 +64,35 @@ export const HRIS_DEFAULT_FAULTS: readonly FaultSpec[] = [
   { kind: 'reconciler', at: 'publishing' },
   { kind: 'nats', at: 'publishing' },
 ];
+
+/**
+ * The rotation of an event directory (`--source event`): inbound employee events published while directory-config
+ * is SIGKILLed at a random moment and while its micro-batcher holds events, the reconciler at a random moment, the
+ * instant a micro-batch's second record batch is out (staging), the instant its completion is out (the apply
+ * starts) and while its relay publishes, nats-server and Postgres at random and while the events are accepted.
+ */
+export const EVENT_DEFAULT_FAULTS: readonly FaultSpec[] = [
+  { kind: 'directory-config', at: 'random' },
+  { kind: 'directory-config', at: 'accepting' },
+  { kind: 'reconciler', at: 'random' },
+  { kind: 'reconciler', at: 'batch' },
+  { kind: 'reconciler', at: 'completed' },
+  { kind: 'reconciler', at: 'publishing' },
+  { kind: 'nats', at: 'random' },
+  { kind: 'nats', at: 'accepting' },
+  { kind: 'postgres', at: 'random' },
+  { kind: 'postgres', at: 'accepting' },
+];
+
+/** Moments that have no meaning for a source: a file source's moves, one run's fetch, an event source's accepting. */
+export const REFUSED_AT: Record<'csv' | 'hris' | 'event', Partial<Record<StrikeAt, string>>> = {
+  csv: { accepting: 'strikes an event directory\'s micro-batcher, not a file run' },
+  hris: { archived: 'strikes a file source\'s moves, not an hris run', accepting: 'strikes an event directory\'s micro-batcher, not an hris run' },
+  event: {
+    archived: 'strikes a file source\'s moves; an event directory has no files',
+    fetching: 'strikes one run\'s fetch; an event directory\'s runs are micro-batches of accepted events (use @accepting)',
+  },
+};
 
 /** `reconciler` or `reconciler@publishing`. */
 export function parseFaultSpec(text: string): FaultSpec {

@@ -1,18 +1,23 @@
 // `npm run chaos -- [--rows N] [--rounds N] [--seed N] …`: the options of the fault-injection driver.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_FAULTS, FaultSpec, HRIS_DEFAULT_FAULTS, faultLabel, parseFaultSpec } from './faults';
+import { DEFAULT_FAULTS, EVENT_DEFAULT_FAULTS, FaultSpec, HRIS_DEFAULT_FAULTS, REFUSED_AT, faultLabel, parseFaultSpec } from './faults';
 
 export type PostgresMode = 'terminate' | 'restart';
-/** `csv`: a users and a teams file on SFTP (sftp-csv); `hris`: the HRIS emulator's employees (hris-api). */
-export type ChaosSource = 'csv' | 'hris';
+/**
+ * `csv`: a users and a teams file on SFTP (sftp-csv); `hris`: the HRIS emulator's employees (hris-api); `event`:
+ * employee events published on ROSTER_INBOUND for an `event` directory (R-EVT-02).
+ */
+export type ChaosSource = 'csv' | 'hris' | 'event';
 export type Isolation = 'tenant' | 'database';
 
 export interface ChaosOptions {
   /** Where the run's records come from (default csv). */
   source?: ChaosSource;
-  /** Data rows of the users file (the bench generator's; a teams file comes with it), or the source's employees. */
+  /** Data rows of the users file (the bench generator's; a teams file comes with it), the source's employees, or the inbound events. */
   rows: number;
+  /** `--source event`: inbound events published per second (in order, one at a time, each retried until acked). */
+  eventRate?: number;
   /** Faulted rounds; round i injects faults[i % faults.length]. */
   rounds: number;
   /** Seeds the kill moments, the down times and the file's row order: the same seed replays the same plan. */
@@ -42,12 +47,14 @@ export interface ChaosOptions {
   root: string;
 }
 
-export const USAGE = `usage: npm run chaos -- [--source csv|hris] [--rows N] [--rounds N] [--seed N] [--faults LIST] [--postgres restart|terminate]
-                          [--isolation database|tenant] [--batch-size N] [--ack-wait-ms N] [--max-down-ms N]
+export const USAGE = `usage: npm run chaos -- [--source csv|hris|event] [--rows N] [--rounds N] [--seed N] [--faults LIST] [--postgres restart|terminate]
+                          [--isolation database|tenant] [--batch-size N] [--ack-wait-ms N] [--max-down-ms N] [--event-rate N]
                           [--round-timeout-s N] [--results-dir DIR]
   --source S        csv: a users and a teams file on SFTP (default); hris: an hris-api directory on the HRIS
-                    emulator (its employees, managers and groups, 100 a page)
-  --rows N          rows of the users file, or employees of the HR system (default 100000)
+                    emulator (its employees, managers and groups, 100 a page); event: employee events
+                    (upserts, updates, terminations) published on ROSTER_INBOUND for an event directory
+  --rows N          rows of the users file, employees of the HR system, or inbound events (default 100000)
+  --event-rate N    --source event: events published per second, in order, each retried until acked (default 1000)
   --rounds N        faulted rounds after the clean reference run (default 20 per fault of the list: 240)
   --seed N          seeds the kill moments, down times and row order (default 1)
   --faults LIST     comma-separated, rotated through in order: a service name (SIGKILL + restart), nats or
@@ -55,9 +62,12 @@ export const USAGE = `usage: npm run chaos -- [--source csv|hris] [--rows N] [--
                     @publishing (the outbox relay publishing the run's events), @archived (the instant
                     file-ingest has moved the first file to archive/, its ledger committed, its completion
                     not yet out), @completed (the instant the run's records.complete is on the bus) or
-                    @batch (the instant its second records.batch is)
+                    @batch (the instant its second records.batch is); --source event: @accepting (while
+                    directory-config's micro-batcher holds published events), @batch/@completed the tenant's
+                    second micro-batch run's (@fetching and @archived refused)
                     (default: ${DEFAULT_FAULTS.map(faultLabel).join(',')};
-                    with --source hris: ${HRIS_DEFAULT_FAULTS.map(faultLabel).join(',')})
+                    with --source hris: ${HRIS_DEFAULT_FAULTS.map(faultLabel).join(',')};
+                    with --source event: ${EVENT_DEFAULT_FAULTS.map(faultLabel).join(',')})
   --postgres MODE   restart: a private PostgreSQL cluster stopped immediate-mode and started again (default);
                     terminate: the shared server, the chaos database's connections refused and terminated
   --isolation I     database: a fresh database, nats-server and services per round (default);
@@ -83,6 +93,7 @@ export function parseChaosArgs(argv: string[], root: string): ChaosOptions {
       'ack-wait-ms': { type: 'string', default: '5000' },
       'max-down-ms': { type: 'string', default: '3000' },
       'round-timeout-s': { type: 'string' },
+      'event-rate': { type: 'string', default: '1000' },
       'results-dir': { type: 'string', default: resolve(root, 'reports') },
       help: { type: 'boolean', default: false },
     },
@@ -98,19 +109,25 @@ export function parseChaosArgs(argv: string[], root: string): ChaosOptions {
     if (!allowed.includes(raw as T)) throw new Error(`--${name} must be one of ${allowed.join(', ')}, got ${raw}\n${USAGE}`);
     return raw as T;
   };
-  const source = oneOf('source', values.source, ['csv', 'hris'] as const);
+  const source = oneOf('source', values.source, ['csv', 'hris', 'event'] as const);
   let faults: FaultSpec[];
   try {
     faults =
-      values.faults === undefined ? [...(source === 'hris' ? HRIS_DEFAULT_FAULTS : DEFAULT_FAULTS)] : values.faults.split(',').filter((f) => f.trim()).map(parseFaultSpec);
+      values.faults === undefined
+        ? [...{ csv: DEFAULT_FAULTS, hris: HRIS_DEFAULT_FAULTS, event: EVENT_DEFAULT_FAULTS }[source]]
+        : values.faults.split(',').filter((f) => f.trim()).map(parseFaultSpec);
   } catch (e) {
     throw new Error(`--faults: ${(e as Error).message}\n${USAGE}`);
   }
   if (faults.length === 0) throw new Error(`--faults: none given\n${USAGE}`);
-  if (source === 'hris' && faults.some((f) => f.at === 'archived')) throw new Error(`--faults: @archived strikes a file source's moves, not an hris run\n${USAGE}`);
+  for (const f of faults) {
+    const why = REFUSED_AT[source][f.at];
+    if (why) throw new Error(`--faults: ${faultLabel(f)}: @${f.at} ${why}\n${USAGE}`);
+  }
   return {
     source,
     rows: count('rows', values.rows, 100),
+    ...(source === 'event' ? { eventRate: count('event-rate', values['event-rate'], 10) } : {}),
     rounds: values.rounds === undefined ? 20 * faults.length : count('rounds', values.rounds, 0),
     seed: count('seed', values.seed, 0),
     faults,

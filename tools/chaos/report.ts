@@ -18,6 +18,8 @@ export interface SyncSummary {
   events: { delivered: number; uniqueIds: number; repeatedIds: number; stored: number; violations: number; byType: Record<string, number> } | null;
   files: string[];
   pollErrors: number;
+  /** `--source event`: the publisher (acked, retried, answered duplicate) and the ids directory-config accepted. */
+  inbound?: { events: number; acked: number; retries: number; duplicates: number; accepted: number; publishMs: number | null };
 }
 
 export interface RoundResult extends SyncSummary {
@@ -93,7 +95,7 @@ function table(head: string[], rows: (string | number)[][]): string {
   return cells.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
-export const ROUND_HEAD = ['round', 'fault', 'at', 'run was', 'down', 'final', 'wall', 'recovery', 'operator', 'directory', 'events', 'gaps/dups/unexp', 'verdict'];
+export const ROUND_HEAD = ['round', 'fault', 'at', 'run was', 'down', 'final', 'wall', 'recovery', 'operator', 'directory', 'events', 'gaps/dups/unexp', 'retries', 'verdict'];
 
 export function roundRow(r: RoundResult): string[] {
   return [
@@ -109,14 +111,22 @@ export function roundRow(r: RoundResult): string[] {
     r.directoryDiff.equal ? 'equal' : 'DIFFERS',
     r.events ? String(r.events.uniqueIds) : '—',
     `${r.eventDiff.gaps}/${r.eventDiff.duplicates}/${r.eventDiff.unexpected}`,
+    r.inbound ? `${r.inbound.retries}/${r.inbound.duplicates}` : '—',
     r.passed ? 'pass' : `FAIL: ${r.checks.filter((c) => !c.ok).map((c) => c.name).join('; ')}`,
   ];
 }
 
 export function renderReport(result: ChaosResult): string {
   const ref = result.reference;
+  const source = result.options['source'];
   const lines = [
-    `Chaos (issue 7): ${result.options['source'] === 'hris' ? `an HR-API directory of ${result.files.rows} employees` : `${result.files.rows} rows + ${result.files.teams} teams`}, seed ${String(result.options['seed'])}, Postgres ${result.machine.postgresMode}, isolation ${String(result.options['isolation'])}`,
+    `Chaos (issue 7): ${
+      source === 'hris'
+        ? `an HR-API directory of ${result.files.rows} employees`
+        : source === 'event'
+          ? `an event directory, ${result.files.rows} inbound events at ${String(result.options['eventRate'])}/s`
+          : `${result.files.rows} rows + ${result.files.teams} teams`
+    }, seed ${String(result.options['seed'])}, Postgres ${result.machine.postgresMode}, isolation ${String(result.options['isolation'])}`,
     `Reference: ${ref.final?.status} ${JSON.stringify(ref.final?.counts)}, ${ref.final?.problemCount} problems, ${ref.events?.uniqueIds} directory events, ` +
       `${ref.directory?.counts['users']} users / ${ref.directory?.counts['teams']} teams / ${ref.directory?.counts['memberships']} memberships; ` +
       `final in ${s(ref.wallMs)}, first event out at ${s(ref.firstEventAtMs)}, last at ${s(ref.drainedMs)} (the windows of random and @publishing faults)`,

@@ -224,7 +224,7 @@ async function faultTask(ctx: SyncContext, fault: PlannedFault, runId: string, s
  * second records.batch): a JetStream publish is a NATS message on its subject, so a core subscription sees it as
  * the stream stores it, before the source has gone on (acknowledged its request, read the next page).
  */
-function runMessagePublished(nc: NatsConnection, subject: string, runId: string, count: number, timeoutMs: number): Promise<void> {
+export function runMessagePublished(nc: NatsConnection, subject: string, runId: string | undefined, count: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const sub = nc.subscribe(subject);
     const timer = setTimeout(() => sub.unsubscribe(), timeoutMs);
@@ -232,7 +232,8 @@ function runMessagePublished(nc: NatsConnection, subject: string, runId: string,
       let seen = 0;
       for await (const msg of sub) {
         const event = JSON.parse(new TextDecoder().decode(msg.data)) as { data?: { runId?: string } };
-        if (event.data?.runId === runId && ++seen >= count) break;
+        // No run id: any run of the subject's tenant (an event directory's micro-batch runs).
+        if ((runId === undefined || event.data?.runId === runId) && ++seen >= count) break;
       }
       clearTimeout(timer);
       sub.unsubscribe();
@@ -261,7 +262,7 @@ function firstFileMoved(folder: string, timeoutMs: number): Promise<void> {
   });
 }
 
-interface OperatorDeps {
+export interface OperatorDeps {
   ctx: SyncContext;
   obs: SyncObservation;
   since: () => number;
@@ -294,7 +295,7 @@ async function operate(d: OperatorDeps, args: string[]): Promise<{ exitCode: num
 }
 
 /** The tenant's dead letters, if any, recorded and redriven with `roster dlq redrive --all`; whether there were any. */
-async function redriveDeadLetters(d: OperatorDeps): Promise<boolean> {
+export async function redriveDeadLetters(d: OperatorDeps): Promise<boolean> {
   const { stage, tenant } = d.ctx;
   const res = await stage.platform
     .api<{ items: DeadLetterSummary[] }>('GET', `/v1/tenants/${tenant.tenantId}/dead-letters?limit=500`)
@@ -340,7 +341,7 @@ function parseJson<T>(text: string): T | undefined {
 }
 
 /** Every service schema's outbox empty (polled until the deadline; false if it never was). */
-async function waitDrained(stage: Stage, deadline: number): Promise<boolean> {
+export async function waitDrained(stage: Stage, deadline: number): Promise<boolean> {
   for (;;) {
     try {
       const { rows: schemas } = await stage.pool.query<{ schema: string }>(`select table_schema as schema from information_schema.tables where table_name = 'outbox'`);
@@ -359,7 +360,7 @@ export async function consumersState(stage: Stage): Promise<string> {
   try {
     const jsm = await stage.nc.jetstreamManager();
     const parts: string[] = [];
-    for (const stream of ['ROSTER_RUNS', 'ROSTER_RECORDS', 'ROSTER_DLQ']) {
+    for (const stream of ['ROSTER_RUNS', 'ROSTER_RECORDS', 'ROSTER_INBOUND', 'ROSTER_DLQ']) {
       for await (const c of jsm.consumers.list(stream)) {
         if (c.num_pending || c.num_ack_pending || c.num_redelivered) {
           parts.push(`${c.name}: ${c.num_pending} pending, ${c.num_ack_pending} unacked, ${c.num_redelivered} redelivered`);

@@ -6,7 +6,9 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { HrisEmulator, hrisEmulatorEnv, startHrisEmulator } from '@roster/testing';
 import { ChaosSourceOf, Shared, Stage, Tenant, createTenant, stageFiles, startShared, startStage } from './chaos-env';
-import { SyncFacts, collectFacts, evaluate } from './checks';
+import { Evaluation, SyncFacts, collectFacts, evaluate } from './checks';
+import { EventSyncObservation, collectEventFacts, evaluateEvents, eventsUnderFault } from './event-round';
+import { inboundEvents } from './inbound-events';
 import { createLedgerConsumer, deleteLedgerConsumer } from './event-ledger';
 import { PlannedFault, faultLabel, planFaults } from './faults';
 import { writeChaosFiles } from './files';
@@ -47,6 +49,9 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
       // the span a kill while fetching needs (20 pages of 100: ~2 s).
       for (let page = 0; page * 100 < o.rows; page++) emulator.slowPage(page, 100);
       source = { kind: 'hris', emulator };
+    } else if (o.source === 'event') {
+      source = { kind: 'event', events: inboundEvents(o.rows), ratePerSecond: o.eventRate ?? 1000 };
+      log(`${o.rows} inbound events (${source.events.filter((e) => e.kind === 'terminated').length} terminations), published at ${source.ratePerSecond}/s …`);
     } else {
       log(`generating ${o.rows} rows in ${work} …`);
       source = { kind: 'csv', files: await writeChaosFiles(work, o.rows, o.seed) };
@@ -56,7 +61,11 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
     const env: Record<string, string> = {
       ROSTER_ACK_WAIT_MS: String(o.ackWaitMs),
       // file-ingest refuses files over ROSTER_MAX_FILE_BYTES (200 MiB by default): a product limit, not the pipeline's.
-      ...(source.kind === 'csv' ? { ROSTER_MAX_FILE_BYTES: String(Math.max(200 * 1024 * 1024, 2 * source.files.users.bytes)) } : hrisEmulatorEnv(source.emulator)),
+      ...(source.kind === 'csv'
+        ? { ROSTER_MAX_FILE_BYTES: String(Math.max(200 * 1024 * 1024, 2 * source.files.users.bytes)) }
+        : source.kind === 'hris'
+          ? hrisEmulatorEnv(source.emulator)
+          : {}),
       ...(o.batchSize ? { ROSTER_BATCH_SIZE: String(o.batchSize) } : {}),
     };
     const s = shared;
@@ -73,7 +82,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
     const refStage = await stageFor('reference');
     log('reference run (no fault) …');
     const reference = await syncOnce(refStage, s, source, 'reference', undefined, { ...o, timeoutMs, log });
-    const refEval = evaluate(reference, reference);
+    const refEval = judge(reference, reference);
     const refSummary = summary(refStage, reference);
     log(
       `reference: ${reference.obs.final?.status} in ${reference.obs.wallMs} ms, events out at ${reference.obs.drainedMs} ms; ` +
@@ -83,8 +92,10 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
     if (refFailed.length) throw new Error(`the reference run itself is not clean: ${refFailed.map((c) => `${c.name} (${c.detail})`).join('; ')}\n${refStage.platform.logs().slice(-8000)}`);
 
     const at = reference.obs.statusAt;
+    const published = (reference.obs as Partial<EventSyncObservation>).publisher;
     const windowsMs = {
       random: reference.obs.drainedMs,
+      accepting: Math.max(1, (published?.lastAckMs ?? 0) - (published?.firstAtMs ?? 0)),
       fetching: Math.max(1, (at['reconciling'] ?? 0) - (at['fetching'] ?? 0)),
       publishing: Math.max(1, reference.obs.drainedMs - (reference.obs.firstEventAtMs ?? reference.obs.drainedMs)),
       completed: 0,
@@ -120,7 +131,7 @@ export async function runChaos(o: ChaosRunOptions): Promise<ChaosOutput> {
     const result: ChaosResult = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      options: { source: o.source ?? 'csv', rows: o.rows, rounds: o.rounds, seed: o.seed, faults: o.faults.map(faultLabel), postgres: o.postgres, isolation: o.isolation, batchSize: o.batchSize ?? 'default', ackWaitMs: o.ackWaitMs, maxDownMs: o.maxDownMs, roundTimeoutMs: timeoutMs },
+      options: { source: o.source ?? 'csv', rows: o.rows, rounds: o.rounds, seed: o.seed, faults: o.faults.map(faultLabel), postgres: o.postgres, isolation: o.isolation, batchSize: o.batchSize ?? 'default', ackWaitMs: o.ackWaitMs, maxDownMs: o.maxDownMs, roundTimeoutMs: timeoutMs, ...(source.kind === 'event' ? { eventRate: source.ratePerSecond } : {}) },
       machine: { cpus: cpus().length, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.version, postgres: await s.postgres.version(), postgresMode: o.postgres === 'restart' ? 'private cluster, immediate stop + start' : 'shared server, connections refused + terminated' },
       files:
         source.kind === 'csv'
@@ -156,6 +167,12 @@ async function syncOnce(
   const tenant: Tenant = await createTenant(stage, shared, label, source);
   const durable = `chaos-${label}`;
   await createLedgerConsumer(stage.nc, durable, tenant.tenantId);
+  if (source.kind === 'event') {
+    const obs = await eventsUnderFault({ stage, shared, root: o.root, tenant, events: source.events, ratePerSecond: source.ratePerSecond, fault, timeoutMs: o.timeoutMs, log: o.log });
+    const facts = await collectEventFacts(stage, tenant, obs, durable, o.timeoutMs);
+    await deleteLedgerConsumer(stage.nc, durable);
+    return { obs: { ...obs, tenantId: tenant.tenantId }, facts };
+  }
   const obs = await syncUnderFault({
     stage,
     shared,
@@ -197,12 +214,13 @@ function summary(stage: Stage, r: Partial<Observed>): SyncSummary {
       : null,
     files: facts?.files ?? [],
     pollErrors: obs?.pollErrors ?? 0,
+    ...(obs && isEvents(obs) ? { inbound: inboundSummary(obs) } : {}),
   };
 }
 
 function roundResult(stage: Stage, fault: PlannedFault, reference: Observed, obs: Observed['obs'] | undefined, facts: SyncFacts | undefined, error: string | undefined): RoundResult {
   const { round, ...planned } = fault;
-  const ev = obs ? evaluate(reference, { obs, facts }) : undefined;
+  const ev = obs ? judge(reference, { obs, facts }) : undefined;
   const checks = ev?.checks ?? [];
   if (error) checks.unshift({ name: 'round ran to the end', ok: false, detail: error });
   const faultRecord = obs?.fault ?? { ...planned, atMs: -1, atStatus: 'not injected', eventsAtFault: null, healedAtMs: -1, error };
@@ -222,11 +240,25 @@ function roundResult(stage: Stage, fault: PlannedFault, reference: Observed, obs
   };
 }
 
+function isEvents(obs: SyncObservation): obs is EventSyncObservation {
+  return 'publisher' in obs;
+}
+
+function inboundSummary({ publisher: p, accepted }: EventSyncObservation): NonNullable<SyncSummary['inbound']> {
+  const publishMs = p.lastAckMs !== undefined ? p.lastAckMs - (p.firstAtMs ?? 0) : null;
+  return { events: p.events, acked: p.acked, retries: p.retries, duplicates: p.duplicates, accepted, publishMs };
+}
+
+/** The checks of a round: an event directory's (end state, micro-batches cut freely) or a run's. */
+function judge(reference: Observed, round: { obs: SyncObservation; facts?: SyncFacts }): Evaluation {
+  return isEvents(reference.obs) && isEvents(round.obs) ? evaluateEvents({ obs: reference.obs, facts: reference.facts }, { obs: round.obs, facts: round.facts }) : evaluate(reference, round);
+}
+
 /** `--isolation tenant`: a finished round's messages leave the streams, so a long run does not fill the disk. */
 async function forgetTenant(stage: Stage, tenantId: string | undefined): Promise<void> {
   if (!tenantId) return;
   const jsm = await stage.nc.jetstreamManager();
-  for (const [stream, area] of [['ROSTER_DIRECTORY', 'directory'], ['ROSTER_RECORDS', 'records']] as const) {
+  for (const [stream, area] of [['ROSTER_DIRECTORY', 'directory'], ['ROSTER_RECORDS', 'records'], ['ROSTER_INBOUND', 'inbound']] as const) {
     await jsm.streams.purge(stream, { filter: `roster.${area}.${tenantId}.>` }).catch(() => undefined);
   }
 }
