@@ -171,6 +171,30 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
     expect(await effects('crash@example.com')).toBe(1);
   }, 120_000);
 
+  it('a message queued behind a handler longer than the ack wait is not redelivered while it waits', async () => {
+    // One at a time, an ack wait of 1 s, and a first handler of 3.5 s: a message pulled ahead into a client buffer
+    // (no heartbeat there) would be redelivered while it waited, and handled again after.
+    const deliveries = new Map<string, number[]>();
+    const hooks: HarnessHooks = {
+      attempts: new Map<string, number>(),
+      deliveries,
+      afterCommit: async (email) => {
+        if (email.startsWith('slow')) await new Promise((r) => setTimeout(r, 3500));
+      },
+    };
+    apps.push(await startHarness(orm, nats.url, hooks, { service: 'queue', ackWaitMs: 1000, filterSubject: 'roster.directory.tenant-queue.>' }));
+    await publisher.publish('user.created', userCreated('slow@example.com'), { tenantId: 'tenant-queue' });
+    await publisher.publish('user.created', userCreated('queued@example.com'), { tenantId: 'tenant-queue' });
+    const jsm = await nc.jetstreamManager();
+    await waitFor(
+      async () => (await effects('queued@example.com')) === 1 && (await jsm.consumers.info('ROSTER_DIRECTORY', 'queue-users')).num_ack_pending === 0,
+      { timeoutMs: 20_000, description: 'both handled and acked' },
+    );
+    expect(deliveries.get('slow@example.com')).toEqual([1]);
+    expect(deliveries.get('queued@example.com')).toEqual([1]);
+    expect((await jsm.consumers.info('ROSTER_DIRECTORY', 'queue-users')).num_redelivered).toBe(0);
+  }, 60_000);
+
   it('publishes an outbox event exactly once when the relay is killed between PubAck and commit', async () => {
     const { child, output } = spawnChild('crash-relay.js', [db.url, nats.url, 'tenant-relay']);
     await waitFor(async () => output().includes('PUBLISHED 1'), { timeoutMs: 60_000, description: 'child relay publish' });

@@ -53,6 +53,8 @@ export interface HarnessHooks {
   attempts: Map<string, number>;
   /** The log context each handled email saw (R-OPS-03). */
   contexts?: Map<string, LogContext | undefined>;
+  /** The delivery count of each handling, by email. */
+  deliveries?: Map<string, number[]>;
 }
 
 export function harnessModule(orm: MikroORM, hooks: HarnessHooks) {
@@ -63,6 +65,7 @@ export function harnessModule(orm: MikroORM, hooks: HarnessHooks) {
     async onUserCreated(@Payload() event: CloudEvent<PayloadOf<'user.created'>>, @Ctx() ctx: JetStreamContext) {
       const email = event.data.user.email;
       hooks.attempts.set(email, (hooks.attempts.get(email) ?? 0) + 1);
+      hooks.deliveries?.set(email, [...(hooks.deliveries.get(email) ?? []), ctx.deliveryCount]);
       await Promise.resolve(); // the context survives an await
       hooks.contexts?.set(email, logContext());
       if (email.startsWith('poison')) throw new PermanentError(`cannot handle ${email}`, 'POISON');

@@ -69,6 +69,8 @@ export const DLQ_HEADERS = {
 } as const;
 
 const DEFAULT_BACKOFF_MS = [1000, 5000, 15000, 30000];
+/** How long a fetch waits for messages before the loop asks again (and notices a close). */
+const FETCH_EXPIRES_MS = 5000;
 
 /**
  * A Nest transport for `@EventPattern(<event name>)` handlers on JetStream durable pull consumers.
@@ -78,7 +80,8 @@ const DEFAULT_BACKOFF_MS = [1000, 5000, 15000, 30000];
 export class JetStreamServer extends Server implements CustomTransportStrategy {
   private nc?: NatsConnection;
   private ownsConnection = false;
-  private readonly subscriptions: ConsumerMessages[] = [];
+  /** The fetches waiting for messages now (stopped on close). */
+  private readonly fetching = new Set<ConsumerMessages>();
   private readonly loops: Promise<void>[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private closing = false;
@@ -118,7 +121,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const sub of this.subscriptions) await sub.close().catch(() => undefined);
+    // stop(), not close(): close() waits for the pull request to expire (up to FETCH_EXPIRES_MS per consumer).
+    for (const fetch of this.fetching) fetch.stop();
     await Promise.allSettled([...this.inFlight]);
     await Promise.allSettled(this.loops);
     if (this.ownsConnection && this.nc && !this.nc.isClosed()) await this.nc.drain();
@@ -137,23 +141,44 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     return this.nc;
   }
 
+  /**
+   * Pulls only as many messages as can start now (`fetch` sized to the free slots), never a buffer ahead of them:
+   * a message waiting in a client-side buffer gets no heartbeat, so behind a handler longer than the ack wait (a
+   * 100k-row apply takes ~45 s, a 1M-row one ~10 min; the ack wait is 30 s) it was redelivered every ack wait and,
+   * past the server's max_deliver, no more — with `consume()` prefetching twice the concurrency, that happened to
+   * every message queued behind a long run (another tenant's run, say). A fetch ends when it has its messages or
+   * after `FETCH_EXPIRES_MS`; each message is handed to its handler (and its heartbeat) as it arrives.
+   */
   private async consumeLoop(def: ConsumerDefinition, durable: string): Promise<void> {
     const js = this.connection().jetstream();
     const concurrency = Math.max(def.concurrency ?? 1, 1);
+    const running = new Set<Promise<void>>();
     while (!this.closing) {
       try {
         const consumer = await js.consumers.get(def.stream, durable);
-        const messages = await consumer.consume({ max_messages: concurrency * 2 });
-        this.subscriptions.push(messages);
-        for await (const msg of messages) {
-          const task = this.process(msg, durable).finally(() => this.inFlight.delete(task));
-          this.inFlight.add(task);
-          if (this.inFlight.size >= concurrency) await Promise.race(this.inFlight);
+        while (!this.closing) {
+          while (running.size >= concurrency) await Promise.race(running);
+          if (this.closing) break;
+          const messages = await consumer.fetch({ max_messages: concurrency - running.size, expires: FETCH_EXPIRES_MS });
+          this.fetching.add(messages);
+          if (this.closing) messages.stop(); // closed while the fetch was being made
+          try {
+            for await (const msg of messages) {
+              const task: Promise<void> = this.process(msg, durable).finally(() => {
+                running.delete(task);
+                this.inFlight.delete(task);
+              });
+              running.add(task);
+              this.inFlight.add(task);
+            }
+          } finally {
+            this.fetching.delete(messages);
+          }
         }
       } catch (e) {
         if (this.closing) break;
-        // Missed heartbeats, a deleted consumer or a reconnect: recreate the iterator, do not crash.
-        this.options.onError?.(e, `consumer ${durable} interrupted; resubscribing`);
+        // Missed heartbeats, a deleted consumer or a reconnect: fetch again, do not crash.
+        this.options.onError?.(e, `consumer ${durable} interrupted; fetching again`);
         await new Promise((r) => setTimeout(r, 500));
       }
     }
