@@ -52,7 +52,7 @@ export async function dumpDirectory(pool: Pool, tenantId: string, o: { directory
 
   const users = await q<{ id: string; email: string; manager: string | null; fields: Record<string, unknown> }>(
     `select u.id, u.email, m.email as manager,
-            to_jsonb(u) - array['id', 'tenant_id', 'manager_id', 'content_hash', 'created_at', 'updated_at'] as fields
+            to_jsonb(u) - array['id', 'tenant_id', 'manager_id', 'content_hash', 'field_sequences', 'created_at', 'updated_at'] as fields
        from reconciler.users u left join reconciler.users m on m.id = u.manager_id
       where u.tenant_id = $1`,
   );

@@ -20,13 +20,13 @@ export class InboundEventsHandler {
   @EventPattern('inbound.employee.upserted')
   onUpserted(@Payload() event: CloudEvent<EmployeeUpsertedV1>, @Ctx() ctx: JetStreamContext): Promise<void> {
     checkSubject('inbound.employee.upserted', event, ctx);
-    return this.inbound.accept({ id: event.id, kind: 'upserted', data: event.data }, event.tenantid, ctx.consumer);
+    return this.inbound.accept({ id: event.id, kind: 'upserted', data: event.data, sequence: ctx.message.info.streamSequence }, event.tenantid, ctx.consumer);
   }
 
   @EventPattern('inbound.employee.terminated')
   onTerminated(@Payload() event: CloudEvent<EmployeeTerminatedV1>, @Ctx() ctx: JetStreamContext): Promise<void> {
     checkSubject('inbound.employee.terminated', event, ctx);
-    return this.inbound.accept({ id: event.id, kind: 'terminated', data: event.data }, event.tenantid, ctx.consumer);
+    return this.inbound.accept({ id: event.id, kind: 'terminated', data: event.data, sequence: ctx.message.info.streamSequence }, event.tenantid, ctx.consumer);
   }
 }
 

@@ -23,6 +23,8 @@ export interface UserRow {
   contentHash: string;
   /** R-API-04: the owning API directory's username attribute value, when that is not the work email. */
   username: string | null;
+  /** R-EVT-02: per field, the ROSTER_INBOUND stream sequence of the event that last set it (event directories). */
+  fieldSequences: Record<string, number>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -78,6 +80,7 @@ export const UserEntity = new EntitySchema<UserRow>({
     managerId: { type: 'uuid', nullable: true },
     contentHash: { type: 'text' },
     username: { type: 'text', nullable: true },
+    fieldSequences: { type: 'json', defaultRaw: `'{}'` },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
     updatedAt: { type: 'datetime', defaultRaw: 'now()' },
   },

@@ -7,5 +7,6 @@ import { Migration20261125131858 } from './Migration20261125131858';
 import { Migration20261125142635 } from './Migration20261125142635';
 import { Migration20261206224133 } from './Migration20261206224133';
 import { Migration20261207010435 } from './Migration20261207010435';
+import { Migration20261207020928 } from './Migration20261207020928';
 
-export const migrations = [{ name: 'Migration20261125081521', class: Migration20261125081521 }, { name: 'Migration20261125082736', class: Migration20261125082736 }, { name: 'Migration20261125094133', class: Migration20261125094133 }, { name: 'Migration20261125113505', class: Migration20261125113505 }, { name: 'Migration20261125131858', class: Migration20261125131858 }, { name: 'Migration20261125142635', class: Migration20261125142635 }, { name: 'Migration20261206224133', class: Migration20261206224133 }, { name: 'Migration20261207010435', class: Migration20261207010435 }];
+export const migrations = [{ name: 'Migration20261125081521', class: Migration20261125081521 }, { name: 'Migration20261125082736', class: Migration20261125082736 }, { name: 'Migration20261125094133', class: Migration20261125094133 }, { name: 'Migration20261125113505', class: Migration20261125113505 }, { name: 'Migration20261125131858', class: Migration20261125131858 }, { name: 'Migration20261125142635', class: Migration20261125142635 }, { name: 'Migration20261206224133', class: Migration20261206224133 }, { name: 'Migration20261207010435', class: Migration20261207010435 }, { name: 'Migration20261207020928', class: Migration20261207020928 }];

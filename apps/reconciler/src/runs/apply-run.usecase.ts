@@ -284,6 +284,7 @@ export class ApplyRunUseCase {
       const writes: StoredUser[] = [];
       const created: StoredUser[] = [];
       const unchanged: string[] = [];
+      const sequences: { id: string; fieldSequences: Record<string, number> }[] = [];
       const events: OutgoingMessage[] = [];
       for (const op of plan.operations) {
         if (op.kind === 'create') {
@@ -299,18 +300,23 @@ export class ApplyRunUseCase {
           );
         } else {
           unchanged.push(op.email);
+          if (op.fieldSequences) sequences.push({ id: op.userId, fieldSequences: op.fieldSequences });
         }
       }
       clock.lap('plan');
       await users.upsert(writes, await managersAtInsert(users, created, plan.managerLinks));
+      await users.setFieldSequences(sequences);
       await this.outbox.addMessages(em, events);
       clock.lap('write users');
       await scratch.addCreated(created);
       await scratch.addUnchanged(unchanged);
       await scratch.addLinks(plan.managerLinks);
-      await groups.addSynced(employees, plan.operations);
+      // R-EVT-02: teams and groups an event record names after a newer event set them do not apply.
+      const stale = plan.staleMemberships;
+      const applied = stale === undefined ? employees : employees.filter((e) => !stale.has(normalizeEmail(e.email)));
+      await groups.addSynced(applied, stale === undefined ? plan.operations : plan.operations.filter((op) => !stale.has(op.kind === 'create' ? op.user.email : op.email)));
       await scratch.addWantedTeams(
-        employees
+        applied
           .filter((e) => e.teams !== undefined && e.teams.length > 0)
           .map((e) => ({ rowNumber: e.rowNumber, email: normalizeEmail(e.email), teams: wantedTeamsOf(e.teams ?? []) })),
       );

@@ -24,6 +24,7 @@ const COLUMNS = [
   'deactivate_at',
   'content_hash',
   'username',
+  'field_sequences',
 ] as const;
 const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = {
   id: '::uuid',
@@ -32,6 +33,7 @@ const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = {
   custom_fields: '::jsonb',
   source_directory_id: '::uuid',
   deactivate_at: '::timestamptz',
+  field_sequences: '::jsonb',
 };
 const UPDATABLE = COLUMNS.filter((c) => c !== 'id' && c !== 'tenant_id');
 const CHUNK = 1000;
@@ -55,6 +57,7 @@ export interface UserDbRow {
   deactivate_at: Date | string | null;
   content_hash: string;
   username: string | null;
+  field_sequences: Record<string, number> | null;
   manager_email: string | null;
   manager_id: string | null;
 }
@@ -79,6 +82,7 @@ export function toStored(r: UserDbRow): StoredUser & { managerId: string | null 
     deactivateAt: r.deactivate_at === null ? null : new Date(r.deactivate_at).toISOString(),
     username: r.username ?? null,
     contentHash: r.content_hash,
+    fieldSequences: r.field_sequences ?? {},
     managerEmail: r.manager_email,
     managerId: r.manager_id,
   };
@@ -105,6 +109,7 @@ function values(tenantId: string, u: StoredUser): unknown[] {
     u.deactivateAt,
     u.contentHash,
     u.username,
+    JSON.stringify(u.fieldSequences ?? {}),
   ];
 }
 
@@ -201,6 +206,22 @@ export class UsersRepository {
         `insert into ${this.table} (${COLUMNS.join(', ')}, manager_id) values ${chunk.map(() => row).join(', ')}
          on conflict (id) do update set ${UPDATABLE.map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()`,
         chunk.flatMap((u) => [...values(this.tenantId, u), managerIds?.get(u.id) ?? null]),
+      );
+    }
+  }
+
+  /**
+   * R-EVT-02: users an event record left unchanged now have their fields from that event (so an older event
+   * arriving later leaves them alone): their field sequences, as the planner computed them.
+   */
+  async setFieldSequences(users: readonly { id: string; fieldSequences: Record<string, number> }[]): Promise<void> {
+    for (let i = 0; i < users.length; i += CHUNK) {
+      const chunk = users.slice(i, i + CHUNK);
+      await sql(this.em,
+        `update ${this.table} u set field_sequences = v.sequences
+           from jsonb_to_recordset(?::jsonb) as v(id uuid, sequences jsonb)
+          where u.tenant_id = ? and u.id = v.id`,
+        [JSON.stringify(chunk.map((u) => ({ id: u.id, sequences: u.fieldSequences }))), this.tenantId],
       );
     }
   }

@@ -46,6 +46,12 @@ export const CanonicalEmployee = z.object({
   customFields: z.record(z.string(), z.string()).optional(),
   /** API sources: every source group of the person with its type (R-API-08; applied by a later increment). */
   groups: z.array(CanonicalGroup).optional(),
+  /**
+   * R-EVT-02: for event directories, the ROSTER_INBOUND stream sequence of the (latest) event this record comes
+   * from, set by directory-config (a publisher's value is replaced). A record older than the one a user was last
+   * written from is stale — redelivered after a crash, behind newer events — and skipped, manager and teams too.
+   */
+  sourceSequence: z.number().int().nonnegative().optional(),
 });
 export type CanonicalEmployee = z.infer<typeof CanonicalEmployee>;
 

@@ -265,6 +265,77 @@ describe('planUserChunk', () => {
   });
 });
 
+describe('planUserChunk with event sequences (R-EVT-02)', () => {
+  // Job title and the manager were last set by event 40, the first name by event 10.
+  const seen = { ...ann, fieldSequences: { jobTitle: 40, managerEmail: 40, firstName: 10, 'customFields.Cost Center': 40 } };
+
+  it('R-EVT-02 an event delivered late sets only what no newer event set: no field, manager or custom field goes back', () => {
+    const late = employee('ann@acme.io', {
+      jobTitle: 'Analyst',
+      firstName: 'Annie',
+      managerEmail: 'old.boss@acme.io',
+      customFields: { 'Cost Center': 'CC-0', Pronouns: 'she' },
+      sourceSequence: 39,
+    });
+    const plan = planUserChunk(directory(seen), [late], CSV, CTX);
+    const op = updated(onlyOperation(plan.operations));
+    expect(op.changes).toEqual({
+      firstName: { from: 'Ann', to: 'Annie' },
+      customFields: { from: { 'Shoe Size': '38', 'Cost Center': 'CC-1' }, to: { 'Shoe Size': '38', 'Cost Center': 'CC-1', Pronouns: 'she' } },
+    });
+    expect(plan.managerLinks).toEqual([]);
+    expect(op.next.fieldSequences).toEqual({ ...seen.fieldSequences, firstName: 39, 'customFields.Pronouns': 39 });
+  });
+
+  it('R-EVT-02 a newer event sets every field it names, its manager too, and the user carries its sequence for them', () => {
+    const plan = planUserChunk(directory(seen), [employee('ann@acme.io', { jobTitle: 'Principal', managerEmail: 'boss@acme.io', sourceSequence: 41 })], CSV, CTX);
+    const op = updated(onlyOperation(plan.operations));
+    expect(op.changes).toEqual({ jobTitle: { from: 'Engineer', to: 'Principal' } });
+    expect(op.next.fieldSequences).toEqual({ ...seen.fieldSequences, jobTitle: 41, managerEmail: 41 });
+    expect(plan.managerLinks).toEqual([{ email: 'ann@acme.io', managerEmail: 'boss@acme.io' }]);
+  });
+
+  it('R-EVT-02 the same event again (a redelivery) applies the same values; a newer one that changes nothing still moves the sequences', () => {
+    const again = planUserChunk(directory(seen), [employee('ann@acme.io', { jobTitle: 'Engineer', sourceSequence: 40 })], CSV, CTX);
+    expect(onlyOperation(again.operations)).toEqual({ kind: 'unchanged', ref: {}, userId: ann.id, email: ann.email });
+    const newer = planUserChunk(directory(seen), [employee('ann@acme.io', { jobTitle: 'Engineer', sourceSequence: 50 })], CSV, CTX);
+    expect(onlyOperation(newer.operations)).toEqual({
+      kind: 'unchanged',
+      ref: {},
+      userId: ann.id,
+      email: ann.email,
+      fieldSequences: { ...seen.fieldSequences, jobTitle: 50 },
+    });
+  });
+
+  it('R-EVT-02 teams a late event names are left alone when a newer event set them', () => {
+    const withTeams = { ...ann, fieldSequences: { teams: 40 } };
+    const late = planUserChunk(directory(withTeams), [employee('ann@acme.io', { teams: ['Old Team'], sourceSequence: 39 })], CSV, CTX);
+    expect(late.staleMemberships).toEqual(new Set(['ann@acme.io']));
+    const newer = planUserChunk(directory(withTeams), [employee('ann@acme.io', { teams: ['New Team'], sourceSequence: 41 })], CSV, CTX);
+    expect(newer.staleMemberships).toBeUndefined();
+  });
+
+  it('R-EVT-02 R-API-07 an upsert older than the termination that deactivated the user does not restore them', () => {
+    const gone = { ...ann, status: 'inactive' as const, sourceDirectoryId: DIRECTORY_ID, fieldSequences: { deactivationDate: 40 } };
+    const restoring = { ...CSV, restoreStatus: 'active' as const };
+    const late = planUserChunk(directory(gone), [employee('ann@acme.io', { jobTitle: 'Lead', sourceSequence: 39 })], restoring, CTX);
+    expect(updated(onlyOperation(late.operations)).next.status).toBe('inactive');
+    const newer = planUserChunk(directory(gone), [employee('ann@acme.io', { jobTitle: 'Lead', sourceSequence: 41 })], restoring, CTX);
+    expect(updated(onlyOperation(newer.operations)).next.status).toBe('active');
+  });
+
+  it('R-EVT-02 a new user from an event carries the sequences of the fields it set; file and API records carry none', () => {
+    const fromEvent = created(onlyOperation(planUserChunk(directory(), [employee('new@acme.io', { firstName: 'N', jobTitle: ' ', sourceSequence: 7 })], CSV, CTX).operations));
+    expect(fromEvent.user.fieldSequences).toEqual({ firstName: 7 });
+    const fromFile = created(onlyOperation(planUserChunk(directory(), [employee('new@acme.io', { firstName: 'N' })], CSV, CTX).operations));
+    expect(fromFile.user.fieldSequences).toBeUndefined();
+    // A user only a file or an API wrote has no sequences: every field of the first event applies.
+    const op = updated(onlyOperation(planUserChunk(directory(ann), [employee('ann@acme.io', { jobTitle: 'Lead', sourceSequence: 1 })], CSV, CTX).operations));
+    expect(op.next.fieldSequences).toEqual({ jobTitle: 1 });
+  });
+});
+
 describe('placeholderUser', () => {
   it('R-CSV-08 a manager who is not a user is created with default values, owned by the directory', () => {
     const user = placeholderUser('Boss@Acme.io', CSV, CTX);

@@ -4,6 +4,7 @@ import { applyDeactivationDate, isCalendarDate } from './deactivation';
 import { userContentHash } from './hash';
 import { describeRef, normalizeEmail, present, refOf, rowProblem } from './rows';
 import type {
+  FieldSequences,
   ManagerLink,
   NewUser,
   PlanContext,
@@ -75,8 +76,11 @@ export function planUserChunk(
       continue;
     }
     if (match.stored) matchedIds.set(match.stored.id, ref);
-    plan.operations.push(planRecord(match.stored, record, email, username, ref, policy, ctx, plan.problems));
-    const link = managerLinkOf(record, email, ref, plan.problems);
+    // R-EVT-02: of an event record, only the fields no newer event has set apply (a crash can deliver it late).
+    const versioned = withoutNewerFields(record, match.stored?.fieldSequences ?? {});
+    if (versioned.staleMemberships) (plan.staleMemberships ??= new Set()).add(email);
+    plan.operations.push(planRecord(match.stored, versioned.record, email, username, ref, policy, ctx, plan.problems, versioned.sequences, versioned.beforeTermination));
+    const link = managerLinkOf(versioned.record, email, ref, plan.problems);
     if (link) plan.managerLinks.push(link);
   }
   return plan;
@@ -205,24 +209,102 @@ function planRecord(
   policy: UserPolicy,
   ctx: PlanContext,
   problems: RowProblem[],
+  /** R-EVT-02: the user's field sequences once this event record is applied (event records only). */
+  sequences?: FieldSequences,
+  /** R-EVT-02: the record is older than the event that set the user's deactivation: it restores nobody. */
+  beforeTermination = false,
 ): UserOperation {
   if (!stored) {
     const content = merge({ ...defaultContent(email, policy, ctx), username }, record, true, ref, policy, ctx, problems);
-    return { kind: 'create', ref, user: { ...content, managerEmail: null, contentHash: userContentHash(content) } };
+    return { kind: 'create', ref, user: { ...content, managerEmail: null, contentHash: userContentHash(content), ...(sequences === undefined ? {} : { fieldSequences: sequences }) } };
   }
   const before = contentOf(stored);
   // A local user synced by a directory becomes owned by it (R-DIR-05); another directory's user keeps its owner.
   // The email is the record's: a user matched by external id takes the new one (R-API-04).
   const base = { ...before, email, sourceDirectoryId: before.sourceDirectoryId ?? ctx.directoryId, username: username ?? before.username };
   const terminated = present(record.deactivationDate) !== undefined && String(record.deactivationDate) < ctx.now.toISOString().slice(0, 10);
-  if (policy.restoreStatus !== null && !terminated && base.sourceDirectoryId === ctx.directoryId && (before.status === 'inactive' || before.status === 'deleted')) {
+  if (policy.restoreStatus !== null && !terminated && !beforeTermination && base.sourceDirectoryId === ctx.directoryId && (before.status === 'inactive' || before.status === 'deleted')) {
     base.status = policy.restoreStatus; // R-API-07 with R-API-05
   }
   const after = merge(base, record, false, ref, policy, ctx, problems);
   const changes = diffContent(before, after);
-  if (Object.keys(changes).length === 0) return { kind: 'unchanged', ref, userId: stored.id, email };
-  const next: StoredUser = { ...stored, ...after, contentHash: userContentHash(after) };
+  if (Object.keys(changes).length === 0) {
+    const moved = sequences !== undefined && !sameSequences(sequences, stored.fieldSequences ?? {});
+    return moved ? { kind: 'unchanged', ref, userId: stored.id, email, fieldSequences: sequences } : { kind: 'unchanged', ref, userId: stored.id, email };
+  }
+  const next: StoredUser = { ...stored, ...after, contentHash: userContentHash(after), ...(sequences === undefined ? {} : { fieldSequences: sequences }) };
   return { kind: 'update', ref, userId: stored.id, email, changes, next };
+}
+
+/** The record fields an event can set, each versioned by the sequence of the event that last set it (R-EVT-02). */
+const VERSIONED_FIELDS = [
+  'externalId',
+  'username',
+  'firstName',
+  'lastName',
+  'displayName',
+  'managerEmail',
+  'managerExternalId',
+  'teams',
+  'groups',
+  'isOrgAdmin',
+  'deactivationDate',
+  'jobTitle',
+  'department',
+  'location',
+  'employeeId',
+  'startDate',
+] as const satisfies readonly (keyof CanonicalEmployee)[];
+
+function isSet(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'string') return present(value) !== undefined;
+  if (Array.isArray(value)) return value.length > 0;
+  return true;
+}
+
+/**
+ * R-EVT-02: an event record without the fields a newer event already set on the user (the user's field
+ * sequences say which event set each field), and the user's field sequences once it is applied. A record with no
+ * sequence (a file, an API) is returned as it is. Absent fields keep the stored value (R-CSV-07), so an event
+ * delivered late — after a crash, behind newer events — still sets what no newer event said, and undoes nothing.
+ */
+export function withoutNewerFields(
+  record: CanonicalEmployee,
+  stored: FieldSequences,
+): { record: CanonicalEmployee; sequences?: FieldSequences; staleMemberships?: true; beforeTermination?: boolean } {
+  const sequence = record.sourceSequence;
+  if (sequence === undefined) return { record };
+  const beforeTermination = (stored['deactivationDate'] ?? -1) > sequence;
+  const kept: Record<string, unknown> = { ...record };
+  const sequences: FieldSequences = { ...stored };
+  let staleMemberships: true | undefined;
+  for (const field of VERSIONED_FIELDS) {
+    if (!isSet(record[field])) continue;
+    if ((stored[field] ?? -1) > sequence) {
+      delete kept[field];
+      if (field === 'teams' || field === 'groups') staleMemberships = true;
+    } else {
+      sequences[field] = sequence;
+    }
+  }
+  if (record.customFields !== undefined) {
+    const custom: Record<string, string> = {};
+    for (const [label, value] of Object.entries(record.customFields)) {
+      const key = `customFields.${label}`;
+      if (!isSet(value)) continue;
+      if ((stored[key] ?? -1) > sequence) continue;
+      custom[label] = value;
+      sequences[key] = sequence;
+    }
+    kept['customFields'] = custom;
+  }
+  return { record: kept as CanonicalEmployee, sequences, beforeTermination, ...(staleMemberships ? { staleMemberships } : {}) };
+}
+
+function sameSequences(a: FieldSequences, b: FieldSequences): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 function defaultContent(email: string, policy: UserPolicy, ctx: PlanContext): UserContent {

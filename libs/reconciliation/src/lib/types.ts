@@ -56,7 +56,15 @@ export interface StoredUser extends UserContent {
   managerEmail: string | null;
   /** userContentHash of the UserContent part; lets the service skip unchanged rows set-based. */
   contentHash: string;
+  /**
+   * R-EVT-02: per field (a custom field per label: `customFields.<label>`), the inbound stream sequence of the event
+   * that last set it (event directories; empty for users only files and APIs wrote).
+   */
+  fieldSequences?: FieldSequences;
 }
+
+/** Field name → inbound stream sequence of the event that last set it. */
+export type FieldSequences = Record<string, number>;
 
 /** A user to insert; the service (or the database) assigns the id. */
 export type NewUser = Omit<StoredUser, 'id'>;
@@ -78,7 +86,8 @@ export interface RecordRef {
 export type UserOperation =
   | { kind: 'create'; ref: RecordRef; user: NewUser }
   | { kind: 'update'; ref: RecordRef; userId: string; email: string; changes: UserChanges; next: StoredUser }
-  | { kind: 'unchanged'; ref: RecordRef; userId: string; email: string };
+  /** `fieldSequences`: an event record that changed nothing, but whose fields the user now has from it (R-EVT-02). */
+  | { kind: 'unchanged'; ref: RecordRef; userId: string; email: string; fieldSequences?: FieldSequences };
 
 export type OrphanAction = 'ignore' | 'deactivate' | 'delete';
 
@@ -141,6 +150,11 @@ export interface UserChunkPlan {
   problems: RowProblem[];
   /** The manager links the chunk's applied records ask for, for phase 2. */
   managerLinks: ManagerLink[];
+  /**
+   * R-EVT-02: emails whose record's teams or groups were older than the user's (a newer event set them): the run
+   * leaves those memberships alone.
+   */
+  staleMemberships?: Set<string>;
 }
 
 export interface ManagerChange {
