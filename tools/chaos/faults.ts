@@ -15,8 +15,8 @@ export function isServiceFault(kind: FaultKind): kind is (typeof SERVICE_FAULTS)
  * When in the run a fault strikes: `random`, a moment drawn over the reference run's whole span (POST → last
  * directory event on the bus); `fetching`, once the run is fetching (file-ingest reading the files and publishing
  * record batches, the reconciler staging them), a moment drawn over the reference's fetching span; `publishing`,
- * once the run's first directory event is on the bus (the apply has committed and the outbox relay is publishing),
- * a moment drawn over the reference's publishing span; `archived`, the instant the first file of the run leaves
+ * the instant the run's first directory event is on the bus (the apply has committed and the outbox relay is
+ * publishing the rest: a core subscription, no delay — the relay publishes thousands of events a second); `archived`, the instant the first file of the run leaves
  * the folder (file-ingest has committed its ledger and moves the files, then publishes records.complete: a watch
  * on the folder, no delay); `completed`, the instant the run's records.complete is on the bus (before file-ingest
  * acknowledges the request: a core subscription to the subject, no delay); `batch`, the instant the run's second
