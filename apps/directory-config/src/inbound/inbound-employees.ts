@@ -25,6 +25,20 @@ function recordOf(event: InboundEvent): CanonicalEmployee {
  * earlier ones — what each says wins, what it leaves out is kept — and the record carries the latest sequence. That
  * is what applying them one by one would store, since a blank never erases (R-CSV-07).
  */
+/** The sequence of each field of a (merged) record: its own list, else the record's sequence for every field. */
+function fieldSequencesOf(record: CanonicalEmployee): Record<string, number> {
+  if (record.fieldSequences) return record.fieldSequences;
+  const sequence = record.sourceSequence as number;
+  const out: Record<string, number> = {};
+  for (const [field, value] of Object.entries(defined(record))) {
+    if (field === 'sourceSequence' || field === 'fieldSequences' || field === 'email') continue;
+    if (field === 'customFields') for (const label of Object.keys(value as Record<string, string>)) out[`customFields.${label}`] = sequence;
+    else out[field] = sequence;
+  }
+  out['email'] = sequence;
+  return out;
+}
+
 export function employeesOf(events: readonly InboundEvent[]): CanonicalEmployee[] {
   const records: CanonicalEmployee[] = [];
   const byKey = new Map<string, number>();
@@ -39,7 +53,17 @@ export function employeesOf(events: readonly InboundEvent[]): CanonicalEmployee[
       records.push(record);
       continue;
     }
-    records[at] = { ...records[at], ...defined(record) } as CanonicalEmployee;
+    // Each field keeps the sequence of the event it came from: a late event merged here with a newer one must still
+    // lose, field by field, to what the user already has from events between them.
+    const merged = records[at] as CanonicalEmployee;
+    const sequences: Record<string, number> = { ...fieldSequencesOf(merged) };
+    for (const [field, value] of Object.entries(defined(record))) {
+      if (field === 'sourceSequence' || field === 'fieldSequences') continue;
+      if (field === 'customFields') for (const label of Object.keys(value as Record<string, string>)) sequences[`customFields.${label}`] = event.sequence;
+      else sequences[field] = event.sequence;
+    }
+    const customFields = merged.customFields || record.customFields ? { ...merged.customFields, ...record.customFields } : undefined;
+    records[at] = { ...merged, ...defined(record), ...(customFields ? { customFields } : {}), fieldSequences: sequences } as CanonicalEmployee;
     byKey.set(emailKey, at);
     if (idKey) byKey.set(idKey, at);
   }

@@ -162,6 +162,10 @@ export class ApplyRunUseCase {
     );
     const [state] = await sql<{ status: string }>(em, `select status from ${states} where run_id = ? for update`, [event.data.runId]);
     if (state.status !== 'staging') return false;
+    // One apply per directory at a time, across replicas: two runs of one directory (an event directory's
+    // micro-batches) writing the same users at once would each write what it read before the other committed — a
+    // lost update of fields and of their event sequences (R-EVT-02).
+    await sql(em, `select pg_advisory_xact_lock(hashtext(?))`, [`roster:apply:${event.data.directoryId}`]);
     await sql(em, `delete from ${qualified(em, 'staged_batches')} where run_id = ? and fetch_id <> ?`, [event.data.runId, event.data.fetchId ?? '']);
     return true;
   }

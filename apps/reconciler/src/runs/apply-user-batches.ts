@@ -117,11 +117,14 @@ export class UserBatches {
     await scratch.addUnchanged(unchanged);
     await scratch.addLinks(plan.managerLinks);
     // R-EVT-02: teams and groups an event record names after a newer event set them do not apply.
-    const stale = plan.staleMemberships;
-    const applied = stale === undefined ? employees : employees.filter((e) => !stale.has(normalizeEmail(e.email)));
-    await groups.addSynced(applied, stale === undefined ? plan.operations : plan.operations.filter((op) => !stale.has(op.kind === 'create' ? op.user.email : op.email)));
+    const { staleTeams, staleGroups } = plan;
+    const emailOf = (op: (typeof plan.operations)[number]) => (op.kind === 'create' ? op.user.email : op.email);
+    await groups.addSynced(
+      staleGroups === undefined ? employees : employees.filter((e) => !staleGroups.has(normalizeEmail(e.email))),
+      staleGroups === undefined ? plan.operations : plan.operations.filter((op) => !staleGroups.has(emailOf(op))),
+    );
     await scratch.addWantedTeams(
-      applied
+      (staleTeams === undefined ? employees : employees.filter((e) => !staleTeams.has(normalizeEmail(e.email))))
         .filter((e) => e.teams !== undefined && e.teams.length > 0)
         .map((e) => ({ rowNumber: e.rowNumber, email: normalizeEmail(e.email), teams: wantedTeamsOf(e.teams ?? []) })),
     );

@@ -52,7 +52,7 @@ export class AnonymizeUserUseCase {
     await sql(em,
       `update ${users} set email = ?, status = 'anonymized', first_name = null, last_name = null, display_name = null, job_title = null,
               department = null, location = null, employee_id = null, start_date = null, is_org_admin = false, custom_fields = '{}'::jsonb,
-              external_id = null, deactivate_at = null, username = null, manager_id = null, content_hash = ?, updated_at = now()
+              external_id = null, deactivate_at = null, username = null, manager_id = null, field_sequences = '{}'::jsonb, content_hash = ?, updated_at = now()
         where id = ?`,
       [email, userContentHash(content), userId],
     );

@@ -14,7 +14,7 @@ export const EmployeeUpsertedV1 = z.object({
    * The canonical employee (as every source normalises it): `email` is required; an absent field keeps the stored
    * value (R-CSV-07). `deactivationDate` schedules (future) or applies (today or past) a deactivation.
    */
-  employee: CanonicalEmployee.omit({ rowNumber: true, sourceSequence: true }),
+  employee: CanonicalEmployee.omit({ rowNumber: true, sourceSequence: true, fieldSequences: true }),
 });
 export type EmployeeUpsertedV1 = z.infer<typeof EmployeeUpsertedV1>;
 

@@ -52,6 +52,11 @@ export const CanonicalEmployee = z.object({
    * written from is stale — redelivered after a crash, behind newer events — and skipped, manager and teams too.
    */
   sourceSequence: z.number().int().nonnegative().optional(),
+  /**
+   * R-EVT-02: when a micro-batch merged several events of the person, the sequence of the event each field came from
+   * (custom fields as `customFields.<label>`); a field not listed came from `sourceSequence`.
+   */
+  fieldSequences: z.record(z.string(), z.number().int().nonnegative()).optional(),
 });
 export type CanonicalEmployee = z.infer<typeof CanonicalEmployee>;
 

@@ -267,7 +267,7 @@ describe('planUserChunk', () => {
 
 describe('planUserChunk with event sequences (R-EVT-02)', () => {
   // Job title and the manager were last set by event 40, the first name by event 10.
-  const seen = { ...ann, fieldSequences: { jobTitle: 40, managerEmail: 40, firstName: 10, 'customFields.Cost Center': 40 } };
+  const seen = { ...ann, fieldSequences: { email: 40, jobTitle: 40, managerEmail: 40, firstName: 10, 'customFields.Cost Center': 40 } };
 
   it('R-EVT-02 an event delivered late sets only what no newer event set: no field, manager or custom field goes back', () => {
     const late = employee('ann@acme.io', {
@@ -291,7 +291,7 @@ describe('planUserChunk with event sequences (R-EVT-02)', () => {
     const plan = planUserChunk(directory(seen), [employee('ann@acme.io', { jobTitle: 'Principal', managerEmail: 'boss@acme.io', sourceSequence: 41 })], CSV, CTX);
     const op = updated(onlyOperation(plan.operations));
     expect(op.changes).toEqual({ jobTitle: { from: 'Engineer', to: 'Principal' } });
-    expect(op.next.fieldSequences).toEqual({ ...seen.fieldSequences, jobTitle: 41, managerEmail: 41 });
+    expect(op.next.fieldSequences).toEqual({ ...seen.fieldSequences, email: 41, jobTitle: 41, managerEmail: 41 });
     expect(plan.managerLinks).toEqual([{ email: 'ann@acme.io', managerEmail: 'boss@acme.io' }]);
   });
 
@@ -304,16 +304,17 @@ describe('planUserChunk with event sequences (R-EVT-02)', () => {
       ref: {},
       userId: ann.id,
       email: ann.email,
-      fieldSequences: { ...seen.fieldSequences, jobTitle: 50 },
+      fieldSequences: { ...seen.fieldSequences, email: 50, jobTitle: 50 },
     });
   });
 
   it('R-EVT-02 teams a late event names are left alone when a newer event set them', () => {
     const withTeams = { ...ann, fieldSequences: { teams: 40 } };
     const late = planUserChunk(directory(withTeams), [employee('ann@acme.io', { teams: ['Old Team'], sourceSequence: 39 })], CSV, CTX);
-    expect(late.staleMemberships).toEqual(new Set(['ann@acme.io']));
+    expect(late.staleTeams).toEqual(new Set(['ann@acme.io']));
+    expect(late.staleGroups).toBeUndefined();
     const newer = planUserChunk(directory(withTeams), [employee('ann@acme.io', { teams: ['New Team'], sourceSequence: 41 })], CSV, CTX);
-    expect(newer.staleMemberships).toBeUndefined();
+    expect(newer.staleTeams).toBeUndefined();
   });
 
   it('R-EVT-02 R-API-07 an upsert older than the termination that deactivated the user does not restore them', () => {
@@ -325,14 +326,45 @@ describe('planUserChunk with event sequences (R-EVT-02)', () => {
     expect(updated(onlyOperation(newer.operations)).next.status).toBe('active');
   });
 
+  it('R-EVT-02 R-API-04 a late record of the same external id does not take back the email a newer event gave the user', () => {
+    const moved = { ...ann, email: 'new@acme.io', externalId: 'X-1', sourceDirectoryId: DIRECTORY_ID, fieldSequences: { email: 20, externalId: 20 } };
+    const api = { ...CSV, matchByExternalId: true };
+    const late = employee('old@acme.io', { externalId: 'X-1', jobTitle: 'Lead', managerEmail: 'boss@acme.io', sourceSequence: 10 });
+    const plan = planUserChunk(directory(), [late], api, CTX, new Map([['X-1', moved]]));
+    const op = updated(onlyOperation(plan.operations));
+    expect(op.next.email).toBe('new@acme.io');
+    expect(op.changes).toEqual({ jobTitle: { from: 'Engineer', to: 'Lead' } });
+    expect(plan.managerLinks).toEqual([{ externalId: 'X-1', email: 'new@acme.io', managerEmail: 'boss@acme.io' }]);
+  });
+
+  it('R-EVT-02 a record merged from a late and a newer event loses field by field: each field keeps its own event\'s sequence', () => {
+    // Stored: the title from event 15. The micro-batch merged event 10 (title A) with event 20 (first name N).
+    const stored = { ...ann, fieldSequences: { jobTitle: 15 } };
+    const merged = employee('ann@acme.io', { jobTitle: 'A', firstName: 'N', sourceSequence: 20, fieldSequences: { email: 20, jobTitle: 10, firstName: 20 } });
+    const op = updated(onlyOperation(planUserChunk(directory(stored), [merged], CSV, CTX).operations));
+    expect(op.changes).toEqual({ firstName: { from: 'Ann', to: 'N' } });
+    expect(op.next.fieldSequences).toEqual({ jobTitle: 15, firstName: 20, email: 20 });
+  });
+
+  it('R-EVT-02 R-API-07 a termination published before the upsert that restored the user, delivered late, does not deactivate them', () => {
+    const restoring = { ...CSV, restoreStatus: 'active' as const };
+    const gone = { ...ann, status: 'inactive' as const, sourceDirectoryId: DIRECTORY_ID, fieldSequences: { deactivationDate: 5 } };
+    const rehired = updated(onlyOperation(planUserChunk(directory(gone), [employee('ann@acme.io', { jobTitle: 'Lead', sourceSequence: 20 })], restoring, CTX).operations));
+    expect(rehired.next.status).toBe('active');
+    expect(rehired.next.fieldSequences?.['deactivationDate']).toBe(20);
+    const lateTermination = employee('ann@acme.io', { deactivationDate: '2025-01-01', sourceSequence: 10 });
+    const after = planUserChunk(directory(rehired.next), [lateTermination], restoring, CTX);
+    expect(onlyOperation(after.operations)).toMatchObject({ kind: 'unchanged' });
+  });
+
   it('R-EVT-02 a new user from an event carries the sequences of the fields it set; file and API records carry none', () => {
     const fromEvent = created(onlyOperation(planUserChunk(directory(), [employee('new@acme.io', { firstName: 'N', jobTitle: ' ', sourceSequence: 7 })], CSV, CTX).operations));
-    expect(fromEvent.user.fieldSequences).toEqual({ firstName: 7 });
+    expect(fromEvent.user.fieldSequences).toEqual({ email: 7, firstName: 7 });
     const fromFile = created(onlyOperation(planUserChunk(directory(), [employee('new@acme.io', { firstName: 'N' })], CSV, CTX).operations));
     expect(fromFile.user.fieldSequences).toBeUndefined();
     // A user only a file or an API wrote has no sequences: every field of the first event applies.
     const op = updated(onlyOperation(planUserChunk(directory(ann), [employee('ann@acme.io', { jobTitle: 'Lead', sourceSequence: 1 })], CSV, CTX).operations));
-    expect(op.next.fieldSequences).toEqual({ jobTitle: 1 });
+    expect(op.next.fieldSequences).toEqual({ email: 1, jobTitle: 1 });
   });
 });
 

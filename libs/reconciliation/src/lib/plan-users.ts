@@ -78,9 +78,15 @@ export function planUserChunk(
     if (match.stored) matchedIds.set(match.stored.id, ref);
     // R-EVT-02: of an event record, only the fields no newer event has set apply (a crash can deliver it late).
     const versioned = withoutNewerFields(record, match.stored?.fieldSequences ?? {});
-    if (versioned.staleMemberships) (plan.staleMemberships ??= new Set()).add(email);
-    plan.operations.push(planRecord(match.stored, versioned.record, email, username, ref, policy, ctx, plan.problems, versioned.sequences, versioned.beforeTermination));
-    const link = managerLinkOf(versioned.record, email, ref, plan.problems);
+    if (versioned.staleTeams) (plan.staleTeams ??= new Set()).add(email);
+    if (versioned.staleGroups) (plan.staleGroups ??= new Set()).add(email);
+    // A late record keeps the email and the username a newer event gave the user (same external id).
+    const plannedEmail = versioned.staleEmail && match.stored ? match.stored.email : email;
+    const plannedUsername = versioned.staleUsername && match.stored ? match.stored.username : username;
+    plan.operations.push(
+      planRecord(match.stored, versioned.record, plannedEmail, plannedUsername, ref, policy, ctx, plan.problems, versioned.sequences, versioned.beforeTermination),
+    );
+    const link = managerLinkOf(versioned.record, plannedEmail, ref, plan.problems);
     if (link) plan.managerLinks.push(link);
   }
   return plan;
@@ -225,6 +231,11 @@ function planRecord(
   const terminated = present(record.deactivationDate) !== undefined && String(record.deactivationDate) < ctx.now.toISOString().slice(0, 10);
   if (policy.restoreStatus !== null && !terminated && !beforeTermination && base.sourceDirectoryId === ctx.directoryId && (before.status === 'inactive' || before.status === 'deleted')) {
     base.status = policy.restoreStatus; // R-API-07 with R-API-05
+    // R-EVT-02: the restore decides the user's state as of this event: a termination published before it, delivered
+    // late, no longer deactivates.
+    if (sequences !== undefined && record.sourceSequence !== undefined) {
+      sequences['deactivationDate'] = Math.max(sequences['deactivationDate'] ?? -1, record.sourceSequence, ...Object.values(record.fieldSequences ?? {}));
+    }
   }
   const after = merge(base, record, false, ref, policy, ctx, problems);
   const changes = diffContent(before, after);
@@ -272,34 +283,44 @@ function isSet(value: unknown): boolean {
 export function withoutNewerFields(
   record: CanonicalEmployee,
   stored: FieldSequences,
-): { record: CanonicalEmployee; sequences?: FieldSequences; staleMemberships?: true; beforeTermination?: boolean } {
+): { record: CanonicalEmployee; sequences?: FieldSequences; staleTeams?: true; staleGroups?: true; staleEmail?: true; staleUsername?: true; beforeTermination?: boolean } {
   const sequence = record.sourceSequence;
   if (sequence === undefined) return { record };
-  const beforeTermination = (stored['deactivationDate'] ?? -1) > sequence;
+  // Each field's event: a merged record lists them; otherwise every field came from the record's one event.
+  const of = (field: string) => record.fieldSequences?.[field] ?? sequence;
+  const newer = (field: string) => (stored[field] ?? -1) > of(field);
   const kept: Record<string, unknown> = { ...record };
   const sequences: FieldSequences = { ...stored };
-  let staleMemberships: true | undefined;
+  const out: { staleTeams?: true; staleGroups?: true; staleEmail?: true; staleUsername?: true } = {};
   for (const field of VERSIONED_FIELDS) {
     if (!isSet(record[field])) continue;
-    if ((stored[field] ?? -1) > sequence) {
+    if (newer(field)) {
       delete kept[field];
-      if (field === 'teams' || field === 'groups') staleMemberships = true;
+      if (field === 'teams') out.staleTeams = true;
+      if (field === 'groups') out.staleGroups = true;
+      if (field === 'username') out.staleUsername = true;
     } else {
-      sequences[field] = sequence;
+      sequences[field] = of(field);
     }
   }
+  // The email is the record's key (R-CSV-05) and always there; a newer event's email change (same external id) wins.
+  if (newer('email')) out.staleEmail = true;
+  else sequences['email'] = of('email');
   if (record.customFields !== undefined) {
     const custom: Record<string, string> = {};
     for (const [label, value] of Object.entries(record.customFields)) {
       const key = `customFields.${label}`;
-      if (!isSet(value)) continue;
-      if ((stored[key] ?? -1) > sequence) continue;
+      if (!isSet(value) || newer(key)) continue;
       custom[label] = value;
-      sequences[key] = sequence;
+      sequences[key] = of(key);
     }
     kept['customFields'] = custom;
   }
-  return { record: kept as CanonicalEmployee, sequences, beforeTermination, ...(staleMemberships ? { staleMemberships } : {}) };
+  // A termination newer than every field of this record (an upsert delivered late) restores nobody.
+  const latest = Math.max(sequence, ...Object.values(record.fieldSequences ?? {}));
+  const beforeTermination = (stored['deactivationDate'] ?? -1) > latest;
+  delete kept['fieldSequences'];
+  return { record: kept as CanonicalEmployee, sequences, beforeTermination, ...out };
 }
 
 function sameSequences(a: FieldSequences, b: FieldSequences): boolean {

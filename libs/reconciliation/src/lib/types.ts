@@ -151,10 +151,11 @@ export interface UserChunkPlan {
   /** The manager links the chunk's applied records ask for, for phase 2. */
   managerLinks: ManagerLink[];
   /**
-   * R-EVT-02: emails whose record's teams or groups were older than the user's (a newer event set them): the run
+   * R-EVT-02: emails whose record's teams (groups) were older than the user's — a newer event set them: the run
    * leaves those memberships alone.
    */
-  staleMemberships?: Set<string>;
+  staleTeams?: Set<string>;
+  staleGroups?: Set<string>;
 }
 
 export interface ManagerChange {
