@@ -74,7 +74,7 @@ export class Outbox {
 
 /** Events per relay transaction (at least one page): a claim, one windowed publish, one delete. */
 const DEFAULT_BATCH = 2000;
-/** Pages looked at per claim; those past the batch's events stay locked until the commit, then the next pass takes them. */
+/** Pages looked at per claim (only those within the batch are locked and taken). */
 const CLAIM_PAGES = 256;
 
 export interface OutboxRelayOptions {
@@ -129,21 +129,23 @@ export class OutboxRelay {
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH;
     return this.orm.em.fork().transactional(async (em) => {
       const table = qualified(em, 'outbox');
-      const claimed = await sql<{ seq: string; events: number }>(em,
-        `select seq, events from ${table} order by seq limit ${CLAIM_PAGES} for update skip locked`,
-      );
-      if (claimed.length === 0) return 0;
-      const taken: string[] = [];
+      // Choose the pages first, then lock only those: pages locked and not taken would let another replica's
+      // SKIP LOCKED jump hundreds of pages ahead (a consumer could meet a membership before its user.created).
+      const waiting = await sql<{ seq: string; events: number }>(em, `select seq, events from ${table} order by seq limit ${CLAIM_PAGES}`);
+      const chosen: string[] = [];
       let events = 0;
-      for (const page of claimed) {
-        if (taken.length > 0 && events + page.events > batchSize) break;
-        taken.push(page.seq);
+      for (const page of waiting) {
+        if (chosen.length > 0 && events + page.events > batchSize) break;
+        chosen.push(page.seq);
         events += page.events;
       }
+      if (chosen.length === 0) return 0;
       const pages = await sql<{ seq: string; subjects: string[]; ids: string[]; payload: string }>(em,
-        `select seq, subjects, ids, payload from ${table} where seq = any(?::bigint[]) order by seq`,
-        [taken],
+        `select seq, subjects, ids, payload from ${table} where seq = any(?::bigint[]) order by seq for update skip locked`,
+        [chosen],
       );
+      if (pages.length === 0) return 0;
+      const taken = pages.map((p) => p.seq);
       // The envelopes are published as the text they were stored as, never parsed and re-serialised here.
       const messages: EncodedMessage[] = [];
       for (const page of pages) {
