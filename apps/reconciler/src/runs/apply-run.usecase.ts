@@ -213,7 +213,7 @@ export class ApplyRunUseCase {
       dateFormat,
     });
     for (let batchNo = 0; batchNo < data.batchCount; batchNo++) counts = addRunCounts(counts, await batches.apply(batchNo));
-    await analyzer.refresh();
+    await analyzer.settle();
     clock.lap('analyze');
     if (await safeguard.holdIfOver()) return 'held' as const;
     clock.lap('safeguard');

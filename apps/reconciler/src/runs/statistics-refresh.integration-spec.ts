@@ -1,0 +1,96 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { openDatabase, qualified, sql } from '@roster/persistence';
+import { CSV_USER_POLICY, placeholderUser } from '@roster/reconciliation';
+import { createTestDatabase, type TestDatabase } from '@roster/testing';
+import { databaseOptions } from '../database';
+import { UsersRepository } from '../users/users.repository';
+import { StatisticsRefresh } from './statistics-refresh';
+
+const TENANT = '00000000-0000-4000-8000-0000000000b1';
+const CTX = { directoryId: '00000000-0000-4000-8000-0000000000b2', now: new Date('2026-01-05T00:00:00Z') };
+
+class Rollback extends Error {}
+
+/**
+ * What the planner believes the users table holds (pg_class.reltuples: what the last ANALYZE counted, visible
+ * inside the transaction that ran it).
+ */
+async function plannedRows(em: EntityManager): Promise<number> {
+  const [row] = await sql<{ rows: number }>(em, `select reltuples::float8 as rows from pg_class where oid = ?::regclass`, [qualified(em, 'users')]);
+  return Number(row.rows);
+}
+
+/**
+ * The statistics a run keeps fresh for its own statements (R-CSV-01's bulk path at 100k rows, R-EVT-02's
+ * micro-batches): analyzed each time a run doubles the table, once more at the end of phase 1 only when the run
+ * added a quarter of it since.
+ */
+describe('StatisticsRefresh (R-CSV-01, R-EVT-02)', () => {
+  let db: TestDatabase;
+  let orm: MikroORM;
+  let next = 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('reconciler_statistics');
+    orm = await openDatabase({ ...databaseOptions(db.url), migrate: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await orm?.close(true);
+    await db?.drop();
+  });
+
+  /** Inserts `n` new users in batches of 1000, telling the analyzer as a run does after each batch. */
+  async function insert(em: EntityManager, analyzer: StatisticsRefresh | undefined, n: number): Promise<void> {
+    const users = new UsersRepository(em, TENANT);
+    for (let done = 0; done < n; done += 1000) {
+      const batch = Array.from({ length: Math.min(1000, n - done) }, () => users.withId(placeholderUser(`user${next++}@stats.test`, CSV_USER_POLICY, CTX)));
+      await users.upsert(batch);
+      await analyzer?.inserted(batch.length);
+    }
+  }
+
+  /** Runs `body` in a transaction that is rolled back, so every case starts from an empty table. */
+  async function inRolledBackTransaction(body: (em: EntityManager) => Promise<void>): Promise<void> {
+    await orm.em
+      .fork()
+      .transactional(async (em) => {
+        await body(em);
+        throw new Rollback();
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof Rollback)) throw e;
+      });
+  }
+
+  it('a first run into an empty table is analyzed each time it doubles the table, and once more after phase 1', async () => {
+    await inRolledBackTransaction(async (em) => {
+      const analyzer = await StatisticsRefresh.start(em);
+      await insert(em, analyzer, 2000);
+      expect(await plannedRows(em)).toBe(2000);
+      await insert(em, analyzer, 1000);
+      expect(await plannedRows(em)).toBe(2000); // 3000 rows: not doubled since
+      await insert(em, analyzer, 3000);
+      expect(await plannedRows(em)).toBe(4000);
+      await analyzer.settle(); // 6000 rows, 2000 of them since: a third of the table
+      expect(await plannedRows(em)).toBe(6000);
+    });
+  });
+
+  it('a micro-batch into a large table pays no ANALYZE: its rows are a small share of what the statistics count', async () => {
+    await inRolledBackTransaction(async (em) => {
+      await insert(em, undefined, 12_000);
+      await sql(em, `analyze ${qualified(em, 'users')}`);
+      const analyzer = await StatisticsRefresh.start(em);
+      await insert(em, analyzer, 2500);
+      await analyzer.settle();
+      expect(await plannedRows(em)).toBe(12_000);
+      // A run adding a quarter of the table is analyzed at the end of phase 1.
+      const bigger = await StatisticsRefresh.start(em);
+      await insert(em, bigger, 3000);
+      expect(await plannedRows(em)).toBe(12_000);
+      await bigger.settle();
+      expect(await plannedRows(em)).toBe(17_500);
+    });
+  });
+});
