@@ -2,12 +2,15 @@
 // first publish until every employee is a user and every micro-batch run is final (end to end through
 // directory-config's micro-batcher, the outbox, the reconciler's apply and run.finished back in directory-config).
 import { Events, createEnvelope, subjectOf } from '@roster/contracts';
+import { PubAckPipeline } from '@roster/messaging';
 import { waitFor } from '@roster/testing';
 import type { BenchEnv } from './bench-env';
 import { type PeakMemory, samplePeaks } from './probes';
 
-/** Publishes in flight at once (as the services' publisher does for bulk work). */
+/** PubAcks in flight at once (as the services' publisher does for bulk work). */
 const IN_FLIGHT = 256;
+/** Events built and handed to the publisher at a time. */
+const PUBLISH_CHUNK = 1000;
 
 export interface InboundMeasurement {
   events: number;
@@ -58,7 +61,7 @@ async function progress(env: BenchEnv, tenantId: string, directoryId: string) {
 
 export async function measureInbound(env: BenchEnv, events: number, timeoutMs: number, signal?: AbortSignal): Promise<InboundMeasurement> {
   const { tenantId, directoryId } = await createEventDirectory(env);
-  const js = env.nc.jetstream();
+  const publisher = new PubAckPipeline(env.nc);
   const subject = subjectOf('inbound.employee.upserted', { tenant: tenantId });
   const sampler = samplePeaks(env.services);
   const started = Date.now();
@@ -67,24 +70,27 @@ export async function measureInbound(env: BenchEnv, events: number, timeoutMs: n
   let acceptedMs: number | undefined;
   let last = await progress(env, tenantId, directoryId);
   try {
-    const inFlight = new Set<Promise<unknown>>();
-    for (let i = 0; i < events && !signal?.aborted; i++) {
-      const envelope = createEnvelope({
-        type: Events['inbound.employee.upserted'].type,
-        source: 'bench',
-        tenantId,
-        id: `bench-inbound-${i}`,
-        data: {
-          directoryId,
-          employee: { email: `inbound-${i}@bench.test`, externalId: `B-${i}`, firstName: `First${i}`, lastName: `Last${i}`, jobTitle: 'Engineer', department: `D${i % 50}` },
-        },
-      });
-      // Nats-Msg-Id is deduplicated stream-wide: scope it by tenant, as the inbox scopes event ids.
-      const p = js.publish(subject, JSON.stringify(envelope), { msgID: `${tenantId}:${envelope.id}` }).finally(() => inFlight.delete(p));
-      inFlight.add(p);
-      if (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+    // Published as a service publishing in bulk would (PubAckPipeline: a window of PubAcks in flight, not one
+    // awaited request per event), a chunk at a time so the bench never holds every message.
+    const encoder = new TextEncoder();
+    for (let from = 0; from < events && !signal?.aborted; from += PUBLISH_CHUNK) {
+      const chunk = [];
+      for (let i = from; i < Math.min(events, from + PUBLISH_CHUNK); i++) {
+        const envelope = createEnvelope({
+          type: Events['inbound.employee.upserted'].type,
+          source: 'bench',
+          tenantId,
+          id: `bench-inbound-${i}`,
+          data: {
+            directoryId,
+            employee: { email: `inbound-${i}@bench.test`, externalId: `B-${i}`, firstName: `First${i}`, lastName: `Last${i}`, jobTitle: 'Engineer', department: `D${i % 50}` },
+          },
+        });
+        // Nats-Msg-Id is deduplicated stream-wide: scope it by tenant, as the inbox scopes event ids.
+        chunk.push({ subject, id: `${tenantId}:${envelope.id}`, payload: encoder.encode(JSON.stringify(envelope)) });
+      }
+      await publisher.publish(chunk, IN_FLIGHT);
     }
-    await Promise.all(inFlight);
     publishMs = Date.now() - started;
     await waitFor(
       async () => {
@@ -99,6 +105,7 @@ export async function measureInbound(env: BenchEnv, events: number, timeoutMs: n
       () => (status = 'timed-out'),
     );
   } finally {
+    publisher.close();
     await sampler.stop();
   }
   const wallMs = Date.now() - started;
