@@ -1,41 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DirectoryUser } from '@roster/contracts';
-import { qualified, sql } from '@roster/persistence';
+import { type ArrayColumn, columnsOf, qualified, sql } from '@roster/persistence';
 import type { NewUser, StoredUser } from '@roster/reconciliation';
 
-const COLUMNS = [
-  'id',
-  'tenant_id',
-  'email',
-  'status',
-  'first_name',
-  'last_name',
-  'display_name',
-  'job_title',
-  'department',
-  'location',
-  'employee_id',
-  'start_date',
-  'is_org_admin',
-  'custom_fields',
-  'source_directory_id',
-  'external_id',
-  'deactivate_at',
-  'content_hash',
-  'username',
-  'field_sequences',
-] as const;
-const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = {
-  id: '::uuid',
-  tenant_id: '::uuid',
-  is_org_admin: '::boolean',
-  custom_fields: '::jsonb',
-  source_directory_id: '::uuid',
-  deactivate_at: '::timestamptz',
-  field_sequences: '::jsonb',
-};
-const UPDATABLE = COLUMNS.filter((c) => c !== 'id' && c !== 'tenant_id');
+/** The users columns a run writes, as arrays (`columnsOf`): every one but the manager link and the timestamps. */
+function userColumns(tenantId: string): ArrayColumn<StoredUser>[] {
+  const text = (name: string, value: (u: StoredUser) => string | null) => ({ name, type: 'text', value });
+  return [
+    { name: 'id', type: 'uuid', value: (u) => u.id },
+    { name: 'tenant_id', type: 'uuid', value: () => tenantId },
+    text('email', (u) => u.email),
+    text('status', (u) => u.status),
+    text('first_name', (u) => u.firstName),
+    text('last_name', (u) => u.lastName),
+    text('display_name', (u) => u.displayName),
+    text('job_title', (u) => u.jobTitle),
+    text('department', (u) => u.department),
+    text('location', (u) => u.location),
+    text('employee_id', (u) => u.employeeId),
+    text('start_date', (u) => u.startDate),
+    { name: 'is_org_admin', type: 'boolean', value: (u) => u.isOrgAdmin },
+    { name: 'custom_fields', type: 'jsonb', value: (u) => JSON.stringify(u.customFields) },
+    { name: 'source_directory_id', type: 'uuid', value: (u) => u.sourceDirectoryId },
+    text('external_id', (u) => u.externalId),
+    { name: 'deactivate_at', type: 'timestamptz', value: (u) => u.deactivateAt },
+    text('content_hash', (u) => u.contentHash),
+    text('username', (u) => u.username),
+    { name: 'field_sequences', type: 'jsonb', value: (u) => JSON.stringify(u.fieldSequences ?? {}) },
+  ];
+}
 const CHUNK = 1000;
 
 export interface UserDbRow {
@@ -86,31 +80,6 @@ export function toStored(r: UserDbRow): StoredUser & { managerId: string | null 
     managerEmail: r.manager_email,
     managerId: r.manager_id,
   };
-}
-
-function values(tenantId: string, u: StoredUser): unknown[] {
-  return [
-    u.id,
-    tenantId,
-    u.email,
-    u.status,
-    u.firstName,
-    u.lastName,
-    u.displayName,
-    u.jobTitle,
-    u.department,
-    u.location,
-    u.employeeId,
-    u.startDate,
-    u.isOrgAdmin,
-    JSON.stringify(u.customFields),
-    u.sourceDirectoryId,
-    u.externalId,
-    u.deactivateAt,
-    u.contentHash,
-    u.username,
-    JSON.stringify(u.fieldSequences ?? {}),
-  ];
 }
 
 export function toDirectoryUser(u: StoredUser, managerUserId: string | null): DirectoryUser {
@@ -199,13 +168,15 @@ export class UsersRepository {
    * written here (the manager phase changes links).
    */
   async upsert(users: readonly StoredUser[], managerIds?: ReadonlyMap<string, string>): Promise<void> {
+    const columns: ArrayColumn<StoredUser>[] = [...userColumns(this.tenantId), { name: 'manager_id', type: 'uuid', value: (u) => managerIds?.get(u.id) ?? null }];
+    const names = columns.map((c) => c.name);
+    const updatable = names.filter((c) => c !== 'id' && c !== 'tenant_id' && c !== 'manager_id');
     for (let i = 0; i < users.length; i += CHUNK) {
-      const chunk = users.slice(i, i + CHUNK);
-      const row = `(${COLUMNS.map((c) => `?${CASTS[c] ?? ''}`).join(', ')}, ?::uuid)`;
+      const { from, params } = columnsOf(users.slice(i, i + CHUNK), columns);
       await sql(this.em,
-        `insert into ${this.table} (${COLUMNS.join(', ')}, manager_id) values ${chunk.map(() => row).join(', ')}
-         on conflict (id) do update set ${UPDATABLE.map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()`,
-        chunk.flatMap((u) => [...values(this.tenantId, u), managerIds?.get(u.id) ?? null]),
+        `insert into ${this.table} (${names.join(', ')}) select ${names.join(', ')} from ${from}
+         on conflict (id) do update set ${updatable.map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()`,
+        params,
       );
     }
   }

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { openDatabase } from '@roster/persistence';
+import type { StoredUser } from '@roster/reconciliation';
+import { createTestDatabase, type TestDatabase } from '@roster/testing';
+import { databaseOptions } from '../database';
+import { UsersRepository } from './users.repository';
+
+const TENANT = '00000000-0000-4000-8000-0000000000d1';
+const DIRECTORY = '00000000-0000-4000-8000-0000000000d2';
+
+class Rollback extends Error {}
+
+/**
+ * Text as HR systems send it, with what an array literal must escape: quotes, backslashes, braces, commas, blanks,
+ * the word NULL, empty strings, non-ASCII (PostgreSQL text holds no NUL character; CSV and JSON input that has one
+ * is refused before it gets here).
+ */
+const awkward = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+  fc.constantFrom('', 'NULL', 'null', '"', '\\', '{a,b}', ' padded ', 'a,b', "O'Brien", '"quoted"', 'back\\slash', 'tab\there', 'line\nbreak', 'Zoë 日本'),
+).filter((s) => !s.includes('\u0000'));
+const maybe = fc.option(awkward, { nil: null });
+
+const userArb = (email: string): fc.Arbitrary<Omit<StoredUser, 'id'>> =>
+  fc.record({
+    email: fc.constant(email),
+    status: fc.constantFrom('active', 'inactive', 'deleted') as fc.Arbitrary<StoredUser['status']>,
+    firstName: maybe,
+    lastName: maybe,
+    displayName: maybe,
+    jobTitle: maybe,
+    department: maybe,
+    location: maybe,
+    employeeId: maybe,
+    startDate: fc.option(fc.constantFrom('2024-01-31', '1999-12-01'), { nil: null }),
+    isOrgAdmin: fc.boolean(),
+    customFields: fc.dictionary(awkward, awkward, { maxKeys: 3 }),
+    sourceDirectoryId: fc.option(fc.constant(DIRECTORY), { nil: null }),
+    externalId: maybe,
+    deactivateAt: fc.option(fc.constantFrom('2026-03-01T00:00:00.000Z', '2031-12-31T23:59:59.000Z'), { nil: null }),
+    username: maybe,
+    managerEmail: fc.constant(null),
+    contentHash: fc.stringMatching(/^[0-9a-f]{8}$/),
+    fieldSequences: fc.dictionary(fc.constantFrom('firstName', 'teams', 'customFields.Shoe "size"'), fc.nat(), { maxKeys: 3 }),
+  });
+
+/**
+ * The users insert and update (`upsert`, one array per column: `columnsOf`) stores every field as given, whatever
+ * the text holds (R-CSV-01 upsert by email, R-CSV-04 custom fields, R-EVT-02 field sequences).
+ */
+describe('UsersRepository.upsert (R-CSV-01, R-CSV-04, R-EVT-02)', () => {
+  let db: TestDatabase;
+  let orm: MikroORM;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('reconciler_users_repo');
+    orm = await openDatabase({ ...databaseOptions(db.url), migrate: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await orm?.close(true);
+    await db?.drop();
+  });
+
+  const emails = ['ann@acme.io', 'bob@acme.io', 'cy@acme.io'];
+
+  it('inserts, then rewrites, every field of every user exactly as given; a manager is linked at insert only', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.tuple(...emails.map(userArb)), fc.tuple(...emails.map(userArb)), async (first, second) => {
+        await orm.em
+          .fork()
+          .transactional(async (em) => {
+            const users = new UsersRepository(em, TENANT);
+            const inserted: StoredUser[] = first.map((u) => ({ ...u, id: randomUUID() }));
+            const [boss, ...reports] = inserted;
+            // The manager is stored first, then linked at its reports' insert (managersAtInsert's shape).
+            await users.upsert([boss]);
+            await users.upsert(reports, new Map(reports.map((r) => [r.id, boss.id])));
+            const stored = await users.findByIds(inserted.map((u) => u.id));
+            for (const u of inserted) {
+              const managerEmail = u === boss ? null : boss.email;
+              expect(stored.get(u.email)).toEqual({ ...u, fieldSequences: u.fieldSequences ?? {}, managerEmail, managerId: u === boss ? null : boss.id });
+            }
+            // The same ids again with other values: an update of every written field; the manager links stay.
+            const updated: StoredUser[] = second.map((u, i) => ({ ...u, id: inserted[i].id }));
+            await users.upsert(updated, new Map(updated.map((u) => [u.id, u.id])));
+            const rewritten = await users.findByIds(updated.map((u) => u.id));
+            for (const u of updated) {
+              const managerId = u.id === boss.id ? null : boss.id;
+              expect(rewritten.get(u.email)).toEqual({ ...u, fieldSequences: u.fieldSequences ?? {}, managerEmail: managerId ? boss.email : null, managerId });
+            }
+            throw new Rollback();
+          })
+          .catch((e: unknown) => {
+            if (!(e instanceof Rollback)) throw e;
+          });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('writes a thousand users and more in one call, each once', async () => {
+    await orm.em
+      .fork()
+      .transactional(async (em) => {
+        const users = new UsersRepository(em, TENANT);
+        const many = fc.sample(userArb('any@bulk.io'), { numRuns: 2500, seed: 7 }).map((u, i) => users.withId({ ...u, email: `user${i}@bulk.io` }));
+        await users.upsert(many);
+        const stored = await users.findByIds(many.map((u) => u.id));
+        expect(stored.size).toBe(2500);
+        expect(stored.get('user2499@bulk.io')?.id).toBe(many[2499].id);
+        throw new Rollback();
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof Rollback)) throw e;
+      });
+  });
+});
