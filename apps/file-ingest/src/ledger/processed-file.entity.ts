@@ -7,6 +7,9 @@ import { EntitySchema } from '@mikro-orm/core';
  * Written with the run's ledger entry, after its completion is published; the file is moved only then
  * (`pendingMove` until it is), so a crash at any point leaves the file where the run's redelivery reads it again.
  */
+/** The bytes `headChecksum` covers. */
+export const HEAD_BYTES = 64 * 1024;
+
 export interface ProcessedFile {
   id: string;
   tenantId: string;
@@ -16,6 +19,12 @@ export interface ProcessedFile {
   fileName: string;
   /** SHA-256 (hex) of the file's bytes. */
   checksum: string | null;
+  /**
+   * SHA-256 (hex) of the file's first HEAD_BYTES (the whole file when smaller): a file of the same size whose head
+   * differs is not the same content, known from one small read instead of a second read of the whole file. Null for
+   * files recorded before it existed, and where no bytes were read.
+   */
+  headChecksum: string | null;
   size: number;
   outcome: 'processed' | 'rejected' | 'duplicate';
   movedTo: string | null;
@@ -43,6 +52,7 @@ export const ProcessedFileEntity = new EntitySchema<ProcessedFile>({
     kind: { type: 'text' },
     fileName: { type: 'text' },
     checksum: { type: 'text', nullable: true },
+    headChecksum: { type: 'text', nullable: true },
     size: { type: 'double' },
     outcome: { type: 'text' },
     movedTo: { type: 'text', nullable: true },

@@ -4,5 +4,6 @@ import { Migration20261125082552 } from './Migration20261125082552';
 import { Migration20261206223310 } from './Migration20261206223310';
 import { Migration20261206225817 } from './Migration20261206225817';
 import { Migration20261207010431 } from './Migration20261207010431';
+import { Migration20261207034320 } from './Migration20261207034320';
 
-export const migrations = [{ name: 'Migration20261125081520', class: Migration20261125081520 }, { name: 'Migration20261125082552', class: Migration20261125082552 }, { name: 'Migration20261206223310', class: Migration20261206223310 }, { name: 'Migration20261206225817', class: Migration20261206225817 }, { name: 'Migration20261207010431', class: Migration20261207010431 }];
+export const migrations = [{ name: 'Migration20261125081520', class: Migration20261125081520 }, { name: 'Migration20261125082552', class: Migration20261125082552 }, { name: 'Migration20261206223310', class: Migration20261206223310 }, { name: 'Migration20261206225817', class: Migration20261206225817 }, { name: 'Migration20261207010431', class: Migration20261207010431 }, { name: 'Migration20261207034320', class: Migration20261207034320 }];

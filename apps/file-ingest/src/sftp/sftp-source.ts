@@ -107,8 +107,9 @@ export class SftpSource {
     return { relativePath, size: stats.size, modifyTime: stats.modifyTime };
   }
 
-  read(relativePath: string): Readable {
-    return this.client.createReadStream(this.resolve(relativePath), { autoClose: true }) as unknown as Readable;
+  /** The file's bytes, or with `range` those from `start` to `end` (inclusive). */
+  read(relativePath: string, range?: { start: number; end: number }): Readable {
+    return this.client.createReadStream(this.resolve(relativePath), { autoClose: true, ...range }) as unknown as Readable;
   }
 
   /**

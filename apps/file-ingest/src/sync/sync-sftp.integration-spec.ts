@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -11,7 +11,8 @@ import { SecretBox, directorySecretOwner } from '@roster/security';
 import { NatsServerFixture, SftpFixture, TestDatabase, createTestDatabase, csv, startNatsServer, startSftpServer, usersCsv } from '@roster/testing';
 import { databaseOptions } from '../database';
 import { FileLedgerEntity } from '../ledger/file-ledger.entity';
-import { ProcessedFileEntity } from '../ledger/processed-file.entity';
+import { HEAD_BYTES, ProcessedFileEntity } from '../ledger/processed-file.entity';
+import { SftpSource } from '../sftp/sftp-source';
 import { RunFilePlanEntity } from '../ledger/run-file-plan.entity';
 import { SyncSftpUseCase } from './sync-sftp.usecase';
 
@@ -268,6 +269,57 @@ describe('SyncSftpUseCase crash safety: a run killed at any step is redelivered 
     expect(errors).toEqual([expect.stringMatching(/-users\.csv$/), expect.stringMatching(/-users\.csv\.reason\.txt$/)]);
     expect(sftp.readText(`rejected/error/${errors[1]}`)).toMatch(/^NOT_UTF8: .*users\.csv/);
     expect(await ledgerOf(runId)).toEqual([expect.objectContaining({ outcome: 'rejected' })]);
+  }, 60_000);
+
+  it('R-SFTP-02 a file of an applied file\'s size is told apart by its first 64 KiB: one small read, not a second read of the whole file; the same content is still a duplicate', async () => {
+    const dir = await directory('same-size');
+    // ~100 KiB of people, then the same people in another order: the same size, another head.
+    const rows = people(700).map((p) => ({ ...p, 'Job Title': 'Senior staff engineer, developer platform and tooling group' }));
+    const first = usersCsv(rows);
+    const reordered = usersCsv([...rows].reverse());
+    expect(Buffer.byteLength(reordered)).toBe(Buffer.byteLength(first));
+    expect(Buffer.byteLength(first)).toBeGreaterThan(HEAD_BYTES);
+    await sftp.put('same-size/users.csv', first);
+    const applied = dir.request();
+    await useCase.execute(applied);
+    publisher.take();
+    const [recorded] = await filesOf(applied.data.runId);
+    expect(recorded).toMatchObject({ outcome: 'processed', size: Buffer.byteLength(first) });
+    expect(recorded.headChecksum).toBe(createHash('sha256').update(Buffer.from(first).subarray(0, HEAD_BYTES)).digest('hex'));
+
+    const reads = jest.spyOn(SftpSource.prototype, 'read');
+    try {
+      await sftp.put('same-size/users.csv', reordered);
+      const next = dir.request();
+      await useCase.execute(next);
+      expect(completion(publisher.take())).toMatchObject({ outcome: 'complete' });
+      // The head, then the one read that parses it.
+      expect(reads.mock.calls).toEqual([
+        ['users.csv', { start: 0, end: HEAD_BYTES - 1 }],
+        ['users.csv'],
+      ]);
+      reads.mockClear();
+
+      // The first file's bytes again, under another name: the heads match, the whole-file checksum decides.
+      await sftp.put('same-size/users-again.csv', first);
+      const again = dir.request();
+      await useCase.execute(again);
+      expect(completion(publisher.take())).toMatchObject({ outcome: 'failed', failure: { code: 'DUPLICATE_FILE' } });
+      expect(reads.mock.calls).toEqual([
+        ['users-again.csv', { start: 0, end: HEAD_BYTES - 1 }],
+        ['users-again.csv'],
+      ]);
+      reads.mockClear();
+
+      // A file recorded before head checksums existed is compared on its whole content, as before.
+      await orm.em.fork().nativeUpdate(ProcessedFileEntity, { directoryId: applied.data.directoryId }, { headChecksum: null });
+      await sftp.put('same-size/users-legacy.csv', reordered);
+      await useCase.execute(dir.request());
+      expect(completion(publisher.take())).toMatchObject({ outcome: 'failed', failure: { code: 'DUPLICATE_FILE' } });
+      expect(reads.mock.calls).toEqual([['users-legacy.csv']]);
+    } finally {
+      reads.mockRestore();
+    }
   }, 60_000);
 
   it('R-SAFE-02 a file changed on the server between two deliveries of a run fails it with FILE_CHANGED; nothing of it is applied and the file stays', async () => {
