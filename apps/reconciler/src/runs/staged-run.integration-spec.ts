@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { CanonicalEmployee, CanonicalTeam } from '@roster/contracts';
+import { openDatabase, qualified, sql } from '@roster/persistence';
+import { createTestDatabase, type TestDatabase } from '@roster/testing';
+import { databaseOptions } from '../database';
+import { scanRun } from './staged-run';
+
+const TENANT = '00000000-0000-4000-8000-0000000000e1';
+
+class Rollback extends Error {}
+
+const employee = (email: string, customFields?: Record<string, string>): CanonicalEmployee => ({ email, ...(customFields ? { customFields } : {}) }) as CanonicalEmployee;
+
+/**
+ * The first look at a run's staged batches (R-SFTP-03 teams first, R-CSV-04 custom fields): the teams file's
+ * records in batch order, and a type for each label the tenant has no definition for, inferred from every value of
+ * the run, whichever batch it is in.
+ */
+describe('scanRun (R-SFTP-03, R-CSV-04)', () => {
+  let db: TestDatabase;
+  let orm: MikroORM;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('reconciler_scan');
+    orm = await openDatabase({ ...databaseOptions(db.url), migrate: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await orm?.close(true);
+    await db?.drop();
+  });
+
+  async function withBatches(batches: { employees: CanonicalEmployee[]; teams?: CanonicalTeam[] }[], body: (em: EntityManager, runId: string) => Promise<void>) {
+    const runId = randomUUID();
+    await orm.em
+      .fork()
+      .transactional(async (em) => {
+        for (const [batchNo, b] of batches.entries()) {
+          await sql(em,
+            `insert into ${qualified(em, 'staged_batches')} (run_id, fetch_id, batch_no, tenant_id, employees, problems, teams) values (?, '', ?, ?, ?::jsonb, '[]'::jsonb, ?::jsonb)`,
+            [runId, batchNo, TENANT, JSON.stringify(b.employees), b.teams ? JSON.stringify(b.teams) : null],
+          );
+        }
+        await body(em, runId);
+        throw new Rollback();
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof Rollback)) throw e;
+      });
+  }
+
+  it('infers each new label from every batch, in the order the run first has the labels; known labels and blank-only ones are left out', async () => {
+    const batches = [
+      { employees: [], teams: [{ name: 'Ops' } as CanonicalTeam, { name: 'Sales' } as CanonicalTeam] },
+      { employees: [employee('a@x.io', { Level: '3', Remote: 'yes', Known: 'x' }), employee('b@x.io'), employee('c@x.io', { Start: '01/02/2024', Blank: ' ' })] },
+      { employees: [employee('d@x.io', { Level: '4', Start: '2024-03-31', Zone: 'EU' })] },
+      { employees: [employee('e@x.io', { Level: 'senior', Remote: 'no' })], teams: [{ name: 'Legal' } as CanonicalTeam] },
+    ];
+    await withBatches(batches, async (em, runId) => {
+      const scan = await scanRun(em, runId, batches.length, new Map([['Known', 'text']]), 'dd/mm/yyyy');
+      expect(scan.teams.map((t) => t.name)).toEqual(['Ops', 'Sales', 'Legal']);
+      // Level looked like a number until the last batch; jsonb keeps a record's keys shortest first.
+      expect(scan.customFields).toEqual([
+        { label: 'Level', type: 'text' },
+        { label: 'Remote', type: 'boolean' },
+        { label: 'Start', type: 'date' },
+        { label: 'Zone', type: 'text' },
+      ]);
+    });
+  });
+
+  it('a run whose labels are all defined yields no custom field, and a run without any yields none either', async () => {
+    await withBatches([{ employees: [employee('a@x.io', { Level: '3' })] }, { employees: [employee('b@x.io')] }], async (em, runId) => {
+      expect(await scanRun(em, runId, 2, new Map([['Level', 'number']]), 'dd/mm/yyyy')).toEqual({ teams: [], customFields: [] });
+    });
+    await withBatches([{ employees: [employee('a@x.io')] }], async (em, runId) => {
+      expect(await scanRun(em, runId, 1, new Map(), 'dd/mm/yyyy')).toEqual({ teams: [], customFields: [] });
+    });
+  });
+});
