@@ -92,9 +92,9 @@ export class ApplyInboundBatchUseCase {
     for (let i = 0; i < ids.length; i += INBOX_CHUNK) {
       const chunk = ids.slice(i, i + INBOX_CHUNK);
       const rows = await sql<{ event_id: string }>(em,
-        `insert into ${qualified(em, 'inbox')} (consumer, event_id) values ${chunk.map(() => '(?, ?)').join(', ')}
+        `insert into ${qualified(em, 'inbox')} (consumer, event_id) select ?, k.id from unnest(?::text[]) as k(id)
          on conflict do nothing returning event_id`,
-        chunk.flatMap((id) => [consumer, id]),
+        [consumer, chunk],
       );
       for (const r of rows) claimed.add(r.event_id);
     }
