@@ -51,7 +51,9 @@ export class AdminApi {
     }
     if (!res.ok) {
       const err = (body && typeof body === 'object' ? body : {}) as { code?: string; message?: string; details?: unknown };
-      throw new CliError(ExitCode.FAILURE, err.code ?? `HTTP_${res.status}`, `${method} ${path}: ${res.status} ${err.message ?? res.statusText}`, err.details);
+      // A refused key is the likeliest mistake at a terminal: say which setting holds it (never the key itself).
+      const hint = res.status === 401 ? ' (the key from --api-key / ROSTER_API_KEY was refused)' : '';
+      throw new CliError(ExitCode.FAILURE, err.code ?? `HTTP_${res.status}`, `${method} ${path}: ${res.status} ${err.message ?? res.statusText}${hint}`, err.details);
     }
     return body as T;
   }

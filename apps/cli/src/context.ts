@@ -8,12 +8,16 @@ export interface GlobalOptions {
   apiKey?: string;
   tenant?: string;
   json?: boolean;
+  /** dlq and replay: the operator-wide routes, whatever ROSTER_TENANT_ID says. */
+  allTenants?: boolean;
 }
 
 /** What every command needs: the output, the API client and the tenant, from flags or the environment. */
 export class CommandContext {
   /** Set by a command whose work ended other than ok (a failed run, a failed connection test). */
   exitCode: ExitCode = ExitCode.OK;
+  /** `--json` is on the command line: stderr carries NDJSON only. */
+  jsonRequested = false;
 
   constructor(
     private readonly env: NodeJS.ProcessEnv,
@@ -33,7 +37,18 @@ export class CommandContext {
     const apiUrl = o.apiUrl ?? (this.env.ROSTER_API_URL || undefined);
     const apiKey = o.apiKey ?? (this.env.ROSTER_API_KEY || undefined);
     if (!apiUrl) throw usageError('no admin API URL: pass --api-url or set ROSTER_API_URL (e.g. http://localhost:3000)');
-    if (!/^https?:\/\//.test(apiUrl)) throw usageError(`--api-url / ROSTER_API_URL must be an http(s) URL, got "${apiUrl}"`);
+    // The value is never echoed: a key pasted into the wrong flag, or a password in the URL, would land in terminals,
+    // CI logs and `--json` output.
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(apiUrl);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol)) throw usageError('--api-url / ROSTER_API_URL must be an http(s) URL, e.g. http://localhost:3000');
+    if (parsed.username || parsed.password) {
+      throw usageError('--api-url / ROSTER_API_URL must not carry a user or password; the admin API takes its key from --api-key / ROSTER_API_KEY');
+    }
     if (!apiKey) throw usageError('no admin API key: pass --api-key or set ROSTER_API_KEY');
     return new AdminApi({ apiUrl, apiKey });
   }
@@ -43,6 +58,19 @@ export class CommandContext {
     const tenant = this.optionalTenant(cmd);
     if (!tenant) throw usageError('this command needs a tenant: pass --tenant <id> or set ROSTER_TENANT_ID');
     return tenant;
+  }
+
+  /**
+   * dlq and replay: the tenant whose routes to use, or undefined for the operator-wide ones — with --all-tenants, or
+   * when no tenant is given. An explicit --tenant together with --all-tenants is a contradiction.
+   */
+  scopeTenant(cmd: Command): string | undefined {
+    const o = this.options(cmd);
+    if (o.allTenants) {
+      if (o.tenant !== undefined) throw usageError('give --tenant or --all-tenants, not both');
+      return undefined;
+    }
+    return this.optionalTenant(cmd);
   }
 
   optionalTenant(cmd: Command): string | undefined {

@@ -24,11 +24,14 @@ export class Output {
     this.io.stderr.write(this.json ? `${JSON.stringify({ event: 'progress', ...event })}\n` : `${text}\n`);
   }
 
+  /** The error as the result (`{ error }` on stdout with `--json`) and for whoever watches stderr (NDJSON with `--json`). */
   error(e: CliError): void {
     if (this.json) {
       this.io.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message, details: e.details } }, null, 2)}\n`);
+      this.io.stderr.write(`${JSON.stringify({ event: 'error', code: e.code, message: e.message })}\n`);
+    } else {
+      this.io.stderr.write(`roster: ${e.message}\n`);
     }
-    this.io.stderr.write(`roster: ${e.message}\n`);
   }
 }
 

@@ -50,24 +50,38 @@ const withFilters = (c: Command) =>
 
 const filterOf = (o: FilterOptions) => ({ service: o.service, consumer: o.consumer, subject: o.subject, code: o.code });
 
+/** --all-tenants on every dlq command: the operator-wide routes even when ROSTER_TENANT_ID is set. */
+const withScope = (c: Command) =>
+  c.option('--all-tenants', "operators: every tenant's dead letters and those whose tenant is unknown, whatever ROSTER_TENANT_ID says");
+
+/** The `dlq list` that reads the next page: the same filters, limit and scope, after the last sequence shown. */
+const nextPageCommand = (o: FilterOptions & { limit?: number; allTenants?: boolean }, after: number) =>
+  [
+    'roster dlq list',
+    ...Object.entries(filterOf(o)).flatMap(([k, v]) => (v === undefined ? [] : [`--${k} ${/^[A-Za-z0-9_.-]+$/.test(v) ? v : `'${v}'`}`])),
+    ...(o.limit !== undefined ? [`--limit ${o.limit}`] : []),
+    ...(o.allTenants ? ['--all-tenants'] : []),
+    `--after ${after}`,
+  ].join(' ');
+
 const redriveText = (r: Redrive) =>
   `dead letter ${r.sequence} (${r.consumer}) ${r.outcome === 'redriven' ? 'redriven' : 'already redriven (duplicate, nothing new stored)'} to ${r.republished.subject} as ${r.republished.stream} #${r.republished.sequence}`;
 
 /**
  * `roster dlq list|show|redrive|discard` (R-OPS-02). With a tenant (--tenant or ROSTER_TENANT_ID) the
- * tenant-scoped routes are used; without, the operator-wide ones.
+ * tenant-scoped routes are used; without, or with --all-tenants, the operator-wide ones.
  */
 export function dlqCommand(ctx: CommandContext): Command {
   const cmd = new Command('dlq').description('dead letters: messages a consumer gave up on (ROSTER_DLQ)');
   const base = (c: Command) => {
-    const tenant = ctx.optionalTenant(c);
+    const tenant = ctx.scopeTenant(c);
     return tenant ? `/v1/tenants/${tenant}/dead-letters` : '/v1/dead-letters';
   };
 
-  withFilters(cmd.command('list').description('list dead letters, oldest first'))
+  withScope(withFilters(cmd.command('list').description('list dead letters, oldest first')))
     .option('--after <sequence>', 'start after this dead letter (the previous page’s nextAfterSequence)', positiveInt('--after'))
     .option('--limit <n>', 'at most this many (1..500)', positiveInt('--limit'))
-    .action(async (o: FilterOptions & { after?: number; limit?: number }, c: Command) => {
+    .action(async (o: FilterOptions & { after?: number; limit?: number; allTenants?: boolean }, c: Command) => {
       const page = await ctx.api(c).get<Page>(base(c), { ...filterOf(o), afterSequence: o.after, limit: o.limit });
       ctx.out(c).result(page, (p) =>
         [
@@ -77,24 +91,22 @@ export function dlqCommand(ctx: CommandContext): Command {
                 p.items.map((d) => [d.sequence, d.consumer, d.code, d.deliveries, d.tenantId, d.original.subject, d.reason.slice(0, 80)]),
               )
             : 'no dead letters',
-          ...(p.nextAfterSequence !== null ? [`more: roster dlq list --after ${p.nextAfterSequence}`] : []),
+          ...(p.nextAfterSequence !== null ? [`more: ${nextPageCommand(o, p.nextAfterSequence)}`] : []),
         ].join('\n'),
       );
     });
 
-  cmd
-    .command('show <sequence>')
+  withScope(cmd.command('show <sequence>'))
     .description('a dead letter: payload, headers, reason, deliveries, where it came from')
     .action(async (seq: string, _o, c: Command) => {
       const d = await ctx.api(c).get<Record<string, unknown>>(`${base(c)}/${positiveInt('sequence')(seq)}`);
       ctx.out(c).result(d, details);
     });
 
-  withFilters(
-    cmd
-      .command('redrive [sequence]')
-      .description('re-publish a dead letter (or, with --all, every one matching the filters) to its original subject, and remove it'),
-  )
+  const redrive = cmd
+    .command('redrive [sequence]')
+    .description('re-publish a dead letter (or, with --all, every one matching the filters) to its original subject, and remove it');
+  withScope(withFilters(redrive))
     .option('--all', 'redrive every dead letter matching the filters')
     .option('--limit <n>', 'with --all: at most this many per call (1..1000)', positiveInt('--limit'))
     .action(async (seq: string | undefined, o: FilterOptions & { all?: boolean; limit?: number }, c: Command) => {
@@ -117,8 +129,7 @@ export function dlqCommand(ctx: CommandContext): Command {
       );
     });
 
-  cmd
-    .command('discard <sequence>')
+  withScope(cmd.command('discard <sequence>'))
     .description('remove a dead letter for good; the reason is logged')
     .requiredOption('--reason <text>', 'why it is discarded (3..500 characters)')
     .action(async (seq: string, o: { reason: string }, c: Command) => {

@@ -6,6 +6,14 @@ import { positiveInt } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
 import type { Output } from '../output';
 
+export interface PendingRemovals {
+  deactivate?: number;
+  delete?: number;
+  directoryUsers?: number;
+  threshold?: { count: number; percent: number };
+  users?: unknown[];
+}
+
 export interface Run {
   id: string;
   directoryId: string;
@@ -14,7 +22,9 @@ export interface Run {
   counts: Record<string, number> | null;
   problemCount: number;
   failure: { code: string; message: string } | null;
-  pendingRemovals: unknown;
+  pendingRemovals: PendingRemovals | null;
+  /** R-SAFE-01: an admin's decision on a held run, recorded before the reconciler acts on it. */
+  decision?: 'approve' | 'reject' | null;
   createdAt: string;
   finishedAt?: string | null;
   [key: string]: unknown;
@@ -24,9 +34,9 @@ export const countsText = (counts: Record<string, number> | null) =>
   counts ? Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'no changes' : '-';
 
 /** `--no-follow`, `--interval`, `--timeout`: how a command that starts a run follows it. */
-export const withFollowOptions = (c: Command) =>
+export const withFollowOptions = (c: Command, noFollow = 'print the queued run and return at once') =>
   c
-    .option('--no-follow', 'print the queued run and return at once')
+    .option('--no-follow', noFollow)
     .option('--interval <ms>', 'how often to poll the run', positiveInt('--interval'), 1000)
     .option('--timeout <seconds>', 'stop following after this long (exit 1); the run itself goes on', positiveInt('--timeout'));
 
@@ -41,21 +51,54 @@ const FINAL: Record<string, ExitCode> = {
 export interface FollowOptions {
   interval: number;
   timeout?: number;
+  /** The caller has just approved or rejected the run: awaiting-approval is a step on the way, not an end. */
+  decided?: boolean;
 }
 
+/** Whether following stops here: a final status, or a hold nobody has decided on yet. */
+const settled = (run: Run, o: FollowOptions) =>
+  run.status in FINAL && !(run.status === 'awaiting-approval' && (o.decided || Boolean(run.decision)));
+
+/** The exit code a followed run ends with: 0 succeeded, 3 failed, 4 partially-succeeded, 5 awaiting approval. */
+export const exitCodeOf = (run: Run): ExitCode => FINAL[run.status] ?? ExitCode.FAILURE;
+
+/** What a held run would remove, in a line (R-SAFE-01). */
+export const heldText = (p: PendingRemovals | null) =>
+  p
+    ? `would deactivate ${p.deactivate ?? 0} and delete ${p.delete ?? 0} of ${p.directoryUsers ?? '?'} active directory users` +
+      (p.threshold ? ` (over the safeguard: ${p.threshold.count} users or ${p.threshold.percent} %)` : '')
+    : '-';
+
+export const runText = (r: Run) =>
+  [
+    `run ${r.id} ${r.status}`,
+    `counts: ${countsText(r.counts)}`,
+    `problems: ${r.problemCount}`,
+    ...(r.failure ? [`failure: ${r.failure.code}: ${r.failure.message}`] : []),
+    ...(r.status === 'awaiting-approval' && !r.decision
+      ? [`held: ${heldText(r.pendingRemovals)}`, `held for approval: roster runs approve ${r.id}  (or reject; roster runs show ${r.id} --held lists the users)`]
+      : []),
+  ].join('\n');
+
 /**
- * Follows a started run (`sync`, `runs rerun`) until it ends: prints each status or count change as progress,
- * then the run, and sets the exit code from its final status (0, 3 failed, 4 partial, 5 awaiting approval).
+ * Polls a run until it settles (a final status, or awaiting approval with no decision yet), printing each status or
+ * count change as progress. A `--timeout` stops following (exit 1, the run goes on) — never sleeping past it.
  */
-export async function followRun(ctx: CommandContext, api: AdminApi, out: Output, tenant: string, started: Run, o: FollowOptions): Promise<void> {
+export async function waitForRun(api: AdminApi, out: Output, tenant: string, started: Run, o: FollowOptions): Promise<Run> {
   let run = started;
   const deadline = o.timeout === undefined ? Infinity : Date.now() + o.timeout * 1000;
   let last = `${run.status}|${countsText(run.counts)}`;
-  while (!(run.status in FINAL)) {
-    if (Date.now() > deadline) {
-      throw new CliError(ExitCode.FAILURE, 'FOLLOW_TIMEOUT', `run ${run.id} is still ${run.status} after ${o.timeout} s; follow it with roster runs show ${run.id}`, { runId: run.id, status: run.status });
+  while (!settled(run, o)) {
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new CliError(
+        ExitCode.FAILURE,
+        'FOLLOW_TIMEOUT',
+        `run ${run.id} is still ${run.status} after ${o.timeout} s; follow it again with roster runs show ${run.id} --follow`,
+        { runId: run.id, status: run.status },
+      );
     }
-    await sleep(o.interval);
+    await sleep(Math.min(o.interval, left));
     run = await api.get<Run>(`/v1/tenants/${tenant}/runs/${run.id}`);
     const now = `${run.status}|${countsText(run.counts)}`;
     if (now !== last) {
@@ -63,14 +106,16 @@ export async function followRun(ctx: CommandContext, api: AdminApi, out: Output,
       last = now;
     }
   }
-  ctx.exitCode = FINAL[run.status];
-  out.result(run, (r) =>
-    [
-      `run ${r.id} ${r.status}`,
-      `counts: ${countsText(r.counts)}`,
-      `problems: ${r.problemCount}`,
-      ...(r.failure ? [`failure: ${r.failure.code}: ${r.failure.message}`] : []),
-      ...(r.status === 'awaiting-approval' ? [`held for approval: roster runs approve ${r.id}  (or reject)`] : []),
-    ].join('\n'),
-  );
+  return run;
+}
+
+/**
+ * Follows a started run (`sync`, `runs rerun`, `runs approve`) until it ends: prints each status or count change as
+ * progress, then the run, and sets the exit code from its final status (0, 3 failed, 4 partial, 5 awaiting approval).
+ */
+export async function followRun(ctx: CommandContext, api: AdminApi, out: Output, tenant: string, started: Run, o: FollowOptions): Promise<Run> {
+  const run = await waitForRun(api, out, tenant, started, o);
+  ctx.exitCode = exitCodeOf(run);
+  out.result(run, runText);
+  return run;
 }

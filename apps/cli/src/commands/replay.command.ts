@@ -35,6 +35,13 @@ const instant = (name: string) => (raw: string): string => {
   return t.toISOString();
 };
 
+/** The server names every replay consumer `replay-<name>`, whether or not the caller wrote the prefix. */
+const consumerName = (name: string) => (name.startsWith('replay-') ? name : `replay-${name}`);
+
+/** --all-tenants: the operator-wide routes even when ROSTER_TENANT_ID is set. */
+const withScope = (c: Command) =>
+  c.option('--all-tenants', "operators: any tenant's subjects and every replay consumer, whatever ROSTER_TENANT_ID says");
+
 const startText = (r: Replay) => r.startTime ?? (r.startSequence !== null ? `sequence ${r.startSequence}` : 'the first retained message');
 const endText = (r: Replay) => (r.endSequence !== null ? `sequence ${r.endSequence}${r.endTime ? ` (last at or before ${r.endTime})` : ''}` : 'none');
 
@@ -46,12 +53,11 @@ const endText = (r: Replay) => (r.endSequence !== null ? `sequence ${r.endSequen
 export function replayCommand(ctx: CommandContext): Command {
   const cmd = new Command('replay').description('replay retained events to a new consumer (R-OPS-01); not a re-publish');
   const base = (c: Command) => {
-    const tenant = ctx.optionalTenant(c);
+    const tenant = ctx.scopeTenant(c);
     return tenant ? `/v1/tenants/${tenant}/replays` : '/v1/replays';
   };
 
-  cmd
-    .command('create')
+  withScope(cmd.command('create'))
     .description('create a replay consumer (durable, named replay-<name>, or --ephemeral) from a start time or sequence; the same parameters again change nothing')
     .requiredOption('--stream <stream>', `the stream (${STREAMS.join(', ')})`, stream)
     .option('--name <name>', 'the consumer name (replay- is prefixed); required unless --ephemeral')
@@ -94,8 +100,7 @@ export function replayCommand(ctx: CommandContext): Command {
       },
     );
 
-  cmd
-    .command('list')
+  withScope(cmd.command('list'))
     .description('replay consumers and their progress')
     .option('--stream <stream>', 'only on this stream', stream)
     .action(async (o: { stream?: string }, c: Command) => {
@@ -110,20 +115,18 @@ export function replayCommand(ctx: CommandContext): Command {
       );
     });
 
-  cmd
-    .command('show <stream> <name>')
+  withScope(cmd.command('show <stream> <name>'))
     .description('one replay consumer')
     .action(async (s: string, name: string, _o, c: Command) => {
       const r = await ctx.api(c).get<Replay>(`${base(c)}/${stream(s)}/${encodeURIComponent(name)}`);
       ctx.out(c).result(r, details);
     });
 
-  cmd
-    .command('delete <stream> <name>')
+  withScope(cmd.command('delete <stream> <name>'))
     .description('delete a replay consumer (the stream is untouched)')
     .action(async (s: string, name: string, _o, c: Command) => {
       await ctx.api(c).delete(`${base(c)}/${stream(s)}/${encodeURIComponent(name)}`);
-      ctx.out(c).result({ stream: stream(s), name, deleted: true }, (v) => `replay consumer ${v.name} on ${v.stream} deleted`);
+      ctx.out(c).result({ stream: stream(s), name: consumerName(name), deleted: true }, (v) => `replay consumer ${v.name} on ${v.stream} deleted`);
     });
 
   return cmd;

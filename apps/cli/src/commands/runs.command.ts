@@ -1,8 +1,9 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { CommandContext } from '../context';
 import { positiveInt, uuidArg } from '../context';
+import { ExitCode } from '../exit-codes';
 import { details, table } from '../output';
-import { Run, countsText, followRun, withFollowOptions } from './follow';
+import { Run, countsText, exitCodeOf, followRun, runText, waitForRun, withFollowOptions } from './follow';
 
 interface ProblemsPage {
   problems: unknown[];
@@ -26,7 +27,7 @@ export function runsCommand(ctx: CommandContext): Command {
     .command('list')
     .description('recent runs of a directory, newest first')
     .requiredOption('-d, --directory <directoryId>', 'the directory')
-    .option('--status <status>', `only runs of this status (${STATUSES.join(', ')})`)
+    .addOption(new Option('--status <status>', 'only runs of this status').choices(STATUSES))
     .option('--limit <n>', 'at most this many runs', positiveInt('--limit'))
     .action(async (o: { directory: string; status?: string; limit?: number }, c: Command) => {
       const runs = await ctx
@@ -41,19 +42,28 @@ export function runsCommand(ctx: CommandContext): Command {
 
   cmd
     .command('show <runId>')
-    .description('a run: status, counts, failure, first problems')
+    .description('a run: status, counts, failure, first problems; with --follow, wait until it ends and exit like sync')
     .option('--problems', 'also every problem of the run (first 1000)')
     .option('--held', 'a run awaiting approval: also every user it would deactivate or delete (first 1000)')
-    .action(async (id: string, o: { problems?: boolean; held?: boolean }, c: Command) => {
+    .option('--follow', 'follow the run live until it ends (or is held for approval); exits like sync (0, 3 failed, 4 partial, 5 awaiting approval)')
+    .option('--interval <ms>', 'with --follow: how often to poll the run', positiveInt('--interval'), 1000)
+    .option('--timeout <seconds>', 'with --follow: stop following after this long (exit 1); the run itself goes on', positiveInt('--timeout'))
+    .action(async (id: string, o: { problems?: boolean; held?: boolean; follow?: boolean; interval: number; timeout?: number }, c: Command) => {
       const api = ctx.api(c);
-      const base = `/v1/tenants/${ctx.tenant(c)}/runs/${uuidArg('runId', id)}`;
-      const run = await api.get<Run>(base);
+      const out = ctx.out(c);
+      const tenant = ctx.tenant(c);
+      const base = `/v1/tenants/${tenant}/runs/${uuidArg('runId', id)}`;
+      let run = await api.get<Run>(base);
+      if (o.follow) {
+        run = await waitForRun(api, out, tenant, run, o);
+        ctx.exitCode = exitCodeOf(run);
+      }
       const value = {
         ...run,
         ...(o.problems ? { allProblems: await api.get<ProblemsPage>(`${base}/problems`, { limit: 1000 }) } : {}),
         ...(o.held ? { heldRemovals: await api.get<HeldPage>(`${base}/held-removals`, { limit: 1000 }) } : {}),
       };
-      ctx.out(c).result(value, details);
+      out.result(value, details);
     });
 
   withFollowOptions(
@@ -73,17 +83,31 @@ export function runsCommand(ctx: CommandContext): Command {
   });
 
   for (const decision of ['approve', 'reject'] as const) {
-    cmd
-      .command(`${decision} <runId>`)
-      .description(
-        decision === 'approve'
-          ? 'R-SAFE-01: approve a run held in awaiting-approval (its removals are applied)'
-          : 'R-SAFE-01: reject a run held in awaiting-approval (nothing of it is applied)',
-      )
-      .action(async (id: string, _o, c: Command) => {
-        const run = await ctx.api(c).post<Run>(`/v1/tenants/${ctx.tenant(c)}/runs/${uuidArg('runId', id)}/${decision}`);
-        ctx.out(c).result(run, (r) => `run ${r.id}: ${decision === 'approve' ? 'approved' : 'rejected'} (status ${r.status})`);
-      });
+    withFollowOptions(
+      cmd
+        .command(`${decision} <runId>`)
+        .description(
+          decision === 'approve'
+            ? 'R-SAFE-01: approve a run held in awaiting-approval (its removals are applied) and follow it to the end; exits like sync (0, 3 failed, 4 partial)'
+            : 'R-SAFE-01: reject a run held in awaiting-approval (nothing of it is applied) and wait until it has failed as rejected; exits 0 then',
+        ),
+      'return once the decision is recorded, without waiting for the reconciler to act on it',
+    ).action(async (id: string, o: { follow: boolean; interval: number; timeout?: number }, c: Command) => {
+      const api = ctx.api(c);
+      const out = ctx.out(c);
+      const tenant = ctx.tenant(c);
+      const decided = await api.post<Run>(`/v1/tenants/${tenant}/runs/${uuidArg('runId', id)}/${decision}`);
+      const verb = decision === 'approve' ? 'approved' : 'rejected';
+      out.progress({ runId: decided.id, decision, status: decided.status }, `run ${decided.id} ${verb}${o.follow ? '; waiting for the reconciler …' : ''}`);
+      if (!o.follow) return out.result(decided, (r) => `run ${r.id}: ${verb}; the reconciler applies the decision (roster runs show ${r.id} --follow)`);
+      const run = await waitForRun(api, out, tenant, decided, { ...o, decided: true });
+      // Rejecting fails the run on purpose: that is the command succeeding, not the run's work failing.
+      const rejected = decision === 'reject' && run.status === 'failed' && run.failure?.code === 'SAFEGUARD_REJECTED';
+      ctx.exitCode = rejected ? ExitCode.OK : exitCodeOf(run);
+      out.result(run, (r) =>
+        rejected ? `run ${r.id} rejected: nothing of it was applied (${r.failure?.code})` : `run ${r.id} ${verb}\n${runText(r)}`,
+      );
+    });
   }
 
   return cmd;

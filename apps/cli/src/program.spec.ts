@@ -1,0 +1,202 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { runCli } from './program';
+
+/**
+ * `roster` in-process against a fake admin API (a local HTTP server answering from a route table): what a script
+ * sees — the exit code, one JSON document on stdout with `--json`, NDJSON on stderr — and what it never sees (secrets).
+ */
+type Handler = (req: IncomingMessage, body: unknown) => { status: number; body?: unknown };
+
+const TENANT = '11111111-1111-4111-8111-111111111111';
+const RUN = '22222222-2222-4222-8222-222222222222';
+const DIRECTORY = '33333333-3333-4333-8333-333333333333';
+
+describe('the roster CLI (against a fake admin API)', () => {
+  let server: Server;
+  let apiUrl: string;
+  let routes: Record<string, Handler>;
+  let requests: string[];
+
+  beforeAll(async () => {
+    server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        const key = `${req.method} ${req.url}`;
+        requests.push(key);
+        const handler = routes[key] ?? routes[`${req.method} ${(req.url ?? '').split('?')[0]}`];
+        const answer = handler ? handler(req, raw ? JSON.parse(raw) : undefined) : { status: 404, body: { code: 'NOT_FOUND', message: `no route ${key}` } };
+        res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  beforeEach(() => {
+    routes = {};
+    requests = [];
+  });
+
+  const roster = async (args: string[], env: Record<string, string> = {}) => {
+    let stdout = '';
+    let stderr = '';
+    const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } };
+    const code = await runCli(args, { ROSTER_API_URL: apiUrl, ROSTER_API_KEY: 'operator-key-for-tests', ROSTER_TENANT_ID: TENANT, ...env }, io);
+    return { code, stdout, stderr };
+  };
+  const ndjson = (stderr: string) => stderr.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  const run = (over: Record<string, unknown>) => ({
+    id: RUN,
+    directoryId: DIRECTORY,
+    trigger: 'manual',
+    status: 'awaiting-approval',
+    counts: null,
+    problemCount: 0,
+    failure: null,
+    pendingRemovals: { deactivate: 60, delete: 0, directoryUsers: 200, threshold: { count: 50, percent: 20 }, users: [] },
+    decision: null,
+    createdAt: '2026-12-07T03:00:00.000Z',
+    ...over,
+  });
+  /** GET of the run answers each of `states` in turn, then the last one for ever. */
+  const runStates = (states: Record<string, unknown>[]) => {
+    let i = 0;
+    routes[`GET /v1/tenants/${TENANT}/runs/${RUN}`] = () => ({ status: 200, body: states[Math.min(i++, states.length - 1)] });
+  };
+
+  it('R-SAFE-01 runs approve follows the held run until the reconciler has applied it, with progress, and exits like sync', async () => {
+    routes[`POST /v1/tenants/${TENANT}/runs/${RUN}/approve`] = () => ({ status: 202, body: run({ decision: 'approve' }) });
+    // The decision is recorded at once; the run stays awaiting-approval until the reconciler acts on it.
+    runStates([run({ decision: 'approve' }), run({ decision: 'approve', status: 'reconciling' }), run({ decision: 'approve', status: 'succeeded', counts: { deactivated: 60 } })]);
+    const approved = await roster(['runs', 'approve', RUN, '--json', '--interval', '5']);
+    expect(approved.code).toBe(0);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ id: RUN, status: 'succeeded', counts: { deactivated: 60 } });
+    expect(ndjson(approved.stderr).map((e) => e.status)).toEqual(['awaiting-approval', 'reconciling', 'succeeded']);
+
+    runStates([run({ decision: 'approve', status: 'partially-succeeded', problemCount: 2 })]);
+    const partial = await roster(['runs', 'approve', RUN, '--interval', '5']);
+    expect(partial.code).toBe(4);
+    expect(partial.stdout).toMatch(/^run \S+ approved\nrun \S+ partially-succeeded$/m);
+
+    // --no-follow: the answer of the API as it is, at once.
+    const quick = await roster(['runs', 'approve', RUN, '--no-follow', '--json']);
+    expect(quick.code).toBe(0);
+    expect(JSON.parse(quick.stdout)).toMatchObject({ status: 'awaiting-approval', decision: 'approve' });
+    expect(requests.filter((r) => r === `GET /v1/tenants/${TENANT}/runs/${RUN}`)).toHaveLength(4);
+  });
+
+  it('R-SAFE-01 runs reject waits until the run has failed as rejected and exits 0; a run that is not held exits 1', async () => {
+    routes[`POST /v1/tenants/${TENANT}/runs/${RUN}/reject`] = () => ({ status: 202, body: run({ decision: 'reject' }) });
+    runStates([run({ decision: 'reject' }), run({ decision: 'reject', status: 'failed', failure: { code: 'SAFEGUARD_REJECTED', message: 'an admin rejected the run' } })]);
+    const rejected = await roster(['runs', 'reject', RUN, '--interval', '5']);
+    expect(rejected.code).toBe(0);
+    expect(rejected.stdout).toBe(`run ${RUN} rejected: nothing of it was applied (SAFEGUARD_REJECTED)\n`);
+
+    routes[`POST /v1/tenants/${TENANT}/runs/${RUN}/reject`] = () => ({
+      status: 409,
+      body: { code: 'RUN_NOT_AWAITING_APPROVAL', message: `run ${RUN} was already approved; only a run awaiting approval can be approved or rejected` },
+    });
+    const again = await roster(['runs', 'reject', RUN, '--json']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({ error: { code: 'RUN_NOT_AWAITING_APPROVAL', message: expect.stringContaining('already approved') } });
+  });
+
+  it('R-SAFE-01 a followed run held for approval exits 5 and says what it would remove', async () => {
+    runStates([run({})]);
+    const shown = await roster(['runs', 'show', RUN, '--follow', '--interval', '5']);
+    expect(shown.code).toBe(5);
+    routes[`POST /v1/tenants/${TENANT}/directories/${DIRECTORY}/runs`] = () => ({ status: 202, body: run({ status: 'queued' }) });
+    const sync = await roster(['sync', DIRECTORY, '--interval', '5']);
+    expect(sync.code).toBe(5);
+    expect(sync.stdout).toContain('held: would deactivate 60 and delete 0 of 200 active directory users (over the safeguard: 50 users or 20 %)');
+    expect(sync.stdout).toContain(`roster runs approve ${RUN}`);
+  });
+
+  it('R-DIR-03 runs show --follow waits for the run to end and exits like sync; --timeout never sleeps past itself', async () => {
+    runStates([run({ status: 'fetching', pendingRemovals: null }), run({ status: 'failed', pendingRemovals: null, failure: { code: 'NO_FILE', message: 'no users file' } })]);
+    const failed = await roster(['runs', 'show', RUN, '--follow', '--json', '--interval', '5']);
+    expect(failed.code).toBe(3);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ status: 'failed', failure: { code: 'NO_FILE' } });
+
+    runStates([run({ status: 'reconciling', pendingRemovals: null })]);
+    const started = Date.now();
+    const timedOut = await roster(['runs', 'show', RUN, '--follow', '--json', '--interval', '60000', '--timeout', '1']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(timedOut.code).toBe(1);
+    expect(JSON.parse(timedOut.stdout).error).toMatchObject({ code: 'FOLLOW_TIMEOUT', message: expect.stringContaining(`roster runs show ${RUN} --follow`) });
+
+    expect((await roster(['runs', 'list', '--directory', DIRECTORY, '--status', 'done'])).code).toBe(2);
+    expect(requests.some((r) => r.includes('/runs?'))).toBe(false);
+  });
+
+  it('R-OPS-02 dlq --all-tenants uses the operator-wide routes whatever ROSTER_TENANT_ID says; the next page keeps the filters', async () => {
+    const page = { items: [], nextAfterSequence: 7, scanned: 7 };
+    routes['GET /v1/dead-letters'] = () => ({ status: 200, body: page });
+    routes[`GET /v1/tenants/${TENANT}/dead-letters`] = () => ({ status: 200, body: page });
+    const all = await roster(['dlq', 'list', '--all-tenants', '--code', 'UNKNOWN_TENANT', '--subject', 'roster.inbound.>', '--limit', '1']);
+    expect(all.code).toBe(0);
+    expect(requests.at(-1)).toBe(`GET /v1/dead-letters?subject=${encodeURIComponent('roster.inbound.>')}&code=UNKNOWN_TENANT&limit=1`);
+    expect(all.stdout).toContain("more: roster dlq list --subject 'roster.inbound.>' --code UNKNOWN_TENANT --limit 1 --all-tenants --after 7");
+
+    await roster(['dlq', 'list']);
+    expect(requests.at(-1)).toBe(`GET /v1/tenants/${TENANT}/dead-letters`);
+    expect((await roster(['dlq', 'list', '--all-tenants', '--tenant', TENANT])).code).toBe(2);
+
+    routes['POST /v1/dead-letters/5/discard'] = (_req, body) => ({ status: 200, body: { sequence: 5, consumer: 'c', reason: (body as { reason: string }).reason } });
+    const discarded = await roster(['dlq', 'discard', '5', '--all-tenants', '--reason', 'unknown tenant, publisher fixed', '--json']);
+    expect(discarded.code).toBe(0);
+    expect(JSON.parse(discarded.stdout)).toEqual({ sequence: 5, consumer: 'c', reason: 'unknown tenant, publisher fixed' });
+  });
+
+  it('R-OPS-01 replay delete names the consumer the server deleted (replay-<name>); --all-tenants reaches the operator routes', async () => {
+    routes['DELETE /v1/replays/ROSTER_DIRECTORY/audit'] = () => ({ status: 204 });
+    const deleted = await roster(['replay', 'delete', 'directory', 'audit', '--all-tenants', '--json']);
+    expect(deleted.code).toBe(0);
+    expect(JSON.parse(deleted.stdout)).toEqual({ stream: 'ROSTER_DIRECTORY', name: 'replay-audit', deleted: true });
+  });
+
+  it('R-SEC-02 a user or password in the API URL is refused as usage and never echoed; a refused key says where it came from', async () => {
+    const secretUrl = apiUrl.replace('http://', 'http://admin:hunter2-secret@');
+    const r = await roster(['directories', 'list', '--json'], { ROSTER_API_URL: secretUrl });
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.message).toMatch(/must not carry a user or password/);
+    expect(`${r.stdout}${r.stderr}`).not.toContain('hunter2-secret');
+    const pasted = await roster(['directories', 'list', '--api-url', 'rk_abc_pasted-key-by-mistake']);
+    expect(pasted.code).toBe(2);
+    expect(pasted.stderr).not.toContain('pasted-key-by-mistake');
+    expect(requests).toEqual([]);
+
+    routes[`GET /v1/tenants/${TENANT}/directories`] = () => ({ status: 401, body: { code: 'UNAUTHENTICATED', message: 'a valid x-api-key header is required' } });
+    const refused = await roster(['directories', 'list', '--api-key', 'wrong-key-but-long-enough']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/401 .*--api-key \/ ROSTER_API_KEY was refused/);
+    expect(refused.stderr).not.toContain('wrong-key-but-long-enough');
+  });
+
+  it('R-OPS-03 help exits 0; with --json a usage error is one JSON document on stdout and stderr carries NDJSON only', async () => {
+    for (const args of [['help'], ['help', 'runs'], ['runs', 'help'], ['--help'], ['dlq', 'list', '--help']]) expect((await roster(args)).code).toBe(0);
+    expect((await roster(['--help'])).stdout).toMatch(/Exit codes[^]*5 {2}a followed run is held in awaiting-approval/);
+
+    const bare = await roster(['runs', '--json']);
+    expect(bare.code).toBe(2);
+    expect(JSON.parse(bare.stdout)).toEqual({ error: { code: 'USAGE', message: 'roster runs: give a command: list, show, rerun, approve, reject' } });
+    expect(ndjson(bare.stderr)).toEqual([{ event: 'error', code: 'USAGE', message: 'roster runs: give a command: list, show, rerun, approve, reject' }]);
+
+    const unknown = await roster(['dlq', 'nonsense', '--json']);
+    expect(unknown.code).toBe(2);
+    expect(JSON.parse(unknown.stdout).error.message).toBe("unknown command 'nonsense'");
+    expect(ndjson(unknown.stderr)).toHaveLength(1);
+
+    routes[`GET /v1/tenants/${TENANT}/runs/${RUN}`] = () => ({ status: 404, body: { code: 'RUN_NOT_FOUND', message: `run ${RUN} does not exist` } });
+    const missing = await roster(['runs', 'show', RUN, '--json']);
+    expect(missing.code).toBe(1);
+    expect(ndjson(missing.stderr)).toEqual([{ event: 'error', code: 'RUN_NOT_FOUND', message: expect.stringContaining('does not exist') }]);
+  });
+});
