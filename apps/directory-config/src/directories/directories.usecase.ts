@@ -111,7 +111,9 @@ export class DirectoriesUseCase {
     return directory;
   }
 
-  list(tenantId: string): Promise<Directory[]> {
+  /** A tenant that does not exist is "not found", as on every other tenant route, rather than an empty list. */
+  async list(tenantId: string): Promise<Directory[]> {
+    await this.tenants.get(tenantId);
     return this.orm.em.fork().find(DirectoryEntity, { tenantId }, { orderBy: { createdAt: 'asc' } });
   }
 

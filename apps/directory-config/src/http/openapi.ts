@@ -54,7 +54,7 @@ const ROUTES: Route[] = [
     response: DirectoryView,
     status: 201,
   },
-  { method: 'get', path: '/v1/tenants/{tenantId}/directories', summary: 'List directories', response: z.array(DirectoryView), status: 200 },
+  { method: 'get', path: '/v1/tenants/{tenantId}/directories', summary: 'List directories, oldest first; 404 TENANT_NOT_FOUND for a tenant that does not exist', response: z.array(DirectoryView), status: 200 },
   { method: 'get', path: '/v1/tenants/{tenantId}/directories/{directoryId}', summary: 'Read a directory', response: DirectoryView, status: 200 },
   {
     method: 'patch',

@@ -35,17 +35,19 @@ describe('the admin API router against its OpenAPI document (R-SEC-02)', () => {
   let served: string[];
   let middleware: string[];
   let baseUrl: string;
+  let apiKey: string;
 
   beforeAll(async () => {
     Logger.overrideLogger(false);
     [db, nats] = await Promise.all([createTestDatabase('directory_config_routes'), startNatsServer()]);
+    apiKey = randomBytes(16).toString('hex');
     const config = DirectoryConfigConfig.parse({
       ROSTER_DATABASE_URL: db.url,
       ROSTER_NATS_URL: nats.url,
       ROSTER_HTTP_PORT: '3000',
       ROSTER_LOG_LEVEL: 'silent',
       ROSTER_SECRETS_KEY: randomBytes(32).toString('base64'),
-      ROSTER_API_KEY: randomBytes(16).toString('hex'),
+      ROSTER_API_KEY: apiKey,
       ROSTER_SCHEDULER_INTERVAL_MS: '0',
     });
     const root = serviceModule({ service: 'directory-config', config, database: databaseOptions(db.url), imports: [DirectoryConfigModule.register(config)], consumers: [] });
@@ -85,5 +87,20 @@ describe('the admin API router against its OpenAPI document (R-SEC-02)', () => {
     const refused = answers.filter((a) => a.status === 401);
     expect(refused.every((a) => a.code === 'UNAUTHENTICATED')).toBe(true);
     expect(answers.filter((a) => a.status !== 401).map((a) => a.route).sort()).toEqual([...PUBLIC_ROUTES].sort());
+  });
+
+  it('R-TEN-01 every read of a whole tenant (GET of a path whose only id is the tenant) answers 404 TENANT_NOT_FOUND for a tenant that does not exist', async () => {
+    const tenantReads = Object.entries(buildOpenApiDocument().paths)
+      .filter(([path, operations]) => 'get' in operations && [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => name).join() === 'tenantId')
+      .map(([path]) => path);
+    expect(tenantReads).toEqual(expect.arrayContaining(['/v1/tenants/{tenantId}', '/v1/tenants/{tenantId}/directories', '/v1/tenants/{tenantId}/users']));
+    const unknown = '7e1a0000-0000-4000-8000-00000000dead';
+    const answers = await Promise.all(
+      tenantReads.map(async (path) => {
+        const res = await fetch(`${baseUrl}${path.replace('{tenantId}', unknown)}`, { headers: { 'x-api-key': apiKey }, signal: AbortSignal.timeout(10_000) });
+        return `GET ${path} → ${res.status} ${(JSON.parse(await res.text()) as { code?: string }).code}`;
+      }),
+    );
+    expect(answers).toEqual(tenantReads.map((path) => `GET ${path} → 404 TENANT_NOT_FOUND`));
   });
 });
