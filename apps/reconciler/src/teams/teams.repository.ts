@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DirectoryTeam } from '@roster/contracts';
-import { qualified, sql } from '@roster/persistence';
+import { type ArrayColumn, columnsOf, qualified, sql } from '@roster/persistence';
 import type { NewTeam, StoredTeam } from '@roster/reconciliation';
 
+/** A membership as (user email, team key) arrays. */
+const PAIR_COLUMNS: ArrayColumn<{ email: string; key: string }>[] = [
+  { name: 'email', type: 'text', value: (p) => p.email },
+  { name: 'name_key', type: 'text', value: (p) => p.key },
+];
 const CHUNK = 1000;
 
 /** A stored team with its key (teamNameKey of the name, unique per tenant) and owner's user id. */
@@ -155,8 +160,9 @@ export class TeamsRepository {
     const changes: MembershipChange[] = [];
     for (let i = 0; i < pairs.length; i += CHUNK) {
       const chunk = pairs.slice(i, i + CHUNK);
+      const { from, params } = columnsOf(chunk, PAIR_COLUMNS);
       const rows = await sql<{ team_id: string; user_id: string; email: string; name: string }>(this.em,
-        `with v(email, name_key) as (values ${chunk.map(() => '(?, ?)').join(', ')}),
+        `with v as (select * from ${from}),
               ins as (
                 insert into ${this.memberships} (team_id, user_id, source_directory_id, tenant_id)
                 select t.id, u.id, ?::uuid, ?::uuid from v
@@ -166,7 +172,7 @@ export class TeamsRepository {
                 returning team_id, user_id)
          select ins.team_id, ins.user_id, u.email, t.name from ins
            join ${this.users} u on u.id = ins.user_id join ${this.teams} t on t.id = ins.team_id`,
-        [...chunk.flatMap((p) => [p.email, p.key]), directoryId, this.tenantId, this.tenantId, this.tenantId],
+        [...params, directoryId, this.tenantId, this.tenantId, this.tenantId],
       );
       for (const r of rows) changes.push({ teamId: r.team_id, userId: r.user_id, email: r.email, teamName: r.name });
     }
@@ -177,14 +183,15 @@ export class TeamsRepository {
     const changes: MembershipChange[] = [];
     for (let i = 0; i < pairs.length; i += CHUNK) {
       const chunk = pairs.slice(i, i + CHUNK);
+      const { from, params } = columnsOf(chunk, PAIR_COLUMNS);
       const rows = await sql<{ team_id: string; user_id: string; email: string; name: string }>(this.em,
         `delete from ${this.memberships} m
-          using (values ${chunk.map(() => '(?, ?)').join(', ')}) as v(email, name_key), ${this.users} u, ${this.teams} t
+          using ${from}, ${this.users} u, ${this.teams} t
           where m.tenant_id = ? and m.source_directory_id = ?
             and u.tenant_id = m.tenant_id and u.email = v.email and m.user_id = u.id
             and t.tenant_id = m.tenant_id and t.name_key = v.name_key and m.team_id = t.id
           returning m.team_id, m.user_id, u.email, t.name`,
-        [...chunk.flatMap((p) => [p.email, p.key]), this.tenantId, directoryId],
+        [...params, this.tenantId, directoryId],
       );
       for (const r of rows) changes.push({ teamId: r.team_id, userId: r.user_id, email: r.email, teamName: r.name });
     }
