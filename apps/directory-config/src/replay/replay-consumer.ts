@@ -120,8 +120,11 @@ export function differences(info: ConsumerInfo, record: ReplayRecord, r: ReplayR
   return diffs;
 }
 
-/** The API's view of a replay consumer. */
-export function replayView(info: ConsumerInfo, record: ReplayRecord) {
+/**
+ * The API's view of a replay consumer. `pending` is what it has still to deliver within its range (see
+ * `ReplaysUseCase`): the server's `num_pending` counts every later message on the filter, past `endSequence` too.
+ */
+export function replayView(info: ConsumerInfo, record: ReplayRecord, pending: number) {
   return {
     name: info.name,
     stream: info.stream_name,
@@ -133,8 +136,7 @@ export function replayView(info: ConsumerInfo, record: ReplayRecord) {
     endTime: record.endTime,
     endSequence: record.endSequence,
     createdAt: info.created,
-    /** Messages on the filter not yet delivered (beyond `endSequence` too: a consumer stops at it by itself). */
-    pending: info.num_pending,
+    pending,
     ackPending: info.num_ack_pending,
     redelivered: info.num_redelivered,
     deliveredSequence: info.delivered.stream_seq,

@@ -49,7 +49,12 @@ export const ReplayView = z.object({
   /** The last stream sequence to take (asked, or resolved from endTime); a consumer stops after it. */
   endSequence: z.number().int().nullable(),
   createdAt: z.string(),
-  pending: z.number().int(),
+  pending: z
+    .number()
+    .int()
+    .describe(
+      'Messages on the filter within the range (from the start up to endSequence) not yet delivered: what the consumer will still deliver before its end; 0 when the range is empty (e.g. an endTime before any message) or passed. Counted from the stream when answered; exact unless messages past the end keep arriving while it is counted, then an upper bound',
+    ),
   ackPending: z.number().int(),
   redelivered: z.number().int(),
   deliveredSequence: z.number().int(),

@@ -19,13 +19,14 @@ import {
   replayView,
 } from './replay-consumer';
 import type { CreateReplayBody } from './replays.schemas';
-import { lastSequenceAtOrBefore } from './stream-scan';
+import { countAfter, lastSequenceAtOrBefore } from './stream-scan';
 
 /**
  * R-OPS-01: re-delivers a stream's retained messages to a new consumer — durable (named by the operator) or
  * ephemeral — from a start time or sequence, on a subject filter, with an end bound recorded. History is not
  * re-published: the consumer reads the stream as it is. The consumer's description records its parameters, so
  * asking again with the same ones answers the same consumer and changes nothing; other ones are a conflict.
+ * Every view's `pending` is what the consumer has still to deliver within its range (`pendingInRange`).
  * `tenantId` scopes every call (the filter is pinned to the tenant; another tenant's replay is "not found").
  */
 @Injectable()
@@ -39,7 +40,7 @@ export class ReplaysUseCase {
     const request = this.requestOf(tenantId, body, now);
     const jsm = await this.jsm();
     const existing = await this.info(jsm, request.stream, request.name);
-    if (existing) return this.same(existing, request);
+    if (existing) return this.same(jsm, existing, request);
     const endSequence = request.endTime ? await lastSequenceAtOrBefore(this.nc, request.stream, request.endTime) : request.endSequence;
     let info: ConsumerInfo;
     try {
@@ -47,7 +48,7 @@ export class ReplaysUseCase {
     } catch (e) {
       // Another call created it between our look and our add.
       const raced = await this.info(jsm, request.stream, request.name);
-      if (raced) return this.same(raced, request);
+      if (raced) return this.same(jsm, raced, request);
       throw e;
     }
     const record = replayRecordOf(info) as ReplayRecord;
@@ -55,7 +56,7 @@ export class ReplaysUseCase {
       { ...record, stream: request.stream, consumer: info.name, durable: request.durable, filterSubject: request.filterSubject },
       'replay consumer created',
     );
-    return { ...replayView(info, record), created: true };
+    return { ...(await this.view(jsm, info, record)), created: true };
   }
 
   async list(tenantId: string | null, stream?: ReplayStream): Promise<ReplayView[]> {
@@ -64,7 +65,7 @@ export class ReplaysUseCase {
     for (const s of stream ? [stream] : REPLAY_STREAMS) {
       for (const info of await jsm.consumers.list(s).next()) {
         const record = replayRecordOf(info);
-        if (record && (tenantId === null || record.tenantId === tenantId)) views.push(replayView(info, record));
+        if (record && (tenantId === null || record.tenantId === tenantId)) views.push(await this.view(jsm, info, record));
       }
     }
     return views.sort((a, b) => a.stream.localeCompare(b.stream) || a.name.localeCompare(b.name));
@@ -72,7 +73,7 @@ export class ReplaysUseCase {
 
   async get(tenantId: string | null, stream: ReplayStream, name: string): Promise<ReplayView> {
     const { info, record } = await this.find(tenantId, stream, name);
-    return replayView(info, record);
+    return this.view(await this.jsm(), info, record);
   }
 
   /** Deletes a replay consumer (what it had delivered is gone with it; the stream is untouched). */
@@ -111,7 +112,7 @@ export class ReplaysUseCase {
   }
 
   /** An existing consumer of the asked name: the same replay (answered as it is) or a conflict. */
-  private same(info: ConsumerInfo, request: ReplayRequest): ReplayView {
+  private async same(jsm: JetStreamManager, info: ConsumerInfo, request: ReplayRequest): Promise<ReplayView> {
     const record = replayRecordOf(info);
     if (!record) {
       throw new DirectoryConfigException(
@@ -127,10 +128,42 @@ export class ReplaysUseCase {
       throw new DirectoryConfigException(
         DirectoryConfigExceptionCode.REPLAY_CONFLICT,
         `replay consumer ${info.name} on ${request.stream} exists with other parameters (${diffs.join('; ')}); delete it or choose another name`,
-        { existing: replayView(info, record) },
+        { existing: await this.view(jsm, info, record) },
       );
     }
-    return { ...replayView(info, record), created: false };
+    return { ...(await this.view(jsm, info, record)), created: false };
+  }
+
+  private async view(jsm: JetStreamManager, info: ConsumerInfo, record: ReplayRecord): Promise<ReplayView> {
+    const counted = await this.pendingInRange(jsm, info, record);
+    return replayView(counted.info, record, counted.pending);
+  }
+
+  /**
+   * R-OPS-01: what a replay consumer has still to deliver within its range — on its filter, after what it delivered
+   * (from its start) and up to `endSequence`; 0 when the range is empty or passed. The server's `num_pending` counts
+   * every later message on the filter; those after the end, counted by a probe consumer (`countAfter`), are taken
+   * off. That count is taken before and after re-reading the consumer: equal, nothing landed past the end meanwhile
+   * and the difference is exact; while messages past the end keep arriving (3 tries), the smaller count is used, so
+   * `pending` is then an upper bound.
+   */
+  private async pendingInRange(jsm: JetStreamManager, info: ConsumerInfo, record: ReplayRecord): Promise<{ info: ConsumerInfo; pending: number }> {
+    const end = record.endSequence;
+    if (end === null) return { info, pending: info.num_pending };
+    if (info.num_pending === 0 || info.delivered.stream_seq >= end) return { info, pending: 0 };
+    const stream = info.stream_name as ReplayStream;
+    const filter = info.config.filter_subject;
+    let afterEnd = await countAfter(this.nc, stream, filter, end);
+    for (let attempt = 1; ; attempt++) {
+      // An ephemeral consumer may go meanwhile: its last known state is what there is to show.
+      const current = (await this.info(jsm, stream, info.name)) ?? info;
+      const again = await countAfter(this.nc, stream, filter, end);
+      if (again === afterEnd || attempt === 3) {
+        const pending = current.delivered.stream_seq >= end ? 0 : Math.max(0, current.num_pending - Math.min(afterEnd, again));
+        return { info: current, pending };
+      }
+      afterEnd = again;
+    }
   }
 
   private async find(tenantId: string | null, stream: ReplayStream, name: string): Promise<{ info: ConsumerInfo; record: ReplayRecord }> {

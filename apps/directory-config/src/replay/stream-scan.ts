@@ -66,3 +66,22 @@ export async function lastSequenceAtOrBefore(nc: NatsConnection, stream: StreamN
   await jsm.consumers.delete(stream, info.name).catch(() => undefined);
   return info.delivered.stream_seq;
 }
+
+/**
+ * How many messages on `filterSubject` the stream holds after sequence `after`: the `num_pending` of an in-memory
+ * ephemeral consumer starting at `after + 1`, deleted at once (nats-server 2.9 counts messages only per subject).
+ */
+export async function countAfter(nc: NatsConnection, stream: StreamName, filterSubject: string | undefined, after: number): Promise<number> {
+  const jsm = await nc.jetstreamManager();
+  const info = await jsm.consumers.add(stream, {
+    ack_policy: AckPolicy.None,
+    mem_storage: true,
+    num_replicas: 1,
+    inactive_threshold: nanos(10_000),
+    ...(filterSubject ? { filter_subject: filterSubject } : {}),
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: after + 1,
+  });
+  await jsm.consumers.delete(stream, info.name).catch(() => undefined);
+  return info.num_pending;
+}
