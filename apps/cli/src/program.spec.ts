@@ -155,6 +155,65 @@ describe('the roster CLI (against a fake admin API)', () => {
     expect(JSON.parse(discarded.stdout)).toEqual({ sequence: 5, consumer: 'c', reason: 'unknown tenant, publisher fixed' });
   });
 
+  it('R-OPS-02 dlq redrive --all pages up to the bound the first answer set: dead letters that fail again are not redriven twice, one that cannot be is met once', async () => {
+    // A fake ROSTER_DLQ: 1..7; 4 cannot be redriven; every other one fails again, dead-lettered at the end.
+    const letters = [1, 2, 3, 4, 5, 6, 7];
+    let last = 7;
+    const bodies: Record<string, unknown>[] = [];
+    routes['POST /v1/dead-letters/redrive'] = (_req, raw) => {
+      const b = raw as { limit?: number; afterSequence?: number; untilSequence?: number };
+      bodies.push(b);
+      const until = b.untilSequence ?? last;
+      const matches = letters.filter((seq) => seq > (b.afterSequence ?? 0) && seq <= until);
+      const page = matches.slice(0, b.limit ?? 100);
+      const redriven: unknown[] = [];
+      const failed: unknown[] = [];
+      for (const seq of page) {
+        if (seq === 4) {
+          failed.push({ sequence: 4, code: 'DEAD_LETTER_NOT_REDRIVABLE', message: 'dead letter 4 has no original subject or stream to re-publish to' });
+          continue;
+        }
+        letters.splice(letters.indexOf(seq), 1);
+        letters.push(++last);
+        redriven.push({ sequence: seq, consumer: 'reconciler-records', outcome: seq === 6 ? 'duplicate' : 'redriven', republished: { subject: 'roster.x', stream: 'ROSTER_RECORDS', sequence: 100 + seq } });
+      }
+      const more = matches.length > page.length;
+      return { status: 200, body: { redriven, failed, more, nextAfterSequence: more ? page.at(-1) : null, untilSequence: until } };
+    };
+    const r = await roster(['dlq', 'redrive', '--all', '--all-tenants', '--code', 'MAX_DELIVERIES', '--limit', '3', '--json']);
+    expect(bodies).toEqual([
+      { code: 'MAX_DELIVERIES', limit: 3 },
+      { code: 'MAX_DELIVERIES', limit: 3, afterSequence: 3, untilSequence: 7 },
+      { code: 'MAX_DELIVERIES', limit: 3, afterSequence: 6, untilSequence: 7 },
+    ]);
+    expect(r.code).toBe(1); // one could not be redriven
+    const summary = JSON.parse(r.stdout) as { total: unknown; pages: number; untilSequence: number; more: boolean; redriven: { sequence: number }[]; failed: { sequence: number }[] };
+    expect(summary).toMatchObject({ total: { redriven: 5, duplicate: 1, failed: 1 }, pages: 3, untilSequence: 7, more: false });
+    expect(summary.redriven.map((x) => x.sequence)).toEqual([1, 2, 3, 5, 6, 7]);
+    expect(summary.failed.map((x) => x.sequence)).toEqual([4]);
+    expect(letters).toEqual([4, 8, 9, 10, 11, 12, 13]); // the ones that failed again wait for a next run
+    expect(ndjson(r.stderr)).toEqual([
+      { event: 'progress', page: 1, redriven: 3, failed: 0, total: { redriven: 3, duplicate: 0, failed: 0 }, nextAfterSequence: 3, untilSequence: 7 },
+      { event: 'progress', page: 2, redriven: 2, failed: 1, total: { redriven: 4, duplicate: 1, failed: 1 }, nextAfterSequence: 6, untilSequence: 7 },
+      { event: 'progress', page: 3, redriven: 1, failed: 0, total: { redriven: 5, duplicate: 1, failed: 1 }, nextAfterSequence: null, untilSequence: 7 },
+    ]);
+
+    // Text: progress on stderr, the result and its total on stdout.
+    letters.splice(0, letters.length, 20, 21);
+    last = 21;
+    const text = await roster(['dlq', 'redrive', '--all', '--all-tenants', '--limit', '1']);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/^page 1: 1 redriven, 0 failed \(so far 1 redriven, 0 failed; up to dead letter 21\)\npage 2: /);
+    expect(text.stdout.trim().split('\n').at(-1)).toBe('2 redriven (0 of them duplicates), 0 failed, in 2 calls; every match up to dead letter 21');
+
+    // A server without the bound answers one page: the CLI says so rather than looping on it.
+    routes['POST /v1/dead-letters/redrive'] = () => ({ status: 200, body: { redriven: [], failed: [], more: true } });
+    const old = await roster(['dlq', 'redrive', '--all', '--all-tenants']);
+    expect(old.code).toBe(0);
+    expect(old.stdout).toContain('more match: run it again');
+    expect(requests.filter((q) => q === 'POST /v1/dead-letters/redrive').length).toBe(3 + 2 + 1);
+  });
+
   it('R-OPS-01 replay delete names the consumer the server deleted (replay-<name>); --all-tenants reaches the operator routes', async () => {
     routes['DELETE /v1/replays/ROSTER_DIRECTORY/audit'] = () => ({ status: 204 });
     const deleted = await roster(['replay', 'delete', 'directory', 'audit', '--all-tenants', '--json']);

@@ -28,10 +28,31 @@ interface Redrive {
   republished: { subject: string; stream: string; sequence: number };
 }
 
+interface RedriveFailure {
+  sequence: number;
+  code: string;
+  message: string;
+}
+
 interface RedriveAll {
   redriven: Redrive[];
-  failed: { sequence: number; code: string; message: string }[];
+  failed: RedriveFailure[];
   more: boolean;
+  /** Absent from a server older than the bounded redrive: then one page is all a call can do. */
+  nextAfterSequence?: number | null;
+  untilSequence?: number;
+}
+
+/** `dlq redrive --all`: every page, up to the bound the first one set. */
+interface RedriveAllSummary {
+  total: { redriven: number; duplicate: number; failed: number };
+  pages: number;
+  /** The last ROSTER_DLQ sequence redriven: dead letters after it (failed again, or new) are for a next run. */
+  untilSequence: number | null;
+  /** More match, and this server cannot page to the bound: run it again. */
+  more: boolean;
+  redriven: Redrive[];
+  failed: RedriveFailure[];
 }
 
 interface FilterOptions {
@@ -63,6 +84,43 @@ const nextPageCommand = (o: FilterOptions & { limit?: number; allTenants?: boole
     ...(o.allTenants ? ['--all-tenants'] : []),
     `--after ${after}`,
   ].join(' ');
+
+/**
+ * Redrives every dead letter matching the filters that was in ROSTER_DLQ when it started, a page (`limit`) per call:
+ * the first answer's `untilSequence` bounds every next call, so a message that fails again (dead-lettered after it)
+ * is left for a next run, and each call starts after the last one looked at, so one that cannot be redriven is met
+ * once. Progress on stderr after each page.
+ */
+async function redriveEverything(ctx: CommandContext, c: Command, path: string, body: Record<string, unknown>): Promise<RedriveAllSummary> {
+  const api = ctx.api(c);
+  const out = ctx.out(c);
+  const s: RedriveAllSummary = { total: { redriven: 0, duplicate: 0, failed: 0 }, pages: 0, untilSequence: null, more: false, redriven: [], failed: [] };
+  let afterSequence: number | undefined;
+  for (;;) {
+    const r = await api.post<RedriveAll>(path, { ...body, afterSequence, untilSequence: s.untilSequence ?? undefined });
+    s.pages++;
+    s.redriven.push(...r.redriven);
+    s.failed.push(...r.failed);
+    s.total = {
+      redriven: s.redriven.filter((x) => x.outcome === 'redriven').length,
+      duplicate: s.redriven.filter((x) => x.outcome === 'duplicate').length,
+      failed: s.failed.length,
+    };
+    s.untilSequence ??= r.untilSequence ?? null;
+    const next = r.nextAfterSequence ?? null;
+    // Stop unless the server pages to a bound and moved forward (an older server answers no bound: one page).
+    const goOn = r.more && s.untilSequence !== null && next !== null && next > (afterSequence ?? 0);
+    s.more = r.more && !goOn;
+    if (r.more || s.pages > 1) {
+      out.progress(
+        { page: s.pages, redriven: r.redriven.length, failed: r.failed.length, total: s.total, nextAfterSequence: next, untilSequence: s.untilSequence },
+        `page ${s.pages}: ${r.redriven.length} redriven, ${r.failed.length} failed (so far ${s.total.redriven + s.total.duplicate} redriven, ${s.total.failed} failed${s.untilSequence !== null ? `; up to dead letter ${s.untilSequence}` : ''})`,
+      );
+    }
+    if (!goOn) return s;
+    afterSequence = next;
+  }
+}
 
 const redriveText = (r: Redrive) =>
   `dead letter ${r.sequence} (${r.consumer}) ${r.outcome === 'redriven' ? 'redriven' : 'already redriven (duplicate, nothing new stored)'} to ${r.republished.subject} as ${r.republished.stream} #${r.republished.sequence}`;
@@ -107,8 +165,8 @@ export function dlqCommand(ctx: CommandContext): Command {
     .command('redrive [sequence]')
     .description('re-publish a dead letter (or, with --all, every one matching the filters) to its original subject, and remove it');
   withScope(withFilters(redrive))
-    .option('--all', 'redrive every dead letter matching the filters')
-    .option('--limit <n>', 'with --all: at most this many per call (1..1000)', positiveInt('--limit'))
+    .option('--all', 'redrive every dead letter matching the filters that is in ROSTER_DLQ now, page by page (those that fail again are left for a next run)')
+    .option('--limit <n>', 'with --all: at most this many per page, i.e. per API call (1..1000, default 100)', positiveInt('--limit'))
     .action(async (seq: string | undefined, o: FilterOptions & { all?: boolean; limit?: number }, c: Command) => {
       const filtered = Object.values(filterOf(o)).some((v) => v !== undefined);
       if (seq !== undefined && (o.all || filtered || o.limit)) throw usageError('give a dead letter sequence, or --all with filters, not both');
@@ -118,13 +176,15 @@ export function dlqCommand(ctx: CommandContext): Command {
         const r = await api.post<Redrive>(`${base(c)}/${positiveInt('sequence')(seq)}/redrive`);
         return ctx.out(c).result(r, redriveText);
       }
-      const r = await api.post<RedriveAll>(`${base(c)}/redrive`, { ...filterOf(o), limit: o.limit });
-      if (r.failed.length) ctx.exitCode = ExitCode.FAILURE;
-      ctx.out(c).result(r, (v) =>
+      const summary = await redriveEverything(ctx, c, `${base(c)}/redrive`, { ...filterOf(o), limit: o.limit });
+      if (summary.failed.length) ctx.exitCode = ExitCode.FAILURE;
+      ctx.out(c).result(summary, (v) =>
         [
           ...v.redriven.map(redriveText),
           ...v.failed.map((f) => `dead letter ${f.sequence} not redriven: ${f.code}: ${f.message}`),
-          `${v.redriven.length} redriven, ${v.failed.length} failed${v.more ? '; more match: run it again' : ''}`,
+          `${v.total.redriven + v.total.duplicate} redriven (${v.total.duplicate} of them duplicates), ${v.total.failed} failed, in ${v.pages} ${v.pages === 1 ? 'call' : 'calls'}` +
+            (v.untilSequence !== null ? `; every match up to dead letter ${v.untilSequence}` : '') +
+            (v.more ? '; more match: run it again' : ''),
         ].join('\n'),
       );
     });

@@ -9,13 +9,17 @@ export interface ScanOptions {
   limit: number;
   /** Stop after reading this many messages, matching or not (a filter on tenant or code is applied here). */
   scanLimit?: number;
+  /** Read no further than this ROSTER_DLQ sequence (default: the stream's last sequence when the scan starts). */
+  untilSequence?: number;
 }
 
 export interface DeadLetterPage {
   items: DeadLetter[];
-  /** Pass as `afterSequence` for the next page; null when the scan reached the end of the stream. */
+  /** Pass as `afterSequence` for the next page; null when the scan reached its end (`untilSequence`). */
   nextAfterSequence: number | null;
   scanned: number;
+  /** The last ROSTER_DLQ sequence the scan could read: `untilSequence` as asked, or the stream's last one. */
+  untilSequence: number;
 }
 
 export interface Republished {
@@ -47,23 +51,26 @@ export class DeadLetterQueue {
   /** Dead letters matching `filter`, oldest first, from `afterSequence` on; bounded by `limit` and `scanLimit`. */
   async scan(filter: DeadLetterFilter, o: ScanOptions): Promise<DeadLetterPage> {
     const jsm = await this.jsm();
-    // Stop at the last sequence as of now: a redriven message that fails again lands after it and is not re-read.
+    // Stop at the last sequence as of now (or the caller's bound): a redriven message that fails again lands after
+    // it and is not re-read.
     const { state } = await jsm.streams.info(DLQ_STREAM);
+    const untilSequence = o.untilSequence ?? state.last_seq;
+    const last = Math.min(untilSequence, state.last_seq);
     const subject = dlqSubjectFilter(filter);
     const scanLimit = o.scanLimit ?? DEFAULT_SCAN_LIMIT;
     const items: DeadLetter[] = [];
     let seq = Math.max((o.afterSequence ?? 0) + 1, state.first_seq);
     let scanned = 0;
-    while (seq <= state.last_seq) {
-      if (items.length >= o.limit || scanned >= scanLimit) return { items, nextAfterSequence: seq - 1, scanned };
+    while (seq <= last) {
+      if (items.length >= o.limit || scanned >= scanLimit) return { items, nextAfterSequence: seq - 1, scanned, untilSequence };
       const m = await this.next(jsm, seq, subject);
-      if (!m || m.seq > state.last_seq) break;
+      if (!m || m.seq > last) break;
       scanned++;
       const d = readDeadLetter(m);
       if (matchesFilter(d, filter)) items.push(d);
       seq = m.seq + 1;
     }
-    return { items, nextAfterSequence: null, scanned };
+    return { items, nextAfterSequence: null, scanned, untilSequence };
   }
 
   async get(sequence: number): Promise<DeadLetter | undefined> {

@@ -30,8 +30,8 @@ export class DeadLettersController {
   @Post('redrive')
   @HttpCode(200)
   redriveAll(@Body() body: unknown) {
-    const { limit, ...filter } = RedriveAllBody.parse(body ?? {});
-    return this.deadLetters.redriveAll(filter, limit);
+    const { limit, afterSequence, untilSequence, ...filter } = RedriveAllBody.parse(body ?? {});
+    return this.deadLetters.redriveAll(filter, { limit, afterSequence, untilSequence });
   }
 
   @Get(':sequence')
@@ -72,9 +72,9 @@ export class TenantDeadLettersController {
   @Post('redrive')
   @HttpCode(200)
   async redriveAll(@Param('tenantId', uuid) tenantId: string, @Body() body: unknown) {
-    const { limit, ...filter } = TenantRedriveAllBody.parse(body ?? {});
+    const { limit, afterSequence, untilSequence, ...filter } = TenantRedriveAllBody.parse(body ?? {});
     await this.tenants.get(tenantId);
-    return this.deadLetters.redriveAll({ ...filter, tenantId }, limit);
+    return this.deadLetters.redriveAll({ ...filter, tenantId }, { limit, afterSequence, untilSequence });
   }
 
   @Get(':sequence')

@@ -185,7 +185,7 @@ describe('dead letters on a real nats-server', () => {
   it('R-OPS-02 redrive all matching a filter: a message still broken comes back as a new dead letter, once, marked as redriven', async () => {
     const garbage = (await all()).filter((d) => d.code === 'NOT_JSON');
     expect(garbage).toHaveLength(2);
-    const result = await deadLetters.redriveAll({ tenantId: T1, code: 'NOT_JSON' }, 100);
+    const result = await deadLetters.redriveAll({ tenantId: T1, code: 'NOT_JSON' }, { limit: 100 });
     expect(result.failed).toEqual([]);
     expect(result.more).toBe(false);
     expect(result.redriven.map((r) => r.outcome).sort()).toEqual(['duplicate', 'redriven']);
@@ -205,4 +205,63 @@ describe('dead letters on a real nats-server', () => {
     expect(sum(/^roster_dead_letters_resolved_total\{consumer="dlqtest-users-[ab]",action="duplicate"\} (\d+)$/gm)).toBe(2);
     expect(sum(/^roster_dead_letters_resolved_total\{consumer="dlqtest-users-[ab]",action="discarded"\} (\d+)$/gm)).toBe(1);
   });
+
+  // After the metrics test: it counts what the tests before it redrove.
+  it('R-OPS-02 redrive all in pages up to the bound it started with: messages that fail again come back after it and are not redriven twice, one that cannot be redriven is not met twice', async () => {
+    const dlq = async () => (await nc.jetstreamManager()).streams.info('ROSTER_DLQ');
+    for (const email of ['again-1@example.com', 'again-2@example.com', 'again-3@example.com']) {
+      broken.add(email);
+      await publisher.publish('user.created', userCreated(email), { tenantId: T1 });
+    }
+    // Two dead letters of no known origin (nothing to re-publish to): DEAD_LETTER_NOT_REDRIVABLE each time.
+    for (const n of [1, 2]) await nc.jetstream().publish('roster.dlq.handmade.handmade-x', new TextEncoder().encode(`orphan ${n}`));
+    // T1's: the two garbage messages of the test before, and the three new ones for each of the two consumers.
+    const before = await waitFor(async () => {
+      const found = (await all()).filter((d) => d.tenantId === T1);
+      return found.length === 8 ? found : undefined;
+    }, { timeoutMs: 15_000, description: "T1's eight dead letters" });
+    const bound = (await dlq()).state.last_seq;
+
+    const pages: Awaited<ReturnType<DeadLettersUseCase['redriveAll']>>[] = [];
+    let next: { afterSequence?: number; untilSequence?: number } = {};
+    do {
+      const page = await deadLetters.redriveAll({ tenantId: T1 }, { limit: 3, ...next });
+      pages.push(page);
+      next = { afterSequence: page.nextAfterSequence ?? undefined, untilSequence: page.untilSequence };
+      // Each page's redriven messages fail again meanwhile, after the bound.
+      const republished = pages.flatMap((p) => p.redriven).filter((r) => r.outcome === 'redriven').length;
+      const back = async () => (await all()).filter((d) => d.tenantId === T1 && d.sequence > bound).length;
+      await waitFor(async () => (await back()) >= 2 * republished, { timeoutMs: 10_000, description: 'the redriven messages dead-lettered again' });
+    } while (pages.at(-1)!.more && pages.length < 10);
+    expect(pages.map((p) => [p.redriven.length, p.failed.length, p.more, p.untilSequence])).toEqual([
+      [3, 0, true, bound],
+      [3, 0, true, bound],
+      [2, 0, false, bound],
+    ]);
+    const redriven = pages.flatMap((p) => p.redriven);
+    expect(redriven.map((r) => r.sequence).sort((a, b) => a - b)).toEqual(before.map((d) => d.sequence));
+    expect(redriven.filter((r) => r.outcome === 'redriven')).toHaveLength(4); // one re-publish per original message
+    // What is left of T1's is all after the bound: the same four messages, failed again for each consumer.
+    const after = (await all()).filter((d) => d.tenantId === T1);
+    expect(after).toHaveLength(8);
+    expect(after.every((d) => d.sequence > bound)).toBe(true);
+    // A new loop with the old bound finds nothing; the dead letters that came back are there for the next one.
+    expect(await deadLetters.redriveAll({ tenantId: T1 }, { limit: 3, untilSequence: bound })).toMatchObject({ redriven: [], failed: [], more: false, nextAfterSequence: null });
+
+    // Dead letters that cannot be redriven stay; paging past them ends too (each is met once).
+    const failed: number[] = [];
+    let page = await deadLetters.redriveAll({ service: 'handmade' }, { limit: 1 });
+    for (let calls = 1; ; calls++) {
+      expect(page.redriven).toEqual([]);
+      for (const f of page.failed) {
+        expect(f.code).toBe('DEAD_LETTER_NOT_REDRIVABLE');
+        failed.push(f.sequence);
+      }
+      if (!page.more || calls === 5) break;
+      page = await deadLetters.redriveAll({ service: 'handmade' }, { limit: 1, afterSequence: page.nextAfterSequence!, untilSequence: page.untilSequence });
+    }
+    expect(page.more).toBe(false);
+    expect(failed).toHaveLength(2);
+    expect(new Set(failed).size).toBe(2);
+  }, 60_000);
 });

@@ -49,7 +49,7 @@ export const DEAD_LETTER_ROUTES: Route[] = SCOPES.flatMap(({ prefix, who, query,
   {
     method: 'post',
     path: `${prefix}/redrive`,
-    summary: `R-OPS-02 ${who}: redrive up to \`limit\` dead letters matching the filter, oldest first; \`more\` says whether others match`,
+    summary: `R-OPS-02 ${who}: redrive up to \`limit\` dead letters matching the filter, oldest first, after \`afterSequence\` and up to \`untilSequence\` (default ROSTER_DLQ's last sequence now); \`more\` says whether others up to it may match. To redrive every dead letter there was when it started, a client calls again with the answer's \`nextAfterSequence\` and the first answer's \`untilSequence\` while \`more\`: a message that fails again is dead-lettered after the bound and one that cannot be redriven stays behind \`nextAfterSequence\`, so the loop ends`,
     body: all,
     response: RedriveAllView,
     status: 200,

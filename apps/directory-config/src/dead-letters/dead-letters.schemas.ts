@@ -34,7 +34,26 @@ export type TenantDeadLettersQuery = z.infer<typeof TenantDeadLettersQuery>;
 export const DeadLettersQuery = TenantDeadLettersQuery.extend({ tenantId: z.string().uuid().optional() }).strict();
 export type DeadLettersQuery = z.infer<typeof DeadLettersQuery>;
 
-export const TenantRedriveAllBody = z.object({ ...FilterFields, limit: z.number().int().min(1).max(1000).default(100) }).strict();
+export const TenantRedriveAllBody = z
+  .object({
+    ...FilterFields,
+    limit: z.number().int().min(1).max(1000).default(100),
+    afterSequence: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Start after this ROSTER_DLQ sequence: the previous answer\'s nextAfterSequence (dead letters that could not be redriven stay behind it)'),
+    untilSequence: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        "Redrive no dead letter after this ROSTER_DLQ sequence: the first answer's untilSequence, so a loop ends with the dead letters there were when it started (a redriven message that fails again comes back after it). Default: ROSTER_DLQ's last sequence now",
+      ),
+  })
+  .strict();
 export type TenantRedriveAllBody = z.infer<typeof TenantRedriveAllBody>;
 export const RedriveAllBody = TenantRedriveAllBody.extend({ tenantId: z.string().uuid().optional() }).strict();
 export type RedriveAllBody = z.infer<typeof RedriveAllBody>;
@@ -97,8 +116,10 @@ export type RedriveView = z.infer<typeof RedriveView>;
 export const RedriveAllView = z.object({
   redriven: z.array(RedriveView),
   failed: z.array(z.object({ sequence: z.number().int(), code: z.string(), message: z.string() })),
-  /** More dead letters may match: call again (redriven ones are gone, so the next call starts where this ended). */
+  /** More dead letters up to untilSequence may match: call again with nextAfterSequence and untilSequence. */
   more: z.boolean(),
+  nextAfterSequence: z.number().int().nullable().describe('Pass as afterSequence for the next call; null when nothing up to untilSequence is left to look at'),
+  untilSequence: z.number().int().describe('The last ROSTER_DLQ sequence this call could redrive: pass it on every next call of the same loop'),
 });
 export type RedriveAllView = z.infer<typeof RedriveAllView>;
 

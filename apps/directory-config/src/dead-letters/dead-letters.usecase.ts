@@ -47,8 +47,9 @@ export class DeadLettersUseCase implements OnModuleInit {
     });
   }
 
-  list(filter: DeadLetterFilter, page: { afterSequence: number; limit: number }): Promise<DeadLetterPage> {
-    return this.queue.scan(filter, page);
+  async list(filter: DeadLetterFilter, page: { afterSequence: number; limit: number }): Promise<Omit<DeadLetterPage, 'untilSequence'>> {
+    const { untilSequence: _until, ...rest } = await this.queue.scan(filter, page);
+    return rest;
   }
 
   async get(sequence: number, tenantId?: string): Promise<DeadLetter> {
@@ -66,11 +67,23 @@ export class DeadLettersUseCase implements OnModuleInit {
     return this.redriveOne(await this.get(sequence, tenantId));
   }
 
-  /** Redrives up to `limit` dead letters matching the filter, oldest first; one failure does not stop the rest. */
-  async redriveAll(filter: DeadLetterFilter, limit: number): Promise<RedriveAllView> {
-    const page = await this.queue.scan(filter, { limit });
-    const result: RedriveAllView = { redriven: [], failed: [], more: page.nextAfterSequence !== null };
-    for (const d of page.items) {
+  /**
+   * Redrives up to `limit` dead letters matching the filter, oldest first, after `afterSequence` and up to
+   * `untilSequence` (default: ROSTER_DLQ's last sequence now); one failure does not stop the rest. A client goes
+   * through every dead letter there was when it started by passing the first answer's `untilSequence` and each
+   * answer's `nextAfterSequence`: one that fails again comes back after the bound, one that cannot be redriven stays
+   * behind `nextAfterSequence`, so neither is met twice.
+   */
+  async redriveAll(filter: DeadLetterFilter, page: { limit: number; afterSequence?: number; untilSequence?: number }): Promise<RedriveAllView> {
+    const scanned = await this.queue.scan(filter, page);
+    const result: RedriveAllView = {
+      redriven: [],
+      failed: [],
+      more: scanned.nextAfterSequence !== null,
+      nextAfterSequence: scanned.nextAfterSequence,
+      untilSequence: scanned.untilSequence,
+    };
+    for (const d of scanned.items) {
       try {
         result.redriven.push(await this.redriveOne(d));
       } catch (e) {
