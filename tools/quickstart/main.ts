@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { connect } from 'nats';
 import { startPlatform, startSftpServer, startSmtpSink, waitFor } from '@roster/testing';
+import { tryLines } from './try-lines';
 
 const root = join(__dirname, '../../..');
 const PG = process.env.ROSTER_QUICKSTART_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -112,10 +113,9 @@ async function main(): Promise<void> {
     say(`\nMail to ${mail.to.join(', ')} — "${mail.subject}":\n${mail.text.replace(/^/gm, '  | ')}`);
 
     if (exitAfterSync) return;
-    say('The platform stays up. Try:');
-    say(`  curl -s -H 'x-api-key: ${platform.apiKey}' ${platform.apiUrl}${base}/directories/${directory.body.id}/runs`);
-    say(`  curl -s ${platform.apiUrl}/openapi.json | head -c 400; curl -s ${platform.apiUrl}/metrics | head`);
-    say(`  drop another file: cp my-users.csv ${sftp.folder}/users.csv && chown ${sftp.username} ${sftp.folder}/users.csv, then POST ${base}/directories/${directory.body.id}/runs`);
+    say();
+    const tryContext = { apiUrl: platform.apiUrl, apiKey: platform.apiKey, tenantId: tenant.body.id, directoryId: directory.body.id, sftp };
+    for (const line of tryLines(tryContext)) say(line);
     say('Press Ctrl-C to stop.');
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
