@@ -49,6 +49,15 @@ export class RunOrphans {
       and (${alias}.username is null or not exists (select 1 from pg_temp.run_seen s where s.username = ${alias}.username))`;
   }
 
+  /** The directory's active users (the safeguard's base). */
+  async directoryUsers(): Promise<number> {
+    const [row] = await sql<{ n: string }>(this.em,
+      `select count(*) as n from ${qualified(this.em, 'users')} u where u.tenant_id = ? and u.source_directory_id = ? and u.status = 'active'`,
+      [this.tenantId, this.directoryId],
+    );
+    return Number(row.n);
+  }
+
   /** How many users the run would orphan, and the directory's active users (the safeguard's base). */
   async count(): Promise<{ orphans: number; directoryUsers: number }> {
     await this.prepare();

@@ -60,10 +60,11 @@ export class RunSafeguard {
     const make = (mode: Mode, base = { orphans: 0, directoryUsers: 0, threshold: policy.safeguard }) => new RunSafeguard(em, outbox, tenantId, data, policy, orphans, mode, base);
     if (approved) return make('approved');
     if (data.outcome !== 'complete' || policy.safeguard === null) return make('off');
-    // Counted (and the run's seen keys made) before the savepoint, so they outlive its rollback.
-    const counted = await orphans.count();
+    // Counted (and the run's seen keys made) before the savepoint, so they outlive its rollback. A policy that
+    // orphans nobody (files, R-CSV) needs only the base: no seen keys, no anti-join over the directory.
+    const counted = policy.orphans === 'ignore' ? { orphans: 0, directoryUsers: await orphans.directoryUsers() } : await orphans.count();
     await sql(em, `savepoint ${SAVEPOINT}`);
-    return make('try', { orphans: policy.orphans === 'ignore' ? 0 : counted.orphans, directoryUsers: counted.directoryUsers, threshold: policy.safeguard });
+    return make('try', { ...counted, threshold: policy.safeguard });
   }
 
   /** After an approval only the held users may be removed (orphans included, RunOrphans.apply). */
