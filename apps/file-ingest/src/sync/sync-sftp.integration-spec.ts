@@ -311,7 +311,16 @@ describe('SyncSftpUseCase crash safety: a run killed at any step is redelivered 
       ]);
       reads.mockClear();
 
-      // A file recorded before head checksums existed is compared on its whole content, as before.
+      // A file recorded before head checksums existed stays a candidate beside those with one: only its whole
+      // content can tell.
+      await orm.em.fork().nativeUpdate(ProcessedFileEntity, { runId: applied.data.runId }, { headChecksum: null });
+      await sftp.put('same-size/users-old.csv', first);
+      await useCase.execute(dir.request());
+      expect(completion(publisher.take())).toMatchObject({ outcome: 'failed', failure: { code: 'DUPLICATE_FILE' } });
+      expect(reads.mock.calls).toEqual([['users-old.csv', { start: 0, end: HEAD_BYTES - 1 }], ['users-old.csv']]);
+      reads.mockClear();
+
+      // Only such files: compared on the whole content, as before.
       await orm.em.fork().nativeUpdate(ProcessedFileEntity, { directoryId: applied.data.directoryId }, { headChecksum: null });
       await sftp.put('same-size/users-legacy.csv', reordered);
       await useCase.execute(dir.request());

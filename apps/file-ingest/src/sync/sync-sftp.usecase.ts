@@ -466,9 +466,10 @@ export class SyncSftpUseCase {
   private async earlierRun(em: EntityManager, tenantId: string, directoryId: string, source: SftpSource, file: PickedFile) {
     let candidates = await em.find(ProcessedFileEntity, { tenantId, directoryId, size: file.size, outcome: 'processed' });
     if (candidates.length === 0) return undefined;
-    if (file.size > 0 && candidates.every((f) => f.headChecksum !== null)) {
+    if (file.size > 0 && candidates.some((f) => f.headChecksum !== null)) {
       const head = await sha256(source.read(file.relativePath, { start: 0, end: Math.min(file.size, HEAD_BYTES) - 1 }));
-      candidates = candidates.filter((f) => f.headChecksum === head);
+      // A file recorded before head checksums existed stays a candidate: only its whole content can tell.
+      candidates = candidates.filter((f) => f.headChecksum === null || f.headChecksum === head);
       if (candidates.length === 0) return undefined;
     }
     const checksum = await sha256(source.read(file.relativePath));
