@@ -48,6 +48,17 @@ export const CSV_READER_DEFAULTS = {
   maxRecordBytes: 64 * 1024,
 } as const;
 
+/** The JSON text of each batch's records, as the reader serialised them to count the batch's bytes. */
+const recordsJson = new WeakMap<object, string>();
+
+/**
+ * A batch's records as JSON text (`[…]`, equal to `JSON.stringify` of its records), so the batch can be published
+ * without serialising every record a second time; undefined for an object the reader did not yield.
+ */
+export function recordsJsonOf(batch: object): string | undefined {
+  return recordsJson.get(batch);
+}
+
 /** Maps the data rows of one file; a row's problems are pushed onto `problems`. */
 export interface CsvRowMapper<T> {
   map(cells: readonly string[], rowNumber: number, problems: RowProblem[]): T | undefined;
@@ -118,15 +129,17 @@ export async function* readCsvRecords<T, B>(
     customFieldLabels: [],
   };
   const emptyBatchBytes = jsonBytes({ [kind.itemKey]: [], problems: [] });
-  let batch: { items: T[]; problems: RowProblem[] } = { items: [], problems: [] };
+  let batch: { items: T[]; json: string[]; problems: RowProblem[] } = { items: [], json: [], problems: [] };
   let batchBytes = emptyBatchBytes;
   const held = (): number => batch.items.length + batch.problems.length;
   const takeBatch = (): B => {
     const full = batch;
-    batch = { items: [], problems: [] };
+    batch = { items: [], json: [], problems: [] };
     batchBytes = emptyBatchBytes;
     summary.batches += 1;
-    return kind.batch(full.items, full.problems);
+    const yielded = kind.batch(full.items, full.problems);
+    recordsJson.set(yielded as object, `[${full.json.join(',')}]`);
+    return yielded;
   };
   const rowProblems: RowProblem[] = [];
   let finished = false;
@@ -174,7 +187,8 @@ export async function* readCsvRecords<T, B>(
       rowProblems.length = 0;
       const record = mapper.map(cells, rowNumber, rowProblems);
       let entryBytes = 0;
-      if (record !== undefined) entryBytes += jsonBytes(record) + 1;
+      const recordJson = record === undefined ? '' : JSON.stringify(record);
+      if (record !== undefined) entryBytes += Buffer.byteLength(recordJson) + 1;
       for (const problem of rowProblems) entryBytes += jsonBytes(problem) + 1;
 
       // A row's entries are never split across batches: close the batch first if they would not fit.
@@ -184,6 +198,7 @@ export async function* readCsvRecords<T, B>(
       }
       if (record !== undefined) {
         batch.items.push(record);
+        batch.json.push(recordJson);
         summary.records += 1;
       }
       for (const problem of rowProblems) batch.problems.push(problem);

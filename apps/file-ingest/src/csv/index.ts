@@ -4,4 +4,4 @@ export { USERS_CSV_STANDARD_LABELS, type UsersCsvStandardLabel, isUsersCsvStanda
 export type { HeaderMapping } from './users-csv.header';
 export * from './users-csv.reader';
 export * from './teams-csv.reader';
-export { readCsvRecords, type CsvSummary, type ReadCsvOptions } from './csv-records.reader';
+export { readCsvRecords, recordsJsonOf, type CsvSummary, type ReadCsvOptions } from './csv-records.reader';

@@ -1,4 +1,5 @@
 import { CanonicalEmployee, RowProblemCode } from '@roster/contracts';
+import { recordsJsonOf } from './csv-records.reader';
 import { CsvImportExceptionCode } from './csv-import.exception';
 import { USERS_CSV_STANDARD_LABELS } from './users-csv.labels';
 import { readCsv, rejection, toCsv } from './users-csv.test-helpers';
@@ -413,5 +414,13 @@ describe('readUsersCsv: batches', () => {
     for (const batch of batches) expect(Buffer.byteLength(JSON.stringify(batch))).toBeLessThanOrEqual(1024);
     // Nearly full: the next row would not have fitted.
     expect(Buffer.byteLength(JSON.stringify(batches[0]))).toBeGreaterThan(1024 - 120);
+  });
+
+  it('each batch carries its records as the JSON text they were counted as, which file-ingest publishes unchanged', async () => {
+    const file = toCsv([['User Email', 'User Name', 'Is Org Admin', 'Bio "quoted"'], ...rows(9, 'Maybe').map((r, i) => [...r, i % 2 ? 'Zürich, "🏔"\\n' : ''])]);
+    const { batches } = await readCsv(file, { batchSize: 4 });
+    expect(batches.length).toBeGreaterThan(2);
+    for (const batch of batches) expect(recordsJsonOf(batch)).toBe(JSON.stringify(batch.employees));
+    expect(recordsJsonOf({ employees: [], problems: [] })).toBeUndefined();
   });
 });

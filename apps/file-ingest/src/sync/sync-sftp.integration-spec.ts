@@ -32,12 +32,21 @@ class CrashingPublisher extends EventPublisher {
   crashAfter?: string;
   crashBefore?: string;
 
-  override async publish<N extends EventName>(name: N, data: PayloadOf<N>, ctx: PublishContext): Promise<PubAck> {
+  override publish<N extends EventName>(name: N, data: PayloadOf<N>, ctx: PublishContext): Promise<PubAck> {
+    return this.crashing(name, data, ctx, () => super.publish(name, data, ctx));
+  }
+
+  /** Users batches go out as the reader's JSON text; recorded parsed, as what a consumer receives. */
+  override publishJson<N extends EventName>(name: N, dataJson: string, ctx: PublishContext): Promise<PubAck> {
+    return this.crashing(name, JSON.parse(dataJson) as unknown, ctx, () => super.publishJson(name, dataJson, ctx));
+  }
+
+  private async crashing(name: EventName, data: unknown, ctx: PublishContext, send: () => Promise<PubAck>): Promise<PubAck> {
     if (ctx.id !== undefined && ctx.id === this.crashBefore) {
       this.crashBefore = undefined;
       throw new Error(`simulated crash before ${ctx.id}`);
     }
-    const ack = await super.publish(name, data, ctx);
+    const ack = await send();
     this.sent.push({ name, id: ctx.id ?? '', data });
     if (ctx.id !== undefined && ctx.id === this.crashAfter) {
       this.crashAfter = undefined;

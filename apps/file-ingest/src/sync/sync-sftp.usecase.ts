@@ -4,8 +4,9 @@ import { Readable, Transform } from 'node:stream';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { TeamProblemCode, recordsBatchId, recordsCompleteId, type CloudEvent, type PayloadOf, type RowProblem, type RunFailure, type SftpSettings } from '@roster/contracts';
-import { EventPublisher, PermanentError } from '@roster/messaging';
+import { EventPublisher, PermanentError, withJsonField } from '@roster/messaging';
 import { SecretBox, SecretBoxError, directorySecretOwner } from '@roster/security';
+import { recordsJsonOf } from '../csv/csv-records.reader';
 import { CsvImportException, CsvImportExceptionCode } from '../csv/csv-import.exception';
 import { readTeamsCsv } from '../csv/teams-csv.reader';
 import { readUsersCsv } from '../csv/users-csv.reader';
@@ -339,15 +340,20 @@ export class SyncSftpUseCase {
           let step = await reader.next();
           for (; !step.done; step = await reader.next()) {
             const batch = step.value;
-            const payload =
-              'teams' in batch
-                ? { employees: [], teams: batch.teams, problems: batch.problems }
-                : { employees: batch.employees, problems: batch.problems };
-            await this.publisher.publish(
-              'records.batch',
-              { runId: data.runId, directoryId: data.directoryId, batchNo, ...payload },
-              { ...ctx, id: recordsBatchId(data.runId, batchNo) },
-            );
+            const batchCtx = { ...ctx, id: recordsBatchId(data.runId, batchNo) };
+            const head = { runId: data.runId, directoryId: data.directoryId, batchNo };
+            // A users batch goes out as the JSON its records were serialised to while the reader counted its bytes
+            // (the reader's property test holds each record to the contract): not serialised nor validated twice.
+            const employeesJson = 'teams' in batch ? undefined : recordsJsonOf(batch);
+            if (employeesJson !== undefined) {
+              await this.publisher.publishJson('records.batch', withJsonField({ ...head, problems: batch.problems }, 'employees', employeesJson), batchCtx);
+            } else {
+              const payload =
+                'teams' in batch
+                  ? { employees: [], teams: batch.teams, problems: batch.problems }
+                  : { employees: batch.employees, problems: batch.problems };
+              await this.publisher.publish('records.batch', { ...head, ...payload }, batchCtx);
+            }
             batchNo++;
           }
           totals.rows += step.value.rows;

@@ -37,6 +37,31 @@ export function buildMessage<N extends EventName>(
   return { subject: subjectOf(name, { tenant: ctx.tenantId, ...ctx.tokens }), envelope };
 }
 
+/**
+ * An event whose `data` the producer has as JSON text already: the envelope is built around the text, which is put
+ * in as it is — neither parsed, validated nor serialised again. For bulk payloads that were serialised anyway and
+ * whose every part is held to the contract where it is made (file-ingest's record batches: the CSV reader
+ * serialises each record to count a batch's bytes exactly, and its property test holds every record to
+ * `CanonicalEmployee`). Consumers parse and validate it as any other event.
+ */
+export function buildJsonMessage<N extends EventName>(source: string, name: N, dataJson: string, ctx: PublishContext): EncodedMessage {
+  const envelope = createEnvelope({ type: Events[name].type, source, tenantId: ctx.tenantId, data: null, id: ctx.id, runId: ctx.runId, subject: ctx.subject });
+  const text = JSON.stringify(envelope);
+  const tail = '"data":null}';
+  if (!text.endsWith(tail)) throw new Error(`buildJsonMessage: the envelope of ${name} does not end with its data`);
+  return {
+    subject: subjectOf(name, { tenant: ctx.tenantId, ...ctx.tokens }),
+    id: envelope.id,
+    payload: Buffer.from(`${text.slice(0, -'null}'.length)}${dataJson}}`, 'utf8'),
+  };
+}
+
+/** `JSON.stringify(value)` with one more property, `key`, whose value is the JSON text `json` (put in as it is). */
+export function withJsonField(value: Record<string, unknown>, key: string, json: string): string {
+  const text = JSON.stringify(value);
+  return `${text.slice(0, -1)}${text === '{}' ? '' : ','}${JSON.stringify(key)}:${json}}`;
+}
+
 export function encodeEnvelope(envelope: CloudEvent): Uint8Array {
   return Buffer.from(JSON.stringify(envelope), 'utf8');
 }
@@ -58,6 +83,11 @@ export class EventPublisher {
 
   publish<N extends EventName>(name: N, data: PayloadOf<N>, ctx: PublishContext): Promise<PubAck> {
     return this.publishMessage(buildMessage(this.source, name, data, ctx));
+  }
+
+  /** `publish` for data the caller has as JSON text (`buildJsonMessage`: not validated nor serialised again here). */
+  publishJson<N extends EventName>(name: N, dataJson: string, ctx: PublishContext): Promise<PubAck> {
+    return this.publishEncodedMessage(buildJsonMessage(this.source, name, dataJson, ctx));
   }
 
   publishMessage(message: OutgoingMessage, extraHeaders?: MsgHdrs): Promise<PubAck> {
