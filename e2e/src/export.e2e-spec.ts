@@ -1,9 +1,26 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { USERS_CSV_STANDARD_LABELS, startsWithFormulaTrigger } from '@roster/contracts';
-import { CapturedMail, usersCsv } from '@roster/testing';
+import { CapturedMail, usersCsv, waitFor } from '@roster/testing';
 import { SftpWorld, startWorld } from './support/world';
 
 const FORMULA = "=cmd|' /C calc'!A0";
+const CLI = join(__dirname, '../../dist/apps/cli/src/main.js');
+
+interface ExportView {
+  exportId: string;
+  status: string;
+  email: string;
+  rowCount: number | null;
+  size: number | null;
+  fileName: string | null;
+  failure: unknown;
+  requestedAt: string;
+  startedAt: string | null;
+  readyAt: string | null;
+  mailedAt: string | null;
+}
 
 /**
  * R-EXP-01 end to end: an admin asks for the tenant's users; the reconciler writes the CSV into the JetStream
@@ -130,5 +147,54 @@ describe('users export, end to end (R-EXP-01)', () => {
     expect(reimport.counts).toEqual({ created: 0, updated: 0, unchanged: 6, deactivated: 0, deleted: 0, restored: 0, skipped: 0, failed: 0 });
     expect(await snapshot()).toEqual(before);
     expect(world.smtp.messages.filter((m) => m.attachments.length > 0)).toHaveLength(1);
+    exportId = requested.body.exportId;
+    mailedSize = file.length;
   }, 120_000);
+
+  let exportId: string;
+  let mailedSize: number;
+  const status = (tenant: string, id: string) => world.platform.api<ExportView>('GET', `/v1/tenants/${tenant}/exports/${id}`);
+
+  it('R-EXP-01 the export\'s status goes to mailed, with its rows, bytes, recipient and times; R-TEN-01 another tenant\'s or an unknown export is 404 EXPORT_NOT_FOUND', async () => {
+    const mailed = await waitFor(async () => {
+      const r = await status(tenantId, exportId);
+      return r.body.status === 'mailed' && r;
+    }, { timeoutMs: 30_000, description: `export ${exportId} mailed` });
+    expect(mailed.status).toBe(200);
+    expect(mailed.body).toMatchObject({ exportId, status: 'mailed', email: 'ann@acme.test', rowCount: 6, size: mailedSize, failure: null });
+    expect(mailed.body.fileName).toMatch(/^users-export-\d{4}-\d{2}-\d{2}\.csv$/);
+    const { requestedAt, startedAt, readyAt, mailedAt } = mailed.body;
+    expect([requestedAt, startedAt, readyAt, mailedAt].every((t) => typeof t === 'string')).toBe(true);
+    expect(Date.parse(requestedAt) <= Date.parse(startedAt ?? '') && Date.parse(startedAt ?? '') <= Date.parse(readyAt ?? '')).toBe(true);
+    expect(Date.parse(readyAt ?? '') <= Date.parse(mailedAt ?? '')).toBe(true);
+
+    const other = await world.createTenant('Globex', 'owner@globex.test');
+    expect(await status(other, exportId)).toMatchObject({ status: 404, body: { code: 'EXPORT_NOT_FOUND' } });
+    expect(await status(tenantId, '7e1a0000-0000-4000-8000-00000000dead')).toMatchObject({ status: 404, body: { code: 'EXPORT_NOT_FOUND' } });
+    expect(await status(tenantId, 'not-a-uuid')).toMatchObject({ status: 400 });
+  }, 60_000);
+
+  it('R-EXP-01 roster export follows the export until it is mailed (progress as NDJSON on stderr) and exits 0; export show reads it', async () => {
+    const roster = (args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          [CLI, ...args],
+          { env: { PATH: process.env.PATH, ROSTER_API_URL: world.platform.apiUrl, ROSTER_API_KEY: world.platform.apiKey, ROSTER_TENANT_ID: tenantId }, timeout: 60_000 },
+          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const followed = await roster(['export', '--email', 'bob@acme.test', '--json', '--interval', '200', '--timeout', '45']);
+    expect(followed).toMatchObject({ code: 0 });
+    const done = JSON.parse(followed.stdout) as ExportView;
+    expect(done).toMatchObject({ status: 'mailed', email: 'bob@acme.test', rowCount: 6 });
+    const progress = followed.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event: string; status: string });
+    expect(progress[0]).toMatchObject({ event: 'progress', status: 'requested' });
+    expect(progress.at(-1)).toMatchObject({ event: 'progress', status: 'mailed' });
+    await world.smtp.waitForMail((m) => m.to.includes('bob@acme.test') && m.attachments.length > 0, 30_000);
+
+    const shown = await roster(['export', 'show', done.exportId, '--json']);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toEqual(done);
+  }, 90_000);
 });

@@ -136,6 +136,84 @@ describe('the roster CLI (against a fake admin API)', () => {
     expect(requests.some((r) => r.includes('/runs?'))).toBe(false);
   });
 
+  const EXPORT = '44444444-4444-4444-8444-444444444444';
+  const exportStatus = (over: Record<string, unknown>) => ({
+    exportId: EXPORT,
+    status: 'requested',
+    email: 'ann@acme.test',
+    rowCount: null,
+    size: null,
+    fileName: null,
+    failure: null,
+    requestedAt: '2026-12-07T04:00:00.000Z',
+    startedAt: null,
+    readyAt: null,
+    mailedAt: null,
+    failedAt: null,
+    updatedAt: '2026-12-07T04:00:00.000Z',
+    ...over,
+  });
+  /** GET of the export answers each of `states` in turn, then the last one for ever. */
+  const exportStates = (states: Record<string, unknown>[]) => {
+    let i = 0;
+    routes[`GET /v1/tenants/${TENANT}/exports/${EXPORT}`] = () => ({ status: 200, body: states[Math.min(i++, states.length - 1)] });
+  };
+
+  it('R-EXP-01 export follows the export until it is mailed, with progress (NDJSON with --json), and exits 0; --no-follow answers at once', async () => {
+    const bodies: unknown[] = [];
+    routes[`POST /v1/tenants/${TENANT}/exports`] = (_req, body) => (bodies.push(body), { status: 202, body: { exportId: EXPORT } });
+    const ready = { rowCount: 6, size: 900, fileName: 'users-export-2026-12-07.csv' };
+    exportStates([exportStatus({}), exportStatus({ status: 'building' }), exportStatus({ status: 'ready', ...ready }), exportStatus({ status: 'mailed', ...ready, mailedAt: '2026-12-07T04:00:03.000Z' })]);
+    const followed = await roster(['export', '--email', 'ann@acme.test', '--json', '--interval', '5']);
+    expect(followed.code).toBe(0);
+    expect(bodies).toEqual([{ email: 'ann@acme.test' }]);
+    expect(JSON.parse(followed.stdout)).toMatchObject({ exportId: EXPORT, status: 'mailed', rowCount: 6, email: 'ann@acme.test' });
+    expect(ndjson(followed.stderr)).toEqual([
+      { event: 'progress', exportId: EXPORT, status: 'requested' },
+      { event: 'progress', exportId: EXPORT, status: 'building', rowCount: null },
+      { event: 'progress', exportId: EXPORT, status: 'ready', rowCount: 6 },
+      { event: 'progress', exportId: EXPORT, status: 'mailed', rowCount: 6 },
+    ]);
+
+    exportStates([exportStatus({ status: 'mailed', ...ready })]);
+    const text = await roster(['export', '--email', 'ann@acme.test', '--interval', '5']);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe(`export ${EXPORT} requested; the file will be mailed to ann@acme.test\nexport ${EXPORT} mailed: 6 users\n`);
+    expect(text.stdout).toMatch(new RegExp(`^export ${EXPORT} mailed: 6 users\nrecipient: ann@acme.test\n`));
+
+    const quick = await roster(['export', '--email', 'ann@acme.test', '--no-follow', '--json']);
+    expect(quick.code).toBe(0);
+    expect(JSON.parse(quick.stdout)).toEqual({ exportId: EXPORT, email: 'ann@acme.test' });
+    expect(requests.filter((r) => r.startsWith('GET '))).toHaveLength(5);
+    expect((await roster(['export'])).code).toBe(2);
+  });
+
+  it('R-EXP-01 export exits 3 when the export failed, with the reason; 1 on --timeout (never sleeping past it) and for an unknown export', async () => {
+    routes[`POST /v1/tenants/${TENANT}/exports`] = () => ({ status: 202, body: { exportId: EXPORT } });
+    const failure = { stage: 'mail', code: 'EXPORT_MISSING', message: 'the file expired' };
+    exportStates([exportStatus({ status: 'ready', rowCount: 6 }), exportStatus({ status: 'failed', rowCount: 6, failure })]);
+    const failed = await roster(['export', '--email', 'ann@acme.test', '--interval', '5']);
+    expect(failed.code).toBe(3);
+    expect(failed.stdout).toContain('failure (mail): EXPORT_MISSING: the file expired');
+
+    exportStates([exportStatus({ status: 'building' })]);
+    const started = Date.now();
+    const timedOut = await roster(['export', 'show', EXPORT, '--follow', '--json', '--interval', '60000', '--timeout', '1']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(timedOut.code).toBe(1);
+    expect(JSON.parse(timedOut.stdout).error).toMatchObject({ code: 'FOLLOW_TIMEOUT', message: expect.stringContaining(`roster export show ${EXPORT} --follow`) });
+
+    const shown = await roster(['export', 'show', EXPORT, '--json']);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ exportId: EXPORT, status: 'building' });
+
+    routes[`GET /v1/tenants/${TENANT}/exports/${EXPORT}`] = () => ({ status: 404, body: { code: 'EXPORT_NOT_FOUND', message: `export ${EXPORT} does not exist in tenant ${TENANT}` } });
+    const missing = await roster(['export', 'show', EXPORT, '--json']);
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout).error).toMatchObject({ code: 'EXPORT_NOT_FOUND' });
+    expect((await roster(['export', 'show', 'not-a-uuid'])).code).toBe(2);
+  });
+
   it('R-OPS-02 dlq --all-tenants uses the operator-wide routes whatever ROSTER_TENANT_ID says; the next page keeps the filters', async () => {
     const page = { items: [], nextAfterSequence: 7, scanned: 7 };
     routes['GET /v1/dead-letters'] = () => ({ status: 200, body: page });

@@ -11,6 +11,8 @@ import { ConsoleModule } from './console/console.module';
 import { DeadLettersModule } from './dead-letters/dead-letters.module';
 import { DirectoriesUseCase, OUTBOUND_URL_POLICY, SECRET_BOX } from './directories/directories.usecase';
 import { RecipientsValidator } from './directories/recipients.validator';
+import { ExportStatusHandler } from './exports/export-status.handler';
+import { ExportStatusUseCase } from './exports/export-status.usecase';
 import { ExportsController } from './exports/exports.controller';
 import { RequestExportUseCase } from './exports/request-export.usecase';
 import { AdminController } from './http/admin.controller';
@@ -50,7 +52,7 @@ export class DirectoryConfigModule {
         // Issue 9: the admin console's static files at /console/.
         ConsoleModule.register(),
       ],
-      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, InboundEventsHandler, KeysController, AnonymizationController, ActivationController, RunStreamController],
+      controllers: [AdminController, OpenApiController, RunLifecycleHandler, ExportsController, ExportStatusHandler, InboundEventsHandler, KeysController, AnonymizationController, ActivationController, RunStreamController],
       providers: [
         { provide: SECRET_BOX, useValue: new SecretBox(new MasterKeyRing(config.ROSTER_SECRETS_KEY, config.ROSTER_SECRETS_PREVIOUS_KEYS)) },
         TenantDataKeys,
@@ -67,6 +69,7 @@ export class DirectoryConfigModule {
         RecipientsValidator,
         TestConnectionUseCase,
         RequestExportUseCase,
+        ExportStatusUseCase,
         { provide: ASKER, useClass: RpcClient },
         { provide: INBOUND_BATCHING, useValue: { maxItems: config.ROSTER_INBOUND_BATCH_MAX, windowMs: config.ROSTER_INBOUND_WINDOW_MS } },
         ApplyInboundBatchUseCase,

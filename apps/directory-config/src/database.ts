@@ -3,6 +3,7 @@ import type { ServiceOrmOptions } from '@roster/persistence';
 import { ApiKeyEntity } from './auth/api-key.entity';
 import { DirectoryEntity } from './entities/directory.entity';
 import { RunEntity } from './entities/run.entity';
+import { ExportEntity } from './exports/export.entity';
 import { TenantEntity } from './entities/tenant.entity';
 import { TenantDataKeyEntity } from './keys/tenant-data-key.entity';
 import { migrations } from './migrations';
@@ -13,7 +14,7 @@ export function databaseOptions(clientUrl: string): ServiceOrmOptions {
   return {
     schema: SCHEMA,
     clientUrl,
-    entities: [TenantEntity, DirectoryEntity, RunEntity, ApiKeyEntity, TenantDataKeyEntity, ...MESSAGING_ENTITIES],
+    entities: [TenantEntity, DirectoryEntity, RunEntity, ApiKeyEntity, TenantDataKeyEntity, ExportEntity, ...MESSAGING_ENTITIES],
     migrations,
     migrationsPathTs: `${__dirname}/migrations`,
   };

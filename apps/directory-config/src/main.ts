@@ -3,6 +3,7 @@ import { exitOnConfigError, loadConfig } from '@roster/observability';
 import { filterOf } from '@roster/contracts';
 import { runService } from '@roster/platform';
 import { DirectoryConfigModule } from './app.module';
+import { EXPORT_BUILD_DEAD_LETTERS, EXPORT_EVENTS_FILTER, EXPORT_MAIL_DEAD_LETTERS } from './exports/export-status.handler';
 import { DirectoryConfigConfig } from './config';
 import { databaseOptions } from './database';
 
@@ -20,6 +21,10 @@ async function main(): Promise<void> {
       // R-OPS-01: re-runs copy their source records on a consumer of their own (a copy never delays run statuses).
       { name: 'rerun', stream: 'ROSTER_RUNS', filterSubject: filterOf('rerun.requested') },
       // R-EVT-02: a handler returns when its micro-batch is committed, so the consumer holds two full batches.
+      // R-EXP-01: an export's status, from its events and from the dead letters of the steps that failed it.
+      { name: 'exports', stream: 'ROSTER_EXPORTS', filterSubject: EXPORT_EVENTS_FILTER },
+      { name: 'export-build-failures', stream: 'ROSTER_DLQ', filterSubject: EXPORT_BUILD_DEAD_LETTERS },
+      { name: 'export-mail-failures', stream: 'ROSTER_DLQ', filterSubject: EXPORT_MAIL_DEAD_LETTERS },
       { name: 'inbound', stream: 'ROSTER_INBOUND', filterSubject: 'roster.inbound.>', concurrency: 2 * config.ROSTER_INBOUND_BATCH_MAX },
     ],
   });

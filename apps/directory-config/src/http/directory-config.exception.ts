@@ -45,6 +45,8 @@ export enum DirectoryConfigExceptionCode {
   USER_ALREADY_ANONYMIZED = 'USER_ALREADY_ANONYMIZED',
   /** R-API-05: only an inactive user can be activated (not an active, deleted or anonymized one). */
   USER_NOT_INACTIVE = 'USER_NOT_INACTIVE',
+  /** R-EXP-01: no such export (of this tenant). */
+  EXPORT_NOT_FOUND = 'EXPORT_NOT_FOUND',
 }
 
 const STATUS: Record<DirectoryConfigExceptionCode, number> = {
@@ -73,6 +75,7 @@ const STATUS: Record<DirectoryConfigExceptionCode, number> = {
   USER_NOT_FOUND: 404,
   USER_ALREADY_ANONYMIZED: 409,
   USER_NOT_INACTIVE: 409,
+  EXPORT_NOT_FOUND: 404,
 };
 
 export class DirectoryConfigException extends Error {

@@ -16,7 +16,7 @@ import {
   UpdateDirectoryBody,
 } from './schemas';
 import { SchedulerTickView } from '../scheduler/scheduler.schemas';
-import { ExportAcceptedView, RequestExportBody } from '../exports/exports.schemas';
+import { ExportAcceptedView, ExportView, RequestExportBody } from '../exports/exports.schemas';
 import { DEAD_LETTER_ROUTES } from '../dead-letters/dead-letters.openapi';
 import { API_KEY_ROUTES, ME_ROUTES } from '../auth/api-keys.openapi';
 import { REPLAY_ROUTES } from '../replay/replays.openapi';
@@ -153,6 +153,14 @@ const ROUTES: Route[] = [
     body: RequestExportBody,
     response: ExportAcceptedView,
     status: 202,
+  },
+  {
+    method: 'get',
+    path: '/v1/tenants/{tenantId}/exports/{exportId}',
+    summary:
+      "R-EXP-01: an export's status — requested → building → ready → mailed, or failed with the dead letter's code and reason (stage build or mail) — with the rows exported, the recipient and when each step happened; kept from the export events; 404 EXPORT_NOT_FOUND for an unknown id or another tenant's export",
+    response: ExportView,
+    status: 200,
   },
   {
     method: 'post',

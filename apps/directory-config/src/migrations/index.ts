@@ -7,5 +7,6 @@ import { Migration20261125114749 } from './Migration20261125114749';
 import { Migration20261125115425 } from './Migration20261125115425';
 import { Migration20261125132242 } from './Migration20261125132242';
 import { Migration20261207010424 } from './Migration20261207010424';
+import { Migration20261207044321 } from './Migration20261207044321';
 
-export const migrations = [{ name: 'Migration20261125081519', class: Migration20261125081519 }, { name: 'Migration20261125082554', class: Migration20261125082554 }, { name: 'Migration20261125085750', class: Migration20261125085750 }, { name: 'Migration20261125094302', class: Migration20261125094302 }, { name: 'Migration20261125114749', class: Migration20261125114749 }, { name: 'Migration20261125115425', class: Migration20261125115425 }, { name: 'Migration20261125132242', class: Migration20261125132242 }, { name: 'Migration20261207010424', class: Migration20261207010424 }];
+export const migrations = [{ name: 'Migration20261125081519', class: Migration20261125081519 }, { name: 'Migration20261125082554', class: Migration20261125082554 }, { name: 'Migration20261125085750', class: Migration20261125085750 }, { name: 'Migration20261125094302', class: Migration20261125094302 }, { name: 'Migration20261125114749', class: Migration20261125114749 }, { name: 'Migration20261125115425', class: Migration20261125115425 }, { name: 'Migration20261125132242', class: Migration20261125132242 }, { name: 'Migration20261207010424', class: Migration20261207010424 }, { name: 'Migration20261207044321', class: Migration20261207044321 }];

@@ -4,7 +4,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { NatsConnection } from 'nats';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
-import { PermanentError } from '@roster/messaging';
+import { Outbox, OutboxRelay, PermanentError } from '@roster/messaging';
 import { NATS_CONNECTION } from '@roster/platform';
 import { NotificationEntity } from '../entities/notification.entity';
 import { exportMail } from './export-mail';
@@ -13,7 +13,8 @@ import { Mailer } from './mailer';
 /**
  * R-EXP-01: mails an export to the admin who asked for it, the file attached as a stream from the object
  * store. One mail per export: the notification log row (keyed by the `export.ready` event id, which is derived
- * from the export id) is committed before sending and marked sent after, as for run reports.
+ * from the export id) is committed before sending and marked sent after, as for run reports, together with
+ * `export.mailed` in the outbox (the export's status).
  */
 @Injectable()
 export class NotifyExportReadyUseCase {
@@ -22,6 +23,8 @@ export class NotifyExportReadyUseCase {
   constructor(
     private readonly orm: MikroORM,
     private readonly mailer: Mailer,
+    private readonly outbox: Outbox,
+    private readonly relay: OutboxRelay,
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
   ) {}
 
@@ -73,7 +76,18 @@ export class NotifyExportReadyUseCase {
     }
     entry.status = 'sent';
     entry.sentAt = new Date();
-    await em.flush();
+    // The export's status (directory-config) learns it is mailed from `export.mailed`, committed with `sent`.
+    const sent = entry;
+    await em.transactional(async (tx) => {
+      tx.persist(sent);
+      await this.outbox.add(
+        tx,
+        'export.mailed',
+        { exportId: ready.exportId, email: ready.email, rowCount: ready.rowCount, mailedAt: sent.sentAt?.toISOString() ?? new Date().toISOString() },
+        { tenantId: event.tenantid, id: `${ready.exportId}:mailed` },
+      );
+    });
+    this.relay.kick();
     this.logger.log({ tenantId: event.tenantid, exportId: ready.exportId, rows: ready.rowCount, size: ready.size }, 'export mailed');
   }
 }

@@ -27,7 +27,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * (`export.ready`, outbox). Users are read in keyset pages (by id) inside one REPEATABLE READ, read-only
  * transaction, so the file is one consistent snapshot; each page goes through csv-stringify and straight into
  * the object store's upload. Idempotent on the export: the object name is the export's (a redelivery overwrites
- * the same object), and `export.ready` is written once, with the inbox claim of the request.
+ * the same object), and `export.ready` is written once, with the inbox claim of the request. `export.building` is
+ * announced first, so the export's status shows the file being written.
  */
 @Injectable()
 export class ExportUsersUseCase {
@@ -44,6 +45,7 @@ export class ExportUsersUseCase {
   async execute(event: CloudEvent<PayloadOf<'export.requested'>>): Promise<void> {
     const { tenantid: tenantId, data } = event;
     if (await this.alreadyHandled(event.id)) return;
+    await this.announceBuilding(tenantId, data.exportId);
     const objectName = exportObjectName(tenantId, data.exportId);
     const store = await this.objectStore();
     let rowCount = 0;
@@ -77,6 +79,17 @@ export class ExportUsersUseCase {
     );
     this.relay.kick();
     if (!outcome.duplicate) this.logger.log({ tenantId, exportId: data.exportId, rowCount, size: info.size }, 'users export written');
+  }
+
+  /**
+   * `export.building` for the export's status (directory-config): written before the file, in its own transaction,
+   * so it is announced while the file is written. A redelivery writes it again under the same id (a duplicate).
+   */
+  private async announceBuilding(tenantId: string, exportId: string): Promise<void> {
+    await this.orm.em.fork().transactional((em) =>
+      this.outbox.add(em, 'export.building', { exportId, startedAt: new Date().toISOString() }, { tenantId, id: `${exportId}:building` }),
+    );
+    this.relay.kick();
   }
 
   private async alreadyHandled(eventId: string): Promise<boolean> {

@@ -27,6 +27,8 @@ const PUBLISHERS: Record<EventName, string> = {
   'group.member.removed': 'reconciler',
   'export.requested': 'directory-config',
   'export.ready': 'reconciler',
+  'export.building': 'reconciler (outbox)',
+  'export.mailed': 'notifier (outbox)',
   'inbound.employee.upserted': 'internal services (R-EVT-02)',
   'inbound.employee.terminated': 'internal services (R-EVT-02)',
 };

@@ -14,7 +14,7 @@ import {
   UserUpdatedV1,
 } from './payloads';
 import { MembershipChangedV1, TeamCreatedV1, TeamUpdatedV1 } from './teams';
-import { ExportReadyV1, ExportRequestedV1 } from './exports';
+import { ExportBuildingV1, ExportMailedV1, ExportReadyV1, ExportRequestedV1 } from './exports';
 import { EmployeeTerminatedV1, EmployeeUpsertedV1 } from './inbound';
 import { GroupCreatedV1, GroupMemberChangedV1, GroupRemovedV1, GroupUpdatedV1 } from './groups';
 import { RerunRequestedV1 } from './replay';
@@ -218,6 +218,20 @@ export const Events = {
     stream: 'ROSTER_EXPORTS',
     schema: ExportReadyV1,
     summary: 'An export file is in the object store (bucket and object name, rows, bytes); the notifier mails it.',
+  }),
+  'export.building': event({
+    subject: 'roster.exports.{tenant}.building.v1',
+    type: 'io.roster.exports.building.v1',
+    stream: 'ROSTER_EXPORTS',
+    schema: ExportBuildingV1,
+    summary: "The reconciler started writing an export's file (R-EXP-01); directory-config's export status becomes building.",
+  }),
+  'export.mailed': event({
+    subject: 'roster.exports.{tenant}.mailed.v1',
+    type: 'io.roster.exports.mailed.v1',
+    stream: 'ROSTER_EXPORTS',
+    schema: ExportMailedV1,
+    summary: "The notifier mailed an export to the admin who asked for it (R-EXP-01); directory-config's export status becomes mailed.",
   }),
   'inbound.employee.upserted': event({
     subject: 'roster.inbound.{tenant}.employee.upserted.v1',

@@ -40,3 +40,27 @@ export const ExportReadyV1 = z.object({
   createdAt: z.string().datetime({ offset: true }),
 });
 export type ExportReadyV1 = z.infer<typeof ExportReadyV1>;
+
+/** The reconciler started writing an export's file (status `building`); a redelivery announces it again. */
+export const ExportBuildingV1 = z.object({
+  exportId: z.string().uuid(),
+  startedAt: z.string().datetime({ offset: true }),
+});
+export type ExportBuildingV1 = z.infer<typeof ExportBuildingV1>;
+
+/** The notifier mailed an export to the admin who asked for it (status `mailed`, the end of an export). */
+export const ExportMailedV1 = z.object({
+  exportId: z.string().uuid(),
+  email: z.string().email(),
+  /** Data rows of the mailed file. */
+  rowCount: z.number().int().nonnegative(),
+  mailedAt: z.string().datetime({ offset: true }),
+});
+export type ExportMailedV1 = z.infer<typeof ExportMailedV1>;
+
+/**
+ * Where an export is: `requested` (accepted), `building` (the reconciler writes the file), `ready` (the file is in
+ * the object store), `mailed` (done) or `failed` (its request or its mail was dead-lettered, with the reason).
+ */
+export const EXPORT_STATUSES = ['requested', 'building', 'ready', 'mailed', 'failed'] as const;
+export type ExportStatus = (typeof EXPORT_STATUSES)[number];
