@@ -151,6 +151,8 @@ describe('chaos event projection', () => {
     expect(compareProjections(reference, merged)).toMatchObject({ gaps: 0, duplicates: 0, unexpected: 1 });
     const stale = project([['user.created', { runId: U2, user: user('Lead') }], ['user.updated', { runId: U2, user: user('Dev'), changes: { jobTitle: { from: 'Lead', to: 'Dev' } } }]]);
     expect(compareProjections(reference, stale)).toMatchObject({ gaps: 1, duplicates: 0, unexpected: 0 });
+    // The report says which field the stale change left behind, not two payloads cut short.
+    expect(compareProjections(reference, stale).samples).toEqual([expect.stringMatching(/^stale: user\.updated: 1 field\(s\) differ — profile\.jobTitle: reference "Lead", got "Dev"$/)]);
     const twice = project([['user.created', { runId: U2, user: user('Dev') }], ['user.created', { runId: U1, user: user('Dev') }], ['user.updated', { user: user('Lead'), changes: {} }]]);
     expect(compareProjections(reference, twice)).toMatchObject({ gaps: 0, duplicates: 1 });
   });

@@ -78,7 +78,7 @@ export function compareProjections(reference: EventProjection, got: EventProject
     const mine = got.entities.get(key);
     if (mine?.state === ref.state) continue;
     result.gaps++;
-    sample(mine ? `stale: ${ref.label}: reference ends ${ref.state}, got ${mine.state}` : `gap: ${ref.label} never published`);
+    sample(mine ? `stale: ${ref.label}: ${stateDifference(ref.state, mine.state)}` : `gap: ${ref.label} never published`);
   }
   for (const [key, mine] of got.entities) {
     if (reference.entities.has(key)) continue;
@@ -86,6 +86,38 @@ export function compareProjections(reference: EventProjection, got: EventProject
     sample(`unexpected: ${mine.label}`);
   }
   return result;
+}
+
+/**
+ * Where two end states of an entity differ, field by field (`profile.jobTitle: reference "Lead", got "Dev"`), so a
+ * report says what the stale change was, not two long payloads cut short. States that are not JSON objects (a
+ * membership's `added` / `removed`) are shown whole.
+ */
+export function stateDifference(reference: string, got: string, maxFields = 6): string {
+  const flat = (state: string): Map<string, string> | undefined => {
+    let value: unknown;
+    try {
+      value = JSON.parse(state);
+    } catch {
+      return undefined;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    const out = new Map<string, string>();
+    const walk = (v: unknown, path: string) => {
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+        for (const [k, child] of Object.entries(v)) walk(child, path ? `${path}.${k}` : k);
+      } else out.set(path, JSON.stringify(v));
+    };
+    walk(value, '');
+    return out;
+  };
+  const a = flat(reference);
+  const b = flat(got);
+  const cut = (text: string | undefined) => (text === undefined ? 'absent' : text.length > 80 ? `${text.slice(0, 80)}…` : text);
+  if (!a || !b) return `reference ends ${cut(reference)}, got ${cut(got)}`;
+  const fields = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k)).sort();
+  const shown = fields.slice(0, maxFields).map((k) => `${k}: reference ${cut(a.get(k))}, got ${cut(b.get(k))}`);
+  return `${fields.length} field(s) differ — ${shown.join('; ')}${fields.length > maxFields ? '; …' : ''}`;
 }
 
 export interface EventComparison {
