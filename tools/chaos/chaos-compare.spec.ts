@@ -1,5 +1,5 @@
 import { DirectoryDump, diffDumps, replaceIds, stableJson } from './directory-dump';
-import { EventProjection, EventTally, canonicalEvent, compareEvents, compareProjections, projectEvent } from './event-ledger';
+import { EventProjection, EventTally, canonicalEvent, compareEvents, compareProjections, foldProjection, projectEvent } from './event-ledger';
 import { DEFAULT_FAULTS, EVENT_DEFAULT_FAULTS, FAULT_KINDS, HRIS_DEFAULT_FAULTS, parseFaultSpec, planFaults } from './faults';
 import { inboundEvents } from './inbound-events';
 import { parseChaosArgs } from './options';
@@ -133,17 +133,18 @@ describe('chaos inbound events', () => {
 describe('chaos event projection', () => {
   const ids = new Map([[U1, 'user:ada@x'], [T1, 'team:core']]);
   const user = (title: string) => ({ userId: U1, email: 'ada@x', profile: { jobTitle: title } });
-  const project = (events: [string, unknown][]): EventProjection => {
-    const p: EventProjection = { entities: new Map(), repeats: 0, repeatSamples: [] };
-    let last = new Map<string, string>();
-    for (const [name, data] of events) {
-      const e = projectEvent(name, data, ids);
-      if (last.get(e.key) === e.whole) p.repeats++;
-      last = new Map(last).set(e.key, e.whole);
-      p.entities.set(e.key, { state: e.state, label: name });
-    }
-    return p;
-  };
+  /** The events as a consumer folds them, `seqs` their stream sequences (default: delivered in stream order). */
+  const project = (events: [string, unknown][], seqs?: number[]): EventProjection =>
+    foldProjection(events.map(([name, data], i) => ({ seq: seqs?.[i] ?? i + 1, label: name, ...projectEvent(name, data, ids) })));
+
+  it('folds in stream order whatever the delivery order: a user.created redelivered after its user.updated is not the end state', () => {
+    const created: [string, unknown] = ['user.created', { runId: U2, user: user('Dev') }];
+    const updated: [string, unknown] = ['user.updated', { runId: U2, user: user('Lead'), changes: { jobTitle: { from: 'Dev', to: 'Lead' } } }];
+    const inOrder = project([created, updated]);
+    expect(compareProjections(inOrder, project([updated, created], [2, 1]))).toMatchObject({ gaps: 0, duplicates: 0, unexpected: 0 });
+    // Without the sequences (folded as delivered) it would end on the creation: the gap CI saw.
+    expect(compareProjections(inOrder, project([updated, created]))).toMatchObject({ gaps: 1 });
+  });
 
   it('the same end state cut into other runs compares equal; a stale last change is a gap, a repeat a duplicate', () => {
     const reference = project([['user.created', { runId: U2, user: user('Dev') }], ['user.updated', { runId: U2, user: user('Lead'), changes: { jobTitle: { from: 'Dev', to: 'Lead' } } }]]);

@@ -173,9 +173,8 @@ export function eventLabel(name: string, data: unknown): string {
 export async function drainLedger(nc: NatsConnection, durable: string, ids: ReadonlyMap<string, string>, timeoutMs: number): Promise<EventTally> {
   const consumer = await nc.jetstream().consumers.get(STREAM, durable);
   const seen = new Map<string, number>();
-  const projection: EventProjection = { entities: new Map(), repeats: 0, repeatSamples: [] };
-  const lastEvent = new Map<string, string>();
-  const tally: EventTally = { delivered: 0, uniqueIds: 0, repeatedIds: 0, violations: 0, byType: {}, changes: new Map(), projection };
+  const projected: ProjectedEvent[] = [];
+  const tally: EventTally = { delivered: 0, uniqueIds: 0, repeatedIds: 0, violations: 0, byType: {}, changes: new Map() };
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const batch = await consumer.fetch({ max_messages: 1000, expires: 1000 });
@@ -200,14 +199,10 @@ export async function drainLedger(nc: NatsConnection, durable: string, ids: Read
         const change = tally.changes.get(key);
         if (change) change.ids++;
         else tally.changes.set(key, { ids: 1, label: eventLabel(name, event.data) });
-        // First deliveries come in stream order (the consumer exists before the run and acks at once).
-        const entity = projectEvent(name, event.data, ids);
-        if (lastEvent.get(entity.key) === entity.whole) {
-          projection.repeats++;
-          if (projection.repeatSamples.length < 12) projection.repeatSamples.push(`duplicate: ${eventLabel(name, event.data)} twice in a row`);
-        }
-        lastEvent.set(entity.key, entity.whole);
-        projection.entities.set(entity.key, { state: entity.state, label: eventLabel(name, event.data) });
+        // Folded in stream order once drained: first deliveries are not always in that order (a fetch that expires
+        // with messages on the way leaves them to be redelivered after later ones — CI saw a consumer end with 25
+        // users' user.created after their user.updated that way).
+        projected.push({ seq: msg.seq, label: eventLabel(name, event.data), ...projectEvent(name, event.data, ids) });
       }
       msg.ack();
     }
@@ -216,7 +211,32 @@ export async function drainLedger(nc: NatsConnection, durable: string, ids: Read
     if (Date.now() > deadline) throw new Error(`consumer ${durable} still has ${info.num_pending} pending and ${info.num_ack_pending} unacknowledged after ${timeoutMs} ms`);
   }
   tally.uniqueIds = seen.size;
+  tally.projection = foldProjection(projected);
   return tally;
+}
+
+/** One distinct event as the projection needs it: its stream sequence, its entity, the state it leaves. */
+export interface ProjectedEvent {
+  seq: number;
+  key: string;
+  state: string;
+  whole: string;
+  label: string;
+}
+
+/** The consumer's end state per entity, the events taken in stream order whatever order they were delivered in. */
+export function foldProjection(events: readonly ProjectedEvent[]): EventProjection {
+  const projection: EventProjection = { entities: new Map(), repeats: 0, repeatSamples: [] };
+  const lastEvent = new Map<string, string>();
+  for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
+    if (lastEvent.get(e.key) === e.whole) {
+      projection.repeats++;
+      if (projection.repeatSamples.length < 12) projection.repeatSamples.push(`duplicate: ${e.label} twice in a row`);
+    }
+    lastEvent.set(e.key, e.whole);
+    projection.entities.set(e.key, { state: e.state, label: e.label });
+  }
+  return projection;
 }
 
 /** The round's distinct changes against the reference's: gaps, duplicates and unexpected ones (see EventComparison). */
