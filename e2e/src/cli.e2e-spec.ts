@@ -149,11 +149,14 @@ describe('the roster CLI', () => {
     expect(json<{ error: { code: string } }>(approve).error.code).toBe('RUN_NOT_AWAITING_APPROVAL');
   }, 90_000);
 
-  it('R-EXP-01 export requests the users file for a user of the tenant', async () => {
+  it('R-EXP-01 export requests the users file for a user of the tenant and follows it until it is mailed', async () => {
     const r = await roster(['export', '--email', 'ann@cli.test', '--json']);
     expect(r.code).toBe(0);
-    expect(json(r)).toEqual({ exportId: expect.stringMatching(/^[0-9a-f-]{36}$/), email: 'ann@cli.test' });
+    expect(json(r)).toMatchObject({ exportId: expect.stringMatching(/^[0-9a-f-]{36}$/), email: 'ann@cli.test', status: 'mailed', rowCount: expect.any(Number) });
     await world.smtp.waitForMail((m) => m.to.includes('ann@cli.test'), 30_000);
+    const noFollow = await roster(['export', '--email', 'ann@cli.test', '--json', '--no-follow']);
+    expect(noFollow.code).toBe(0);
+    expect(json(noFollow)).toEqual({ exportId: expect.stringMatching(/^[0-9a-f-]{36}$/), email: 'ann@cli.test' });
     const outsider = await roster(['export', '--email', 'nobody@elsewhere.test', '--json']);
     expect(outsider.code).toBe(1);
     expect(json<{ error: { code: string } }>(outsider).error.code).toBe('RECIPIENT_NOT_A_USER');

@@ -99,7 +99,7 @@ describe('admin API: keys, roles and tenant isolation (R-SEC-02, R-TEN-01)', () 
     };
   };
 
-  /** Tenant B with one of everything an id names: an HR-API directory, its users, a run held for approval, a dead letter, a replay. */
+  /** Tenant B with one of everything an id names: an HR-API directory, its users, a run held for approval, a dead letter, a replay, an export. */
   const populateB = async () => {
     const directoryId = await world.createHrisDirectory(tenantB, emulator, {
       pageSize: 10,
@@ -112,7 +112,9 @@ describe('admin API: keys, roles and tenant isolation (R-SEC-02, R-TEN-01)', () 
       timeoutMs: 60_000,
       description: "tenant B's second run to be held for approval",
     });
-    const users = (await operator('get', `/v1/tenants/${tenantB}/users`)).body['users'] as { userId: string }[];
+    const users = (await operator('get', `/v1/tenants/${tenantB}/users`)).body['users'] as { userId: string; email: string }[];
+    const exported = await operator('post', `/v1/tenants/${tenantB}/exports`, { email: users[0]?.email });
+    expect(exported.status).toBe(202);
     await world.nc.jetstream().publish(`roster.records.${tenantB}.batch.v1`, Buffer.from('not json at all'));
     const deadLetter = await waitFor(
       async () => ((await operator('get', `/v1/tenants/${tenantB}/dead-letters`)).body['items'] as { sequence: number }[])[0],
@@ -128,6 +130,7 @@ describe('admin API: keys, roles and tenant isolation (R-SEC-02, R-TEN-01)', () 
       sequence: String(deadLetter.sequence),
       stream: replay.body['stream'],
       name: replay.body['name'],
+      exportId: exported.body['exportId'],
     });
   };
 
