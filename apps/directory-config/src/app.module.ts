@@ -20,6 +20,7 @@ import { AdminApiExceptionFilter } from './http/directory-config.exception';
 import { OpenApiController } from './http/openapi.controller';
 import { ApplyInboundBatchUseCase } from './inbound/apply-inbound-batch.usecase';
 import { InboundEventsHandler } from './inbound/inbound-events.handler';
+import { InboxPruningModule } from './inbound/inbox-pruning.module';
 import { KeysController } from './keys/keys.controller';
 import { RotateKeysUseCase } from './keys/rotate-keys.usecase';
 import { TenantDataKeys } from './keys/tenant-data-keys';
@@ -46,6 +47,7 @@ export class DirectoryConfigModule {
           rateLimit: { perSecond: config.ROSTER_API_RATE_PER_SECOND, burst: config.ROSTER_API_RATE_BURST },
         }),
         SchedulerModule.register({ intervalMs: config.ROSTER_SCHEDULER_INTERVAL_MS }),
+        InboxPruningModule.register({ intervalMs: config.ROSTER_INBOX_PRUNE_INTERVAL_MS }),
         DeadLettersModule.register(),
         ReplayModule.register(),
         UsersModule.register(),

@@ -7,6 +7,14 @@ import { HRIS_BRIDGE_DEFAULT_HOSTS, allowedHostsEnv } from '@roster/security';
 const bool = (fallback: 'true' | 'false') =>
   z.enum(['true', 'false'], { error: 'expected true or false' }).default(fallback).transform((v) => v === 'true');
 
+/** Milliseconds between a periodic job's runs in each replica; 0 disables its loop. */
+const loopIntervalMs = () =>
+  z
+    .string()
+    .trim()
+    .refine((v) => /^\d+$/.test(v) && Number.isSafeInteger(Number(v)), { error: 'expected a non-negative integer (milliseconds; 0 disables the loop)' })
+    .transform(Number);
+
 export const DirectoryConfigConfig = BaseServiceConfig.extend({
   /** 32 bytes, base64: seals directory secrets (AES-256-GCM). */
   ROSTER_SECRETS_KEY: envField.base64Key(32),
@@ -24,12 +32,7 @@ export const DirectoryConfigConfig = BaseServiceConfig.extend({
    */
   ROSTER_TRUST_PROXY: trustProxyField().default(false),
   /** R-DIR-04: milliseconds between scheduler ticks in each replica; 0 disables the loop (POST /v1/scheduler/tick still ticks). */
-  ROSTER_SCHEDULER_INTERVAL_MS: z
-    .string()
-    .trim()
-    .refine((v) => /^\d+$/.test(v) && Number.isSafeInteger(Number(v)), { error: 'expected a non-negative integer (milliseconds; 0 disables the loop)' })
-    .transform(Number)
-    .default(30_000),
+  ROSTER_SCHEDULER_INTERVAL_MS: loopIntervalMs().default(30_000),
   /**
    * R-EVT-02: inbound employee events per micro-batch run, at most (per tenant and directory). The inbound consumer
    * holds twice this many events in flight, ~11 KB of live heap each (heap snapshot, bench/README.md): 5000 took
@@ -38,6 +41,11 @@ export const DirectoryConfigConfig = BaseServiceConfig.extend({
   ROSTER_INBOUND_BATCH_MAX: envField.positiveInt().default(2500),
   /** R-EVT-02: how long a micro-batch collects events after its first one, in milliseconds. */
   ROSTER_INBOUND_WINDOW_MS: envField.positiveInt().default(500),
+  /**
+   * R-EVT-02: milliseconds between prunes of the inbound consumer's inbox rows older than ROSTER_INBOUND's retention
+   * and a day, in each replica (and one at start); 0 disables the loop (the rows are then kept).
+   */
+  ROSTER_INBOX_PRUNE_INTERVAL_MS: loopIntervalMs().default(3_600_000),
   /** Accept http:// HR API base URLs on loopback (local emulators in tests); never in production (SSRF guard). */
   ROSTER_HRIS_ALLOW_LOOPBACK: bool('false'),
   /**

@@ -1,4 +1,4 @@
-import { MESSAGING_ENTITIES } from '@roster/messaging';
+import { MESSAGING_ENTITIES_PRUNED_INBOX } from '@roster/messaging';
 import type { ServiceOrmOptions } from '@roster/persistence';
 import { ApiKeyEntity } from './auth/api-key.entity';
 import { DirectoryEntity } from './entities/directory.entity';
@@ -14,7 +14,8 @@ export function databaseOptions(clientUrl: string): ServiceOrmOptions {
   return {
     schema: SCHEMA,
     clientUrl,
-    entities: [TenantEntity, DirectoryEntity, RunEntity, ApiKeyEntity, TenantDataKeyEntity, ExportEntity, ...MESSAGING_ENTITIES],
+    // The inbox indexed by (consumer, handled_at): the inbound consumer's rows are pruned by age (inbound/prune-inbound-inbox).
+    entities: [TenantEntity, DirectoryEntity, RunEntity, ApiKeyEntity, TenantDataKeyEntity, ExportEntity, ...MESSAGING_ENTITIES_PRUNED_INBOX],
     migrations,
     migrationsPathTs: `${__dirname}/migrations`,
   };

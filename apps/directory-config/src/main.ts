@@ -5,6 +5,7 @@ import { runService } from '@roster/platform';
 import { DirectoryConfigModule } from './app.module';
 import { EXPORT_BUILD_DEAD_LETTERS, EXPORT_EVENTS_FILTER, EXPORT_MAIL_DEAD_LETTERS } from './exports/export-status.handler';
 import { DirectoryConfigConfig } from './config';
+import { INBOUND_CONSUMER } from './inbound/inbound-events.handler';
 import { databaseOptions } from './database';
 
 async function main(): Promise<void> {
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
       { name: 'exports', stream: 'ROSTER_EXPORTS', filterSubject: EXPORT_EVENTS_FILTER },
       { name: 'export-build-failures', stream: 'ROSTER_DLQ', filterSubject: EXPORT_BUILD_DEAD_LETTERS },
       { name: 'export-mail-failures', stream: 'ROSTER_DLQ', filterSubject: EXPORT_MAIL_DEAD_LETTERS },
-      { name: 'inbound', stream: 'ROSTER_INBOUND', filterSubject: 'roster.inbound.>', concurrency: 2 * config.ROSTER_INBOUND_BATCH_MAX },
+      { name: INBOUND_CONSUMER, stream: 'ROSTER_INBOUND', filterSubject: 'roster.inbound.>', concurrency: 2 * config.ROSTER_INBOUND_BATCH_MAX },
     ],
   });
 }

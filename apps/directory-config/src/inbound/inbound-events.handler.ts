@@ -1,9 +1,13 @@
 import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { type CloudEvent, type EmployeeTerminatedV1, type EmployeeUpsertedV1, type EventName, subjectOf } from '@roster/contracts';
-import { JetStreamContext, RethrowRpcFilter } from '@roster/messaging';
+import { JetStreamContext, RethrowRpcFilter, durableName } from '@roster/messaging';
 import { InboundEventsUseCase } from './inbound-events.usecase';
 import { InboundException, InboundExceptionCode } from './inbound.exception';
+
+/** The inbound consumer (main.ts). Its durable, `directory-config-inbound`, is the inbox consumer its event ids are claimed for. */
+export const INBOUND_CONSUMER = 'inbound';
+export const INBOUND_DURABLE = durableName('directory-config', INBOUND_CONSUMER);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

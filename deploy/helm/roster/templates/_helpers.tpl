@@ -69,6 +69,7 @@ ROSTER_API_RATE_BURST: {{ $s.config.apiRateBurst | int64 | quote }}
 ROSTER_TRUST_PROXY: {{ if kindIs "slice" $s.config.trustProxy }}{{ join "," $s.config.trustProxy | quote }}{{ else }}{{ $s.config.trustProxy | toString | quote }}{{ end }}
 ROSTER_INBOUND_BATCH_MAX: {{ $s.config.inboundBatchMax | int64 | quote }}
 ROSTER_INBOUND_WINDOW_MS: {{ $s.config.inboundWindowMs | int64 | quote }}
+ROSTER_INBOX_PRUNE_INTERVAL_MS: {{ $s.config.inboxPruneIntervalMs | int64 | quote }}
 {{- else if eq .service "file-ingest" }}
 ROSTER_BATCH_SIZE: {{ $s.config.batchSize | int64 | quote }}
 ROSTER_MAX_FILE_BYTES: {{ $s.config.maxFileBytes | int64 | quote }}

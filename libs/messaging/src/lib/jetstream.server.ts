@@ -16,6 +16,11 @@ export interface ConsumerDefinition {
   concurrency?: number;
 }
 
+/** The durable of a service's consumer, `<service>-<name>`: also the `consumer` its inbox rows are claimed for. */
+export function durableName(service: string, consumer: string): string {
+  return `${service}-${consumer}`;
+}
+
 export interface JetStreamServerOptions {
   servers: string | string[];
   service: string;
@@ -101,7 +106,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       const jsm = await this.nc.jetstreamManager();
       await ensureStreams(jsm);
       for (const def of this.options.consumers) {
-        const durable = `${this.options.service}-${def.name}`;
+        const durable = durableName(this.options.service, def.name);
         await ensureConsumer(jsm, {
           stream: def.stream,
           durable,

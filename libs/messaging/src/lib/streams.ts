@@ -18,6 +18,15 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export const DUPLICATE_WINDOW_MS = 10 * 60 * 1000;
 
+/**
+ * How long a stream keeps a message (its `max_age`): a message can be delivered, redelivered or replayed only within
+ * this span after it was published, so state kept to deduplicate it need not outlive it (directory-config's inbox
+ * pruning derives its cutoff from this).
+ */
+export function streamMaxAgeMs(name: StreamName): number {
+  return Streams[name].maxAgeDays * DAY_MS;
+}
+
 function streamConfig(name: StreamName): Partial<StreamConfig> {
   const def = Streams[name];
   return {
@@ -27,7 +36,7 @@ function streamConfig(name: StreamName): Partial<StreamConfig> {
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
-    max_age: nanos(def.maxAgeDays * DAY_MS),
+    max_age: nanos(streamMaxAgeMs(name)),
     duplicate_window: nanos(DUPLICATE_WINDOW_MS),
     num_replicas: 1,
   };
