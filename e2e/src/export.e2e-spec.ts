@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { USERS_CSV_STANDARD_LABELS, startsWithFormulaTrigger } from '@roster/contracts';
-import { CapturedMail, usersCsv, waitFor } from '@roster/testing';
+import { CapturedMail, LOOPBACK, freePort, usersCsv, waitFor } from '@roster/testing';
 import { SftpWorld, startWorld } from './support/world';
 
 const FORMULA = "=cmd|' /C calc'!A0";
@@ -15,11 +15,20 @@ interface ExportView {
   rowCount: number | null;
   size: number | null;
   fileName: string | null;
-  failure: unknown;
+  failure: { stage: string; code: string; message: string } | null;
   requestedAt: string;
   startedAt: string | null;
   readyAt: string | null;
   mailedAt: string | null;
+  failedAt: string | null;
+}
+
+interface DeadLetterSummary {
+  sequence: number;
+  consumer: string;
+  code: string;
+  tenantId: string | null;
+  original: { subject: string };
 }
 
 /**
@@ -174,16 +183,18 @@ describe('users export, end to end (R-EXP-01)', () => {
     expect(await status(tenantId, 'not-a-uuid')).toMatchObject({ status: 400 });
   }, 60_000);
 
+  /** The built `roster` CLI as a child process, on this world's API as the operator, in the tenant. */
+  const roster = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI, ...args],
+        { env: { PATH: process.env.PATH, ROSTER_API_URL: world.platform.apiUrl, ROSTER_API_KEY: world.platform.apiKey, ROSTER_TENANT_ID: tenantId }, timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
   it('R-EXP-01 roster export follows the export until it is mailed (progress as NDJSON on stderr) and exits 0; export show reads it', async () => {
-    const roster = (args: string[]) =>
-      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          process.execPath,
-          [CLI, ...args],
-          { env: { PATH: process.env.PATH, ROSTER_API_URL: world.platform.apiUrl, ROSTER_API_KEY: world.platform.apiKey, ROSTER_TENANT_ID: tenantId }, timeout: 60_000 },
-          (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-        );
-      });
     const followed = await roster(['export', '--email', 'bob@acme.test', '--json', '--interval', '200', '--timeout', '45']);
     expect(followed).toMatchObject({ code: 0 });
     const done = JSON.parse(followed.stdout) as ExportView;
@@ -196,5 +207,70 @@ describe('users export, end to end (R-EXP-01)', () => {
     const shown = await roster(['export', 'show', done.exportId, '--json']);
     expect(shown.code).toBe(0);
     expect(JSON.parse(shown.stdout)).toEqual(done);
+  }, 90_000);
+
+  let failedExportId: string;
+  let deadLetter: number;
+
+  it("R-EXP-01 R-OPS-02 an export whose mail the SMTP server cannot take ends failed with the dead letter's code and reason (stage mail); roster export exits 3 and says why", async () => {
+    // The notifier restarted on an SMTP port where nothing listens (the relay down, a wrong host or port in
+    // ROSTER_SMTP_URL), giving up on the 2nd delivery: the default 5, with backoff 1, 5, 15 and 30 s, takes ~51 s.
+    const closedPort = await freePort();
+    await world.platform.kill('notifier');
+    await world.platform.start('notifier', { ROSTER_SMTP_URL: `smtp://${LOOPBACK}:${closedPort}`, ROSTER_MAX_DELIVER: '2' });
+    const mailsBefore = world.smtp.messages.length;
+    const refused = expect.stringContaining(`ECONNREFUSED ${LOOPBACK}:${closedPort}`);
+
+    const followed = await roster(['export', '--email', 'erin@acme.test', '--json', '--interval', '200', '--timeout', '45']);
+    expect(followed).toMatchObject({ code: 3 });
+    const failed = JSON.parse(followed.stdout) as ExportView;
+    expect(failed).toMatchObject({ status: 'failed', email: 'erin@acme.test', mailedAt: null, failure: { stage: 'mail', code: 'MAX_DELIVERIES', message: refused } });
+    expect(failed.failure?.message).toMatch(/^io\.roster\.exports\.ready\.v1 failed 2 times: /);
+    const progress = followed.stderr.trim().split('\n').map((l) => JSON.parse(l) as { event: string; status: string });
+    expect(progress[0]).toMatchObject({ event: 'progress', status: 'requested' });
+    expect(progress.at(-1)).toMatchObject({ event: 'progress', status: 'failed' });
+    failedExportId = failed.exportId;
+
+    // The API says the same: the file was written (ready, its facts kept), then the mail step gave up.
+    const viewed = await status(tenantId, failedExportId);
+    expect(viewed.status).toBe(200);
+    expect(viewed.body).toMatchObject({ status: 'failed', rowCount: 6, mailedAt: null, failure: failed.failure });
+    expect(viewed.body.fileName).toMatch(/^users-export-\d{4}-\d{2}-\d{2}\.csv$/);
+    const { readyAt, failedAt } = viewed.body;
+    expect(Date.parse(readyAt ?? '') <= Date.parse(failedAt ?? '')).toBe(true);
+
+    // In text: the failure and where to look; show --follow of a failed export exits 3 at once, plain show 0.
+    const shown = await roster(['export', 'show', failedExportId]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`export ${failedExportId} failed: 6 users`);
+    expect(shown.stdout).toContain(`failure (mail): MAX_DELIVERIES: io.roster.exports.ready.v1 failed 2 times: `);
+    expect(shown.stdout).toContain(`ECONNREFUSED ${LOOPBACK}:${closedPort}`);
+    expect(shown.stdout).toContain('see roster dlq list --code MAX_DELIVERIES');
+    expect((await roster(['export', 'show', failedExportId, '--follow', '--timeout', '10'])).code).toBe(3);
+
+    // The hint finds the dead letter: the notifier's export.ready for this tenant.
+    const listed = await roster(['dlq', 'list', '--code', 'MAX_DELIVERIES', '--consumer', 'notifier-export-ready', '--json']);
+    expect(listed.code).toBe(0);
+    const letters = (JSON.parse(listed.stdout) as { items: DeadLetterSummary[] }).items;
+    expect(letters).toEqual([expect.objectContaining({ consumer: 'notifier-export-ready', code: 'MAX_DELIVERIES', tenantId, original: expect.objectContaining({ subject: `roster.exports.${tenantId}.ready.v1` }) })]);
+    deadLetter = letters[0]?.sequence ?? 0;
+    expect(world.smtp.messages.slice(mailsBefore).filter((m) => m.text.includes(failedExportId))).toEqual([]);
+  }, 90_000);
+
+  it('R-OPS-02 R-EXP-01 once the mail server is reachable again, redriving the dead letter mails the export, which moves from failed to mailed', async () => {
+    await world.platform.kill('notifier');
+    await world.platform.start('notifier');
+    const redriven = await roster(['dlq', 'redrive', String(deadLetter), '--json']);
+    expect(redriven.code).toBe(0);
+    expect(JSON.parse(redriven.stdout)).toMatchObject({ sequence: deadLetter, outcome: 'redriven' });
+
+    const mail = await world.smtp.waitForMail((m) => m.text.includes(failedExportId) && m.attachments.length > 0, 30_000);
+    expect(mail.to).toEqual(['erin@acme.test']);
+    const followed = await roster(['export', 'show', failedExportId, '--follow', '--json', '--interval', '200', '--timeout', '30']);
+    expect(followed.code).toBe(0);
+    const mailed = JSON.parse(followed.stdout) as ExportView;
+    expect(mailed).toMatchObject({ status: 'mailed', failure: null, rowCount: 6, size: mail.attachments[0]?.content.length });
+    expect(Date.parse(mailed.mailedAt ?? '') > Date.parse(mailed.failedAt ?? '')).toBe(true);
+    expect(world.smtp.messages.filter((m) => m.text.includes(failedExportId))).toHaveLength(1);
   }, 90_000);
 });

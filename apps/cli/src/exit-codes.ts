@@ -2,11 +2,14 @@
 export const ExitCode = {
   /** The command did what was asked (a followed run succeeded). */
   OK: 0,
-  /** The command could not do it: the API refused (4xx/5xx), could not be reached, or a bulk action partly failed. */
+  /**
+   * The command could not do it: the API refused (4xx/5xx), could not be reached, following a run or an export
+   * outlived `--timeout` (the work goes on), or a bulk action partly failed.
+   */
   FAILURE: 1,
   /** Bad usage: unknown command or option, a missing argument, no API URL or key. */
   USAGE: 2,
-  /** The work ran and ended failed: a followed run failed, a connection test answered not ok. */
+  /** The work ran and ended failed: a followed run or export failed, a connection test answered not ok. */
   RUN_FAILED: 3,
   /** A followed run ended partially-succeeded (some rows had problems). */
   RUN_PARTIAL: 4,

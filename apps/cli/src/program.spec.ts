@@ -212,6 +212,13 @@ describe('the roster CLI (against a fake admin API)', () => {
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout).error).toMatchObject({ code: 'EXPORT_NOT_FOUND' });
     expect((await roster(['export', 'show', 'not-a-uuid'])).code).toBe(2);
+
+    // What the help promises a script for export is what it gets (above): 3 failed, 1 when following timed out.
+    const help = (await roster(['--help'])).stdout;
+    expect(help).toMatch(/^ {2}3 {2}the work ended failed: [^\n]*a followed export failed/m);
+    expect(help).toMatch(/^ {2}1 {2}failure: [^\n]*following a run or an export outlived --timeout/m);
+    const exportHelp = (await roster(['export', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(exportHelp).toContain('exits 0 mailed, 3 failed (export show <exportId> says why), 1 when --timeout ends following');
   });
 
   it('R-OPS-02 dlq --all-tenants uses the operator-wide routes whatever ROSTER_TENANT_ID says; the next page keeps the filters', async () => {

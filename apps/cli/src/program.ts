@@ -15,9 +15,11 @@ import { Output, type Streams } from './output';
 const EXIT_CODES_HELP = `
 Exit codes (scripts can rely on them):
   0  ok
-  1  failure: the API refused or could not be reached, a followed run timed out, a bulk redrive partly failed
+  1  failure: the API refused or could not be reached, following a run or an export outlived --timeout (the work
+     goes on), a bulk redrive or a tenant's key rotation partly failed
   2  usage: unknown command or option, a missing or malformed argument, no API URL or key
-  3  the work ended failed: a followed run failed, a connection test was not ok
+  3  the work ended failed: a followed run failed, a followed export failed (its mail or its file gave up; roster
+     export show <exportId> says why), a connection test was not ok
   4  a followed run partially succeeded
   5  a followed run is held in awaiting-approval (R-SAFE-01): roster runs approve|reject <runId>
 

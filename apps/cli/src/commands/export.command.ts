@@ -90,7 +90,7 @@ export function exportCommand(ctx: CommandContext): Command {
   const cmd = withFollowOptions(
     new Command('export')
       .description(
-        "export the tenant's users as a CSV users file, mailed to --email (a user of the tenant), and follow it until it is mailed; exits 0 mailed, 3 failed, 1 timeout",
+        "export the tenant's users as a CSV users file, mailed to --email (a user of the tenant), and follow it until it is mailed; exits 0 mailed, 3 failed (export show <exportId> says why), 1 when --timeout ends following",
       )
       .option('--email <address>', 'who gets the file (required)'),
     'print the export id and return at once',
