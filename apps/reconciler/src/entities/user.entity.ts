@@ -25,6 +25,12 @@ export interface UserRow {
   username: string | null;
   /** R-EVT-02: per field, the ROSTER_INBOUND stream sequence of the event that last set it (event directories). */
   fieldSequences: Record<string, number>;
+  /**
+   * Issue 4: md5 of (the last record found to leave this user as it is, the run's context, `contentHash`), set only
+   * when re-applying that record changed nothing; a later run skips matching and planning an identical record
+   * against identical content (`apply-user-batches.ts`). Null: no such record known.
+   */
+  sourceDigest: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -81,6 +87,7 @@ export const UserEntity = new EntitySchema<UserRow>({
     contentHash: { type: 'text' },
     username: { type: 'text', nullable: true },
     fieldSequences: { type: 'json', defaultRaw: `'{}'` },
+    sourceDigest: { type: 'text', nullable: true },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
     updatedAt: { type: 'datetime', defaultRaw: 'now()' },
   },

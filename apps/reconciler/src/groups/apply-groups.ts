@@ -34,7 +34,8 @@ export class GroupsPhase {
     this.removesOthers = !!policy && (policy.removeLocalGroups || policy.removeOtherDirectoryGroups);
   }
 
-  private get tracksUsers(): boolean {
+  /** Whether the run's applied users are followed (group sync, or removal from other groups). */
+  get tracksUsers(): boolean {
     return this.policy?.mode === 'sync' || this.removesOthers;
   }
 

@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { CloudEvent, PayloadOf, RowProblem, RunCounts, RunFailure, emptyRunCounts } from '@roster/contracts';
 import { EventPublisher, Outbox, OutboxRelay, RetryLaterError } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
-import { addRunCounts, runUserPolicyOf, runGroupPolicyOf, type UserPolicy } from '@roster/reconciliation';
+import { addRunCounts, digestsApply, runUserPolicyOf, runGroupPolicyOf, sourceDigestContext, type UserPolicy } from '@roster/reconciliation';
 import { GroupsPhase } from '../groups/apply-groups';
 import { TeamsApplier } from '../teams/apply-teams';
 import { CustomFieldsRepository } from '../teams/custom-fields.repository';
@@ -203,6 +203,7 @@ export class ApplyRunUseCase {
     const emailClaims = await RunEmailClaims.start(em, runId, policy.matchByExternalId, policy.matchByUsername);
     clock.lap('prepare');
 
+    const digests = digestsApply({ policy, directoryType: data.directoryType, tracksGroups: groups.tracksUsers });
     const batches = new UserBatches({ em, outbox: this.outbox, users, scratch, groups, problems, emailClaims, safeguard, analyzer, clock }, {
       tenantId,
       runId,
@@ -211,8 +212,10 @@ export class ApplyRunUseCase {
       ctx,
       definitions,
       dateFormat,
+      digestContext: digests ? sourceDigestContext({ directoryId, policy, dateFormat, definitions }) : null,
     });
     for (let batchNo = 0; batchNo < data.batchCount; batchNo++) counts = addRunCounts(counts, await batches.apply(batchNo));
+    this.logger.log({ tenantId, directoryId, runId, skippedByDigest: batches.skippedByDigest }, 'records planned');
     await analyzer.settle();
     clock.lap('analyze');
     if (await safeguard.holdIfOver()) return 'held' as const;

@@ -8,9 +8,13 @@ import {
   type StoredUser,
   type UserPolicy,
   checkCustomFields,
+  digestableRecord,
+  leavesUnchanged,
   normalizeEmail,
   normalizeUsername,
   planUserChunk,
+  recordDigest,
+  sourceDigestOf,
   summarize,
 } from '@roster/reconciliation';
 import { GroupsPhase } from '../groups/apply-groups';
@@ -48,6 +52,8 @@ export interface UserBatchesRun {
   /** Custom field types by label (R-CSV-04), the run's new labels included. */
   definitions: ReadonlyMap<string, CustomFieldType>;
   dateFormat: DateFormat;
+  /** Issue 4: the run's `sourceDigestContext` when its records may be skipped by digest (`digestsApply`), else null. */
+  digestContext: string | null;
 }
 
 /**
@@ -55,8 +61,18 @@ export interface UserBatchesRun {
  * kind), planned (planUserChunk, R-SAFE-01's review), written set-based — new users linked to known managers at
  * insert, updates announced — and what the later phases need kept in the run's temporary tables (created users,
  * unchanged ones, manager links, wanted teams, synced groups). Returns the batch's counts.
+ *
+ * Issue 4, skipping by digest: a record whose digest, with its user's content hash, is the user's stored source
+ * digest changed nothing the last time it was applied to exactly this content in this context, so it is planned
+ * unchanged without reading the user (`knownUnchanged`); its manager link and teams are kept as any record's, so
+ * the manager and membership phases still put right what changed around it. A written user gets the digest of its
+ * record when planning that record again against the written content changes nothing (`leavesUnchanged`); a user
+ * found unchanged gets one only if it has none (once: users stored before digests existed).
  */
 export class UserBatches {
+  /** Records planned unchanged by digest, over the run. */
+  skippedByDigest = 0;
+
   constructor(
     private readonly parts: UserBatchesParts,
     private readonly run: UserBatchesRun,
@@ -64,7 +80,7 @@ export class UserBatches {
 
   async apply(batchNo: number): Promise<RunCounts> {
     const { em, outbox, users, scratch, groups, problems, emailClaims, safeguard, analyzer, clock } = this.parts;
-    const { tenantId, runId, directoryId, policy, ctx, definitions, dateFormat } = this.run;
+    const { tenantId, runId, directoryId, policy, ctx, definitions, dateFormat, digestContext } = this.run;
     const batch = await readStagedBatch(em, runId, batchNo);
     clock.lap('read');
     if (batch.teams !== null) {
@@ -73,8 +89,17 @@ export class UserBatches {
       return emptyRunCounts();
     }
     const fieldProblems: RowProblem[] = [];
-    const employees = batch.employees.map((e) => checkCustomFields(e, definitions, dateFormat, fieldProblems));
-    const current = await users.findByEmails(employees.map((e) => e.email.toLowerCase()));
+    const clean: boolean[] = [];
+    const employees = batch.employees.map((e) => {
+      const before = fieldProblems.length;
+      const checked = checkCustomFields(e, definitions, dateFormat, fieldProblems);
+      clean.push(fieldProblems.length === before);
+      return checked;
+    });
+    const digests = digestContext === null ? new Map<string, RecordDigest>() : digestsOf(digestContext, batch.employees, employees, clean);
+    const known = digests.size > 0 ? await users.unchangedByDigest([...digests].map(([email, d]) => ({ email, digest: d.digest }))) : new Map<string, string>();
+    this.skippedByDigest += known.size;
+    const current = await users.findByEmails(employees.filter((e) => !known.has(normalizeEmail(e.email))).map((e) => e.email.toLowerCase()));
     // R-API-04: API directories match the users linked to the records' external ids first.
     const linked = policy.matchByExternalId ? await users.findByExternalIds(directoryId, externalIdsOf(employees)) : new Map<string, StoredUser & { managerId: string | null }>();
     // R-API-04 with a username attribute: the tenant's users with the batch's usernames.
@@ -84,8 +109,17 @@ export class UserBatches {
     const claimed = await emailClaims.claimedBefore(batchNo, employees.map((e) => e.email));
     const byUsername = { users: named, claimedEarlier: await emailClaims.usernamesClaimedBefore(batchNo, usernames) };
     clock.lap('match');
-    const plan = planUserChunk(current, employees, policy, ctx, linked, claimed, byUsername);
+    const plan = planUserChunk(current, employees, policy, ctx, linked, claimed, byUsername, known);
     plan.operations = await safeguard.review(plan.operations, ctx.now); // R-SAFE-01
+    const problemRows = new Set([...fieldProblems, ...plan.problems].map((p) => p.rowNumber));
+    /** The record digest of an operation whose record may give its user a source digest. */
+    const digestFor = (email: string, ref: { rowNumber?: number }) => (ref.rowNumber === undefined || problemRows.has(ref.rowNumber) ? undefined : digests.get(email));
+    const written = new Map<string, string>();
+    const refreshed: { id: string; digest: string }[] = [];
+    const keep = (user: StoredUser, ref: { rowNumber?: number }) => {
+      const d = digestFor(user.email, ref);
+      if (d && leavesUnchanged(d.record, user, policy, ctx)) written.set(user.id, sourceDigestOf(d.digest, user.contentHash));
+    };
     const writes: StoredUser[] = [];
     const created: StoredUser[] = [];
     const unchanged: string[] = [];
@@ -97,8 +131,10 @@ export class UserBatches {
         const user = users.withId(op.user);
         writes.push(user);
         created.push(user);
+        keep(user, op.ref);
       } else if (op.kind === 'update') {
         writes.push(op.next);
+        keep(op.next, op.ref);
         const managerId = managerIds.get(op.userId) ?? null;
         events.push(
           outbox.message('user.updated', { runId, user: toDirectoryUser(op.next, managerId), changes: op.changes }, { tenantId, runId }),
@@ -106,10 +142,16 @@ export class UserBatches {
       } else {
         unchanged.push(op.email);
         if (op.fieldSequences) sequences.push({ id: op.userId, fieldSequences: op.fieldSequences });
+        // A user with no digest yet (stored before digests, or by a record that had a problem) gets one, once; a
+        // stale one is not rewritten by a run that changes nothing (that would write unchanged users every run).
+        const stored = known.has(op.email) ? undefined : current.get(op.email);
+        const d = stored?.sourceDigest === null ? digestFor(op.email, op.ref) : undefined;
+        if (stored && d) refreshed.push({ id: op.userId, digest: sourceDigestOf(d.digest, stored.contentHash) });
       }
     }
     clock.lap('plan');
-    await users.upsert(writes, await managersAtInsert(users, created, plan.managerLinks));
+    await users.upsert(writes, await managersAtInsert(users, created, plan.managerLinks), written);
+    await users.setSourceDigests(refreshed);
     await users.setFieldSequences(sequences);
     await outbox.addMessages(em, events);
     clock.lap('write users');
@@ -136,6 +178,28 @@ export class UserBatches {
     clock.lap('analyze');
     return summarize(plan.operations, batchProblems);
   }
+}
+
+interface RecordDigest {
+  digest: string;
+  /** The record as planned (custom fields checked). */
+  record: CanonicalEmployee;
+}
+
+/**
+ * The records a digest may stand for, by email (each email's first record; the planner skips the later ones): no
+ * custom field problem, a row number and no deactivation date. The digest is of the record as staged.
+ */
+function digestsOf(context: string, staged: readonly CanonicalEmployee[], checked: readonly CanonicalEmployee[], clean: readonly boolean[]) {
+  const found = new Map<string, RecordDigest>();
+  const seen = new Set<string>();
+  checked.forEach((record, i) => {
+    const email = normalizeEmail(record.email);
+    if (seen.has(email)) return;
+    seen.add(email);
+    if (clean[i] && digestableRecord(record)) found.set(email, { digest: recordDigest(context, staged[i] as CanonicalEmployee), record });
+  });
+  return found;
 }
 
 function usernamesOf(employees: readonly CanonicalEmployee[]): string[] {

@@ -4,7 +4,8 @@ import type { CanonicalEmployee, CanonicalTeam } from '@roster/contracts';
 import { openDatabase, qualified, sql } from '@roster/persistence';
 import { createTestDatabase, type TestDatabase } from '@roster/testing';
 import { databaseOptions } from '../database';
-import { scanRun } from './staged-run';
+import { recordDigest } from '@roster/reconciliation';
+import { readStagedBatch, scanRun } from './staged-run';
 
 const TENANT = '00000000-0000-4000-8000-0000000000e1';
 
@@ -76,6 +77,21 @@ describe('scanRun (R-SFTP-03, R-CSV-04)', () => {
     });
     await withBatches([{ employees: [employee('a@x.io')] }], async (em, runId) => {
       expect(await scanRun(em, runId, 1, new Map(), 'dd/mm/yyyy')).toEqual({ teams: [], customFields: [] });
+    });
+  });
+
+  it('issue 4: records read back from their staged batch have the same digest whatever their row number and field order, and another for another context or any other field', async () => {
+    const ann = { rowNumber: 2, email: 'ann@x.io', jobTitle: 'Lead', customFields: { Level: '3', Zone: 'EU' } } as CanonicalEmployee;
+    const reordered = { customFields: { Zone: 'EU', Level: '3' }, jobTitle: 'Lead', email: 'ann@x.io', rowNumber: 907 } as CanonicalEmployee;
+    const changed = { ...ann, customFields: { Level: '4', Zone: 'EU' } } as CanonicalEmployee;
+    await withBatches([{ employees: [ann, reordered, changed] }], async (em, runId) => {
+      const batch = await readStagedBatch(em, runId, 0);
+      expect(batch.employees.map((e) => e.rowNumber)).toEqual([2, 907, 2]);
+      const [a, b, c] = batch.employees.map((e) => recordDigest('context-1', e));
+      expect(a).toMatch(/^[0-9a-f]{32}$/);
+      expect(b).toBe(a);
+      expect(c).not.toBe(a);
+      expect(recordDigest('context-2', batch.employees[0] as CanonicalEmployee)).not.toBe(a);
     });
   });
 });

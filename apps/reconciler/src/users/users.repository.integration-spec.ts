@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { openDatabase } from '@roster/persistence';
-import type { StoredUser } from '@roster/reconciliation';
+import { openDatabase, qualified, sql } from '@roster/persistence';
+import { type StoredUser, sourceDigestOf } from '@roster/reconciliation';
 import { createTestDatabase, type TestDatabase } from '@roster/testing';
 import { databaseOptions } from '../database';
 import { UsersRepository } from './users.repository';
@@ -81,7 +81,7 @@ describe('UsersRepository.upsert (R-CSV-01, R-CSV-04, R-EVT-02)', () => {
             const stored = await users.findByIds(inserted.map((u) => u.id));
             for (const u of inserted) {
               const managerEmail = u === boss ? null : boss.email;
-              expect(stored.get(u.email)).toEqual({ ...u, fieldSequences: u.fieldSequences ?? {}, managerEmail, managerId: u === boss ? null : boss.id });
+              expect(stored.get(u.email)).toEqual({ ...u, fieldSequences: u.fieldSequences ?? {}, managerEmail, managerId: u === boss ? null : boss.id, sourceDigest: null });
             }
             // The same ids again with other values: an update of every written field; the manager links stay.
             const updated: StoredUser[] = second.map((u, i) => ({ ...u, id: inserted[i].id }));
@@ -89,7 +89,7 @@ describe('UsersRepository.upsert (R-CSV-01, R-CSV-04, R-EVT-02)', () => {
             const rewritten = await users.findByIds(updated.map((u) => u.id));
             for (const u of updated) {
               const managerId = u.id === boss.id ? null : boss.id;
-              expect(rewritten.get(u.email)).toEqual({ ...u, fieldSequences: u.fieldSequences ?? {}, managerEmail: managerId ? boss.email : null, managerId });
+              expect(rewritten.get(u.email)).toEqual({ ...u, fieldSequences: u.fieldSequences ?? {}, managerEmail: managerId ? boss.email : null, managerId, sourceDigest: null });
             }
             throw new Rollback();
           })
@@ -111,6 +111,43 @@ describe('UsersRepository.upsert (R-CSV-01, R-CSV-04, R-EVT-02)', () => {
         const stored = await users.findByIds(many.map((u) => u.id));
         expect(stored.size).toBe(2500);
         expect(stored.get('user2499@bulk.io')?.id).toBe(many[2499].id);
+        throw new Rollback();
+      })
+      .catch((e: unknown) => {
+        if (!(e instanceof Rollback)) throw e;
+      });
+  });
+
+  it('issue 4: a user is found unchanged by digest only while its content hash is the one its digest was stored with', async () => {
+    await orm.em
+      .fork()
+      .transactional(async (em) => {
+        const users = new UsersRepository(em, TENANT);
+        const [ann, bob, cy] = fc.sample(userArb('x@acme.io'), { numRuns: 3, seed: 11 }).map((u, i) => users.withId({ ...u, email: emails[i] }));
+        // Ann's digest stored with her insert, Bob's set later (a run that found him unchanged), Cy has none.
+        await users.upsert([ann, bob, cy], undefined, new Map([[ann.id, sourceDigestOf('rec-ann', ann.contentHash)]]));
+        const [before] = await sql<{ updated_at: Date }>(em, `select updated_at from ${qualified(em, 'users')} where id = ?`, [bob.id]);
+        await users.setSourceDigests([{ id: bob.id, digest: sourceDigestOf('rec-bob', bob.contentHash) }]);
+        const [after] = await sql<{ updated_at: Date; source_digest: string }>(em, `select updated_at, source_digest from ${qualified(em, 'users')} where id = ?`, [bob.id]);
+        expect(after.updated_at).toEqual(before.updated_at);
+        expect(after.source_digest).toBe(sourceDigestOf('rec-bob', bob.contentHash));
+
+        const probe = [
+          { email: ann.email, digest: 'rec-ann' },
+          { email: bob.email, digest: 'rec-bob' },
+          { email: cy.email, digest: 'rec-cy' },
+          { email: 'nobody@acme.io', digest: 'rec-ann' },
+        ];
+        // PostgreSQL's md5(record digest || content hash) is sourceDigestOf: Ann and Bob, not Cy nor a stranger.
+        expect(await users.unchangedByDigest(probe)).toEqual(new Map([[ann.email, ann.id], [bob.email, bob.id]]));
+        // Another record for Ann: not her digest.
+        expect(await users.unchangedByDigest([{ email: ann.email, digest: 'rec-ann-2' }])).toEqual(new Map());
+        // Bob's content changed by another path (its content hash with it, as every writer keeps it): no longer vouched for.
+        await sql(em, `update ${qualified(em, 'users')} set job_title = 'Changed', content_hash = 'other', updated_at = now() where id = ?`, [bob.id]);
+        expect(await users.unchangedByDigest(probe)).toEqual(new Map([[ann.email, ann.id]]));
+        // A rewrite without a digest (its content changed from what any digest was of) clears Ann's.
+        await users.upsert([{ ...ann, jobTitle: 'Lead' }]);
+        expect(await users.unchangedByDigest(probe)).toEqual(new Map());
         throw new Rollback();
       })
       .catch((e: unknown) => {

@@ -52,11 +52,12 @@ export interface UserDbRow {
   content_hash: string;
   username: string | null;
   field_sequences: Record<string, number> | null;
+  source_digest?: string | null;
   manager_email: string | null;
   manager_id: string | null;
 }
 
-export function toStored(r: UserDbRow): StoredUser & { managerId: string | null } {
+export function toStored(r: UserDbRow): StoredUser & { managerId: string | null; sourceDigest: string | null } {
   return {
     id: r.id,
     email: r.email,
@@ -79,6 +80,7 @@ export function toStored(r: UserDbRow): StoredUser & { managerId: string | null 
     fieldSequences: r.field_sequences ?? {},
     managerEmail: r.manager_email,
     managerId: r.manager_id,
+    sourceDigest: r.source_digest ?? null,
   };
 }
 
@@ -114,8 +116,40 @@ export class UsersRepository {
     return qualified(this.em, 'users');
   }
 
-  findByEmails(emails: readonly string[]): Promise<Map<string, StoredUser & { managerId: string | null }>> {
+  findByEmails(emails: readonly string[]): Promise<Map<string, StoredUser & { managerId: string | null; sourceDigest: string | null }>> {
     return this.findBy('email', emails);
+  }
+
+  /**
+   * Issue 4: of these (normalised email, record digest) pairs, the users whose stored source digest is the digest
+   * of that record against their content as it is now (`sourceDigestOf`): their id, by email. Two short columns
+   * per user, not the whole row: what lets an unchanged re-sync skip reading and planning its records.
+   */
+  async unchangedByDigest(records: readonly { email: string; digest: string }[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (let i = 0; i < records.length; i += CHUNK) {
+      const chunk = records.slice(i, i + CHUNK);
+      const rows = await sql<{ email: string; id: string }>(this.em,
+        `select u.email, u.id
+           from unnest(?::text[], ?::text[]) as k(email, digest)
+           join ${this.table} u on u.tenant_id = ? and u.email = k.email
+          where u.source_digest = md5(k.digest || u.content_hash)`,
+        [chunk.map((r) => r.email), chunk.map((r) => r.digest), this.tenantId],
+      );
+      for (const r of rows) found.set(r.email, r.id);
+    }
+    return found;
+  }
+
+  /** Issue 4: source digests of users a run left unchanged; `updated_at` stays (the user did not change). */
+  async setSourceDigests(users: readonly { id: string; digest: string }[]): Promise<void> {
+    for (let i = 0; i < users.length; i += CHUNK) {
+      const chunk = users.slice(i, i + CHUNK);
+      await sql(this.em,
+        `update ${this.table} u set source_digest = v.digest from unnest(?::uuid[], ?::text[]) as v(id, digest) where u.tenant_id = ? and u.id = v.id`,
+        [chunk.map((u) => u.id), chunk.map((u) => u.digest), this.tenantId],
+      );
+    }
   }
 
   /** Users by id, keyed by email (ids not found are left out). */
@@ -142,8 +176,8 @@ export class UsersRepository {
     column: 'email' | 'id' | 'external_id' | 'username',
     keys: readonly string[],
     directoryId?: string,
-  ): Promise<Map<string, StoredUser & { managerId: string | null }>> {
-    const found = new Map<string, StoredUser & { managerId: string | null }>();
+  ): Promise<Map<string, StoredUser & { managerId: string | null; sourceDigest: string | null }>> {
+    const found = new Map<string, StoredUser & { managerId: string | null; sourceDigest: string | null }>();
     for (let i = 0; i < keys.length; i += CHUNK) {
       const chunk = keys.slice(i, i + CHUNK);
       // The keys as one array joined to the table: PostgreSQL probes the index once per key. With `in (…1000
@@ -165,10 +199,15 @@ export class UsersRepository {
    * Inserts new users and rewrites changed ones (by id, so an email change of a user matched by external id is an
    * update, R-API-04) in multi-row statements; an email another user has still fails on (tenant, email).
    * `managerIds` (user id → manager id) links new users as they are inserted; a stored user's manager is never
-   * written here (the manager phase changes links).
+   * written here (the manager phase changes links). `digests` (user id → source digest, issue 4): a user left out
+   * gets none, since its content changed from what any earlier digest was of.
    */
-  async upsert(users: readonly StoredUser[], managerIds?: ReadonlyMap<string, string>): Promise<void> {
-    const columns: ArrayColumn<StoredUser>[] = [...userColumns(this.tenantId), { name: 'manager_id', type: 'uuid', value: (u) => managerIds?.get(u.id) ?? null }];
+  async upsert(users: readonly StoredUser[], managerIds?: ReadonlyMap<string, string>, digests?: ReadonlyMap<string, string>): Promise<void> {
+    const columns: ArrayColumn<StoredUser>[] = [
+      ...userColumns(this.tenantId),
+      { name: 'manager_id', type: 'uuid', value: (u) => managerIds?.get(u.id) ?? null },
+      { name: 'source_digest', type: 'text', value: (u) => digests?.get(u.id) ?? null },
+    ];
     const names = columns.map((c) => c.name);
     const updatable = names.filter((c) => c !== 'id' && c !== 'tenant_id' && c !== 'manager_id');
     for (let i = 0; i < users.length; i += CHUNK) {

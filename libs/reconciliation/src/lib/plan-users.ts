@@ -39,6 +39,12 @@ export function planUserChunk(
    * (by username), and the usernames an earlier batch of the run claimed.
    */
   byUsername: UsernameMatches = { users: new Map(), claimedEarlier: new Map() },
+  /**
+   * Issue 4: records known to leave their user as it is (by email, the user's id), because this record applied to
+   * this user's content in this context changed nothing before: planned unchanged without their stored user. They
+   * still claim their email (a duplicate after them is a problem) and give their manager link.
+   */
+  knownUnchanged: ReadonlyMap<string, string> = new Map(),
 ): UserChunkPlan {
   const plan: UserChunkPlan = { operations: [], problems: [], managerLinks: [] };
   const firstSeen = new Map<string, RecordRef>(claimedEarlier);
@@ -53,6 +59,19 @@ export function planUserChunk(
       continue;
     }
     firstSeen.set(email, ref);
+    const knownId = knownUnchanged.get(email);
+    if (knownId !== undefined) {
+      const earlier = matchedIds.get(knownId);
+      if (earlier) {
+        plan.problems.push(duplicateUser(ref, earlier));
+        continue;
+      }
+      matchedIds.set(knownId, ref);
+      plan.operations.push({ kind: 'unchanged', ref, userId: knownId, email });
+      const link = managerLinkOf(record, email, ref, plan.problems);
+      if (link) plan.managerLinks.push(link);
+      continue;
+    }
     let username: string | null = null;
     if (policy.matchByUsername) {
       const checked = checkUsername(record, ref, firstUsername);
@@ -72,7 +91,7 @@ export function planUserChunk(
     }
     const earlier = match.stored && matchedIds.get(match.stored.id);
     if (earlier) {
-      plan.problems.push(rowProblem(ref, 'External Id', RowProblemCode.DUPLICATE_EXTERNAL_ID, `this record names the same user as ${describeRef(earlier)}; it was skipped`));
+      plan.problems.push(duplicateUser(ref, earlier));
       continue;
     }
     if (match.stored) matchedIds.set(match.stored.id, ref);
@@ -402,6 +421,10 @@ function managerLinkOf(
     return undefined;
   }
   return { ...ref, email, managerEmail };
+}
+
+function duplicateUser(ref: RecordRef, earlier: RecordRef): RowProblem {
+  return rowProblem(ref, 'External Id', RowProblemCode.DUPLICATE_EXTERNAL_ID, `this record names the same user as ${describeRef(earlier)}; it was skipped`);
 }
 
 function duplicateEmail(ref: RecordRef, email: string, first: RecordRef): RowProblem {
