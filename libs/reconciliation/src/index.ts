@@ -16,7 +16,7 @@ export { isOrphan, orphanOperation, planOrphans, type SeenKeys, type FetchOutcom
 export { checkSafeguard, removalOf, withoutRemoval, type SafeguardDecision, type RemovalAction } from './lib/safeguard';
 export { planRun, type RunPlan } from './lib/plan-run';
 export { runUserPolicyOf } from './lib/run-policy';
-export { sourceDigestContext, sourceDigestOf, recordDigest, digestsApply, digestableRecord, leavesUnchanged } from './lib/source-digest';
+export { sourceDigestContext, sourceDigestOf, recordDigest, digestsApply, digestableRecord, leavesUnchanged, unchangedOnReplan } from './lib/source-digest';
 export {
   runGroupPolicyOf,
   planGroups,

@@ -71,6 +71,7 @@ describe('ManagerPhase (R-CSV-15, R-CSV-08)', () => {
           }
         }
         await scratch.addLinks(links);
+        await scratch.index();
         const problems = new ProblemLog(em, TENANT, RUN);
         const phase = new ManagerPhase(em, TENANT, users, scratch, problems);
         const counts = await phase.apply(CSV_USER_POLICY, CTX);

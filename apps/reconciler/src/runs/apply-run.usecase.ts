@@ -215,6 +215,7 @@ export class ApplyRunUseCase {
       digestContext: digests ? sourceDigestContext({ directoryId, policy, dateFormat, definitions }) : null,
     });
     for (let batchNo = 0; batchNo < data.batchCount; batchNo++) counts = addRunCounts(counts, await batches.apply(batchNo));
+    await scratch.index();
     this.logger.log({ tenantId, directoryId, runId, skippedByDigest: batches.skippedByDigest }, 'records planned');
     await analyzer.settle();
     clock.lap('analyze');

@@ -9,13 +9,13 @@ import {
   type UserPolicy,
   checkCustomFields,
   digestableRecord,
-  leavesUnchanged,
   normalizeEmail,
   normalizeUsername,
   planUserChunk,
   recordDigest,
   sourceDigestOf,
   summarize,
+  unchangedOnReplan,
 } from '@roster/reconciliation';
 import { GroupsPhase } from '../groups/apply-groups';
 import { wantedTeamsOf } from '../teams/apply-teams';
@@ -96,10 +96,20 @@ export class UserBatches {
       clean.push(fieldProblems.length === before);
       return checked;
     });
-    const digests = digestContext === null ? new Map<string, RecordDigest>() : digestsOf(digestContext, batch.employees, employees, clean);
-    const known = digests.size > 0 ? await users.unchangedByDigest([...digests].map(([email, d]) => ({ email, digest: d.digest }))) : new Map<string, string>();
+    let current: Map<string, StoredUser & { managerId: string | null; sourceDigest: string | null }>;
+    let digests = new Map<string, RecordDigest>();
+    const known = new Map<string, string>();
+    if (digestContext === null) current = await users.findByEmails(employees.map((e) => e.email.toLowerCase()));
+    else {
+      // Issue 4: one probe tells the batch's new users (not found), the users its records are known to leave as they
+      // are (`known`: not read), and the rest, read in full.
+      digests = digestsOf(digestContext, batch.employees, employees, clean);
+      const emails = [...new Set(employees.map((e) => normalizeEmail(e.email)))];
+      const probed = await users.probeByEmail(emails.map((email) => ({ email, digest: digests.get(email)?.digest ?? null })));
+      for (const [email, { id, known: same }] of probed) if (same) known.set(email, id);
+      current = await users.findByEmails([...probed].filter(([, p]) => !p.known).map(([email]) => email));
+    }
     this.skippedByDigest += known.size;
-    const current = await users.findByEmails(employees.filter((e) => !known.has(normalizeEmail(e.email))).map((e) => e.email.toLowerCase()));
     // R-API-04: API directories match the users linked to the records' external ids first.
     const linked = policy.matchByExternalId ? await users.findByExternalIds(directoryId, externalIdsOf(employees)) : new Map<string, StoredUser & { managerId: string | null }>();
     // R-API-04 with a username attribute: the tenant's users with the batch's usernames.
@@ -114,11 +124,11 @@ export class UserBatches {
     const problemRows = new Set([...fieldProblems, ...plan.problems].map((p) => p.rowNumber));
     /** The record digest of an operation whose record may give its user a source digest. */
     const digestFor = (email: string, ref: { rowNumber?: number }) => (ref.rowNumber === undefined || problemRows.has(ref.rowNumber) ? undefined : digests.get(email));
-    const written = new Map<string, string>();
     const refreshed: { id: string; digest: string }[] = [];
+    const replanned: { record: CanonicalEmployee; user: StoredUser; digest: string }[] = [];
     const keep = (user: StoredUser, ref: { rowNumber?: number }) => {
       const d = digestFor(user.email, ref);
-      if (d && leavesUnchanged(d.record, user, policy, ctx)) written.set(user.id, sourceDigestOf(d.digest, user.contentHash));
+      if (d) replanned.push({ record: d.record, user, digest: d.digest });
     };
     const writes: StoredUser[] = [];
     const created: StoredUser[] = [];
@@ -149,6 +159,9 @@ export class UserBatches {
         if (stored && d) refreshed.push({ id: op.userId, digest: sourceDigestOf(d.digest, stored.contentHash) });
       }
     }
+    // A written user's digest only if its record, planned again against what is written, changes nothing.
+    const settled = unchangedOnReplan(replanned, policy, ctx);
+    const written = new Map(replanned.filter((r) => settled.has(r.user.email)).map((r) => [r.user.id, sourceDigestOf(r.digest, r.user.contentHash)]));
     clock.lap('plan');
     await users.upsert(writes, await managersAtInsert(users, created, plan.managerLinks), written);
     await users.setSourceDigests(refreshed);

@@ -23,8 +23,17 @@ export class RunScratch {
     await sql(this.em,
       `create temp table run_links (seq bigserial primary key, row_number int, external_id text, email text not null, manager_email text not null) on commit drop`,
     );
-    await sql(this.em, `create index on pg_temp.run_links (email)`);
     await sql(this.em, `create temp table run_wanted_teams (seq bigserial primary key, row_number int, email text not null, teams jsonb not null) on commit drop`);
+  }
+
+  /**
+   * Once every batch is in, the indexes the later phases look links and wanted teams up by: built once over the
+   * filled tables rather than kept up row by row while phase 1 writes (~0.5 s of a 100k-row apply), and
+   * CREATE INDEX gives PostgreSQL the tables' sizes, which it has no statistics for otherwise (temp tables are
+   * never auto-analyzed).
+   */
+  async index(): Promise<void> {
+    await sql(this.em, `create index on pg_temp.run_links (email)`);
     await sql(this.em, `create index on pg_temp.run_wanted_teams (email)`);
   }
 

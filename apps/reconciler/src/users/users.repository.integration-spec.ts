@@ -138,16 +138,18 @@ describe('UsersRepository.upsert (R-CSV-01, R-CSV-04, R-EVT-02)', () => {
           { email: cy.email, digest: 'rec-cy' },
           { email: 'nobody@acme.io', digest: 'rec-ann' },
         ];
-        // PostgreSQL's md5(record digest || content hash) is sourceDigestOf: Ann and Bob, not Cy nor a stranger.
-        expect(await users.unchangedByDigest(probe)).toEqual(new Map([[ann.email, ann.id], [bob.email, bob.id]]));
-        // Another record for Ann: not her digest.
-        expect(await users.unchangedByDigest([{ email: ann.email, digest: 'rec-ann-2' }])).toEqual(new Map());
+        const probed = async (records: { email: string; digest: string | null }[] = probe) => Object.fromEntries([...(await users.probeByEmail(records))].map(([email, p]) => [email, p]));
+        // PostgreSQL's md5(record digest || content hash) is sourceDigestOf: Ann and Bob known, Cy found, a stranger not.
+        expect(await probed()).toEqual({ [ann.email]: { id: ann.id, known: true }, [bob.email]: { id: bob.id, known: true }, [cy.email]: { id: cy.id, known: false } });
+        // Another record for Ann, or none: not her digest.
+        expect(await probed([{ email: ann.email, digest: 'rec-ann-2' }])).toEqual({ [ann.email]: { id: ann.id, known: false } });
+        expect(await probed([{ email: ann.email, digest: null }])).toEqual({ [ann.email]: { id: ann.id, known: false } });
         // Bob's content changed by another path (its content hash with it, as every writer keeps it): no longer vouched for.
         await sql(em, `update ${qualified(em, 'users')} set job_title = 'Changed', content_hash = 'other', updated_at = now() where id = ?`, [bob.id]);
-        expect(await users.unchangedByDigest(probe)).toEqual(new Map([[ann.email, ann.id]]));
+        expect((await probed())[bob.email]).toEqual({ id: bob.id, known: false });
         // A rewrite without a digest (its content changed from what any digest was of) clears Ann's.
         await users.upsert([{ ...ann, jobTitle: 'Lead' }]);
-        expect(await users.unchangedByDigest(probe)).toEqual(new Map());
+        expect((await probed())[ann.email]).toEqual({ id: ann.id, known: false });
         throw new Rollback();
       })
       .catch((e: unknown) => {

@@ -121,22 +121,22 @@ export class UsersRepository {
   }
 
   /**
-   * Issue 4: of these (normalised email, record digest) pairs, the users whose stored source digest is the digest
-   * of that record against their content as it is now (`sourceDigestOf`): their id, by email. Two short columns
-   * per user, not the whole row: what lets an unchanged re-sync skip reading and planning its records.
+   * Issue 4: which of these (normalised) emails are a user's, and whether that user's stored source digest is the
+   * digest of the record given with the email against the user's content as it is now (`sourceDigestOf`; a null
+   * digest is never). Two short columns per user, not the row and its manager: the users found `known` need no
+   * more reading, those not found are new, and only the rest are read in full (`findByEmails`).
    */
-  async unchangedByDigest(records: readonly { email: string; digest: string }[]): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
+  async probeByEmail(records: readonly { email: string; digest: string | null }[]): Promise<Map<string, { id: string; known: boolean }>> {
+    const found = new Map<string, { id: string; known: boolean }>();
     for (let i = 0; i < records.length; i += CHUNK) {
       const chunk = records.slice(i, i + CHUNK);
-      const rows = await sql<{ email: string; id: string }>(this.em,
-        `select u.email, u.id
+      const rows = await sql<{ email: string; id: string; known: boolean }>(this.em,
+        `select u.email, u.id, coalesce(u.source_digest = md5(k.digest || u.content_hash), false) as known
            from unnest(?::text[], ?::text[]) as k(email, digest)
-           join ${this.table} u on u.tenant_id = ? and u.email = k.email
-          where u.source_digest = md5(k.digest || u.content_hash)`,
+           join ${this.table} u on u.tenant_id = ? and u.email = k.email`,
         [chunk.map((r) => r.email), chunk.map((r) => r.digest), this.tenantId],
       );
-      for (const r of rows) found.set(r.email, r.id);
+      for (const r of rows) found.set(r.email, { id: r.id, known: r.known });
     }
     return found;
   }

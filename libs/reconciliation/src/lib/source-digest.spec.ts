@@ -5,7 +5,7 @@ import { CSV, CTX, employee, storedUser } from '../test/fixtures';
 import { applyUserOperations } from './apply';
 import { planUserChunk } from './plan-users';
 import { normalizeEmail } from './rows';
-import { digestableRecord, digestsApply, leavesUnchanged, recordDigest, sourceDigestContext, sourceDigestOf } from './source-digest';
+import { digestableRecord, digestsApply, leavesUnchanged, recordDigest, sourceDigestContext, sourceDigestOf, unchangedOnReplan } from './source-digest';
 import type { StoredUser, UserChunkPlan } from './types';
 
 const run = { directoryId: 'dir-csv', policy: CSV, dateFormat: 'dd/mm/yyyy' as const, definitions: new Map([['Level', 'number' as const]]) };
@@ -64,6 +64,11 @@ describe('source digests (issue 4: skipping unchanged records)', () => {
     // A problem (their own manager) is reported by every run: never skipped.
     const self = employee('ann@acme.io', { rowNumber: 2, jobTitle: 'Lead', managerEmail: 'ANN@acme.io' });
     expect(leavesUnchanged(self, created, CSV, CTX)).toBe(false);
+    // Many at once: the same answers, each record against its own user.
+    const bob = employee('bob@acme.io', { rowNumber: 3, jobTitle: 'CTO' });
+    const bobUser = applyUserOperations(new Map(), planUserChunk(new Map(), [bob], CSV, CTX).operations).get('bob@acme.io') as StoredUser;
+    expect(unchangedOnReplan([{ record: self, user: created }, { record: bob, user: bobUser }, { record, user: created }].slice(0, 2), CSV, CTX)).toEqual(new Set(['bob@acme.io']));
+    expect(unchangedOnReplan([{ record, user: created }, { record: bob, user: { ...bobUser, jobTitle: 'Intern' } }], CSV, CTX)).toEqual(new Set(['ann@acme.io']));
   });
 
   it('a record known unchanged still claims its email (a later duplicate is a problem) and gives its manager link', () => {
@@ -99,14 +104,16 @@ describe('source digests (issue 4: skipping unchanged records)', () => {
           const problemRows = new Set(first.problems.map((p) => p.rowNumber));
           const firstRecord = new Map<string, CanonicalEmployee>();
           for (const record of chunk) if (!firstRecord.has(normalizeEmail(record.email))) firstRecord.set(normalizeEmail(record.email), record);
-          const stored = new Map<string, string>(); // email → the record digest the user's source digest was made with
+          const pairs: { record: CanonicalEmployee; user: StoredUser }[] = [];
           for (const op of first.operations) {
             const email = op.kind === 'create' ? op.user.email : op.email;
             const record = firstRecord.get(email);
             const user = after.get(email);
-            if (!record || !user || !digestableRecord(record) || problemRows.has(op.ref.rowNumber)) continue;
-            if (leavesUnchanged(record, user, policy, CTX)) stored.set(email, recordDigest('ctx', record));
+            if (record && user && digestableRecord(record) && !problemRows.has(op.ref.rowNumber)) pairs.push({ record, user });
           }
+          const settled = unchangedOnReplan(pairs, policy, CTX);
+          // email → the record digest the user's source digest was made with
+          const stored = new Map(pairs.filter((p) => settled.has(p.user.email)).map((p) => [p.user.email, recordDigest('ctx', p.record)]));
           // The second run: some records with another manager or title. Vouched: a first record whose digest is stored.
           const second = chunk.map((record, i) => {
             const edit = edits[i];

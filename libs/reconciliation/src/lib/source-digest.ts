@@ -68,8 +68,22 @@ export function digestableRecord(record: CanonicalEmployee): boolean {
 
 /** True when planning `record` against `user` (as stored) changes nothing and reports nothing. */
 export function leavesUnchanged(record: CanonicalEmployee, user: StoredUser, policy: UserPolicy, ctx: PlanContext): boolean {
-  const plan = planUserChunk(new Map([[user.email, user]]), [record], policy, ctx);
-  return plan.problems.length === 0 && plan.operations.length === 1 && plan.operations[0]?.kind === 'unchanged';
+  return unchangedOnReplan([{ record, user }], policy, ctx).has(user.email);
+}
+
+/**
+ * `leavesUnchanged` for many records at once (one plan, not one per record): the emails of the users each record,
+ * planned against that user as stored, changes nothing and reports nothing about. Each record must have a row
+ * number (its problems are told apart by it) and its own user, matched by the record's email.
+ */
+export function unchangedOnReplan(pairs: readonly { record: CanonicalEmployee; user: StoredUser }[], policy: UserPolicy, ctx: PlanContext): Set<string> {
+  const plan = planUserChunk(new Map(pairs.map((p) => [p.user.email, p.user])), pairs.map((p) => p.record), policy, ctx);
+  const problemRows = new Set(plan.problems.map((p) => p.rowNumber));
+  const unchanged = new Set<string>();
+  for (const op of plan.operations) {
+    if (op.kind === 'unchanged' && op.ref.rowNumber !== undefined && !problemRows.has(op.ref.rowNumber)) unchanged.add(op.email);
+  }
+  return unchanged;
 }
 
 function sortedKeys(value: unknown): unknown {
