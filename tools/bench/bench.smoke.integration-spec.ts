@@ -100,6 +100,12 @@ describe('npm run bench (smoke, --size 300 --big 0 --inbound 300)', () => {
     expect(inbound.runs).toBeGreaterThanOrEqual(1);
     expect(Object.keys(inbound.statuses)).toEqual(['succeeded']);
     expect(inbound.eventsPerSecond).toBeGreaterThan(0);
+    // Where the time went: the services' CPU over the measurement, and the micro-batch runs' apply by phase.
+    expect(inbound.cpuMs['directory-config']).toBeGreaterThan(0);
+    expect(inbound.cpuMs['reconciler']).toBeGreaterThan(0);
+    expect(inbound.applyPhasesS['write users']).toBeGreaterThan(0);
+    expect(Object.values(inbound.applyPhasesS).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(inbound.wallMs / 1000);
+    expect(report).toMatch(/apply total/);
     expect(result.verdicts.map((v) => v.target)).toEqual(expect.arrayContaining([expect.stringMatching(/inbound events ≥ 5000\/s/)]));
     expect(report).toMatch(/Inbound employee events \(R-EVT-02\)/);
   });

@@ -5,7 +5,8 @@ import { Events, createEnvelope, subjectOf } from '@roster/contracts';
 import { PubAckPipeline } from '@roster/messaging';
 import { waitFor } from '@roster/testing';
 import type { BenchEnv } from './bench-env';
-import { type PeakMemory, samplePeaks } from './probes';
+import { type PeakMemory, counterByLabel, cpuSnapshot, sampleBackendCpu, samplePeaks } from './probes';
+import { APPLY_PHASES, counterDelta, reconcilerPort } from './sync-run';
 
 /** PubAcks in flight at once (as the services' publisher does for bulk work). */
 const IN_FLIGHT = 256;
@@ -26,6 +27,10 @@ export interface InboundMeasurement {
   statuses: Record<string, number>;
   counts: Record<string, number>;
   memory: Record<string, PeakMemory>;
+  /** CPU per service process and of the database's backends over the measurement, ms. */
+  cpuMs: Record<string, number>;
+  /** The reconciler's apply by phase over every micro-batch run, s (`roster_apply_phase_seconds_total`). */
+  applyPhasesS: Record<string, number>;
   status: 'finished' | 'timed-out' | 'aborted';
 }
 
@@ -64,6 +69,9 @@ export async function measureInbound(env: BenchEnv, events: number, timeoutMs: n
   const publisher = new PubAckPipeline(env.nc);
   const subject = subjectOf('inbound.employee.upserted', { tenant: tenantId });
   const sampler = samplePeaks(env.services);
+  const cpuBefore = cpuSnapshot(env.services);
+  const phasesBefore = await counterByLabel(reconcilerPort(env), APPLY_PHASES, 'phase');
+  const backends = sampleBackendCpu(env.samplerPg, env.db.name);
   const started = Date.now();
   let status: InboundMeasurement['status'] = 'finished';
   let publishMs = 0;
@@ -109,6 +117,9 @@ export async function measureInbound(env: BenchEnv, events: number, timeoutMs: n
     await sampler.stop();
   }
   const wallMs = Date.now() - started;
+  const cpuAfter = cpuSnapshot(env.services);
+  const backendsMs = await backends.stop();
+  const applyPhasesS = counterDelta(phasesBefore, await counterByLabel(reconcilerPort(env), APPLY_PHASES, 'phase'));
   return {
     events,
     publishMs,
@@ -119,6 +130,8 @@ export async function measureInbound(env: BenchEnv, events: number, timeoutMs: n
     statuses: last.statuses,
     counts: last.counts,
     memory: sampler.read(),
+    cpuMs: { ...Object.fromEntries(Object.entries(cpuAfter).map(([name, ms]) => [name, ms - (cpuBefore[name] ?? 0)])), 'postgres backends': backendsMs },
+    applyPhasesS,
     status,
   };
 }

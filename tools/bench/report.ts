@@ -229,6 +229,13 @@ export function renderReport(r: BenchResult): string {
         [[i.events, s(i.publishMs), i.acceptedMs === undefined ? '-' : s(i.acceptedMs), s(i.wallMs), i.eventsPerSecond.toFixed(0), i.runs, JSON.stringify(i.statuses), `${i.counts['created']}/${i.counts['updated']}/${i.counts['unchanged']}/${i.counts['failed']}`]],
       ),
     );
+    // Where it went: CPU per process over the measurement, and the reconciler's apply of every micro-batch run by phase.
+    const cpu = i.cpuMs ?? {};
+    if (Object.keys(cpu).length > 0) out.push(table(Object.keys(cpu).map((n) => `${n} CPU s`), [Object.values(cpu).map((ms) => s(ms))]));
+    const phases = i.applyPhasesS ?? {};
+    if (Object.keys(phases).length > 0) {
+      out.push(table([...Object.keys(phases), 'apply total'], [[...Object.values(phases).map((v) => v.toFixed(1)), Object.values(phases).reduce((a, b) => a + b, 0).toFixed(1)]]));
+    }
   }
 
   out.push('\nTargets (issue 4)');

@@ -73,16 +73,16 @@ export interface SyncMeasurement {
   applyPhasesS: Record<string, number>;
 }
 
-const APPLY_PHASES = 'roster_apply_phase_seconds_total';
+export const APPLY_PHASES = 'roster_apply_phase_seconds_total';
 
-function reconcilerPort(env: BenchEnv): number {
+export function reconcilerPort(env: BenchEnv): number {
   const reconciler = env.services.find((s) => s.name === 'reconciler');
   if (!reconciler) throw new Error('the bench has no reconciler process');
   return reconciler.port;
 }
 
 /** `after − before` per key, keys with a positive difference only. */
-function counterDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+export function counterDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   return Object.fromEntries(
     Object.entries(after)
       .map(([k, v]) => [k, Math.round((v - (before[k] ?? 0)) * 1000) / 1000] as const)

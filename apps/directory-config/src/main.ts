@@ -26,7 +26,7 @@ async function main(): Promise<void> {
       { name: 'exports', stream: 'ROSTER_EXPORTS', filterSubject: EXPORT_EVENTS_FILTER },
       { name: 'export-build-failures', stream: 'ROSTER_DLQ', filterSubject: EXPORT_BUILD_DEAD_LETTERS },
       { name: 'export-mail-failures', stream: 'ROSTER_DLQ', filterSubject: EXPORT_MAIL_DEAD_LETTERS },
-      { name: INBOUND_CONSUMER, stream: 'ROSTER_INBOUND', filterSubject: 'roster.inbound.>', concurrency: 2 * config.ROSTER_INBOUND_BATCH_MAX },
+      { name: INBOUND_CONSUMER, stream: 'ROSTER_INBOUND', filterSubject: 'roster.inbound.>', concurrency: 2 * config.ROSTER_INBOUND_BATCH_MAX, ack: 'sent' },
     ],
   });
 }

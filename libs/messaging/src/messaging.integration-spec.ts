@@ -49,8 +49,8 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
       (await orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from ${TEST_SCHEMA}.effects where email = ?`, [email]))[0].n,
     );
 
-  const start = async (hooks: HarnessHooks = { attempts: new Map<string, number>() }, service = 'harness') => {
-    const app = await startHarness(orm, nats.url, hooks, { service });
+  const start = async (hooks: HarnessHooks = { attempts: new Map<string, number>() }, service = 'harness', ack?: 'confirmed' | 'sent') => {
+    const app = await startHarness(orm, nats.url, hooks, { service, ack });
     apps.push(app);
     return hooks;
   };
@@ -121,6 +121,27 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
     );
     expect(codes.join('\n')).toMatch(/BAD_ENVELOPE: not a CloudEvents 1.0 envelope/);
     expect(codes.join('\n')).toMatch(/NOT_JSON: message is not JSON/);
+  });
+
+  it('R-EVT-02 a consumer with sent (unconfirmed) acks acknowledges what it handled, once, and still retries and dead-letters a failure', async () => {
+    const hooks = await start(undefined, 'harness-sent', 'sent');
+    for (const email of ['sent-1@example.com', 'sent-2@example.com', 'sent-3@example.com']) await publisher.publish('user.created', userCreated(email), { tenantId: TENANT });
+    await publisher.publish('user.created', userCreated('fail-sent@example.com'), { tenantId: TENANT });
+    const jsm = await nc.jetstreamManager();
+    await waitFor(
+      async () => {
+        const info = await jsm.consumers.info('ROSTER_DIRECTORY', 'harness-sent-users');
+        return info.num_pending === 0 && info.num_ack_pending === 0 && info.ack_floor.stream_seq === info.delivered.stream_seq ? info : undefined;
+      },
+      { timeoutMs: 10_000, description: 'every message acknowledged' },
+    );
+    for (const email of ['sent-1@example.com', 'sent-2@example.com', 'sent-3@example.com']) {
+      expect(await effects(email)).toBe(1);
+      expect(hooks.attempts.get(email)).toBe(1); // acked: never delivered again, though nothing confirmed the ack
+    }
+    expect(hooks.attempts.get('fail-sent@example.com')).toBe(3);
+    const dead = await jsm.streams.getMessage('ROSTER_DLQ', { last_by_subj: 'roster.dlq.harness-sent.harness-sent-users' });
+    expect(dead.header.get(DLQ_HEADERS.code)).toBe('MAX_DELIVERIES');
   });
 
   it('applies the same event delivered twice only once (inbox)', async () => {

@@ -86,13 +86,13 @@ export async function startHarness(
   orm: MikroORM,
   natsUrl: string,
   hooks: HarnessHooks,
-  options: { ackWaitMs?: number; maxDeliver?: number; service?: string; filterSubject?: string } = {},
+  options: { ackWaitMs?: number; maxDeliver?: number; service?: string; filterSubject?: string; ack?: 'confirmed' | 'sent' } = {},
 ): Promise<INestMicroservice> {
   const app = await NestFactory.createMicroservice(harnessModule(orm, hooks), {
     strategy: new JetStreamServer({
       servers: natsUrl,
       service: options.service ?? 'harness',
-      consumers: [{ name: 'users', stream: 'ROSTER_DIRECTORY', filterSubject: options.filterSubject ?? filterOf('user.created') }],
+      consumers: [{ name: 'users', stream: 'ROSTER_DIRECTORY', filterSubject: options.filterSubject ?? filterOf('user.created'), ack: options.ack }],
       maxDeliver: options.maxDeliver ?? 3,
       backoffMs: [50, 100],
       ackWaitMs: options.ackWaitMs ?? 2000,
