@@ -5,7 +5,7 @@ import { Events, createEnvelope, subjectOf } from '@roster/contracts';
 import { PubAckPipeline } from '@roster/messaging';
 import { waitFor } from '@roster/testing';
 import type { BenchEnv } from './bench-env';
-import { type PeakMemory, counterByLabel, cpuSnapshot, sampleBackendCpu, samplePeaks } from './probes';
+import { type PeakMemory, type QueryShare, counterByLabel, cpuSnapshot, sampleActiveQueries, sampleBackendCpu, samplePeaks } from './probes';
 import { APPLY_PHASES, counterDelta, reconcilerPort } from './sync-run';
 
 /** PubAcks in flight at once (as the services' publisher does for bulk work). */
@@ -31,6 +31,8 @@ export interface InboundMeasurement {
   cpuMs: Record<string, number>;
   /** The reconciler's apply by phase over every micro-batch run, s (`roster_apply_phase_seconds_total`). */
   applyPhasesS: Record<string, number>;
+  /** Which statements the services' backends were running, sampled every 200 ms. */
+  dbSamples: QueryShare[];
   status: 'finished' | 'timed-out' | 'aborted';
 }
 
@@ -72,6 +74,7 @@ export async function measureInbound(env: BenchEnv, events: number, timeoutMs: n
   const cpuBefore = cpuSnapshot(env.services);
   const phasesBefore = await counterByLabel(reconcilerPort(env), APPLY_PHASES, 'phase');
   const backends = sampleBackendCpu(env.samplerPg, env.db.name);
+  const queries = sampleActiveQueries(env.samplerPg, env.db.name);
   const started = Date.now();
   let status: InboundMeasurement['status'] = 'finished';
   let publishMs = 0;
@@ -119,6 +122,7 @@ export async function measureInbound(env: BenchEnv, events: number, timeoutMs: n
   const wallMs = Date.now() - started;
   const cpuAfter = cpuSnapshot(env.services);
   const backendsMs = await backends.stop();
+  const dbSamples = await queries.stop();
   const applyPhasesS = counterDelta(phasesBefore, await counterByLabel(reconcilerPort(env), APPLY_PHASES, 'phase'));
   return {
     events,
@@ -132,6 +136,7 @@ export async function measureInbound(env: BenchEnv, events: number, timeoutMs: n
     memory: sampler.read(),
     cpuMs: { ...Object.fromEntries(Object.entries(cpuAfter).map(([name, ms]) => [name, ms - (cpuBefore[name] ?? 0)])), 'postgres backends': backendsMs },
     applyPhasesS,
+    dbSamples,
     status,
   };
 }

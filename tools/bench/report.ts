@@ -274,6 +274,10 @@ export function renderReport(r: BenchResult): string {
     out.push(`\nDatabase, ${name}: statements the services' backends were running (share of 200 ms samples)`);
     for (const q of run.dbSamples.slice(0, 6)) out.push(`  ${(q.share * 100).toFixed(0).padStart(3)}%  ${q.statement}`);
   }
+  if (r.inbound?.dbSamples?.length) {
+    out.push(`\nDatabase, inbound: statements the services' backends were running (share of 200 ms samples)`);
+    for (const q of r.inbound.dbSamples.slice(0, 6)) out.push(`  ${(q.share * 100).toFixed(0).padStart(3)}%  ${q.statement}`);
+  }
   for (const [svc, p] of Object.entries(r.profiles ?? {})) {
     out.push(`\nCPU profile of ${svc} (${s(p.totalMs)} s sampled, ${p.file}): self time by package, then by function`);
     for (const f of p.packages.slice(0, 8)) out.push(`  ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}`);

@@ -187,7 +187,7 @@ export class ApplyRunUseCase {
     const scratch = new RunScratch(em);
     await scratch.create();
     let counts = emptyRunCounts();
-    const analyzer = await StatisticsRefresh.start(em);
+    const analyzer = await StatisticsRefresh.start(em, tenantId);
 
     // R-SFTP-03: the teams file is applied before any user.
     const customFields = new CustomFieldsRepository(em, tenantId);

@@ -3,6 +3,8 @@ import { qualified, sql } from '@roster/persistence';
 
 /** The least number of new rows worth an ANALYZE of the tables a run fills. */
 export const MIN_ROWS_BEFORE_ANALYZE = 2000;
+/** Rows of a tenant the planner believes nearly empty that make an ANALYZE worth it at a run's start. */
+const UNSEEN_ROWS_BEFORE_ANALYZE = 1000;
 /** After phase 1, the share of the table a run must have added since the last ANALYZE to be worth one more. */
 const SETTLE_GROWTH = 0.25;
 
@@ -11,24 +13,49 @@ const SETTLE_GROWTH = 0.25;
  * still say "empty", and it then picks plans that scan the growing tables for every chunk (quadratic; seen at
  * 100k rows in the bench). ANALYZE in the transaction counts its own inserted rows, so the keyed lookups stay
  * index lookups. It samples at most 30k rows per table, but is not free (a quarter of an unchanged re-sync's
- * database time when it ran every 10 batches): so it runs each time the run has doubled the table (a plan changes
- * when a table grows by a factor, not by a count). After phase 1 it runs once more only if the run has added a
- * quarter of the table since (`settle`): an event directory's micro-batch of 2000 users into a table of 100k paid
- * an ANALYZE per run, a sixth of its apply, for statistics that were already right.
+ * database time when it ran every 10 batches): so it runs each time the run has doubled the tenant's users (a plan
+ * changes when a table grows by a factor, not by a count). After phase 1 it runs once more only if the run has
+ * added a quarter of them since (`settle`): an event directory's micro-batch of 2000 users into 100k paid an
+ * ANALYZE per run, a sixth of its apply, for statistics that were already right.
+ *
+ * What counts is the run's tenant, not the table: every lookup is by tenant, and a tenant the statistics have not
+ * seen is "one row" to the planner however large the table is. With another tenant's 100k users analyzed, a new
+ * tenant's lookups (`unnest(<1000 keys>) join users on tenant and key`) became a loop over the new tenant's rows
+ * for every key — 1.7 s a batch at 20k rows, 12 s of a 50k-event inbound burst's matching (bench, 2026-12-07).
+ * So the baseline is the planner's own estimate of the tenant's rows, and a tenant it believes nearly empty is
+ * counted (at most 1000 rows past the estimate read) and analyzed at once if it has that many more.
  */
 export class StatisticsRefresh {
   private sinceLast = 0;
 
   private constructor(
     private readonly em: EntityManager,
+    private readonly tenantId: string,
     private rows: number,
   ) {}
 
-  static async start(em: EntityManager): Promise<StatisticsRefresh> {
-    const [row] = await sql<{ rows: number }>(em, `select greatest(reltuples, 0)::float8 as rows from pg_class where oid = ?::regclass`, [
-      qualified(em, 'users'),
-    ]);
-    return new StatisticsRefresh(em, Number(row?.rows ?? 0));
+  static async start(em: EntityManager, tenantId: string): Promise<StatisticsRefresh> {
+    const refresh = new StatisticsRefresh(em, tenantId, await StatisticsRefresh.plannedRows(em, tenantId));
+    if (refresh.rows < MIN_ROWS_BEFORE_ANALYZE) {
+      // A batch's lookup is a loop over every row the planner does not expect, once per key: a thousand of them
+      // cost more than the ANALYZE. Counting stops there.
+      const [row] = await sql<{ n: number }>(em, `select count(*)::int as n from (select 1 from ${qualified(em, 'users')} where tenant_id = ? limit ?) x`, [
+        tenantId,
+        Math.ceil(refresh.rows) + UNSEEN_ROWS_BEFORE_ANALYZE,
+      ]);
+      refresh.sinceLast = Math.max(0, Number(row?.n ?? 0) - Math.ceil(refresh.rows));
+      if (refresh.sinceLast >= UNSEEN_ROWS_BEFORE_ANALYZE) await refresh.refresh();
+    }
+    return refresh;
+  }
+
+  /** The rows of the tenant the planner expects (its estimate for `tenant_id = ?`). */
+  private static async plannedRows(em: EntityManager, tenantId: string): Promise<number> {
+    const [row] = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(em,
+      `explain (format json) select 1 from ${qualified(em, 'users')} where tenant_id = ?`,
+      [tenantId],
+    );
+    return Number(row?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
   }
 
   async inserted(count: number): Promise<void> {
@@ -44,7 +71,7 @@ export class StatisticsRefresh {
   private async refresh(): Promise<void> {
     if (this.sinceLast === 0) return;
     await sql(this.em, `analyze ${['users', 'teams', 'team_memberships'].map((t) => qualified(this.em, t)).join(', ')}`);
-    this.rows += this.sinceLast;
+    this.rows = await StatisticsRefresh.plannedRows(this.em, this.tenantId);
     this.sinceLast = 0;
   }
 }
