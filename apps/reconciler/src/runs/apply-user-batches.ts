@@ -67,7 +67,8 @@ export interface UserBatchesRun {
  * unchanged without reading the user (`knownUnchanged`); its manager link and teams are kept as any record's, so
  * the manager and membership phases still put right what changed around it. A written user gets the digest of its
  * record when planning that record again against the written content changes nothing (`leavesUnchanged`); a user
- * found unchanged gets one only if it has none (once: users stored before digests existed).
+ * found unchanged gets one if it has none (users stored before digests existed) or, when it is this directory's, a
+ * stale one (the context changed, or another writer changed the user) — once, so the next run matches it.
  */
 export class UserBatches {
   /** Records planned unchanged by digest, over the run. */
@@ -152,11 +153,18 @@ export class UserBatches {
       } else {
         unchanged.push(op.email);
         if (op.fieldSequences) sequences.push({ id: op.userId, fieldSequences: op.fieldSequences });
-        // A user with no digest yet (stored before digests, or by a record that had a problem) gets one, once; a
-        // stale one is not rewritten by a run that changes nothing (that would write unchanged users every run).
+        // A user found unchanged (read, so not matched by its digest) gets its record's digest when it has none
+        // (stored before digests, or by a record that had a problem), or a stale one and is this directory's: the
+        // digests' context changed (a new custom field label in the tenant, another threshold or date format) or
+        // another writer changed the user (the scheduler, an activation) while the record stayed the same. Written
+        // once, then matched; left stale, the user would be read in full by every later run. Another directory's user
+        // keeps the digest it has, so two directories syncing the same people never rewrite each other's every run.
         const stored = known.has(op.email) ? undefined : current.get(op.email);
-        const d = stored?.sourceDigest === null ? digestFor(op.email, op.ref) : undefined;
-        if (stored && d) refreshed.push({ id: op.userId, digest: sourceDigestOf(d.digest, stored.contentHash) });
+        const d = stored ? digestFor(op.email, op.ref) : undefined;
+        const digest = stored && d ? sourceDigestOf(d.digest, stored.contentHash) : undefined;
+        if (stored && digest !== undefined && stored.sourceDigest !== digest && (stored.sourceDigest === null || stored.sourceDirectoryId === directoryId)) {
+          refreshed.push({ id: op.userId, digest });
+        }
       }
     }
     // A written user's digest only if its record, planned again against what is written, changes nothing.
