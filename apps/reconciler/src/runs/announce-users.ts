@@ -6,16 +6,20 @@ import { UsersRepository, toDirectoryUser } from '../users/users.repository';
 /** Users read, written and announced at a time in phase 2 (bounded memory however large the run). */
 const ANNOUNCE_CHUNK = 1000;
 
-/** user.created for every user this run created, from the stored rows (manager included), chunk by chunk. */
+/**
+ * user.created for every user this run created, from the stored rows (manager included), chunk by chunk, in the
+ * order given (creation order), not the order PostgreSQL returns the rows in.
+ */
 export async function announceCreated(em: EntityManager, outbox: Outbox, users: UsersRepository, ids: readonly string[], runId: string, tenantId: string) {
   for (let i = 0; i < ids.length; i += ANNOUNCE_CHUNK) {
-    const rows = await users.findByIds(ids.slice(i, i + ANNOUNCE_CHUNK));
-    await outbox.addMessages(
-      em,
-      [...rows.values()].map((user) =>
-        outbox.message('user.created', { runId, user: toDirectoryUser(user, user.managerId) }, { tenantId, runId }),
-      ),
-    );
+    const chunk = ids.slice(i, i + ANNOUNCE_CHUNK);
+    const byId = new Map([...(await users.findByIds(chunk)).values()].map((user) => [user.id, user]));
+    const events: OutgoingMessage[] = [];
+    for (const id of chunk) {
+      const user = byId.get(id);
+      if (user) events.push(outbox.message('user.created', { runId, user: toDirectoryUser(user, user.managerId) }, { tenantId, runId }));
+    }
+    await outbox.addMessages(em, events);
   }
 }
 

@@ -5,7 +5,11 @@ import { planUserChunk } from './plan-users';
 import { present } from './rows';
 import type { PlanContext, StoredUser, UserPolicy } from './types';
 
-/** Bump when what a digest covers changes: every stored digest then stops matching, and runs plan in full again. */
+/**
+ * Bump when what a digest covers changes, or when planning a record against a user can give another result than
+ * before (merge, custom field fitting, normalisation): every stored digest then stops matching, and runs plan in
+ * full again (each unchanged user's digest is rewritten once).
+ */
 const DIGEST_VERSION = 1;
 
 /**
