@@ -238,7 +238,7 @@ export class ApplyRunUseCase {
       // Touched matters only for users found unchanged (counted as updated); the run's new users never are.
       const created = new Set(wanted.filter((w) => w.newUser).map((w) => w.email));
       await scratch.addTouched([...changed].filter((email) => !created.has(email)));
-      await analyzer.inserted(changed.size); // a first run fills team_memberships here
+      await analyzer.inserted(changed.size, 'memberships'); // a first run fills team_memberships here
     }
     clock.lap('memberships');
     // R-API-08 memberships of the directory's groups, R-API-09 local / other directories' groups.

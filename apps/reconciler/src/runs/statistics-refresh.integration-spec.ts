@@ -130,4 +130,19 @@ describe('StatisticsRefresh (R-CSV-01, R-EVT-02)', () => {
       expect((await plannerView(em, NEW_TENANT)).rows).toBeGreaterThan(10_000);
     });
   });
+
+  it('team memberships, the largest table, are analyzed only when the run added some (an event run adds none)', async () => {
+    await inRolledBackTransaction(async (em) => {
+      const reltuples = async (table: string) =>
+        Number((await sql<{ n: number }>(em, `select reltuples::float8 as n from pg_class where oid = ?::regclass`, [qualified(em, table)]))[0]?.n);
+      const never = await reltuples('team_memberships');
+      const analyzer = await StatisticsRefresh.start(em, TENANT);
+      await insert(em, analyzer, 2000);
+      expect(await plannedRows(em)).toBe(2000);
+      expect(await reltuples('team_memberships')).toBe(never);
+      // The memberships phase reports what it added: the next refresh includes the memberships.
+      await analyzer.inserted(4000, 'memberships');
+      expect(await reltuples('team_memberships')).not.toBe(never);
+    });
+  });
 });

@@ -27,6 +27,8 @@ const SETTLE_GROWTH = 0.25;
  */
 export class StatisticsRefresh {
   private sinceLast = 0;
+  /** Whether the run has added memberships: the largest table, analyzed only when it grew (not for event runs). */
+  private membershipsGrew = false;
 
   private constructor(
     private readonly em: EntityManager,
@@ -58,7 +60,9 @@ export class StatisticsRefresh {
     return Number(row?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? 0);
   }
 
-  async inserted(count: number): Promise<void> {
+  /** `count` new rows: users, or (`memberships`) team memberships, which also grow with the tenant's users. */
+  async inserted(count: number, table: 'users' | 'memberships' = 'users'): Promise<void> {
+    if (table === 'memberships' && count > 0) this.membershipsGrew = true;
     this.sinceLast += count;
     if (this.sinceLast >= Math.max(MIN_ROWS_BEFORE_ANALYZE, this.rows)) await this.refresh();
   }
@@ -70,8 +74,10 @@ export class StatisticsRefresh {
 
   private async refresh(): Promise<void> {
     if (this.sinceLast === 0) return;
-    await sql(this.em, `analyze ${['users', 'teams', 'team_memberships'].map((t) => qualified(this.em, t)).join(', ')}`);
+    const tables = this.membershipsGrew ? ['users', 'teams', 'team_memberships'] : ['users', 'teams'];
+    await sql(this.em, `analyze ${tables.map((t) => qualified(this.em, t)).join(', ')}`);
     this.rows = await StatisticsRefresh.plannedRows(this.em, this.tenantId);
     this.sinceLast = 0;
+    this.membershipsGrew = false;
   }
 }
