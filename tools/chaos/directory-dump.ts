@@ -39,7 +39,8 @@ export function replaceIds<T>(value: T, ids: ReadonlyMap<string, string>): T {
 }
 
 /**
- * Reads the tenant's users (every column but ids, hash and timestamps, with the manager's email), teams (parent
+ * Reads the tenant's users (every column but ids, hashes — the content hash, and the source digest, which is of the
+ * run's directory — and timestamps, with the manager's email), teams (parent
  * and owner by name and email), memberships, custom field definitions, groups and group memberships, and the
  * problems of the given runs, from the reconciler's schema.
  */
@@ -52,7 +53,7 @@ export async function dumpDirectory(pool: Pool, tenantId: string, o: { directory
 
   const users = await q<{ id: string; email: string; manager: string | null; fields: Record<string, unknown> }>(
     `select u.id, u.email, m.email as manager,
-            to_jsonb(u) - array['id', 'tenant_id', 'manager_id', 'content_hash', 'field_sequences', 'created_at', 'updated_at'] as fields
+            to_jsonb(u) - array['id', 'tenant_id', 'manager_id', 'content_hash', 'field_sequences', 'source_digest', 'created_at', 'updated_at'] as fields
        from reconciler.users u left join reconciler.users m on m.id = u.manager_id
       where u.tenant_id = $1`,
   );
