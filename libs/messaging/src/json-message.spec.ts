@@ -12,7 +12,9 @@ const employee = fc.record(
     rowNumber: fc.integer({ min: 2, max: 1_000_000 }),
     email: fc.constantFrom('ann@acme.io', "bob.o'brien@acme.io", 'x+tag@sub.acme.io'),
     firstName: text,
-    customFields: fc.dictionary(text, text, { maxKeys: 3 }),
+    // Labels file-ingest can send: `__proto__` is refused at the header (RESERVED_LABELS, users-csv.header.ts), and a
+    // parsed object could not hold it as a key anyway (drawn once by a fresh-clone CI's seed).
+    customFields: fc.dictionary(text.filter((label) => label !== '__proto__'), text, { maxKeys: 3 }),
     teams: fc.array(text, { maxLength: 3 }),
   },
   { requiredKeys: ['rowNumber', 'email'] },
