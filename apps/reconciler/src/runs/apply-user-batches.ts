@@ -66,7 +66,7 @@ export interface UserBatchesRun {
  * digest changed nothing the last time it was applied to exactly this content in this context, so it is planned
  * unchanged without reading the user (`knownUnchanged`); its manager link and teams are kept as any record's, so
  * the manager and membership phases still put right what changed around it. A written user gets the digest of its
- * record when planning that record again against the written content changes nothing (`leavesUnchanged`); a user
+ * record when planning that record again against the written content changes nothing (`unchangedOnReplan`); a user
  * found unchanged gets one if it has none (users stored before digests existed) or, when it is this directory's, a
  * stale one (the context changed, or another writer changed the user) — once, so the next run matches it.
  */
