@@ -335,7 +335,7 @@ export function InboundSubjects({ tenantId, directory }: { tenantId: string; dir
       <h2 id="inbound-subjects">Where services publish</h2>
       <p>
         Internal services publish CloudEvents (JSON, <code>tenantid</code> = this tenant) on the stream <code>{INBOUND_STREAM}</code>, with {directoryId} as{' '}
-        <code>directoryId</code> in the data. The event’s <code>id</code> makes it count once, however often it is sent.
+        <code>directoryId</code> in the data. The event’s <code>id</code> makes it count once, however often it is sent within 8 days (the same id sent later counts again).
       </p>
       <div className="table-wrap">
         <table>

@@ -4,8 +4,9 @@ import { CanonicalEmployee, IsoDate } from './records';
 /**
  * R-EVT-02: what an internal service publishes for an `event` directory, on
  * `roster.inbound.<tenant>.employee.<upserted|terminated>.v1` (stream ROSTER_INBOUND). The CloudEvents `id` is the
- * idempotency key: an event id is applied once, however often it is published or delivered. The tenant is the
- * envelope's `tenantid` and the subject's tenant token (they must agree).
+ * idempotency key: an event id is applied once, however often it is published or delivered within the inbox's memory
+ * of it (ROSTER_INBOUND's retention plus a day: 8 days by default; the same id sent again after that is applied again,
+ * as the newest event). The tenant is the envelope's `tenantid` and the subject's tenant token (they must agree).
  */
 export const EmployeeUpsertedV1 = z.object({
   /** The `event` directory of the tenant the employee belongs to. */
