@@ -1,2 +1,3 @@
 export * from './lib/orm-config';
 export * from './lib/database';
+export * from './lib/json-sql';

@@ -1,25 +1,27 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Outbox, OutgoingMessage } from '@roster/messaging';
+import { qualified } from '@roster/persistence';
 import type { ManagerChange } from '@roster/reconciliation';
-import { UsersRepository, toDirectoryUser } from '../users/users.repository';
+import { UsersRepository, directoryUserJsonSql, toDirectoryUser } from '../users/users.repository';
 
 /** Users read, written and announced at a time in phase 2 (bounded memory however large the run). */
 const ANNOUNCE_CHUNK = 1000;
 
 /**
- * user.created for every user this run created, from the stored rows (manager included), chunk by chunk, in the
- * order given (creation order), not the order PostgreSQL returns the rows in.
+ * user.created for every user this run created, from the stored rows (manager included), a page of 1000 at a time,
+ * in the order given (creation order), not the order PostgreSQL returns the rows in. PostgreSQL writes each event's
+ * data (`directoryUserJsonSql`) into the outbox page itself: the rows are not read into the service, mapped,
+ * validated and serialised one by one.
  */
-export async function announceCreated(em: EntityManager, outbox: Outbox, users: UsersRepository, ids: readonly string[], runId: string, tenantId: string) {
+export async function announceCreated(em: EntityManager, outbox: Outbox, ids: readonly string[], runId: string, tenantId: string) {
+  const payloadHead = `{"runId":${JSON.stringify(runId)},"user":`;
   for (let i = 0; i < ids.length; i += ANNOUNCE_CHUNK) {
-    const chunk = ids.slice(i, i + ANNOUNCE_CHUNK);
-    const byId = new Map([...(await users.findByIds(chunk)).values()].map((user) => [user.id, user]));
-    const events: OutgoingMessage[] = [];
-    for (const id of chunk) {
-      const user = byId.get(id);
-      if (user) events.push(outbox.message('user.created', { runId, user: toDirectoryUser(user, user.managerId) }, { tenantId, runId }));
-    }
-    await outbox.addMessages(em, events);
+    await outbox.addBuilt(em, 'user.created', { tenantId, runId },
+      `select k.n, ?::text || ${directoryUserJsonSql('u')} || '}'
+         from unnest(?::uuid[]) with ordinality as k(id, n)
+         join ${qualified(em, 'users')} u on u.tenant_id = ? and u.id = k.id`,
+      [payloadHead, ids.slice(i, i + ANNOUNCE_CHUNK), tenantId],
+    );
   }
 }
 

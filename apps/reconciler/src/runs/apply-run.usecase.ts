@@ -230,7 +230,7 @@ export class ApplyRunUseCase {
     clock.lap('managers');
     // Creations first, then the manager changes of users who existed before: a consumer never meets an id it
     // has not been told about.
-    for await (const ids of scratch.createdIds()) await announceCreated(em, this.outbox, users, ids, runId, tenantId);
+    for await (const ids of scratch.createdIds()) await announceCreated(em, this.outbox, ids, runId, tenantId);
     for await (const changes of managerPhase.changesOfExistingUsers()) await announceManagerChanges(this.outbox, em, users, changes, runId, tenantId);
     clock.lap('announce users');
     for await (const wanted of scratch.wantedTeams()) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DirectoryUser } from '@roster/contracts';
-import { type ArrayColumn, columnsOf, qualified, sql } from '@roster/persistence';
+import { type ArrayColumn, columnsOf, jsonObjectSql, qualified, sql } from '@roster/persistence';
 import type { NewUser, StoredUser } from '@roster/reconciliation';
 
 /** The users columns a run writes, as arrays (`columnsOf`): every one but the manager link and the timestamps. */
@@ -103,6 +103,40 @@ export function toDirectoryUser(u: StoredUser, managerUserId: string | null): Di
     ),
     customFields: u.customFields,
   };
+}
+
+/**
+ * `toDirectoryUser` of the users row `alias` (its own `manager_id` as the manager), as JSON text PostgreSQL writes:
+ * the same members in the same order, for events built without the row leaving the database
+ * (`announceCreated`). A change to one of the two is a change to both; `announce-users.integration-spec.ts`
+ * compares them on rows of every shape.
+ */
+export function directoryUserJsonSql(alias: string): string {
+  const profile = jsonObjectSql(
+    (
+      [
+        ['jobTitle', 'job_title'],
+        ['department', 'department'],
+        ['location', 'location'],
+        ['employeeId', 'employee_id'],
+        ['startDate', 'start_date'],
+      ] as const
+    ).map(([key, column]) => ({ key, expr: `${alias}.${column}`, omitNull: true })),
+  );
+  return jsonObjectSql([
+    { key: 'userId', expr: `${alias}.id` },
+    { key: 'email', expr: `${alias}.email` },
+    { key: 'username', expr: `${alias}.username`, omitNull: true },
+    { key: 'firstName', expr: `${alias}.first_name` },
+    { key: 'lastName', expr: `${alias}.last_name` },
+    { key: 'displayName', expr: `${alias}.display_name` },
+    { key: 'managerUserId', expr: `${alias}.manager_id` },
+    { key: 'status', expr: `${alias}.status` },
+    { key: 'isOrgAdmin', expr: `${alias}.is_org_admin` },
+    { key: 'sourceDirectoryId', expr: `${alias}.source_directory_id` },
+    { key: 'profile', expr: profile, json: true },
+    { key: 'customFields', expr: `coalesce(${alias}.custom_fields, '{}'::jsonb)`, json: true },
+  ]);
 }
 
 /** Set-based access to a tenant's users: one query per chunk of keys, multi-row writes, never a query per row. */

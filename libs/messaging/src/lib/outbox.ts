@@ -2,7 +2,7 @@ import { EntitySchema } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { EventName, PayloadOf } from '@roster/contracts';
 import { qualified, sql } from '@roster/persistence';
-import { EncodedMessage, EventPublisher, OutgoingMessage, PublishContext, buildMessage } from './publisher';
+import { EncodedMessage, EventPublisher, OutgoingMessage, PublishContext, buildMessage, envelopeFrame } from './publisher';
 
 export interface OutboxRow {
   seq: string;
@@ -55,6 +55,28 @@ export class Outbox {
 
   message<N extends EventName>(name: N, data: PayloadOf<N>, ctx: PublishContext): OutgoingMessage {
     return buildMessage(this.source, name, data, ctx);
+  }
+
+  /**
+   * Events of one kind whose data PostgreSQL builds from stored rows, written as one outbox page without the rows
+   * leaving the database: `rows` is a query (with its `params`) of `(n, data)` — the event's place in the page and
+   * its data as JSON text (`jsonObjectSql`) — at most `PAGE_EVENTS` of them. Each event gets a fresh id
+   * (`gen_random_uuid()`) and the envelope of `name` (`envelopeFrame`: one time for the page). The data is not
+   * checked against the event's schema here, as `add` does: the test of each caller holds its data to the schema.
+   * Returns how many events were written.
+   */
+  async addBuilt<N extends EventName>(em: EntityManager, name: N, ctx: Omit<PublishContext, 'id'>, rows: string, params: readonly unknown[]): Promise<number> {
+    const frame = envelopeFrame(this.source, name, ctx);
+    const [page] = await sql<{ events: number }>(em,
+      `insert into ${qualified(em, 'outbox')} (subjects, ids, payload, events)
+       select array_fill(?::text, array[count(*)::int]), array_agg(e.id order by e.n),
+              string_agg(?::text || e.id || ?::text || e.data || '}', E'\\n' order by e.n), count(*)
+         from (select r.n, r.data, gen_random_uuid()::text as id from (${rows}) as r(n, data)) as e
+       having count(*) > 0
+       returning events`,
+      [frame.subject, frame.beforeId, frame.beforeData, ...params],
+    );
+    return page?.events ?? 0;
   }
 
   /** The messages in order, as pages of up to `PAGE_EVENTS`: one row and one parameter set per page. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MsgHdrs, NatsConnection, PubAck } from 'nats';
 import { CloudEvent, EventName, Events, PayloadOf, createEnvelope, subjectOf } from '@roster/contracts';
 import { PubAckPipeline } from './pub-ack-pipeline';
@@ -45,14 +46,37 @@ export function buildMessage<N extends EventName>(
  * `CanonicalEmployee`). Consumers parse and validate it as any other event.
  */
 export function buildJsonMessage<N extends EventName>(source: string, name: N, dataJson: string, ctx: PublishContext): EncodedMessage {
-  const envelope = createEnvelope({ type: Events[name].type, source, tenantId: ctx.tenantId, data: null, id: ctx.id, runId: ctx.runId, subject: ctx.subject });
+  const frame = envelopeFrame(source, name, ctx);
+  const id = ctx.id ?? randomUUID();
+  return { subject: frame.subject, id, payload: Buffer.from(`${frame.beforeId}${id}${frame.beforeData}${dataJson}}`, 'utf8') };
+}
+
+/**
+ * The envelope of one kind of event as JSON text around its two varying parts: an event with id `id` and data
+ * (as JSON text) `data` is `${beforeId}${id}${beforeData}${data}}` — what `JSON.stringify(createEnvelope(…))`
+ * writes, with the time fixed when the frame is made. For producers that build many events' data elsewhere
+ * (`buildJsonMessage`; PostgreSQL, in `Outbox.addBuilt`).
+ */
+export interface EnvelopeFrame {
+  subject: string;
+  beforeId: string;
+  beforeData: string;
+}
+
+const FRAME_ID = '00000000-0000-4000-8000-00000000f1a3';
+
+export function envelopeFrame<N extends EventName>(source: string, name: N, ctx: Omit<PublishContext, 'id'>): EnvelopeFrame {
+  const envelope = createEnvelope({ type: Events[name].type, source, tenantId: ctx.tenantId, data: null, id: FRAME_ID, runId: ctx.runId, subject: ctx.subject });
   const text = JSON.stringify(envelope);
+  const idAt = text.indexOf(`"id":"${FRAME_ID}"`) + '"id":"'.length;
   const tail = '"data":null}';
-  if (!text.endsWith(tail)) throw new Error(`buildJsonMessage: the envelope of ${name} does not end with its data`);
+  if (idAt < '"id":"'.length || !text.endsWith(tail) || text.indexOf(FRAME_ID, idAt + 1) !== -1) {
+    throw new Error(`envelopeFrame: the envelope of ${name} is not <…"id":"<id>"…"data":<data>}>`);
+  }
   return {
     subject: subjectOf(name, { tenant: ctx.tenantId, ...ctx.tokens }),
-    id: envelope.id,
-    payload: Buffer.from(`${text.slice(0, -'null}'.length)}${dataJson}}`, 'utf8'),
+    beforeId: text.slice(0, idAt),
+    beforeData: text.slice(idAt + FRAME_ID.length, -'null}'.length),
   };
 }
 
