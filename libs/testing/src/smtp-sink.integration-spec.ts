@@ -81,6 +81,25 @@ describe('startSmtpSink (real SMTP server capturing mail)', () => {
     expect(sink.messages).toHaveLength(0);
   });
 
+  it('failNext(n, code, { text }) answers DATA with that reply, e.g. a 552 5.3.4', async () => {
+    sink.failNext(1, 552, { text: '5.3.4 Message too big' });
+    await expect(send({ subject: 'too big' })).rejects.toMatchObject({ responseCode: 552, command: 'DATA', response: '552 5.3.4 Message too big' });
+    expect(sink.messages).toHaveLength(0);
+  });
+
+  it("failNext(n, code, { at: 'RCPT TO' }) refuses the next n recipients; a mail with one accepted recipient still goes to it", async () => {
+    const rejectedBefore = sink.rejectedCount;
+    sink.failNext(1, 550, { text: '5.1.1 mailbox unavailable', at: 'RCPT TO' });
+    await expect(send({ to: 'gone@example.com' })).rejects.toMatchObject({ code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO', response: '550 5.1.1 mailbox unavailable' });
+    sink.failNext(1, 450, { at: 'RCPT TO' });
+    await expect(send({ to: 'busy@example.com' })).rejects.toMatchObject({ responseCode: 450, response: '450 Temporary failure injected by the test SMTP sink' });
+    sink.failNext(1, 550, { at: 'RCPT TO' });
+    const info = await send({ to: ['gone@example.com', 'ann@example.com'], subject: 'partly' });
+    expect(info.rejected).toEqual(['gone@example.com']);
+    expect((await sink.waitForMail((m) => m.subject === 'partly')).envelope.rcptTo).toEqual(['ann@example.com']);
+    expect(sink.rejectedCount).toBe(rejectedBefore + 3);
+  });
+
   it('dropNext(1) cuts the connection after DATA without capturing the mail', async () => {
     sink.dropNext(1);
     await expect(send({ subject: 'dropped' })).rejects.toThrow();

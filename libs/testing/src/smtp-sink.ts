@@ -34,6 +34,14 @@ export interface CapturedMail {
   receivedAt: Date;
 }
 
+/** How `failNext` refuses: the reply's text after the code, and the command it answers. */
+export interface InjectedRefusal {
+  /** e.g. `5.3.4 Message too big`; by default a sentence saying the sink injected it. */
+  text?: string;
+  /** `DATA` (the default): the reply after the message; `RCPT TO`: the reply to the next recipients. */
+  at?: 'DATA' | 'RCPT TO';
+}
+
 /** Options for `nodemailer.createTransport` that reach this sink. */
 export interface SmtpSinkTransportOptions {
   host: string;
@@ -50,15 +58,18 @@ export interface SmtpSink {
   readonly messages: readonly CapturedMail[];
   /** Users that authenticated, in order. */
   readonly authUsers: readonly string[];
-  /** How many messages failNext/dropNext turned away. */
+  /** How many messages (recipients, for failNext at RCPT TO) failNext/dropNext turned away. */
   readonly rejectedCount: number;
   transportOptions(auth?: { user: string; pass: string }): SmtpSinkTransportOptions;
   /** Resolves with the first mail (already received or future) that matches. */
   waitForMail(predicate?: (mail: CapturedMail) => boolean, timeoutMs?: number): Promise<CapturedMail>;
   /** Resolves once at least `count` mails have arrived. */
   waitForCount(count: number, timeoutMs?: number): Promise<CapturedMail[]>;
-  /** Answers the next `count` messages' DATA with `code` (a temporary 451 by default) instead of accepting them. */
-  failNext(count: number, code?: number): void;
+  /**
+   * Answers the next `count` messages' DATA with `code` (a temporary 451 by default) instead of accepting them;
+   * with `at: 'RCPT TO'`, the next `count` recipients instead.
+   */
+  failNext(count: number, code?: number, refusal?: InjectedRefusal): void;
   /** Drops the connection without a reply after the next `count` messages' DATA. */
   dropNext(count: number): void;
   clear(): void;
@@ -75,7 +86,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   const messages: CapturedMail[] = [];
   const authUsers: string[] = [];
   const waiters = new Set<Waiter>();
-  const plannedFailures: number[] = [];
+  const plannedFailures: Reply[] = [];
+  const plannedRecipientFailures: Reply[] = [];
   let plannedDrops = 0;
   let rejectedCount = 0;
 
@@ -101,6 +113,12 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       authUsers.push(user);
       callback(null, { user });
     },
+    onRcptTo(_address, _session, callback) {
+      const failure = plannedRecipientFailures.shift();
+      if (failure === undefined) return callback();
+      rejectedCount += 1;
+      callback(refusal(failure));
+    },
     onData(stream, session, callback) {
       readAll(stream)
         .then(async (raw) => {
@@ -113,7 +131,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
           const failure = plannedFailures.shift();
           if (failure !== undefined) {
             rejectedCount += 1;
-            callback(Object.assign(new Error('Temporary failure injected by the test SMTP sink'), { responseCode: failure }));
+            callback(refusal(failure));
             return;
           }
           messages.push(await capture(raw, session));
@@ -170,8 +188,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         timeoutMs,
         () => `Expected ${count} mails, ${messages.length} arrived`,
       ),
-    failNext: (count, code = 451) => {
-      for (let i = 0; i < count; i++) plannedFailures.push(code);
+    failNext: (count, code = 451, { text, at = 'DATA' } = {}) => {
+      const failure = { code, text: text ?? `${code < 500 ? 'Temporary' : 'Permanent'} failure injected by the test SMTP sink` };
+      for (let i = 0; i < count; i++) (at === 'DATA' ? plannedFailures : plannedRecipientFailures).push(failure);
     },
     dropNext: (count) => {
       plannedDrops += count;
@@ -187,6 +206,16 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+interface Reply {
+  code: number;
+  text: string;
+}
+
+/** The error smtp-server answers as `<code> <text>`. */
+function refusal(reply: Reply): Error {
+  return Object.assign(new Error(reply.text), { responseCode: reply.code });
 }
 
 function readAll(stream: SMTPServerDataStream): Promise<Buffer> {
