@@ -27,6 +27,8 @@ interface DeadLetterSummary {
   sequence: number;
   consumer: string;
   code: string;
+  reason: string;
+  deliveries: number;
   tenantId: string | null;
   original: { subject: string };
 }
@@ -276,5 +278,39 @@ describe('users export, end to end (R-EXP-01)', () => {
     expect(mailed).toMatchObject({ status: 'mailed', failure: null, rowCount: 6, size: mail.attachments[0]?.content.length });
     expect(Date.parse(mailed.mailedAt ?? '') > Date.parse(mailed.failedAt ?? '')).toBe(true);
     expect(world.smtp.messages.filter((m) => m.text.includes(failedExportId))).toHaveLength(1);
+  }, 90_000);
+
+  /** The notifier's log row of an export's mail (keyed by the `export.ready` event id, `<export>:ready`). */
+  const mailLog = async (id: string) =>
+    (await world.pg.query(`select status, attempts, last_error from notifier.notifications where event_id = $1`, [`${id}:ready`])).rows;
+
+  it("R-EXP-01 R-OPS-02 a mail the SMTP server refuses for good (552 at DATA) is dead-lettered on its first delivery: the export fails SMTP_REFUSED with the server's reply, and roster export says so", async () => {
+    // Refused once: a retry would be accepted, so only a first-delivery dead letter ends the export failed.
+    world.smtp.failNext(1, 552, { text: '5.3.4 Message too big' });
+    const reason = 'SMTP 552 5.3.4 Message too big (refused at DATA)';
+    const followed = await roster(['export', '--email', 'ceo@acme.test', '--json', '--interval', '200', '--timeout', '45']);
+    expect(followed).toMatchObject({ code: 3 });
+    const failed = JSON.parse(followed.stdout) as ExportView;
+    expect(failed).toMatchObject({ status: 'failed', email: 'ceo@acme.test', rowCount: 6, mailedAt: null, failure: { stage: 'mail', code: 'SMTP_REFUSED', message: reason } });
+
+    const shown = await roster(['export', 'show', failed.exportId]);
+    expect(shown.stdout).toContain(`failure (mail): SMTP_REFUSED: ${reason}`);
+    expect(shown.stdout).toContain('see roster dlq list --code SMTP_REFUSED');
+    const listed = await roster(['dlq', 'list', '--code', 'SMTP_REFUSED', '--json']);
+    expect(listed.code).toBe(0);
+    const letters = (JSON.parse(listed.stdout) as { items: DeadLetterSummary[] }).items;
+    expect(letters).toEqual([expect.objectContaining({ consumer: 'notifier-export-ready', code: 'SMTP_REFUSED', reason, deliveries: 1, tenantId })]);
+    expect(await mailLog(failed.exportId)).toEqual([{ status: 'pending', attempts: 1, last_error: reason }]);
+    expect(world.smtp.messages.filter((m) => m.text.includes(failed.exportId))).toEqual([]);
+  }, 90_000);
+
+  it('R-EXP-01 R-OPS-02 a mail the SMTP server defers (451, twice) is retried with backoff and the export is mailed on the third delivery', async () => {
+    world.smtp.failNext(2, 451, { text: '4.3.0 Try again later' });
+    const followed = await roster(['export', '--email', 'dave@acme.test', '--json', '--interval', '200', '--timeout', '45']);
+    expect(followed).toMatchObject({ code: 0 });
+    const mailed = JSON.parse(followed.stdout) as ExportView;
+    expect(mailed).toMatchObject({ status: 'mailed', email: 'dave@acme.test', failure: null });
+    expect(await mailLog(mailed.exportId)).toEqual([{ status: 'sent', attempts: 3, last_error: 'Message failed: 451 4.3.0 Try again later' }]);
+    expect(world.smtp.messages.filter((m) => m.text.includes(mailed.exportId))).toHaveLength(1);
   }, 90_000);
 });

@@ -2,9 +2,14 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { createTransport, Transporter } from 'nodemailer';
 import { metrics } from '@roster/observability';
+import { smtpErrorCode, smtpFailureKind, smtpRefusal } from './smtp-failure';
 
-/** R-OPS-03: mails the SMTP server refused or that could not be sent, by nodemailer's error code. */
-const smtpErrors = () => metrics.counter({ name: 'roster_smtp_errors_total', help: 'Mails that failed to send, by error code', labelNames: ['code'] });
+/**
+ * R-OPS-03: mails the SMTP server refused or that could not be sent, by nodemailer's error code and kind
+ * (`permanent`: refused for good, dead-lettered at once; `transient`: retried).
+ */
+const smtpErrors = () =>
+  metrics.counter({ name: 'roster_smtp_errors_total', help: 'Mails that failed to send, by error code and kind (permanent or transient)', labelNames: ['code', 'kind'] });
 
 export const MAIL_SETTINGS = Symbol('MAIL_SETTINGS');
 export interface MailSettings {
@@ -19,7 +24,11 @@ export interface MailAttachment {
   content: Readable;
 }
 
-/** One pooled transporter per process; retries are the event redeliveries, bounded by the consumer. */
+/**
+ * One pooled transporter per process; retries are the event redeliveries, bounded by the consumer. A mail the
+ * server refuses for good (a 5xx reply to MAIL FROM, RCPT TO or DATA) throws a `MailException` (SMTP_REFUSED),
+ * which the transport dead-letters without retrying; any other failure is thrown as nodemailer gave it.
+ */
 @Injectable()
 export class Mailer implements OnApplicationShutdown {
   private readonly transporter: Transporter;
@@ -46,8 +55,9 @@ export class Mailer implements OnApplicationShutdown {
     try {
       await this.transporter.sendMail({ from: this.settings.from, ...mail });
     } catch (e) {
-      smtpErrors().inc({ code: (e as { code?: string }).code ?? 'UNKNOWN' });
-      throw e;
+      const kind = smtpFailureKind(e);
+      smtpErrors().inc({ code: smtpErrorCode(e), kind });
+      throw kind === 'permanent' ? smtpRefusal(e) : e;
     }
   }
 
