@@ -109,8 +109,9 @@ describe('announceCreated (R-EVT-01)', () => {
               expect(new Date(event.time).toISOString()).toBe(event.time);
               ids.add(event.id);
               const user = byId.get(created[i].id) as StoredUser & { managerId: string | null };
-              // The same members, values and order as JSON.stringify of the service's own event.
-              expect(JSON.stringify((JSON.parse(line) as { data: unknown }).data)).toBe(JSON.stringify({ runId, user: toDirectoryUser(user, user.managerId) }));
+              // The same members, values and order as the service's own event (the contract's schema orders them).
+              const own = new Outbox('reconciler').message('user.created', { runId, user: toDirectoryUser(user, user.managerId) }, { tenantId: TENANT, runId });
+              expect(JSON.stringify((JSON.parse(line) as { data: unknown }).data)).toBe(JSON.stringify(own.envelope.data));
             });
             expect(ids.size).toBe(created.length);
             throw new Rollback();

@@ -120,20 +120,14 @@ export class TeamsApplier {
       const placeholders = plan.placeholders.map(({ key, name }) => this.repo.withId(key, placeholderTeam(name, this.ctx)));
       await this.repo.insert(placeholders);
       for (const team of placeholders) this.state.set(team.key, team);
-      const added = await this.repo.addMemberships(plan.add, this.directoryId);
-      const removed = await this.repo.removeMemberships(plan.remove, this.directoryId);
-      const events: OutgoingMessage[] = placeholders.map((team) =>
-        this.outbox.message('team.created', { runId: this.runId, team: toDirectoryTeam(team, null) }, this.pub),
+      // R-CSV-08 placeholders announced before the memberships that name them.
+      await this.outbox.addMessages(
+        this.em,
+        placeholders.map((team) => this.outbox.message('team.created', { runId: this.runId, team: toDirectoryTeam(team, null) }, this.pub)),
       );
-      const membership = (m: { teamId: string; userId: string; email: string; teamName: string }) => ({
-        runId: this.runId,
-        ...m,
-        sourceDirectoryId: this.directoryId,
-      });
-      for (const m of added) events.push(this.outbox.message('membership.added', membership(m), this.pub));
-      for (const m of removed) events.push(this.outbox.message('membership.removed', membership(m), this.pub));
-      for (const m of [...added, ...removed]) changed.add(m.email);
-      await this.outbox.addMessages(this.em, events);
+      const page = (name: 'membership.added' | 'membership.removed') => (rows: string) => this.outbox.pageSql(this.em, name, this.pub, rows);
+      for (const email of await this.repo.addMemberships(plan.add, this.directoryId, this.runId, page('membership.added'))) changed.add(email);
+      for (const email of await this.repo.removeMemberships(plan.remove, this.directoryId, this.runId, page('membership.removed'))) changed.add(email);
     }
     return changed;
   }

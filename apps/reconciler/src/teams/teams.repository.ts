@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DirectoryTeam } from '@roster/contracts';
-import { type ArrayColumn, columnsOf, qualified, sql } from '@roster/persistence';
+import { type ArrayColumn, columnsOf, jsonObjectSql, qualified, sql } from '@roster/persistence';
 import type { NewTeam, StoredTeam } from '@roster/reconciliation';
 
 /** A membership as (user email, team key) arrays. */
@@ -29,11 +29,23 @@ interface TeamDbRow {
   parent_key: string | null;
 }
 
-export interface MembershipChange {
-  teamId: string;
-  userId: string;
-  email: string;
-  teamName: string;
+/** The outbox page of a statement's membership events (`Outbox.pageSql` of membership.added or .removed). */
+export type MembershipPage = (rows: string) => { sql: string; params: unknown[] };
+
+/**
+ * A membership event's data (MembershipChangedV1: runId, teamId, teamName, userId, email, sourceDirectoryId, as the
+ * contract's schema orders them) as JSON text PostgreSQL writes from the changed row `change` (team_id, user_id),
+ * its user `user` and team `team`; the run id and the directory are the statement's next two parameters.
+ */
+export function membershipJsonSql(change: string, user: string, team: string): string {
+  return jsonObjectSql([
+    { key: 'runId', expr: '?::uuid' },
+    { key: 'teamId', expr: `${change}.team_id` },
+    { key: 'teamName', expr: `${team}.name` },
+    { key: 'userId', expr: `${change}.user_id` },
+    { key: 'email', expr: `${user}.email` },
+    { key: 'sourceDirectoryId', expr: '?::uuid' },
+  ]);
 }
 
 export function toDirectoryTeam(team: TeamState, parentTeamId: string | null): DirectoryTeam {
@@ -156,46 +168,66 @@ export class TeamsRepository {
     return found;
   }
 
-  async addMemberships(pairs: readonly { email: string; key: string }[], directoryId: string): Promise<MembershipChange[]> {
-    const changes: MembershipChange[] = [];
-    for (let i = 0; i < pairs.length; i += CHUNK) {
-      const chunk = pairs.slice(i, i + CHUNK);
-      const { from, params } = columnsOf(chunk, PAIR_COLUMNS);
-      const rows = await sql<{ team_id: string; user_id: string; email: string; name: string }>(this.em,
-        `with v as (select * from ${from}),
-              ins as (
-                insert into ${this.memberships} (team_id, user_id, source_directory_id, tenant_id)
-                select t.id, u.id, ?::uuid, ?::uuid from v
-                  join ${this.users} u on u.tenant_id = ? and u.email = v.email
-                  join ${this.teams} t on t.tenant_id = ? and t.name_key = v.name_key
-                on conflict do nothing
-                returning team_id, user_id)
-         select ins.team_id, ins.user_id, u.email, t.name from ins
-           join ${this.users} u on u.id = ins.user_id join ${this.teams} t on t.id = ins.team_id`,
-        [...params, directoryId, this.tenantId, this.tenantId, this.tenantId],
-      );
-      for (const r of rows) changes.push({ teamId: r.team_id, userId: r.user_id, email: r.email, teamName: r.name });
-    }
-    return changes;
+  /**
+   * Adds the memberships not there yet; `announce` (`Outbox.pageSql` of membership.added) writes the event of each
+   * in the same statement, built by PostgreSQL from the rows inserted (`membershipJsonSql`). Returns the emails of
+   * the users who gained one.
+   */
+  async addMemberships(pairs: readonly { email: string; key: string }[], directoryId: string, runId: string | null, announce: MembershipPage): Promise<string[]> {
+    return this.changeMemberships(pairs, runId, directoryId, announce,
+      `insert into ${this.memberships} (team_id, user_id, source_directory_id, tenant_id)
+         select t.id, u.id, ?::uuid, ?::uuid from v
+           join ${this.users} u on u.tenant_id = ? and u.email = v.email
+           join ${this.teams} t on t.tenant_id = ? and t.name_key = v.name_key
+         on conflict do nothing
+         returning team_id, user_id`,
+      [directoryId, this.tenantId, this.tenantId, this.tenantId],
+    );
   }
 
-  async removeMemberships(pairs: readonly { email: string; key: string }[], directoryId: string): Promise<MembershipChange[]> {
-    const changes: MembershipChange[] = [];
+  /** Removes these memberships through the directory, their membership.removed events as `addMemberships` writes its. */
+  async removeMemberships(pairs: readonly { email: string; key: string }[], directoryId: string, runId: string | null, announce: MembershipPage): Promise<string[]> {
+    return this.changeMemberships(pairs, runId, directoryId, announce,
+      `delete from ${this.memberships} m
+         using v, ${this.users} u, ${this.teams} t
+         where m.tenant_id = ? and m.source_directory_id = ?
+           and u.tenant_id = m.tenant_id and u.email = v.email and m.user_id = u.id
+           and t.tenant_id = m.tenant_id and t.name_key = v.name_key and m.team_id = t.id
+         returning m.team_id, m.user_id`,
+      [this.tenantId, directoryId],
+    );
+  }
+
+  /**
+   * One statement per chunk of pairs: `change` (an insert or delete over `v`, the pairs, returning team_id and
+   * user_id) and the outbox page of its events, ordered by email and team. The rows changed never leave PostgreSQL.
+   */
+  private async changeMemberships(
+    pairs: readonly { email: string; key: string }[],
+    runId: string | null,
+    directoryId: string,
+    announce: MembershipPage,
+    change: string,
+    changeParams: readonly unknown[],
+  ): Promise<string[]> {
+    const emails: string[] = [];
     for (let i = 0; i < pairs.length; i += CHUNK) {
-      const chunk = pairs.slice(i, i + CHUNK);
-      const { from, params } = columnsOf(chunk, PAIR_COLUMNS);
-      const rows = await sql<{ team_id: string; user_id: string; email: string; name: string }>(this.em,
-        `delete from ${this.memberships} m
-          using ${from}, ${this.users} u, ${this.teams} t
-          where m.tenant_id = ? and m.source_directory_id = ?
-            and u.tenant_id = m.tenant_id and u.email = v.email and m.user_id = u.id
-            and t.tenant_id = m.tenant_id and t.name_key = v.name_key and m.team_id = t.id
-          returning m.team_id, m.user_id, u.email, t.name`,
-        [...params, this.tenantId, directoryId],
+      const { from, params } = columnsOf(pairs.slice(i, i + CHUNK), PAIR_COLUMNS);
+      const page = announce(`select n, data from ev`);
+      const rows = await sql<{ email: string }>(this.em,
+        `with v as (select * from ${from}),
+              changed as (${change}),
+              ev as (
+                select row_number() over (order by u.email, t.name_key) as n, u.email,
+                       ${membershipJsonSql('c', 'u', 't')} as data
+                  from changed c join ${this.users} u on u.id = c.user_id join ${this.teams} t on t.id = c.team_id),
+              page as (${page.sql})
+         select email from ev`,
+        [...params, ...changeParams, runId, directoryId, ...page.params],
       );
-      for (const r of rows) changes.push({ teamId: r.team_id, userId: r.user_id, email: r.email, teamName: r.name });
+      for (const r of rows) emails.push(r.email);
     }
-    return changes;
+    return emails;
   }
 
   /** R-TEN-02: links each team's owner email to the user with that email, once such a user exists. */

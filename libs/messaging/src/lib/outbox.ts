@@ -66,17 +66,27 @@ export class Outbox {
    * Returns how many events were written.
    */
   async addBuilt<N extends EventName>(em: EntityManager, name: N, ctx: Omit<PublishContext, 'id'>, rows: string, params: readonly unknown[]): Promise<number> {
+    const page = this.pageSql(em, name, ctx, rows);
+    const [written] = await sql<{ events: number }>(em, page.sql, [...page.params, ...params]);
+    return written?.events ?? 0;
+  }
+
+  /**
+   * `addBuilt`'s statement, for a caller whose own statement makes the rows (a data-modifying `with`: the page is
+   * one of its queries, `<name> as (${sql})`). `params` are the page's own, before those of `rows`. Writes nothing
+   * (and returns no row) when `rows` is empty.
+   */
+  pageSql<N extends EventName>(em: EntityManager, name: N, ctx: Omit<PublishContext, 'id'>, rows: string): { sql: string; params: unknown[] } {
     const frame = envelopeFrame(this.source, name, ctx);
-    const [page] = await sql<{ events: number }>(em,
-      `insert into ${qualified(em, 'outbox')} (subjects, ids, payload, events)
+    return {
+      sql: `insert into ${qualified(em, 'outbox')} (subjects, ids, payload, events)
        select array_fill(?::text, array[count(*)::int]), array_agg(e.id order by e.n),
               string_agg(?::text || e.id || ?::text || e.data || '}', E'\\n' order by e.n), count(*)
          from (select r.n, r.data, gen_random_uuid()::text as id from (${rows}) as r(n, data)) as e
        having count(*) > 0
        returning events`,
-      [frame.subject, frame.beforeId, frame.beforeData, ...params],
-    );
-    return page?.events ?? 0;
+      params: [frame.subject, frame.beforeId, frame.beforeData],
+    };
   }
 
   /** The messages in order, as pages of up to `PAGE_EVENTS`: one row and one parameter set per page. */
