@@ -1,10 +1,10 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { openDatabase, qualified, sql } from '@roster/persistence';
+import { openDatabase, qualified, schemaOf, sql } from '@roster/persistence';
 import { CSV_USER_POLICY, placeholderUser } from '@roster/reconciliation';
 import { createTestDatabase, type TestDatabase } from '@roster/testing';
 import { databaseOptions } from '../database';
 import { UsersRepository } from '../users/users.repository';
-import { StatisticsRefresh } from './statistics-refresh';
+import { StatisticsRefresh, USERS_KEY_COLUMNS } from './statistics-refresh';
 
 const TENANT = '00000000-0000-4000-8000-0000000000b1';
 const NEW_TENANT = '00000000-0000-4000-8000-0000000000b3';
@@ -143,6 +143,16 @@ describe('StatisticsRefresh (R-CSV-01, R-EVT-02)', () => {
       // The memberships phase reports what it added: the next refresh includes the memberships.
       await analyzer.inserted(4000, 'memberships');
       expect(await reltuples('team_memberships')).not.toBe(never);
+    });
+  });
+  it('a refresh analyzes the users columns runs look users up by (USERS_KEY_COLUMNS), not every column', async () => {
+    await inRolledBackTransaction(async (em) => {
+      const analyzer = await StatisticsRefresh.start(em, TENANT);
+      await insert(em, analyzer, 2000);
+      const analyzed = await sql<{ attname: string }>(em, `select attname from pg_stats where schemaname = ? and tablename = 'users'`, [schemaOf(em)]);
+      const columns = analyzed.map((r) => r.attname).sort();
+      expect(columns).toEqual([...USERS_KEY_COLUMNS].sort());
+      expect(await plannedRows(em)).toBe(2000);
     });
   });
 });
