@@ -118,6 +118,24 @@ describe('the outbox in pages, on real Postgres and nats-server', () => {
     expect(names[7]).toBe('Line\nbreak 1007');
   });
 
+  it('R-EVT-01 a relay transaction holds whole pages up to a byte bound as well as an event count, at least one page', async () => {
+    const runId = 'bc0e5c2a-8a1f-4f7e-9d57-1f6f1c3b2a10';
+    const messages = Array.from({ length: 1800 }, (_, i) => userCreated(20_000 + i, runId));
+    for (let p = 0; p < 3; p++) await orm.em.fork().transactional((em) => outbox.addMessages(em, messages.slice(p * 600, (p + 1) * 600)));
+    const bytes = (await sql<{ bytes: number }>(orm.em.fork(), `select octet_length(payload) as bytes from ${qualified(orm, 'outbox')} order by seq`)).map((r) => r.bytes);
+    expect(bytes).toHaveLength(3);
+    const before = await stored(`roster.directory.${TENANT}.user.created.v1`);
+    // Room for two pages' bytes, whatever the event count allows: 1200, then 600.
+    const twoPages = new OutboxRelay(orm, publisher, { batchSize: 100_000, batchBytes: bytes[0] + bytes[1] });
+    expect([await twoPages.relayOnce(), await twoPages.relayOnce(), await twoPages.relayOnce()]).toEqual([1200, 600, 0]);
+    // Less than one page's bytes still moves a page a pass.
+    await orm.em.fork().transactional((em) => outbox.addMessages(em, messages.slice(0, 600)));
+    const tiny = new OutboxRelay(orm, publisher, { batchBytes: 1 });
+    expect([await tiny.relayOnce(), await tiny.relayOnce()]).toEqual([600, 0]);
+    // Re-sent ids are stored once (Nats-Msg-Id): every event of the test exactly once.
+    expect(await stored(`roster.directory.${TENANT}.user.created.v1`)).toBe(before + 1800);
+  });
+
   it('R-EVT-01 a running relay drains pages that end short of its batch without pausing between them', async () => {
     const runId = 'ac0e5c2a-8a1f-4f7e-9d57-1f6f1c3b2a10';
     // Three pages of 600 against a batch of 1000: every pass takes one page and ends short of the batch.

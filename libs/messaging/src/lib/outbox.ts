@@ -104,13 +104,28 @@ export class Outbox {
   }
 }
 
-/** Events per relay transaction (at least one page): a claim, one windowed publish, one delete. */
-const DEFAULT_BATCH = 2000;
+/**
+ * Events per relay transaction (at least one page): a claim, one windowed publish, one delete. Each transaction
+ * ends with its window drained and a commit, so fewer, larger ones publish faster: 213k `user.created` in 4.9 s
+ * at 10 000 a transaction against 6.0 s at 2000 (same machine, `/tmp` experiment; the window size made no
+ * difference, 512–8192).
+ */
+const DEFAULT_BATCH = 10_000;
+/**
+ * Bytes of envelopes per relay transaction (at least one page): what the relay holds at once stays bounded
+ * whatever the events weigh. A page of 1000 `user.created` is ~0.9 MB; a page of an inbound run's `records.batch`
+ * events (500 employees each) is ~1.2 MB for 6 events, so an event count alone let one pass take up to
+ * `CLAIM_PAGES` such pages — hundreds of MB — into a service run with a 192 MiB heap.
+ */
+const DEFAULT_BATCH_BYTES = 8 * 1024 * 1024;
 /** Pages looked at per claim (only those within the batch are locked and taken). */
 const CLAIM_PAGES = 256;
 
 export interface OutboxRelayOptions {
+  /** Events per relay transaction (whole pages, at least one): default 10 000. */
   batchSize?: number;
+  /** Envelope bytes per relay transaction (whole pages, at least one): default 8 MiB. */
+  batchBytes?: number;
   /** The pause after the first empty poll (default 200 ms); it doubles while polls stay empty. */
   idleMs?: number;
   /** The longest pause between empty polls (default 5 s). A commit that wrote outbox rows kicks the relay. */
@@ -159,33 +174,45 @@ export class OutboxRelay {
   /** Relays one batch of whole pages; returns how many events were published. */
   async relayOnce(): Promise<number> {
     const batchSize = this.options.batchSize ?? DEFAULT_BATCH;
+    const batchBytes = this.options.batchBytes ?? DEFAULT_BATCH_BYTES;
     return this.orm.em.fork().transactional(async (em) => {
       const table = qualified(em, 'outbox');
       // Choose the pages first, then lock only those: pages locked and not taken would let another replica's
       // SKIP LOCKED jump hundreds of pages ahead (a consumer could meet a membership before its user.created).
-      const waiting = await sql<{ seq: string; events: number }>(em, `select seq, events from ${table} order by seq limit ${CLAIM_PAGES}`);
+      // A page's size is read from its TOAST header, not by decompressing it.
+      const waiting = await sql<{ seq: string; events: number; bytes: number }>(em,
+        `select seq, events, octet_length(payload) as bytes from ${table} order by seq limit ${CLAIM_PAGES}`,
+      );
       const chosen: string[] = [];
       let events = 0;
+      let bytes = 0;
       for (const page of waiting) {
-        if (chosen.length > 0 && events + page.events > batchSize) break;
+        if (chosen.length > 0 && (events + page.events > batchSize || bytes + page.bytes > batchBytes)) break;
         chosen.push(page.seq);
         events += page.events;
+        bytes += page.bytes;
       }
       if (chosen.length === 0) return 0;
-      const pages = await sql<{ seq: string; subjects: string[]; ids: string[]; payload: string }>(em,
-        `select seq, subjects, ids, payload from ${table} where seq = any(?::bigint[]) order by seq for update skip locked`,
+      // Subjects and ids as lines (neither can hold a line break: subject tokens and the ids this service makes),
+      // split in the service: parsing them as text[] cost as much as the rest of reading a page.
+      const pages = await sql<{ seq: string; subjects: string; ids: string; payload: string }>(em,
+        `select seq, array_to_string(subjects, E'\\n') as subjects, array_to_string(ids, E'\\n') as ids, payload
+           from ${table} where seq = any(?::bigint[]) order by seq for update skip locked`,
         [chosen],
       );
       if (pages.length === 0) return 0;
       const taken = pages.map((p) => p.seq);
-      // The envelopes are published as the text they were stored as, never parsed and re-serialised here.
+      // The envelopes are published as the text they were stored as, never parsed and re-serialised here: one
+      // UTF-8 encoding per page, each envelope a view of its line.
       const messages: EncodedMessage[] = [];
       for (const page of pages) {
-        const lines = page.payload.split('\n');
-        if (lines.length !== page.ids.length || page.subjects.length !== page.ids.length) {
-          throw new Error(`outbox page ${page.seq} is damaged: ${page.ids.length} ids, ${page.subjects.length} subjects, ${lines.length} envelopes`);
+        const subjects = page.subjects.split('\n');
+        const ids = page.ids.split('\n');
+        const lines = linesOf(Buffer.from(page.payload, 'utf8'));
+        if (lines.length !== ids.length || subjects.length !== ids.length) {
+          throw new Error(`outbox page ${page.seq} is damaged: ${ids.length} ids, ${subjects.length} subjects, ${lines.length} envelopes`);
         }
-        for (let i = 0; i < lines.length; i++) messages.push({ subject: page.subjects[i], id: page.ids[i], payload: Buffer.from(lines[i], 'utf8') });
+        for (let i = 0; i < lines.length; i++) messages.push({ subject: subjects[i], id: ids[i], payload: lines[i] });
       }
       await this.publisher.publishEncoded(messages, 512);
       await sql(em, `delete from ${table} where seq = any(?::bigint[])`, [taken]);
@@ -232,4 +259,16 @@ export class OutboxRelay {
       this.wake = undefined;
     }
   }
+}
+
+/** The lines of a page's envelopes (UTF-8, `\n` between them: a byte that occurs in no multi-byte character), as views. */
+function linesOf(bytes: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let end = bytes.indexOf(0x0a, start); end !== -1; end = bytes.indexOf(0x0a, start)) {
+    lines.push(bytes.subarray(start, end));
+    start = end + 1;
+  }
+  lines.push(bytes.subarray(start));
+  return lines;
 }
