@@ -233,7 +233,7 @@ export class ApplyRunUseCase {
     for await (const ids of scratch.createdIds()) await announceCreated(em, this.outbox, ids, runId, tenantId);
     for await (const changes of managerPhase.changesOfExistingUsers()) await announceManagerChanges(this.outbox, em, users, changes, runId, tenantId);
     clock.lap('announce users');
-    for await (const wanted of scratch.wantedTeams()) {
+    for await (const wanted of scratch.wantedTeams({ tenantId, directoryId })) {
       const changed = await teams.applyMemberships(wanted);
       // Touched matters only for users found unchanged (counted as updated); the run's new users never are.
       const created = new Set(wanted.filter((w) => w.newUser).map((w) => w.email));

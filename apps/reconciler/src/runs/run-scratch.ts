@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from '@roster/persistence';
+import { qualified, sql } from '@roster/persistence';
 import { type ManagerLink, type WantedMemberships, normalizeEmail } from '@roster/reconciliation';
 
 const PAGE = 1000;
@@ -8,7 +8,8 @@ const PAGE = 1000;
  * What a run learns batch by batch and needs again after the last batch — who it created, whose record was
  * unchanged, the manager links and the teams its records ask for — kept in temporary tables of the run's
  * transaction (`on commit drop`), not in the reconciler's heap: memory stays one batch wide however large the
- * file (issue 4). Rows go in as one jsonb parameter per batch and come back in keyset pages, in file order.
+ * file (issue 4). Rows go in as one array parameter per column per batch (`unnest`: no JSON built in the service
+ * and parsed again in PostgreSQL) and come back in keyset pages, in file order.
  */
 export class RunScratch {
   constructor(private readonly em: EntityManager) {}
@@ -41,28 +42,24 @@ export class RunScratch {
   async addCreated(users: readonly { email: string; id: string }[]): Promise<void> {
     if (users.length === 0) return;
     await sql(this.em,
-      `insert into pg_temp.run_created (email, id) select email, id from jsonb_to_recordset(?::jsonb) as x(email text, id uuid)
+      `insert into pg_temp.run_created (email, id) select email, id from unnest(?::text[], ?::uuid[]) as x(email, id)
        on conflict (email) do update set id = excluded.id`,
-      // Only the two columns: the callers pass whole users, whose JSON (custom fields and all) PostgreSQL would parse
-      // for nothing (3 s of a 100k-user first sync's apply).
-      [JSON.stringify(users.map((u) => ({ email: u.email, id: u.id })))],
+      // Only the two columns, as arrays: the callers pass whole users, whose JSON (custom fields and all) PostgreSQL
+      // parsed for nothing when they went as JSON (3 s of a 100k-user first sync's apply).
+      [users.map((u) => u.email), users.map((u) => u.id)],
     );
   }
 
   async addUnchanged(emails: readonly string[]): Promise<void> {
     if (emails.length === 0) return;
-    await sql(this.em, `insert into pg_temp.run_unchanged (email) select jsonb_array_elements_text(?::jsonb) on conflict do nothing`, [
-      JSON.stringify(emails),
-    ]);
+    await sql(this.em, `insert into pg_temp.run_unchanged (email) select unnest(?::text[]) on conflict do nothing`, [emails]);
   }
 
   /** Users with a change beyond their record (a manager link, a membership): an unchanged one counts as updated. */
   async addTouched(emails: Iterable<string>): Promise<void> {
     const list = [...emails];
     if (list.length === 0) return;
-    await sql(this.em, `insert into pg_temp.run_touched (email) select jsonb_array_elements_text(?::jsonb) on conflict do nothing`, [
-      JSON.stringify(list),
-    ]);
+    await sql(this.em, `insert into pg_temp.run_touched (email) select unnest(?::text[]) on conflict do nothing`, [list]);
   }
 
   /** How many users the run found unchanged that something else then changed. */
@@ -75,17 +72,12 @@ export class RunScratch {
     if (links.length === 0) return;
     await sql(this.em,
       `insert into pg_temp.run_links (row_number, external_id, email, manager_email)
-       select row_number, external_id, email, manager_email
-         from jsonb_to_recordset(?::jsonb) as x(row_number int, external_id text, email text, manager_email text)`,
+       select * from unnest(?::int[], ?::text[], ?::text[], ?::text[])`,
       [
-        JSON.stringify(
-          links.map((l) => ({
-            row_number: l.rowNumber ?? null,
-            external_id: l.externalId ?? null,
-            email: normalizeEmail(l.email),
-            manager_email: normalizeEmail(l.managerEmail),
-          })),
-        ),
+        links.map((l) => l.rowNumber ?? null),
+        links.map((l) => l.externalId ?? null),
+        links.map((l) => normalizeEmail(l.email)),
+        links.map((l) => normalizeEmail(l.managerEmail)),
       ],
     );
   }
@@ -93,9 +85,8 @@ export class RunScratch {
   async addWantedTeams(wanted: readonly WantedMemberships[]): Promise<void> {
     if (wanted.length === 0) return;
     await sql(this.em,
-      `insert into pg_temp.run_wanted_teams (row_number, email, teams)
-       select row_number, email, teams from jsonb_to_recordset(?::jsonb) as x(row_number int, email text, teams jsonb)`,
-      [JSON.stringify(wanted.map((w) => ({ row_number: w.rowNumber ?? null, email: w.email, teams: w.teams })))],
+      `insert into pg_temp.run_wanted_teams (row_number, email, teams) select * from unnest(?::int[], ?::text[], ?::jsonb[])`,
+      [wanted.map((w) => w.rowNumber ?? null), wanted.map((w) => w.email), wanted.map((w) => JSON.stringify(w.teams))],
     );
   }
 
@@ -114,23 +105,36 @@ export class RunScratch {
 
   /**
    * The teams each record asked for, a page at a time, in file order; `newUser` marks users this run created
-   * (they have no memberships to look up yet), at their first record only.
+   * (they have no memberships to look up yet), at their first record only. A record whose user already belongs,
+   * through `directoryId`, to exactly the teams it names (the same team keys), and that is its email's only record
+   * in the run, is left out: planning it would add, remove and create nothing (its teams exist), so an unchanged
+   * re-sync compares memberships in PostgreSQL instead of reading every user's into the service (issue 4).
    */
-  async *wantedTeams(): AsyncGenerator<(WantedMemberships & { newUser: boolean })[]> {
+  async *wantedTeams(scope: { tenantId: string; directoryId: string }): AsyncGenerator<(WantedMemberships & { newUser: boolean })[]> {
     const query = `select w.seq, w.row_number, w.email, w.teams, (c.email is not null and not exists (
                              select 1 from pg_temp.run_wanted_teams e where e.email = w.email and e.seq < w.seq)) as new_user
                      from pg_temp.run_wanted_teams w left join pg_temp.run_created c on c.email = w.email
-                    where w.seq > ? order by w.seq limit ${PAGE}`;
+                    where w.seq > ?
+                      and not (c.email is null
+                               and not exists (select 1 from pg_temp.run_wanted_teams e where e.email = w.email and e.seq <> w.seq)
+                               and (select coalesce(array_agg(distinct x.key order by x.key), '{}') from jsonb_to_recordset(w.teams) as x(key text))
+                                 = (select coalesce(array_agg(distinct t.name_key order by t.name_key), '{}')
+                                      from ${qualified(this.em, 'users')} u
+                                      join ${qualified(this.em, 'team_memberships')} m
+                                        on m.tenant_id = u.tenant_id and m.user_id = u.id and m.source_directory_id = ?::uuid
+                                      join ${qualified(this.em, 'teams')} t on t.id = m.team_id
+                                     where u.tenant_id = ?::uuid and u.email = w.email))
+                    order by w.seq limit ${PAGE}`;
     type Row = { row_number: number | null; email: string; teams: WantedMemberships['teams']; new_user: boolean };
-    for await (const rows of this.pages<Row>(query)) {
+    for await (const rows of this.pages<Row>(query, [scope.directoryId, scope.tenantId])) {
       yield rows.map((r) => ({ ...(r.row_number === null ? {} : { rowNumber: r.row_number }), email: r.email, teams: r.teams, newUser: r.new_user }));
     }
   }
 
-  private async *pages<T>(query: string): AsyncGenerator<T[]> {
+  private async *pages<T>(query: string, params: readonly unknown[] = []): AsyncGenerator<T[]> {
     let after = 0;
     for (;;) {
-      const rows = await sql<T & { seq: string }>(this.em, query, [after]);
+      const rows = await sql<T & { seq: string }>(this.em, query, [after, ...params]);
       if (rows.length === 0) return;
       yield rows;
       after = Number(rows[rows.length - 1].seq);
