@@ -1,3 +1,4 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Client } from 'pg';
 import { uniqueName } from './unique-name';
 
@@ -76,4 +77,23 @@ function redactUrl(url: string): string {
   } catch {
     return '(unparseable ROSTER_TEST_PG_URL)';
   }
+}
+
+/** Thrown to end `inRolledBackTransaction`'s transaction; caught there, never seen by the test. */
+class RolledBack extends Error {}
+
+/**
+ * Runs `body` in a transaction of a fork of `orm`'s EntityManager that is always rolled back: a test's writes (and
+ * what a run would commit) leave nothing behind for the next test. An error thrown by `body` reaches the caller.
+ */
+export async function inRolledBackTransaction(orm: MikroORM, body: (em: EntityManager) => Promise<void>): Promise<void> {
+  await orm.em
+    .fork()
+    .transactional(async (em) => {
+      await body(em);
+      throw new RolledBack();
+    })
+    .catch((e: unknown) => {
+      if (!(e instanceof RolledBack)) throw e;
+    });
 }

@@ -3,7 +3,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { RowProblemCode, type RowProblem } from '@roster/contracts';
 import { openDatabase, qualified, sql } from '@roster/persistence';
 import { CSV_USER_POLICY, type ManagerLink, placeholderUser, planManagerLinks } from '@roster/reconciliation';
-import { createTestDatabase, type TestDatabase } from '@roster/testing';
+import { createTestDatabase, inRolledBackTransaction, type TestDatabase } from '@roster/testing';
 import { databaseOptions } from '../database';
 import { UsersRepository } from '../users/users.repository';
 import { MAX_CHAIN_STEPS, ManagerPhase, managersAtInsert } from './apply-managers';
@@ -18,8 +18,6 @@ const EMAILS = ['ann@acme.io', 'bob@acme.io', 'cy@acme.io', 'dee@acme.io', 'eve@
 const OUTSIDERS = ['new.boss@acme.io', 'other@acme.io'];
 
 /** Rolls the case's transaction back after `body`, so every case starts from an empty tenant. */
-class Rollback extends Error {}
-
 /**
  * The set-based manager phase against real Postgres, checked against the in-memory planner it replaces for
  * loop-free files (R-CSV-15, R-CSV-08): same managers, same placeholders, same problems, same announced changes.
@@ -46,43 +44,37 @@ describe('ManagerPhase (R-CSV-15, R-CSV-08)', () => {
    */
   async function runPhase(current: ReadonlyMap<string, string | null>, links: readonly ManagerLink[], created: readonly string[] = [], linkAtInsert = false) {
     let outcome!: Awaited<ReturnType<typeof readOutcome>> & { linkedAtInsert: string[] };
-    await orm.em
-      .fork()
-      .transactional(async (em) => {
-        const users = new UsersRepository(em, TENANT);
-        const rows = [...current.keys()].map((email) => users.withId(placeholderUser(email, CSV_USER_POLICY, CTX)));
-        await users.upsert(rows);
-        await users.setManagers([...current].flatMap(([email, managerEmail]) => (managerEmail ? [{ email, managerEmail }] : [])));
-        const scratch = new RunScratch(em);
-        await scratch.create();
-        const linkedAtInsert: string[] = [];
-        if (!linkAtInsert) await scratch.addCreated(rows.filter((r) => created.includes(r.email)));
-        else {
-          const firstLinkAt = (email: string) => {
-            const at = links.findIndex((l) => l.email.toLowerCase() === email);
-            return at < 0 ? links.length : at;
-          };
-          for (const email of [...created].sort((a, b) => firstLinkAt(a) - firstLinkAt(b))) {
-            const row = users.withId(placeholderUser(email, CSV_USER_POLICY, CTX));
-            const managerIds = await managersAtInsert(users, [row], links);
-            if (managerIds.size > 0) linkedAtInsert.push(email);
-            await users.upsert([row], managerIds);
-            await scratch.addCreated([row]);
-          }
+    await inRolledBackTransaction(orm, async (em) => {
+      const users = new UsersRepository(em, TENANT);
+      const rows = [...current.keys()].map((email) => users.withId(placeholderUser(email, CSV_USER_POLICY, CTX)));
+      await users.upsert(rows);
+      await users.setManagers([...current].flatMap(([email, managerEmail]) => (managerEmail ? [{ email, managerEmail }] : [])));
+      const scratch = new RunScratch(em);
+      await scratch.create();
+      const linkedAtInsert: string[] = [];
+      if (!linkAtInsert) await scratch.addCreated(rows.filter((r) => created.includes(r.email)));
+      else {
+        const firstLinkAt = (email: string) => {
+          const at = links.findIndex((l) => l.email.toLowerCase() === email);
+          return at < 0 ? links.length : at;
+        };
+        for (const email of [...created].sort((a, b) => firstLinkAt(a) - firstLinkAt(b))) {
+          const row = users.withId(placeholderUser(email, CSV_USER_POLICY, CTX));
+          const managerIds = await managersAtInsert(users, [row], links);
+          if (managerIds.size > 0) linkedAtInsert.push(email);
+          await users.upsert([row], managerIds);
+          await scratch.addCreated([row]);
         }
-        await scratch.addLinks(links);
-        await scratch.index();
-        const problems = new ProblemLog(em, TENANT, RUN);
-        const phase = new ManagerPhase(em, TENANT, users, scratch, problems);
-        const counts = await phase.apply(CSV_USER_POLICY, CTX);
-        const announced: string[] = [];
-        for await (const page of phase.changesOfExistingUsers()) announced.push(...page.map((c) => `${c.email}:${c.previousManagerEmail}->${c.managerEmail}`));
-        outcome = { ...(await readOutcome(em, { counts, problems: problems.first, checkedBy: phase.checkedBy, announced })), linkedAtInsert };
-        throw new Rollback();
-      })
-      .catch((e: unknown) => {
-        if (!(e instanceof Rollback)) throw e;
-      });
+      }
+      await scratch.addLinks(links);
+      await scratch.index();
+      const problems = new ProblemLog(em, TENANT, RUN);
+      const phase = new ManagerPhase(em, TENANT, users, scratch, problems);
+      const counts = await phase.apply(CSV_USER_POLICY, CTX);
+      const announced: string[] = [];
+      for await (const page of phase.changesOfExistingUsers()) announced.push(...page.map((c) => `${c.email}:${c.previousManagerEmail}->${c.managerEmail}`));
+      outcome = { ...(await readOutcome(em, { counts, problems: problems.first, checkedBy: phase.checkedBy, announced })), linkedAtInsert };
+    });
     return outcome;
   }
 

@@ -1,8 +1,8 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { Outbox } from '@roster/messaging';
 import { openDatabase } from '@roster/persistence';
 import { CSV_USER_POLICY, placeholderUser } from '@roster/reconciliation';
-import { createTestDatabase, type TestDatabase } from '@roster/testing';
+import { createTestDatabase, inRolledBackTransaction, type TestDatabase } from '@roster/testing';
 import { databaseOptions } from '../database';
 import { TeamsApplier, wantedTeamsOf } from '../teams/apply-teams';
 import { UsersRepository } from '../users/users.repository';
@@ -12,8 +12,6 @@ const TENANT = '00000000-0000-4000-8000-0000000000e1';
 const DIRECTORY = '00000000-0000-4000-8000-0000000000e2';
 const OTHER_DIRECTORY = '00000000-0000-4000-8000-0000000000e3';
 const CTX = { directoryId: DIRECTORY, now: new Date('2026-01-05T00:00:00Z') };
-
-class Rollback extends Error {}
 
 /**
  * R-CSV-09 (issue 4): the memberships phase skips, in PostgreSQL, a record whose user already belongs through the
@@ -33,20 +31,8 @@ describe('RunScratch.wantedTeams (R-CSV-09)', () => {
     await db?.drop();
   });
 
-  async function rolledBack(body: (em: EntityManager) => Promise<void>): Promise<void> {
-    await orm.em
-      .fork()
-      .transactional(async (em) => {
-        await body(em);
-        throw new Rollback();
-      })
-      .catch((e: unknown) => {
-        if (!(e instanceof Rollback)) throw e;
-      });
-  }
-
   it('R-CSV-09 a record naming exactly its user\'s teams through the directory is left out; every other record is planned', async () => {
-    await rolledBack(async (em) => {
+    await inRolledBackTransaction(orm, async (em) => {
       const users = new UsersRepository(em, TENANT);
       const email = (name: string) => `${name}@scratch.test`;
       const bulk = Array.from({ length: 2500 }, (_, i) => `same${i}`);

@@ -2,14 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { CanonicalEmployee, CanonicalTeam } from '@roster/contracts';
 import { openDatabase, qualified, sql } from '@roster/persistence';
-import { createTestDatabase, type TestDatabase } from '@roster/testing';
+import { createTestDatabase, inRolledBackTransaction, type TestDatabase } from '@roster/testing';
 import { databaseOptions } from '../database';
 import { recordDigest } from '@roster/reconciliation';
 import { readStagedBatch, scanRun } from './staged-run';
 
 const TENANT = '00000000-0000-4000-8000-0000000000e1';
-
-class Rollback extends Error {}
 
 const employee = (email: string, customFields?: Record<string, string>): CanonicalEmployee => ({ email, ...(customFields ? { customFields } : {}) }) as CanonicalEmployee;
 
@@ -34,21 +32,15 @@ describe('scanRun (R-SFTP-03, R-CSV-04)', () => {
 
   async function withBatches(batches: { employees: CanonicalEmployee[]; teams?: CanonicalTeam[] }[], body: (em: EntityManager, runId: string) => Promise<void>) {
     const runId = randomUUID();
-    await orm.em
-      .fork()
-      .transactional(async (em) => {
-        for (const [batchNo, b] of batches.entries()) {
-          await sql(em,
-            `insert into ${qualified(em, 'staged_batches')} (run_id, fetch_id, batch_no, tenant_id, employees, problems, teams) values (?, '', ?, ?, ?::jsonb, '[]'::jsonb, ?::jsonb)`,
-            [runId, batchNo, TENANT, JSON.stringify(b.employees), b.teams ? JSON.stringify(b.teams) : null],
-          );
-        }
-        await body(em, runId);
-        throw new Rollback();
-      })
-      .catch((e: unknown) => {
-        if (!(e instanceof Rollback)) throw e;
-      });
+    await inRolledBackTransaction(orm, async (em) => {
+      for (const [batchNo, b] of batches.entries()) {
+        await sql(em,
+          `insert into ${qualified(em, 'staged_batches')} (run_id, fetch_id, batch_no, tenant_id, employees, problems, teams) values (?, '', ?, ?, ?::jsonb, '[]'::jsonb, ?::jsonb)`,
+          [runId, batchNo, TENANT, JSON.stringify(b.employees), b.teams ? JSON.stringify(b.teams) : null],
+        );
+      }
+      await body(em, runId);
+    });
   }
 
   it('infers each new label from every batch, in the order the run first has the labels; known labels and blank-only ones are left out', async () => {

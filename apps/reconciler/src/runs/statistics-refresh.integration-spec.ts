@@ -1,7 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { openDatabase, qualified, schemaOf, sql } from '@roster/persistence';
 import { CSV_USER_POLICY, placeholderUser } from '@roster/reconciliation';
-import { createTestDatabase, type TestDatabase } from '@roster/testing';
+import { createTestDatabase, inRolledBackTransaction, type TestDatabase } from '@roster/testing';
 import { databaseOptions } from '../database';
 import { UsersRepository } from '../users/users.repository';
 import { StatisticsRefresh, USERS_KEY_COLUMNS } from './statistics-refresh';
@@ -9,8 +9,6 @@ import { StatisticsRefresh, USERS_KEY_COLUMNS } from './statistics-refresh';
 const TENANT = '00000000-0000-4000-8000-0000000000b1';
 const NEW_TENANT = '00000000-0000-4000-8000-0000000000b3';
 const CTX = { directoryId: '00000000-0000-4000-8000-0000000000b2', now: new Date('2026-01-05T00:00:00Z') };
-
-class Rollback extends Error {}
 
 /**
  * What the planner believes the users table holds (pg_class.reltuples: what the last ANALYZE counted, visible
@@ -51,21 +49,8 @@ describe('StatisticsRefresh (R-CSV-01, R-EVT-02)', () => {
     }
   }
 
-  /** Runs `body` in a transaction that is rolled back, so every case starts from an empty table. */
-  async function inRolledBackTransaction(body: (em: EntityManager) => Promise<void>): Promise<void> {
-    await orm.em
-      .fork()
-      .transactional(async (em) => {
-        await body(em);
-        throw new Rollback();
-      })
-      .catch((e: unknown) => {
-        if (!(e instanceof Rollback)) throw e;
-      });
-  }
-
   it('a first run into an empty table is analyzed each time it doubles the table, and once more after phase 1', async () => {
-    await inRolledBackTransaction(async (em) => {
+    await inRolledBackTransaction(orm, async (em) => {
       const analyzer = await StatisticsRefresh.start(em, TENANT);
       await insert(em, analyzer, 2000);
       expect(await plannedRows(em)).toBe(2000);
@@ -79,7 +64,7 @@ describe('StatisticsRefresh (R-CSV-01, R-EVT-02)', () => {
   });
 
   it('a micro-batch into a large table pays no ANALYZE: its rows are a small share of what the statistics count', async () => {
-    await inRolledBackTransaction(async (em) => {
+    await inRolledBackTransaction(orm, async (em) => {
       await insert(em, undefined, 12_000);
       await sql(em, `analyze ${qualified(em, 'users')}`);
       const analyzer = await StatisticsRefresh.start(em, TENANT);
@@ -107,7 +92,7 @@ describe('StatisticsRefresh (R-CSV-01, R-EVT-02)', () => {
   }
 
   it('a new tenant beside a large one is analyzed by its own growth, and a tenant the statistics miss is analyzed when its next run starts', async () => {
-    await inRolledBackTransaction(async (em) => {
+    await inRolledBackTransaction(orm, async (em) => {
       await insert(em, undefined, 12_000);
       await sql(em, `analyze ${qualified(em, 'users')}`);
       // The new tenant is "one row" to the planner. Its first run is analyzed as soon as it has added 2000.
@@ -132,7 +117,7 @@ describe('StatisticsRefresh (R-CSV-01, R-EVT-02)', () => {
   });
 
   it('team memberships, the largest table, are analyzed only when the run added some (an event run adds none)', async () => {
-    await inRolledBackTransaction(async (em) => {
+    await inRolledBackTransaction(orm, async (em) => {
       const reltuples = async (table: string) =>
         Number((await sql<{ n: number }>(em, `select reltuples::float8 as n from pg_class where oid = ?::regclass`, [qualified(em, table)]))[0]?.n);
       const never = await reltuples('team_memberships');
@@ -146,7 +131,7 @@ describe('StatisticsRefresh (R-CSV-01, R-EVT-02)', () => {
     });
   });
   it('a refresh analyzes the users columns runs look users up by (USERS_KEY_COLUMNS), not every column', async () => {
-    await inRolledBackTransaction(async (em) => {
+    await inRolledBackTransaction(orm, async (em) => {
       const analyzer = await StatisticsRefresh.start(em, TENANT);
       await insert(em, analyzer, 2000);
       const analyzed = await sql<{ attname: string }>(em, `select attname from pg_stats where schemaname = ? and tablename = 'users'`, [schemaOf(em)]);

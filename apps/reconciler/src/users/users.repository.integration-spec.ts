@@ -3,14 +3,12 @@ import fc from 'fast-check';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { openDatabase, qualified, sql } from '@roster/persistence';
 import { type StoredUser, sourceDigestOf } from '@roster/reconciliation';
-import { createTestDatabase, type TestDatabase } from '@roster/testing';
+import { createTestDatabase, inRolledBackTransaction, type TestDatabase } from '@roster/testing';
 import { databaseOptions } from '../database';
 import { UsersRepository } from './users.repository';
 
 const TENANT = '00000000-0000-4000-8000-0000000000d1';
 const DIRECTORY = '00000000-0000-4000-8000-0000000000d2';
-
-class Rollback extends Error {}
 
 /**
  * Text as HR systems send it, with what an array literal must escape: quotes, backslashes, braces, commas, blanks,
@@ -69,91 +67,73 @@ describe('UsersRepository.upsert (R-CSV-01, R-CSV-04, R-EVT-02)', () => {
   it('inserts, then rewrites, every field of every user exactly as given; a manager is linked at insert only', async () => {
     await fc.assert(
       fc.asyncProperty(fc.tuple(...emails.map(userArb)), fc.tuple(...emails.map(userArb)), async (first, second) => {
-        await orm.em
-          .fork()
-          .transactional(async (em) => {
-            const users = new UsersRepository(em, TENANT);
-            const inserted: StoredUser[] = first.map((u) => ({ ...u, id: randomUUID() }));
-            const [boss, ...reports] = inserted;
-            // The manager is stored first, then linked at its reports' insert (managersAtInsert's shape).
-            await users.upsert([boss]);
-            await users.upsert(reports, new Map(reports.map((r) => [r.id, boss.id])));
-            const stored = await users.findByIds(inserted.map((u) => u.id));
-            for (const u of inserted) {
-              const managerEmail = u === boss ? null : boss.email;
-              expect(stored.get(u.email)).toEqual({ ...u, fieldSequences: u.fieldSequences ?? {}, managerEmail, managerId: u === boss ? null : boss.id, sourceDigest: null });
-            }
-            // The same ids again with other values: an update of every written field; the manager links stay.
-            const updated: StoredUser[] = second.map((u, i) => ({ ...u, id: inserted[i].id }));
-            await users.upsert(updated, new Map(updated.map((u) => [u.id, u.id])));
-            const rewritten = await users.findByIds(updated.map((u) => u.id));
-            for (const u of updated) {
-              const managerId = u.id === boss.id ? null : boss.id;
-              expect(rewritten.get(u.email)).toEqual({ ...u, fieldSequences: u.fieldSequences ?? {}, managerEmail: managerId ? boss.email : null, managerId, sourceDigest: null });
-            }
-            throw new Rollback();
-          })
-          .catch((e: unknown) => {
-            if (!(e instanceof Rollback)) throw e;
-          });
+        await inRolledBackTransaction(orm, async (em) => {
+          const users = new UsersRepository(em, TENANT);
+          const inserted: StoredUser[] = first.map((u) => ({ ...u, id: randomUUID() }));
+          const [boss, ...reports] = inserted;
+          // The manager is stored first, then linked at its reports' insert (managersAtInsert's shape).
+          await users.upsert([boss]);
+          await users.upsert(reports, new Map(reports.map((r) => [r.id, boss.id])));
+          const stored = await users.findByIds(inserted.map((u) => u.id));
+          for (const u of inserted) {
+            const managerEmail = u === boss ? null : boss.email;
+            expect(stored.get(u.email)).toEqual({ ...u, fieldSequences: u.fieldSequences ?? {}, managerEmail, managerId: u === boss ? null : boss.id, sourceDigest: null });
+          }
+          // The same ids again with other values: an update of every written field; the manager links stay.
+          const updated: StoredUser[] = second.map((u, i) => ({ ...u, id: inserted[i].id }));
+          await users.upsert(updated, new Map(updated.map((u) => [u.id, u.id])));
+          const rewritten = await users.findByIds(updated.map((u) => u.id));
+          for (const u of updated) {
+            const managerId = u.id === boss.id ? null : boss.id;
+            expect(rewritten.get(u.email)).toEqual({ ...u, fieldSequences: u.fieldSequences ?? {}, managerEmail: managerId ? boss.email : null, managerId, sourceDigest: null });
+          }
+        });
       }),
       { numRuns: 60 },
     );
   });
 
   it('writes a thousand users and more in one call, each once', async () => {
-    await orm.em
-      .fork()
-      .transactional(async (em) => {
-        const users = new UsersRepository(em, TENANT);
-        const many = fc.sample(userArb('any@bulk.io'), { numRuns: 2500, seed: 7 }).map((u, i) => users.withId({ ...u, email: `user${i}@bulk.io` }));
-        await users.upsert(many);
-        const stored = await users.findByIds(many.map((u) => u.id));
-        expect(stored.size).toBe(2500);
-        expect(stored.get('user2499@bulk.io')?.id).toBe(many[2499].id);
-        throw new Rollback();
-      })
-      .catch((e: unknown) => {
-        if (!(e instanceof Rollback)) throw e;
-      });
+    await inRolledBackTransaction(orm, async (em) => {
+      const users = new UsersRepository(em, TENANT);
+      const many = fc.sample(userArb('any@bulk.io'), { numRuns: 2500, seed: 7 }).map((u, i) => users.withId({ ...u, email: `user${i}@bulk.io` }));
+      await users.upsert(many);
+      const stored = await users.findByIds(many.map((u) => u.id));
+      expect(stored.size).toBe(2500);
+      expect(stored.get('user2499@bulk.io')?.id).toBe(many[2499].id);
+    });
   });
 
   it('issue 4: a user is found unchanged by digest only while its content hash is the one its digest was stored with', async () => {
-    await orm.em
-      .fork()
-      .transactional(async (em) => {
-        const users = new UsersRepository(em, TENANT);
-        const [ann, bob, cy] = fc.sample(userArb('x@acme.io'), { numRuns: 3, seed: 11 }).map((u, i) => users.withId({ ...u, email: emails[i] }));
-        // Ann's digest stored with her insert, Bob's set later (a run that found him unchanged), Cy has none.
-        await users.upsert([ann, bob, cy], undefined, new Map([[ann.id, sourceDigestOf('rec-ann', ann.contentHash)]]));
-        const [before] = await sql<{ updated_at: Date }>(em, `select updated_at from ${qualified(em, 'users')} where id = ?`, [bob.id]);
-        await users.setSourceDigests([{ id: bob.id, digest: sourceDigestOf('rec-bob', bob.contentHash) }]);
-        const [after] = await sql<{ updated_at: Date; source_digest: string }>(em, `select updated_at, source_digest from ${qualified(em, 'users')} where id = ?`, [bob.id]);
-        expect(after.updated_at).toEqual(before.updated_at);
-        expect(after.source_digest).toBe(sourceDigestOf('rec-bob', bob.contentHash));
+    await inRolledBackTransaction(orm, async (em) => {
+      const users = new UsersRepository(em, TENANT);
+      const [ann, bob, cy] = fc.sample(userArb('x@acme.io'), { numRuns: 3, seed: 11 }).map((u, i) => users.withId({ ...u, email: emails[i] }));
+      // Ann's digest stored with her insert, Bob's set later (a run that found him unchanged), Cy has none.
+      await users.upsert([ann, bob, cy], undefined, new Map([[ann.id, sourceDigestOf('rec-ann', ann.contentHash)]]));
+      const [before] = await sql<{ updated_at: Date }>(em, `select updated_at from ${qualified(em, 'users')} where id = ?`, [bob.id]);
+      await users.setSourceDigests([{ id: bob.id, digest: sourceDigestOf('rec-bob', bob.contentHash) }]);
+      const [after] = await sql<{ updated_at: Date; source_digest: string }>(em, `select updated_at, source_digest from ${qualified(em, 'users')} where id = ?`, [bob.id]);
+      expect(after.updated_at).toEqual(before.updated_at);
+      expect(after.source_digest).toBe(sourceDigestOf('rec-bob', bob.contentHash));
 
-        const probe = [
-          { email: ann.email, digest: 'rec-ann' },
-          { email: bob.email, digest: 'rec-bob' },
-          { email: cy.email, digest: 'rec-cy' },
-          { email: 'nobody@acme.io', digest: 'rec-ann' },
-        ];
-        const probed = async (records: { email: string; digest: string | null }[] = probe) => Object.fromEntries([...(await users.probeByEmail(records))].map(([email, p]) => [email, p]));
-        // PostgreSQL's md5(record digest || content hash) is sourceDigestOf: Ann and Bob known, Cy found, a stranger not.
-        expect(await probed()).toEqual({ [ann.email]: { id: ann.id, known: true }, [bob.email]: { id: bob.id, known: true }, [cy.email]: { id: cy.id, known: false } });
-        // Another record for Ann, or none: not her digest.
-        expect(await probed([{ email: ann.email, digest: 'rec-ann-2' }])).toEqual({ [ann.email]: { id: ann.id, known: false } });
-        expect(await probed([{ email: ann.email, digest: null }])).toEqual({ [ann.email]: { id: ann.id, known: false } });
-        // Bob's content changed by another path (its content hash with it, as every writer keeps it): no longer vouched for.
-        await sql(em, `update ${qualified(em, 'users')} set job_title = 'Changed', content_hash = 'other', updated_at = now() where id = ?`, [bob.id]);
-        expect((await probed())[bob.email]).toEqual({ id: bob.id, known: false });
-        // A rewrite without a digest (its content changed from what any digest was of) clears Ann's.
-        await users.upsert([{ ...ann, jobTitle: 'Lead' }]);
-        expect((await probed())[ann.email]).toEqual({ id: ann.id, known: false });
-        throw new Rollback();
-      })
-      .catch((e: unknown) => {
-        if (!(e instanceof Rollback)) throw e;
-      });
+      const probe = [
+        { email: ann.email, digest: 'rec-ann' },
+        { email: bob.email, digest: 'rec-bob' },
+        { email: cy.email, digest: 'rec-cy' },
+        { email: 'nobody@acme.io', digest: 'rec-ann' },
+      ];
+      const probed = async (records: { email: string; digest: string | null }[] = probe) => Object.fromEntries([...(await users.probeByEmail(records))].map(([email, p]) => [email, p]));
+      // PostgreSQL's md5(record digest || content hash) is sourceDigestOf: Ann and Bob known, Cy found, a stranger not.
+      expect(await probed()).toEqual({ [ann.email]: { id: ann.id, known: true }, [bob.email]: { id: bob.id, known: true }, [cy.email]: { id: cy.id, known: false } });
+      // Another record for Ann, or none: not her digest.
+      expect(await probed([{ email: ann.email, digest: 'rec-ann-2' }])).toEqual({ [ann.email]: { id: ann.id, known: false } });
+      expect(await probed([{ email: ann.email, digest: null }])).toEqual({ [ann.email]: { id: ann.id, known: false } });
+      // Bob's content changed by another path (its content hash with it, as every writer keeps it): no longer vouched for.
+      await sql(em, `update ${qualified(em, 'users')} set job_title = 'Changed', content_hash = 'other', updated_at = now() where id = ?`, [bob.id]);
+      expect((await probed())[bob.email]).toEqual({ id: bob.id, known: false });
+      // A rewrite without a digest (its content changed from what any digest was of) clears Ann's.
+      await users.upsert([{ ...ann, jobTitle: 'Lead' }]);
+      expect((await probed())[ann.email]).toEqual({ id: ann.id, known: false });
+    });
   });
 });
