@@ -5,6 +5,9 @@ import { LOOPBACK, freePort } from './net';
 import { ManagedProcess, spawnManaged } from './process';
 import { waitFor } from './wait-for';
 
+/** Starts of one service whose port turned out to be taken, before giving up. */
+const PORT_ATTEMPTS = 5;
+
 export const SERVICES = ['directory-config', 'file-ingest', 'reconciler', 'notifier', 'connector-gateway'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
@@ -74,25 +77,51 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   /** The output of a restarted service's earlier processes. */
   const earlier: Partial<Record<ServiceName, string>> = {};
 
-  const start = async (name: ServiceName, env: Record<string, string> = {}) => {
+  const launch = async (name: ServiceName, env: Record<string, string>) => {
     const s = services[name];
     if (s.process) earlier[name] = `${earlier[name] ?? ''}${s.process.output()}`;
-    s.process = spawnManaged(process.execPath, ['--enable-source-maps', main(name)], name, {
+    const child = spawnManaged(process.execPath, ['--enable-source-maps', main(name)], name, {
       env: { ...process.env, ...common, ...env, ROSTER_HTTP_PORT: String(s.port) },
       outputLimit: o.outputLimit,
     });
+    s.process = child;
+    let exited = false;
+    void child.exited.then(() => (exited = true));
     await waitFor(
       async () => {
-        if (!s.process.isRunning()) throw new Error(`${name} exited:\n${s.process.output().slice(-4000)}`);
+        if (exited) return true;
         const res = await fetch(`http://${LOOPBACK}:${s.port}/health/ready`).catch(() => undefined);
         return res?.status === 200;
       },
       { timeoutMs: 30_000, intervalMs: 100, description: `${name} ready on port ${s.port}` },
     );
+    // A process that failed to bind may have seen another process's service answer on the port meanwhile.
+    if (exited || !child.isRunning()) {
+      const output = child.output().slice(-4000);
+      throw Object.assign(new Error(`${name} exited:\n${output}`), { portTaken: output.includes('EADDRINUSE') });
+    }
+  };
+
+  /**
+   * Starts a service and waits until it is ready. A first start whose port was taken meanwhile moves to another
+   * port; a restart keeps its port (tests and clients hold the URL) and tries it again for a while.
+   */
+  const start = async (name: ServiceName, env: Record<string, string> = {}, first = false) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await launch(name, env);
+      } catch (error) {
+        if (!(error as { portTaken?: boolean }).portTaken || attempt >= PORT_ATTEMPTS) throw error;
+        if (first) services[name].port = await freePort();
+        else await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
   };
 
   const platform: Platform = {
-    apiUrl: `http://${LOOPBACK}:${services['directory-config'].port}`,
+    get apiUrl() {
+      return `http://${LOOPBACK}:${services['directory-config'].port}`;
+    },
     apiKey,
     services,
     api<T>(method: string, path: string, body?: unknown) {
@@ -111,7 +140,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
       services[name].process.kill();
       await services[name].process.exited;
     },
-    start,
+    start: (name, env) => start(name, env),
     logs: () => SERVICES.map((n) => `==== ${n}\n${earlier[n] ?? ''}${services[n].process?.output() ?? ''}`).join('\n'),
     async stop() {
       await Promise.all(SERVICES.map((n) => services[n].process?.stop(10_000)));
@@ -119,7 +148,7 @@ export async function startPlatform(o: PlatformOptions): Promise<Platform> {
   };
   try {
     // Sequential start keeps the first migrations and stream provisioning readable in logs; each takes ~1 s.
-    for (const name of SERVICES) await start(name);
+    for (const name of SERVICES) await start(name, {}, true);
   } catch (e) {
     await platform.stop();
     throw e;
