@@ -24,7 +24,6 @@ import { InboxPruningModule } from './inbound/inbox-pruning.module';
 import { KeysController } from './keys/keys.controller';
 import { RotateKeysUseCase } from './keys/rotate-keys.usecase';
 import { TenantDataKeys } from './keys/tenant-data-keys';
-import { INBOUND_BATCHING, InboundEventsUseCase } from './inbound/inbound-events.usecase';
 import { ReplayModule } from './replay/replays.module';
 import { RunLifecycleHandler } from './runs/run-lifecycle.handler';
 import { RunStreamController } from './runs/run-stream.controller';
@@ -73,9 +72,7 @@ export class DirectoryConfigModule {
         RequestExportUseCase,
         ExportStatusUseCase,
         { provide: ASKER, useClass: RpcClient },
-        { provide: INBOUND_BATCHING, useValue: { maxItems: config.ROSTER_INBOUND_BATCH_MAX, windowMs: config.ROSTER_INBOUND_WINDOW_MS } },
         ApplyInboundBatchUseCase,
-        InboundEventsUseCase,
       ],
     };
   }

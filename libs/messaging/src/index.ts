@@ -9,3 +9,4 @@ export * from './lib/jetstream.server';
 export * from './lib/rethrow.filter';
 export * from './lib/entities';
 export * from './lib/rpc';
+export * from './lib/micro-batcher';

@@ -4,6 +4,7 @@ import { ConsumerMessages, JsMsg, NatsConnection, headers as natsHeaders } from 
 import { CloudEvent, ContractViolation, EventName, Events, StreamName, parseEvent } from '@roster/contracts';
 import { type LogContext, withLogContext } from '@roster/observability';
 import { PermanentError, RetryLaterError } from './errors';
+import { MicroBatcher } from './micro-batcher';
 import { connectNats } from './nats';
 import { ensureConsumer, ensureStreams } from './streams';
 
@@ -22,6 +23,52 @@ export interface ConsumerDefinition {
    * largest part of acknowledging thousands of inbound events a second.
    */
   ack?: 'confirmed' | 'sent';
+  /**
+   * Hand the messages to one handler in micro-batches instead of one by one (R-EVT-02: thousands of events a
+   * second, where a handler call, a heartbeat timer, a log context and a promise chain per message cost more than
+   * the work). `concurrency` then counts the messages held: in open groups and in batches being handled.
+   */
+  batch?: BatchDefinition;
+}
+
+export interface BatchDefinition {
+  /** The `@EventPattern` of the handler that takes each batch (`BatchDelivery[]`, context `JetStreamBatchContext`). */
+  pattern: string;
+  /** Events of one key share a batch, and one key's batches are handled one after the other, in arrival order. */
+  keyOf: (event: CloudEvent) => string;
+  /** A batch is handed over once it holds this many events… */
+  maxItems: number;
+  /** …or this long after its first event arrived. */
+  windowMs: number;
+}
+
+/** One message of a batch, parsed and checked against its event's contract. */
+export interface BatchDelivery<T = unknown> {
+  name: EventName;
+  event: CloudEvent<T>;
+  subject: string;
+  streamSequence: number;
+  /** 1 on the first delivery. */
+  deliveryCount: number;
+}
+
+/**
+ * What a batch handler returns: the deliveries it refuses one by one (by index, with the error: a `PermanentError`
+ * is dead-lettered, another retried with backoff). Every other delivery is acked. A handler that throws fails
+ * every delivery of the batch with that error.
+ */
+export interface BatchOutcome {
+  refused?: ReadonlyMap<number, unknown>;
+}
+
+/** What a batch handler receives beside the deliveries. */
+export class JetStreamBatchContext {
+  constructor(
+    /** The durable: the inbox consumer the batch's event ids are claimed for. */
+    readonly consumer: string,
+    /** The batch's key (`BatchDefinition.keyOf`). */
+    readonly key: string,
+  ) {}
 }
 
 /** The durable of a service's consumer, `<service>-<name>`: also the `consumer` its inbox rows are claimed for. */
@@ -97,8 +144,10 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   private readonly fetching = new Set<ConsumerMessages>();
   private readonly loops: Promise<void>[] = [];
   private readonly inFlight = new Set<Promise<void>>();
-  /** Handlers by event name: Nest's lookup normalises the pattern on every call (~30 µs a message). */
-  private readonly handlers = new Map<EventName, MessageHandler | null>();
+  /** Handlers by pattern: Nest's lookup normalises the pattern on every call (~30 µs a message). */
+  private readonly handlers = new Map<string, MessageHandler | null>();
+  /** The batch consumers' open groups: drained on close, after the fetches stop and before the loops end. */
+  private readonly batchers: MicroBatcher<HeldMessage>[] = [];
   private closing = false;
 
   constructor(private readonly options: JetStreamServerOptions) {
@@ -126,7 +175,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
           ackWaitMs: this.options.ackWaitMs ?? 30_000,
           maxAckPending: Math.max(def.concurrency ?? 1, 1) * 4,
         });
-        this.loops.push(this.consumeLoop(def, durable));
+        this.loops.push(def.batch ? this.batchLoop(def, def.batch, durable) : this.consumeLoop(def, durable));
       }
       callback();
     } catch (e) {
@@ -138,6 +187,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     this.closing = true;
     // stop(), not close(): close() waits for the pull request to expire (up to FETCH_EXPIRES_MS per consumer).
     for (const fetch of this.fetching) fetch.stop();
+    await Promise.allSettled(this.batchers.map((b) => b.drain()));
     await Promise.allSettled([...this.inFlight]);
     await Promise.allSettled(this.loops);
     if (this.ownsConnection && this.nc && !this.nc.isClosed()) await this.nc.drain();
@@ -165,38 +215,141 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
    * after `FETCH_EXPIRES_MS`; each message is handed to its handler (and its heartbeat) as it arrives.
    */
   private async consumeLoop(def: ConsumerDefinition, durable: string): Promise<void> {
-    const js = this.connection().jetstream();
     const concurrency = Math.max(def.concurrency ?? 1, 1);
     const running = new Set<Promise<void>>();
+    await this.pull(
+      def,
+      durable,
+      async () => {
+        while (running.size >= concurrency) await Promise.race(running);
+        return concurrency - running.size;
+      },
+      (msg) => {
+        const task: Promise<void> = this.process(msg, durable, def.ack ?? 'confirmed').finally(() => running.delete(task));
+        running.add(task);
+        this.track(task);
+      },
+    );
+  }
+
+  /**
+   * The loop of a batch consumer: fetches as many messages as it may hold, parses each (an invalid one is
+   * dead-lettered at once), and adds it to its key's open group; a group goes to the batch handler when full or when
+   * its window ends. One timer keeps every held message alive (`working()`) meanwhile, instead of one per message.
+   */
+  private async batchLoop(def: ConsumerDefinition, batch: BatchDefinition, durable: string): Promise<void> {
+    const capacity = Math.max(def.concurrency ?? batch.maxItems, 1);
+    const held = new Set<JsMsg>();
+    let wake: (() => void) | undefined;
+    const release = (items: HeldMessage[]) => {
+      for (const item of items) held.delete(item.msg);
+      wake?.();
+      wake = undefined;
+    };
+    const batcher = new MicroBatcher<HeldMessage>(
+      { maxItems: batch.maxItems, windowMs: batch.windowMs },
+      (key, items) => this.handleBatch(def, durable, key, items).finally(() => release(items)),
+      (error) => this.options.onError?.(error, `${durable}: a batch could not be settled`),
+    );
+    this.batchers.push(batcher);
+    const ackWait = this.options.ackWaitMs ?? 30_000;
+    const heartbeat = setInterval(() => {
+      for (const msg of held) msg.working();
+    }, Math.max(ackWait / 3, 100));
+    try {
+      await this.pull(
+        def,
+        durable,
+        async () => {
+          while (held.size >= capacity && !this.closing) await new Promise<void>((resolve) => (wake = resolve));
+          return capacity - held.size;
+        },
+        (msg) => {
+          if (msg.info.redelivered) this.options.onRedelivery?.(durable);
+          let parsed: { name: EventName; event: CloudEvent };
+          try {
+            parsed = parseEvent(msg.data);
+          } catch (e) {
+            const violation = e as ContractViolation;
+            this.track(this.deadLetter(msg, durable, violation.code ?? 'INVALID', violation.message));
+            return;
+          }
+          held.add(msg);
+          batcher.add(batch.keyOf(parsed.event), { msg, ...parsed });
+        },
+      );
+    } finally {
+      await batcher.drain();
+      clearInterval(heartbeat);
+    }
+  }
+
+  /**
+   * Fetches messages until the transport closes, never more than `free()` says may start now, and hands each to
+   * `take` as it arrives. Missed heartbeats, a deleted consumer or a reconnect end a fetch: it fetches again.
+   */
+  private async pull(def: ConsumerDefinition, durable: string, free: () => Promise<number>, take: (msg: JsMsg) => void): Promise<void> {
+    const js = this.connection().jetstream();
     while (!this.closing) {
       try {
         const consumer = await js.consumers.get(def.stream, durable);
         while (!this.closing) {
-          while (running.size >= concurrency) await Promise.race(running);
+          const slots = await free();
           if (this.closing) break;
-          const messages = await consumer.fetch({ max_messages: concurrency - running.size, expires: FETCH_EXPIRES_MS });
+          const messages = await consumer.fetch({ max_messages: slots, expires: FETCH_EXPIRES_MS });
           this.fetching.add(messages);
           if (this.closing) messages.stop(); // closed while the fetch was being made
           try {
-            for await (const msg of messages) {
-              const task: Promise<void> = this.process(msg, durable, def.ack ?? 'confirmed').finally(() => {
-                running.delete(task);
-                this.inFlight.delete(task);
-              });
-              running.add(task);
-              this.inFlight.add(task);
-            }
+            for await (const msg of messages) take(msg);
           } finally {
             this.fetching.delete(messages);
           }
         }
       } catch (e) {
         if (this.closing) break;
-        // Missed heartbeats, a deleted consumer or a reconnect: fetch again, do not crash.
         this.options.onError?.(e, `consumer ${durable} interrupted; fetching again`);
         await new Promise((r) => setTimeout(r, 500));
       }
     }
+  }
+
+  /** Hands one batch to its handler, then acks each message or fails it (retry, dead letter) by the outcome. */
+  private async handleBatch(def: ConsumerDefinition, consumer: string, key: string, items: HeldMessage[]): Promise<void> {
+    const ack = def.ack ?? 'confirmed';
+    const settle = (item: HeldMessage, error: unknown): Promise<void> => {
+      if (error === undefined) return ack === 'confirmed' ? item.msg.ackAck().then(() => undefined) : (item.msg.ack(), Promise.resolve());
+      return this.onFailure(item.msg, consumer, item.name, error);
+    };
+    const handler = this.handlerFor(def.batch?.pattern ?? '');
+    if (!handler) {
+      await Promise.all(items.map((i) => this.deadLetter(i.msg, consumer, 'NO_HANDLER', `${consumer} has no handler for ${def.batch?.pattern}`)));
+      return;
+    }
+    const deliveries: BatchDelivery[] = items.map((i) => ({
+      name: i.name,
+      event: i.event,
+      subject: i.msg.subject,
+      streamSequence: i.msg.info.streamSequence,
+      deliveryCount: i.msg.info.redeliveryCount,
+    }));
+    let outcome: BatchOutcome | undefined;
+    try {
+      // R-OPS-03: the batch's lines carry the ids its events share (a key's events share tenant and directory).
+      outcome = await withLogContext(sharedLogContext(items), async () => {
+        const result: unknown = await handler(deliveries, new JetStreamBatchContext(consumer, key));
+        return (isObservable(result) ? await lastValueFrom(result, { defaultValue: undefined }) : result) as BatchOutcome | undefined;
+      });
+    } catch (e) {
+      await Promise.all(items.map((i) => settle(i, e)));
+      return;
+    }
+    const refused = outcome?.refused;
+    await Promise.all(items.map((i, index) => settle(i, refused?.has(index) ? (refused.get(index) ?? new Error('refused')) : undefined)));
+  }
+
+  private track(task: Promise<void>): void {
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
   }
 
   private async process(msg: JsMsg, consumer: string, ack: 'confirmed' | 'sent'): Promise<void> {
@@ -212,7 +365,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     return withLogContext(logContextOf(parsed.event), () => this.handle(msg, consumer, parsed, ack));
   }
 
-  private handlerFor(name: EventName): MessageHandler | null {
+  private handlerFor(name: string): MessageHandler | null {
     let handler = this.handlers.get(name);
     if (handler === undefined) {
       handler = this.getHandlerByPattern(name) as MessageHandler | null;
@@ -284,6 +437,22 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       reason,
     });
   }
+}
+
+interface HeldMessage {
+  msg: JsMsg;
+  name: EventName;
+  event: CloudEvent;
+}
+
+/** The log context every event of a batch shares (tenant, directory, run), without event ids. */
+function sharedLogContext(items: readonly HeldMessage[]): LogContext {
+  const [first, ...rest] = items.map((i) => logContextOf(i.event));
+  const shared: LogContext = { ...first, eventId: undefined };
+  for (const key of ['tenantId', 'directoryId', 'runId'] as const) {
+    if (rest.some((c) => c[key] !== shared[key])) shared[key] = undefined;
+  }
+  return shared;
 }
 
 /** The ids a handler's log lines carry: the envelope's tenant and run, the payload's directory (and run), the event. */

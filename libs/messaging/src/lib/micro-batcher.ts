@@ -5,22 +5,17 @@ export interface MicroBatcherOptions {
   windowMs: number;
 }
 
-interface Waiter {
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 interface Group<T> {
   items: T[];
-  waiters: Waiter[];
   timer?: NodeJS.Timeout;
 }
 
 /**
  * Collects items per key for a short window or up to a count, then hands each group to `flush` as one batch
- * (R-EVT-02 micro-batches). `add` resolves once the batch holding the item has been flushed, or rejects with the
- * flush's error, so a JetStream handler can ack (or nak / dead-letter) each message by its batch's outcome.
- * Flushes of one key run one after the other, in the order their groups filled; different keys flush in parallel.
+ * (R-EVT-02 micro-batches). `flush` settles its own items (the JetStream transport acks, naks or dead-letters each
+ * message by its batch's outcome); an item costs no promise of its own. Flushes of one key run one after the other,
+ * in the order their groups filled; different keys flush in parallel. A flush that throws is reported to `onError`
+ * and does not stop the key's next batch.
  */
 export class MicroBatcher<T> {
   private readonly open = new Map<string, Group<T>>();
@@ -30,6 +25,7 @@ export class MicroBatcher<T> {
   constructor(
     private readonly options: MicroBatcherOptions,
     private readonly flush: (key: string, items: T[]) => Promise<void>,
+    private readonly onError: (error: unknown, key: string) => void = () => undefined,
   ) {
     if (!(options.maxItems >= 1) || !(options.windowMs >= 0)) throw new Error('MicroBatcher: maxItems ≥ 1 and windowMs ≥ 0');
   }
@@ -41,18 +37,16 @@ export class MicroBatcher<T> {
     return n;
   }
 
-  add(key: string, item: T): Promise<void> {
+  add(key: string, item: T): void {
     let group = this.open.get(key);
     if (!group) {
-      const created: Group<T> = { items: [], waiters: [] };
+      const created: Group<T> = { items: [] };
       created.timer = setTimeout(() => this.close(key, created), this.options.windowMs);
       this.open.set(key, created);
       group = created;
     }
-    const done = new Promise<void>((resolve, reject) => group.waiters.push({ resolve, reject }));
     group.items.push(item);
     if (group.items.length >= this.options.maxItems) this.close(key, group);
-    return done;
   }
 
   /** Flushes every open group now and waits for every flush (shutdown). */
@@ -66,14 +60,7 @@ export class MicroBatcher<T> {
     clearTimeout(group.timer);
     this.open.delete(key);
     const previous = this.tails.get(key) ?? Promise.resolve();
-    const tail = previous.then(async () => {
-      try {
-        await this.flush(key, group.items);
-        for (const w of group.waiters) w.resolve();
-      } catch (e) {
-        for (const w of group.waiters) w.reject(e);
-      }
-    });
+    const tail = previous.then(() => this.flush(key, group.items)).catch((error: unknown) => this.onError(error, key));
     this.tails.set(key, tail);
     void tail.finally(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
