@@ -35,8 +35,9 @@ export const DirectoryConfigConfig = BaseServiceConfig.extend({
   ROSTER_SCHEDULER_INTERVAL_MS: loopIntervalMs().default(30_000),
   /**
    * R-EVT-02: inbound employee events per micro-batch run, at most (per tenant and directory). The inbound consumer
-   * holds twice this many events in flight, ~11 KB of live heap each (heap snapshot, bench/README.md): 5000 took
-   * directory-config's live heap to ~160 MB in a burst, past the chart's 192 MiB old-space bound.
+   * holds twice this many events (one batch filling, one committing), a few KB of live heap each since the transport
+   * batches them (peak heap 80 MB against 48 MB idle in a 50k-event burst; bench/README.md). 5000 measured no faster:
+   * the reconciler's apply of the runs bounds the rate, and a smaller batch is less to retry when one fails.
    */
   ROSTER_INBOUND_BATCH_MAX: envField.positiveInt().default(2500),
   /** R-EVT-02: how long a micro-batch collects events after its first one, in milliseconds. */

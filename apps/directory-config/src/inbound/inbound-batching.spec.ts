@@ -1,14 +1,18 @@
-// R-EVT-02 micro-batch size: the inbound consumer holds 2 × ROSTER_INBOUND_BATCH_MAX events in flight (main.ts), each
-// ~11 KB of live heap until its batch commits, so the default must stay within the chart's V8 heap bound
-// (node.maxOldSpaceMB). 5000 measured ~160 MB of live heap in a 100k-event burst and ran out of a 192 MiB old space
-// (bench/README.md, Findings 2026-12-06). The chart's value and the service's default are the same number.
+// R-EVT-02 micro-batch size: the inbound consumer holds 2 × ROSTER_INBOUND_BATCH_MAX events in flight (main.ts) until
+// their batch commits, so the default must stay within the chart's V8 heap bound (node.maxOldSpaceMB). When each
+// event had its own handler call, timer and promises, that was ~11 KB an event, and 5000 ran out of a 192 MiB old space
+// (bench/README.md, Findings 2026-12-06); the transport's batch consumer holds the message and its parsed event only.
+// The chart's value and the service's default are the same number.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DirectoryConfigConfig } from '../config';
 
-/** Live heap per in-flight inbound event, measured (heap snapshot: 166 MB for 10 000 in flight + 16 696 buffered). */
-const BYTES_PER_EVENT_IN_FLIGHT = 11 * 1024;
+/**
+ * Live heap per in-flight inbound event, measured with the batch consumer (bench, 50k events: peak heap used 80 MB
+ * against 48 MB idle with 5000 held, the batches' apply included: ≤ 6.5 KB each).
+ */
+const BYTES_PER_EVENT_IN_FLIGHT = 7 * 1024;
 
 const chart = parse(readFileSync(join(__dirname, '../../../../deploy/helm/roster/values.yaml'), 'utf8')) as {
   node: { maxOldSpaceMB: number };
