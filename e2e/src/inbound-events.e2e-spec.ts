@@ -178,6 +178,40 @@ describe('inbound employee events (event directories)', () => {
     expect(info.state.subjects?.[subject]).toBe(4 + 1 + 2 + 1); // every copy reached the stream
   });
 
+  it('R-EVT-02 employees that carry a lot (300 KB of custom fields each) are cut into record batches the bus takes', async () => {
+    // Eight such events in one or two micro-batches: by count alone (500 a batch) a batch would be 1.2–2.4 MB, over
+    // NATS's 1 MB max_payload, and the outbox relay could never publish it (nor anything written after it).
+    const emails = Array.from({ length: 8 }, (_, n) => `heavy${n}@acme.test`);
+    for (const [n, email] of emails.entries()) await upsert({ email, customFields: { Notes: `${n}`.repeat(300_000) } });
+    await waitFor(
+      async () => {
+        const { rows } = await world.pg.query<{ n: number }>(
+          'select count(*)::int as n from reconciler.users where tenant_id = $1 and email = any($2) and octet_length(custom_fields::text) > 300000',
+          [tenantId, emails],
+        );
+        return rows[0]?.n === emails.length;
+      },
+      { timeoutMs: 30_000, description: 'the eight heavy users stored with their notes' },
+    );
+    await settledRuns(() => true, 'every run final');
+    // The runs that carried them: one had four or more, and its records went out in more than one batch.
+    const jsm = await world.nc.jetstreamManager();
+    const subject = subjectOf('records.batch', { tenant: tenantId });
+    const info = await jsm.streams.info('ROSTER_RECORDS');
+    const batchesByRun = new Map<string, { heavy: number; bytes: number }[]>();
+    for (let seq = info.state.first_seq; seq > 0 && seq <= info.state.last_seq; seq++) {
+      const m = await jsm.streams.getMessage('ROSTER_RECORDS', { seq }).catch(() => undefined);
+      if (m?.subject !== subject) continue;
+      const data = (JSON.parse(new TextDecoder().decode(m.data)) as { data: { runId: string; employees: { email: string }[] } }).data;
+      const heavy = data.employees.filter((e) => emails.includes(e.email)).length;
+      if (heavy > 0) batchesByRun.set(data.runId, [...(batchesByRun.get(data.runId) ?? []), { heavy, bytes: m.data.length }]);
+    }
+    const batches = [...batchesByRun.values()];
+    expect(batches.flat().reduce((n, b) => n + b.heavy, 0)).toBe(emails.length);
+    expect(batches.some((run) => run.length > 1)).toBe(true);
+    for (const b of batches.flat()) expect(b.bytes).toBeLessThanOrEqual(1024 * 1024);
+  });
+
   it('R-EVT-02 R-SAFE-02 malformed, unknown-tenant and wrong-directory events are dead-lettered with a precise reason; nothing stored changes', async () => {
     const other = await world.createTenant('Other tenant');
     const othersDirectory = await world.platform.api<{ id: string }>('POST', `/v1/tenants/${other}/directories`, { name: 'Theirs', type: 'event' });

@@ -231,6 +231,29 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
     expect(Number(left[0].n)).toBe(0);
   }, 120_000);
 
+  it('refuses, in the writer\'s transaction, an envelope over the bus\'s max_payload (UTF-8 bytes), so the relay never stops at it', async () => {
+    const outbox = new Outbox('test/size');
+    const withNotes = (email: string, notes: string) => {
+      const data = userCreated(email);
+      data.user.customFields = { notes };
+      return outbox.message('user.created', data, { tenantId: 'tenant-size' });
+    };
+    const rows = async () =>
+      Number((await orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from ${TEST_SCHEMA}.outbox where subjects[1] like 'roster.directory.tenant-size.%'`))[0].n);
+    // 600 000 two-byte characters: under the bound in UTF-16 units, 1.2 MB in UTF-8.
+    const tooBig = orm.em.fork().transactional((em) => outbox.addMessages(em, [withNotes('small@example.com', 'ok'), withNotes('big@example.com', 'é'.repeat(600_000))]));
+    await expect(tooBig).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE', message: expect.stringMatching(/is 12\d{5} bytes; the bus takes 1044480 at most/) });
+    expect(await rows()).toBe(0); // the page with the small event did not go in either: the writer's transaction failed
+    // 400 000 of them (0.8 MB) fit, and the relay publishes it.
+    await orm.em.fork().transactional((em) => outbox.addMessages(em, [withNotes('fits@example.com', 'é'.repeat(400_000))]));
+    expect(await rows()).toBe(1);
+    const relay = new OutboxRelay(orm, publisher);
+    await waitFor(async () => (await relay.relayOnce()) > 0 || undefined, { timeoutMs: 5000, description: 'the relay publishes the 0.8 MB event' });
+    const jsm = await nc.jetstreamManager();
+    const stored = await jsm.streams.getMessage('ROSTER_DIRECTORY', { last_by_subj: 'roster.directory.tenant-size.user.created.v1' });
+    expect(parseEvent(stored.data).event.data).toMatchObject({ user: { email: 'fits@example.com' } });
+  });
+
   it('an idle relay, backed off after empty polls, publishes at once when a commit kicks it', async () => {
     // Pauses of ten minutes: without the kick nothing would be published within the test's deadline.
     const pauses: number[] = [];

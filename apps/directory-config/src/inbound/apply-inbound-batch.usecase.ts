@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { recordsBatchId, recordsCompleteId, type CanonicalEmployee } from '@roster/contracts';
+import { cutRecordBatches, recordsBatchId, recordsCompleteId, type CanonicalEmployee } from '@roster/contracts';
 import { Outbox, OutboxRelay } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import { type Directory, DirectoryEntity, eventOf } from '../entities/directory.entity';
@@ -11,7 +11,7 @@ import { TenantEntity } from '../entities/tenant.entity';
 import { employeesOf, type InboundEvent } from './inbound-employees';
 import { InboundException, InboundExceptionCode } from './inbound.exception';
 
-/** Employees per `records.batch` message (well under NATS's 1 MB default payload). */
+/** Employees per `records.batch` message at most; a batch is also cut at `RECORDS_BATCH_MAX_BYTES` of records. */
 const RECORDS_PER_BATCH = 500;
 const INBOX_CHUNK = 1000;
 
@@ -127,10 +127,12 @@ export class ApplyInboundBatchUseCase {
     });
     await em.flush();
     const ctx = { tenantId, runId };
-    const batchCount = Math.ceil(employees.length / RECORDS_PER_BATCH);
+    // By count and by bytes: an employee event may carry up to ~1 MB (custom fields, groups), so 500 of them by count
+    // alone could make a batch the relay can never publish (over NATS's max_payload), stopping the whole outbox.
+    const batches = cutRecordBatches(employees, RECORDS_PER_BATCH);
+    const batchCount = batches.length;
     const messages = [];
-    for (let batchNo = 0; batchNo < batchCount; batchNo++) {
-      const chunk = employees.slice(batchNo * RECORDS_PER_BATCH, (batchNo + 1) * RECORDS_PER_BATCH);
+    for (const [batchNo, chunk] of batches.entries()) {
       messages.push(this.outbox.message('records.batch', { runId, directoryId, batchNo, employees: chunk, problems: [] }, { ...ctx, id: recordsBatchId(runId, batchNo) }));
     }
     messages.push(

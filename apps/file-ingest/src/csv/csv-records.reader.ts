@@ -1,6 +1,6 @@
 import { pipeline, Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import type { RowProblem } from '@roster/contracts';
+import { RECORDS_BATCH_MAX_BYTES, type RowProblem } from '@roster/contracts';
 import { CsvByteGuard } from './csv-byte-guard';
 import { CSV_DATE_FORMATS, CsvDateFormat } from './csv-date';
 import { CsvImportException, CsvImportExceptionCode } from './csv-import.exception';
@@ -43,8 +43,7 @@ export interface CsvSummary {
 
 export const CSV_READER_DEFAULTS = {
   batchSize: 1000,
-  // Room under the 1 MiB NATS default max_payload for the envelope around the batch.
-  maxBatchBytes: 1024 * 1024 - 64 * 1024,
+  maxBatchBytes: RECORDS_BATCH_MAX_BYTES,
   maxRecordBytes: 64 * 1024,
 } as const;
 

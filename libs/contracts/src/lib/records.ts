@@ -60,6 +60,35 @@ export const CanonicalEmployee = z.object({
 });
 export type CanonicalEmployee = z.infer<typeof CanonicalEmployee>;
 
+/**
+ * Bytes of records one `records.batch` carries at most: NATS's default max_payload is 1 MiB, and the envelope around
+ * the records needs room. Every source cuts its batches by this as well as by a count: a batch over the server's
+ * max_payload could never be published.
+ */
+export const RECORDS_BATCH_MAX_BYTES = 1024 * 1024 - 64 * 1024;
+
+/**
+ * Records cut into batches of at most `maxCount` records and `maxBytes` of JSON each, in order; a record bigger
+ * than `maxBytes` goes alone in its batch. Each record is serialised once to count it.
+ */
+export function cutRecordBatches<T>(records: readonly T[], maxCount: number, maxBytes = RECORDS_BATCH_MAX_BYTES): T[][] {
+  const batches: T[][] = [];
+  let batch: T[] = [];
+  let bytes = 1; // '['
+  for (const record of records) {
+    const size = Buffer.byteLength(JSON.stringify(record)) + 1; // and the ',' or ']' after it
+    if (batch.length > 0 && (batch.length >= maxCount || bytes + size > maxBytes)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 1;
+    }
+    batch.push(record);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
 /** The profile fields a record can carry besides its keys, in a fixed order (export, hashing, diffs). */
 export const EMPLOYEE_PROFILE_FIELDS = [
   'firstName',

@@ -2,6 +2,7 @@ import { EntitySchema } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { EventName, PayloadOf } from '@roster/contracts';
 import { qualified, sql } from '@roster/persistence';
+import { PermanentError } from './errors';
 import { EncodedMessage, EventPublisher, OutgoingMessage, PublishContext, buildMessage, envelopeFrame } from './publisher';
 
 export interface OutboxRow {
@@ -36,6 +37,13 @@ export const OutboxMessageEntity = new EntitySchema<OutboxRow>({
 
 /** Events per outbox row. */
 export const PAGE_EVENTS = 1000;
+
+/**
+ * The largest envelope the outbox takes: NATS's default max_payload (1 MiB) less room for the headers the relay
+ * publishes with. A bigger one could never be published, and the relay would stop at its page for good, holding
+ * back every event written after it; so it is refused where it is written, in the producer's transaction.
+ */
+export const MAX_ENVELOPE_BYTES = 1024 * 1024 - 4 * 1024;
 
 /**
  * The outbox's events one per row, with `envelope` as jsonb, for reading what a transaction wrote (tests, support
@@ -94,10 +102,22 @@ export class Outbox {
     const table = qualified(em, 'outbox');
     for (let i = 0; i < messages.length; i += PAGE_EVENTS) {
       const page = messages.slice(i, i + PAGE_EVENTS);
+      const lines = page.map((m) => JSON.stringify(m.envelope));
+      lines.forEach((line, n) => {
+        // A UTF-16 length under a third of the bound cannot be over it in UTF-8: most envelopes skip the count.
+        const bytes = line.length * 3 > MAX_ENVELOPE_BYTES ? Buffer.byteLength(line) : 0;
+        if (bytes > MAX_ENVELOPE_BYTES) {
+          const m = page[n] as OutgoingMessage;
+          throw new PermanentError(
+            `${m.envelope.type} ${m.envelope.id} is ${bytes} bytes; the bus takes ${MAX_ENVELOPE_BYTES} at most, so it was not written`,
+            'MESSAGE_TOO_LARGE',
+          );
+        }
+      });
       await sql(em, `insert into ${table} (subjects, ids, payload, events) values (?::text[], ?::text[], ?, ?)`, [
         page.map((m) => m.subject),
         page.map((m) => m.envelope.id),
-        page.map((m) => JSON.stringify(m.envelope)).join('\n'),
+        lines.join('\n'),
         page.length,
       ]);
     }
