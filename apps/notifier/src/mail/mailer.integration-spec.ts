@@ -69,6 +69,14 @@ describe('Mailer (R-OPS-03)', () => {
     expect(await smtpErrors({ code: 'EENVELOPE', kind: 'transient' })).toBe(transient + 1);
   });
 
+  it('R-NOT-01 a mail the server takes for some recipients and refuses for others goes to those it took, and names the refused ones', async () => {
+    sink.failNext(1, 550, { text: '5.1.1 <gone@acme.test>: mailbox unavailable', at: 'RCPT TO' });
+    const receipt = await send('partly', ['gone@acme.test', 'hr@acme.test']);
+    expect(receipt).toEqual({ refused: [{ address: 'gone@acme.test', reply: 'SMTP 550 5.1.1 <gone@acme.test>: mailbox unavailable (refused at RCPT TO)' }] });
+    expect((await sink.waitForMail((m) => m.subject === 'partly', 10_000)).envelope.rcptTo).toEqual(['hr@acme.test']);
+    expect(await send('whole')).toEqual({ refused: [] });
+  });
+
   it('R-OPS-02 an SMTP server that cannot be reached is transient (retried), not refused', async () => {
     const transient = await smtpErrors({ code: 'ESOCKET', kind: 'transient' });
     const closed = new Mailer({ smtpUrl: `smtp://${LOOPBACK}:${await freePort()}`, from: 'roster@acme.test' });

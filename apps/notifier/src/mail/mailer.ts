@@ -2,7 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { createTransport, Transporter } from 'nodemailer';
 import { metrics } from '@roster/observability';
-import { smtpErrorCode, smtpFailureKind, smtpRefusal } from './smtp-failure';
+import { RefusedRecipient, refusedRecipients, smtpErrorCode, smtpFailureKind, smtpRefusal } from './smtp-failure';
 
 /**
  * R-OPS-03: mails the SMTP server refused or that could not be sent, by nodemailer's error code and kind
@@ -22,6 +22,11 @@ export interface MailAttachment {
   filename: string;
   contentType: string;
   content: Readable;
+}
+
+/** What the server did with a mail it took: the recipients it refused (RCPT TO), the mail going to the others. */
+export interface MailReceipt {
+  refused: RefusedRecipient[];
 }
 
 /**
@@ -51,9 +56,10 @@ export class Mailer implements OnApplicationShutdown {
     });
   }
 
-  async send(mail: { to: string[]; subject: string; text: string; attachments?: MailAttachment[] }): Promise<void> {
+  /** Resolves once the server took the mail, with the recipients it refused while taking it for the others. */
+  async send(mail: { to: string[]; subject: string; text: string; attachments?: MailAttachment[] }): Promise<MailReceipt> {
     try {
-      await this.transporter.sendMail({ from: this.settings.from, ...mail });
+      return { refused: refusedRecipients(await this.transporter.sendMail({ from: this.settings.from, ...mail })) };
     } catch (e) {
       const kind = smtpFailureKind(e);
       smtpErrors().inc({ code: smtpErrorCode(e), kind });

@@ -1,6 +1,6 @@
 import { PermanentError } from '@roster/messaging';
 import { MailExceptionCode } from './mail.exception';
-import { smtpErrorCode, smtpFailureKind, smtpRefusal } from './smtp-failure';
+import { refusedRecipients, smtpErrorCode, smtpFailureKind, smtpRefusal } from './smtp-failure';
 
 /** An error as nodemailer's SMTP connection formats it (`_formatError`): code, command, and the reply if there was one. */
 function smtpError(code: string, command: string, response?: string): Error {
@@ -59,5 +59,30 @@ describe('smtpRefusal', () => {
   it('puts a multi-line reply on one line (a dead letter reason is a header)', () => {
     const refusal = smtpRefusal(smtpError('EENVELOPE', 'RCPT TO', '550-5.1.1 The email account does not exist.\r\n550 5.1.1 Please check the address.'));
     expect(refusal.message).toBe('SMTP 550-5.1.1 The email account does not exist. 550 5.1.1 Please check the address. (refused at RCPT TO)');
+  });
+});
+
+describe('refusedRecipients (R-NOT-01: the log keeps who was not mailed)', () => {
+  const rcpt = (address: string, response: string) => Object.assign(smtpError('EENVELOPE', 'RCPT TO', response), { recipient: address });
+
+  it('R-NOT-01 names each recipient refused at RCPT TO with its reply, from a mail sent to the others', () => {
+    const info = { accepted: ['hr@acme.test'], rejected: ['gone@acme.test'], rejectedErrors: [rcpt('gone@acme.test', '550 5.1.1 <gone@acme.test>: mailbox unavailable')] };
+    expect(refusedRecipients(info)).toEqual([{ address: 'gone@acme.test', reply: 'SMTP 550 5.1.1 <gone@acme.test>: mailbox unavailable (refused at RCPT TO)' }]);
+  });
+
+  it('R-NOT-01 reads a mail every recipient refused from the SMTP_REFUSED it failed with (nodemailer\'s error is the cause)', () => {
+    const error = Object.assign(smtpError('EENVELOPE', 'RCPT TO', '550 5.1.1 <b@acme.test>: no'), {
+      rejected: ['a@acme.test', 'b@acme.test'],
+      rejectedErrors: [rcpt('a@acme.test', '550 5.1.1 <a@acme.test>: no'), rcpt('b@acme.test', '550 5.1.1 <b@acme.test>: no')],
+    });
+    expect(refusedRecipients(smtpRefusal(error)).map((r) => r.address)).toEqual(['a@acme.test', 'b@acme.test']);
+    expect(refusedRecipients(error).map((r) => r.reply)).toEqual(['SMTP 550 5.1.1 <a@acme.test>: no (refused at RCPT TO)', 'SMTP 550 5.1.1 <b@acme.test>: no (refused at RCPT TO)']);
+  });
+
+  it('is empty when the refusal was not per recipient, or there was no reply', () => {
+    expect(refusedRecipients(smtpRefusal(smtpError('EMESSAGE', 'DATA', '552 5.3.4 Message too big')))).toEqual([]);
+    expect(refusedRecipients({ accepted: ['hr@acme.test'], rejected: [] })).toEqual([]);
+    expect(refusedRecipients(new Error('connect ECONNREFUSED'))).toEqual([]);
+    expect(refusedRecipients(undefined)).toEqual([]);
   });
 });

@@ -31,8 +31,35 @@ export function smtpErrorCode(error: unknown): string {
  * it answered, e.g. `SMTP 552 5.3.4 Message too big (refused at DATA)`.
  */
 export function smtpRefusal(error: unknown): MailException {
+  return new MailException(MailExceptionCode.SMTP_REFUSED, smtpReply(error), { cause: error });
+}
+
+/** A server's reply on one line, with the command it answered: `SMTP 550 5.1.1 … (refused at RCPT TO)`. */
+function smtpReply(error: unknown): string {
   const e = error as NodemailerError;
   const reply = (e.response ?? `${e.responseCode ?? ''}`).replace(/\s*[\r\n]+\s*/g, ' ').trim();
   const at = e.command ? ` (refused at ${e.command})` : '';
-  return new MailException(MailExceptionCode.SMTP_REFUSED, `SMTP ${reply}${at}`, { cause: error });
+  return `SMTP ${reply}${at}`;
+}
+
+/** A recipient the SMTP server refused (its reply to RCPT TO), as the notification log keeps it. */
+export interface RefusedRecipient {
+  address: string;
+  /** e.g. `SMTP 550 5.1.1 <gone@acme.test>: mailbox unavailable (refused at RCPT TO)`. */
+  reply: string;
+}
+
+/**
+ * The recipients the server refused one by one (nodemailer's `rejected`, each with its reply from `rejectedErrors`):
+ * from what a send resolved with (some refused, the mail sent to the others) or from the error it failed with
+ * (every one refused; a `MailException` keeps nodemailer's error as its cause). Empty when the refusal was not per
+ * recipient (MAIL FROM, DATA) or there was no reply at all.
+ */
+export function refusedRecipients(outcome: unknown): RefusedRecipient[] {
+  const source = (outcome instanceof MailException ? outcome.cause : outcome) as Pick<NodemailerError, 'rejected' | 'rejectedErrors'> | null | undefined;
+  const errors = source?.rejectedErrors ?? [];
+  return (source?.rejected ?? []).map((address) => {
+    const error = errors.find((e) => e.recipient === address);
+    return { address, reply: error ? smtpReply(error) : 'SMTP refused (no reply kept)' };
+  });
 }
