@@ -1,7 +1,7 @@
 import { Controller, UseFilters } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
-import { RethrowRpcFilter } from '@roster/messaging';
+import { JetStreamContext, RethrowRpcFilter } from '@roster/messaging';
 import { NotifyExportReadyUseCase } from './notify-export-ready.usecase';
 
 @Controller()
@@ -10,7 +10,7 @@ export class ExportReadyHandler {
   constructor(private readonly notify: NotifyExportReadyUseCase) {}
 
   @EventPattern('export.ready')
-  handle(@Payload() event: CloudEvent<PayloadOf<'export.ready'>>): Promise<void> {
-    return this.notify.execute(event);
+  handle(@Payload() event: CloudEvent<PayloadOf<'export.ready'>>, @Ctx() ctx: JetStreamContext): Promise<void> {
+    return this.notify.execute(event, ctx.deliveryCount);
   }
 }

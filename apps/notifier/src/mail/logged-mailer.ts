@@ -1,32 +1,50 @@
-import { Injectable } from '@nestjs/common';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { PermanentError } from '@roster/messaging';
 import { NotificationEntity } from '../entities/notification.entity';
-import { Mailer } from './mailer';
+import { MailAttachment, MailReceipt, Mailer } from './mailer';
+import { refusedRecipients } from './smtp-failure';
+
+/** The transport's deliveries of an event before it dead-letters it (ROSTER_MAX_DELIVER, JetStreamServer's maxDeliver). */
+export const DELIVERY_LIMIT = Symbol('DELIVERY_LIMIT');
 
 export interface LoggedMail {
   /** The event the mail is about: one mail per event, however often it is delivered. */
   eventId: string;
   tenantId: string;
-  runId: string;
+  runId: string | null;
   kind: string;
   recipients: string[];
   subject: string;
   text: string;
+  /** Read on each attempt, just before sending (an export's file from the object store); a throw fails the attempt. */
+  attachments?: () => Promise<MailAttachment[]>;
+  /** Written in the transaction that logs the mail sent (an export's `export.mailed`, in the outbox). */
+  onSent?: (tx: EntityManager, sentAt: Date) => Promise<void>;
 }
 
 /**
  * A mail per event, through the notification log: the log row is committed before sending and marked sent
  * after, so a redelivery sends only what was not sent (at-least-once: a crash between SMTP's 250 and the commit
  * can repeat one mail; it never loses one). No recipients: logged as skipped. Returns whether it sent now.
+ *
+ * A failed attempt is logged with its error before the event's handler fails: `failed` when the transport will
+ * dead-letter the event for it (a `PermanentError` such as SMTP_REFUSED, or any failure of the last allowed
+ * delivery), `pending` when it will deliver it again. A failed mail is tried again when its event comes back (a
+ * redrive of the dead letter), and logged sent or failed by that attempt.
  */
 @Injectable()
 export class LoggedMailer {
+  private readonly logger = new Logger(LoggedMailer.name);
+
   constructor(
     private readonly orm: MikroORM,
     private readonly mailer: Mailer,
+    @Inject(DELIVERY_LIMIT) private readonly maxDeliver: number,
   ) {}
 
-  async send(mail: LoggedMail): Promise<boolean> {
+  /** `delivery`: which delivery of the event this is (1 on the first, `JetStreamContext.deliveryCount`). */
+  async send(mail: LoggedMail, delivery: number): Promise<boolean> {
     const em = this.orm.em.fork();
     let entry = await em.findOne(NotificationEntity, { eventId: mail.eventId });
     if (entry?.status === 'sent' || entry?.status === 'skipped') return false;
@@ -41,6 +59,7 @@ export class LoggedMailer {
         status: mail.recipients.length ? 'pending' : 'skipped',
         attempts: 0,
         lastError: null,
+        refusedRecipients: [],
         createdAt: new Date(),
         sentAt: null,
       });
@@ -48,16 +67,31 @@ export class LoggedMailer {
       if (entry.status === 'skipped') return false;
     }
     entry.attempts += 1;
+    let receipt: MailReceipt;
     try {
-      await this.mailer.send({ to: mail.recipients, subject: mail.subject, text: mail.text });
+      const attachments = await mail.attachments?.();
+      receipt = await this.mailer.send({ to: mail.recipients, subject: mail.subject, text: mail.text, ...(attachments ? { attachments } : {}) });
     } catch (e) {
+      // The transport's rule (JetStreamServer.onFailure), so the row is final before the dead letter is written.
+      entry.status = e instanceof PermanentError || delivery >= this.maxDeliver ? 'failed' : 'pending';
       entry.lastError = (e as Error).message;
+      entry.refusedRecipients = refusedRecipients(e).map((r) => r.address);
       await em.flush();
       throw e;
     }
+    const sentAt = new Date();
     entry.status = 'sent';
-    entry.sentAt = new Date();
-    await em.flush();
+    entry.sentAt = sentAt;
+    entry.refusedRecipients = receipt.refused.map((r) => r.address);
+    if (receipt.refused.length) {
+      entry.lastError = receipt.refused.map((r) => `${r.address}: ${r.reply}`).join('; ');
+      this.logger.warn({ tenantId: mail.tenantId, runId: mail.runId, eventId: mail.eventId, refused: entry.refusedRecipients }, 'mail sent; the SMTP server refused some recipients');
+    }
+    const sent = entry;
+    await em.transactional(async (tx) => {
+      tx.persist(sent);
+      await mail.onSent?.(tx, sentAt);
+    });
     return true;
   }
 }

@@ -1,65 +1,38 @@
-import { Logger } from '@nestjs/common';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import { NatsConnection, connect } from 'nats';
-import { CloudEvent, PayloadOf, emptyRunCounts, filterOf } from '@roster/contracts';
-import { DLQ_HEADERS, DeadLetterInfo, EventPublisher, JetStreamServer, ensureStreams } from '@roster/messaging';
-import { openDatabase } from '@roster/persistence';
-import { InjectedRefusal, NatsServerFixture, SmtpSink, TestDatabase, createTestDatabase, startNatsServer, startSmtpSink, waitFor } from '@roster/testing';
-import { databaseOptions } from '../database';
-import { NotificationEntity } from '../entities/notification.entity';
-import { LoggedMailer } from './logged-mailer';
-import { Mailer } from './mailer';
+import { PayloadOf, emptyRunCounts, filterOf } from '@roster/contracts';
+import { DLQ_HEADERS } from '@roster/messaging';
+import type { InjectedRefusal } from '@roster/testing';
+import { MailConsumer, startMailConsumer } from './mail-consumer.test-helpers';
 import { NotifyRunFinishedUseCase } from './notify-run-finished.usecase';
 
 const TENANT = '7e1a0000-0000-4000-8000-000000000001';
 const DIRECTORY = '7e1a0000-0000-4000-8000-0000000000d1';
+/** The transport's deliveries before it dead-letters: the production default (ROSTER_MAX_DELIVER). */
+const MAX_DELIVER = 5;
 
 /**
  * R-NOT-01 with R-OPS-02: run reports through the notifier's real consumer (JetStreamServer on a real nats-server,
  * the notification log on real PostgreSQL, the mail to a real SMTP server, the test sink). A mail the server
- * refuses for good is dead-lettered on its first delivery with the server's reply; one it defers is retried.
+ * refuses for good is dead-lettered on its first delivery with the server's reply; one it defers is retried. The
+ * log says what became of each mail: `failed` with the reason once the notifier gives up, `sent` once it is mailed
+ * (a redriven dead letter too), and the recipients the server refused.
  */
 describe('run report mails the SMTP server refuses (R-NOT-01, R-OPS-02)', () => {
-  let db: TestDatabase;
-  let orm: MikroORM;
-  let nats: NatsServerFixture;
-  let nc: NatsConnection;
-  let sink: SmtpSink;
-  let mailer: Mailer;
-  let server: JetStreamServer;
-  let publisher: EventPublisher;
-  const deadLetters: DeadLetterInfo[] = [];
+  let mail: MailConsumer;
 
   beforeAll(async () => {
-    Logger.overrideLogger(false);
-    [db, nats, sink] = await Promise.all([createTestDatabase('notifier_refusal'), startNatsServer(), startSmtpSink()]);
-    orm = await openDatabase({ ...databaseOptions(db.url), migrate: true });
-    nc = await connect({ servers: nats.url });
-    await ensureStreams(await nc.jetstreamManager());
-    publisher = new EventPublisher(nc, 'test/reconciler');
-    mailer = new Mailer({ smtpUrl: `smtp://${sink.host}:${sink.port}`, from: 'roster@acme.test' });
-    const notify = new NotifyRunFinishedUseCase(new LoggedMailer(orm, mailer));
-    server = new JetStreamServer({
-      servers: nats.url,
-      service: 'notifier',
-      consumers: [{ name: 'run-finished', stream: 'ROSTER_RUNS', filterSubject: filterOf('run.finished') }],
-      // The production default of 5 deliveries; a short backoff so the retried case takes a second, not 6.
-      backoffMs: [300],
-      connection: nc,
-      onDeadLetter: (info) => deadLetters.push(info),
+    mail = await startMailConsumer({
+      label: 'notifier_refusal',
+      consumer: { name: 'run-finished', stream: 'ROSTER_RUNS', filterSubject: filterOf('run.finished') },
+      event: 'run.finished',
+      maxDeliver: MAX_DELIVER,
+      handler: ({ logged }) => {
+        const notify = new NotifyRunFinishedUseCase(logged);
+        return (event, delivery) => notify.execute(event, delivery);
+      },
     });
-    server.addHandler('run.finished', (event: CloudEvent<PayloadOf<'run.finished'>>) => notify.execute(event), true);
-    await new Promise<void>((resolve, reject) => void server.listen((e?: unknown) => (e ? reject(e) : resolve())));
   }, 60_000);
 
-  afterAll(async () => {
-    await server?.close();
-    mailer?.onApplicationShutdown();
-    publisher?.close();
-    await nc?.drain();
-    await orm?.close(true);
-    await Promise.all([nats?.stop(), sink?.stop(), db?.drop()]);
-  });
+  afterAll(() => mail?.stop());
 
   let runs = 0;
   /** Publishes a run.finished as the reconciler does; its report goes to `recipients`. */
@@ -67,46 +40,101 @@ describe('run report mails the SMTP server refuses (R-NOT-01, R-OPS-02)', () => 
     runs += 1;
     const runId = `7e1a0000-0000-4000-8000-${String(runs).padStart(12, '0')}`;
     const fileName = `users-${runs}.csv`;
-    const ack = await publisher.publish(
-      'run.finished',
-      { runId, directoryId: DIRECTORY, status: 'succeeded', counts: { ...emptyRunCounts(), created: 2 }, problems: [], problemCount: 0, fileName, notify: { directoryName: 'HR drop', recipients }, finishedAt: new Date().toISOString() },
-      { tenantId: TENANT, runId, id: `${runId}:finished` },
-    );
+    const finished: PayloadOf<'run.finished'> = {
+      runId,
+      directoryId: DIRECTORY,
+      status: 'succeeded',
+      counts: { ...emptyRunCounts(), created: 2 },
+      problems: [],
+      problemCount: 0,
+      fileName,
+      notify: { directoryName: 'HR drop', recipients },
+      finishedAt: new Date().toISOString(),
+    };
+    const ack = await mail.publisher.publish('run.finished', finished, { tenantId: TENANT, runId, id: `${runId}:finished` });
     return { eventId: `${runId}:finished`, fileName, sequence: ack.seq };
   };
-  const logRow = (eventId: string) => orm.em.fork().findOneOrFail(NotificationEntity, { eventId });
+  const mailsOf = (run: { fileName: string }) => mail.sink.messages.filter((m) => m.subject.includes(run.fileName));
 
-  it.each<[string, number, InjectedRefusal, string]>([
-    ['a 552 at DATA', 552, { text: '5.3.4 Message too big' }, 'SMTP 552 5.3.4 Message too big (refused at DATA)'],
-    ['a 550 at RCPT TO', 550, { text: '5.1.1 <hr@acme.test>: mailbox unavailable', at: 'RCPT TO' }, 'SMTP 550 5.1.1 <hr@acme.test>: mailbox unavailable (refused at RCPT TO)'],
-  ])('R-NOT-01 R-OPS-02 a report refused for good (%s) is dead-lettered on its first delivery, SMTP_REFUSED with the reply', async (_, code, refusal, reason) => {
-    sink.failNext(1, code, refusal);
+  it.each<[string, number, InjectedRefusal, string, string[]]>([
+    ['a 552 at DATA', 552, { text: '5.3.4 Message too big' }, 'SMTP 552 5.3.4 Message too big (refused at DATA)', []],
+    ['a 550 at RCPT TO', 550, { text: '5.1.1 <hr@acme.test>: mailbox unavailable', at: 'RCPT TO' }, 'SMTP 550 5.1.1 <hr@acme.test>: mailbox unavailable (refused at RCPT TO)', ['hr@acme.test']],
+  ])('R-NOT-01 R-OPS-02 a report refused for good (%s) is dead-lettered on its first delivery, SMTP_REFUSED with the reply, and logged failed', async (_, code, refusal, reason, refusedRecipients) => {
+    mail.sink.failNext(1, code, refusal);
     const run = await finishRun(['hr@acme.test']);
-    const dead = await waitFor(() => deadLetters.find((d) => d.streamSequence === run.sequence), { timeoutMs: 15_000, description: `the dead letter of ${run.eventId}` });
+    const dead = await mail.deadLetterOf(run.sequence);
     expect(dead).toEqual({ consumer: 'notifier-run-finished', subject: `roster.runs.${TENANT}.run.finished.v1`, streamSequence: run.sequence, deliveries: 1, code: 'SMTP_REFUSED', reason });
 
-    // What an operator lists and redrives (ROSTER_DLQ), and the notification log: one attempt, the reply kept.
-    const stored = await (await nc.jetstreamManager()).streams.getMessage('ROSTER_DLQ', { last_by_subj: 'roster.dlq.notifier.notifier-run-finished' });
+    // What an operator lists and redrives (ROSTER_DLQ), and the notification log: one attempt, failed with the reply.
+    const stored = await (await mail.nc.jetstreamManager()).streams.getMessage('ROSTER_DLQ', { last_by_subj: 'roster.dlq.notifier.notifier-run-finished' });
     expect(stored.header.get(DLQ_HEADERS.msgId)).toBe(run.eventId);
     expect(stored.header.get(DLQ_HEADERS.deliveries)).toBe('1');
     expect(stored.header.get(DLQ_HEADERS.code)).toBe('SMTP_REFUSED');
     expect(stored.header.get(DLQ_HEADERS.reason)).toBe(reason);
-    expect(await logRow(run.eventId)).toMatchObject({ status: 'pending', attempts: 1, lastError: reason });
-    expect(sink.messages.filter((m) => m.subject.includes(run.fileName))).toEqual([]);
+    expect(await mail.logRow(run.eventId)).toMatchObject({ status: 'failed', attempts: 1, lastError: reason, refusedRecipients, sentAt: null });
+    expect(mailsOf(run)).toEqual([]);
   });
 
   it('R-NOT-01 R-OPS-02 a report the SMTP server defers (451, twice) is retried with backoff and mailed once it clears, never dead-lettered', async () => {
-    sink.failNext(2, 451, { text: '4.3.0 Try again later' });
+    mail.sink.failNext(2, 451, { text: '4.3.0 Try again later' });
     const run = await finishRun(['hr@acme.test']);
-    const mail = await sink.waitForMail((m) => m.subject.includes(run.fileName), 15_000);
-    expect(mail.to).toEqual(['hr@acme.test']);
-    const sent = await waitFor(async () => {
-      const row = await logRow(run.eventId);
-      return row.status === 'sent' && row;
-    }, { timeoutMs: 5000, description: `${run.eventId} logged sent` });
+    const sent = await mail.sink.waitForMail((m) => m.subject.includes(run.fileName), 15_000);
+    expect(sent.to).toEqual(['hr@acme.test']);
     // Delivered three times: two refused, the third sent.
-    expect(sent).toMatchObject({ attempts: 3, lastError: 'Message failed: 451 4.3.0 Try again later' });
-    expect(deadLetters.filter((d) => d.streamSequence === run.sequence)).toEqual([]);
-    expect(sink.messages.filter((m) => m.subject.includes(run.fileName))).toHaveLength(1);
+    expect(await mail.sentRow(run.eventId)).toMatchObject({ attempts: 3, lastError: 'Message failed: 451 4.3.0 Try again later', refusedRecipients: [] });
+    expect(mail.deadLetters.filter((d) => d.streamSequence === run.sequence)).toEqual([]);
+    expect(mailsOf(run)).toHaveLength(1);
+  });
+
+  it('R-NOT-01 R-OPS-02 a report that fails every delivery (451 each time) is dead-lettered MAX_DELIVERIES after the last one and logged failed with the last error', async () => {
+    mail.sink.failNext(MAX_DELIVER, 451, { text: '4.3.0 Try again later' });
+    const run = await finishRun(['hr@acme.test']);
+    expect(await mail.deadLetterOf(run.sequence)).toMatchObject({ deliveries: MAX_DELIVER, code: 'MAX_DELIVERIES' });
+    // The row is written before the transport dead-letters the event: it is final by the time the letter exists.
+    expect(await mail.logRow(run.eventId)).toMatchObject({ status: 'failed', attempts: MAX_DELIVER, lastError: 'Message failed: 451 4.3.0 Try again later', sentAt: null });
+    expect(mailsOf(run)).toEqual([]);
+  });
+
+  it('R-OPS-02 R-NOT-01 redriving the dead letter of a refused report, once the server takes it, mails it and moves the log row from failed to sent', async () => {
+    mail.sink.failNext(1, 554, { text: '5.7.1 Rejected by policy' });
+    const run = await finishRun(['hr@acme.test']);
+    await mail.deadLetterOf(run.sequence);
+    expect(await mail.logRow(run.eventId)).toMatchObject({ status: 'failed', lastError: 'SMTP 554 5.7.1 Rejected by policy (refused at DATA)' });
+
+    const letter = await mail.redriveLast();
+    expect(letter.header.get(DLQ_HEADERS.msgId)).toBe(run.eventId);
+    expect((await mail.sink.waitForMail((m) => m.subject.includes(run.fileName), 15_000)).to).toEqual(['hr@acme.test']);
+    expect(await mail.sentRow(run.eventId)).toMatchObject({ attempts: 2, sentAt: expect.any(Date) });
+    expect(mailsOf(run)).toHaveLength(1);
+  });
+
+  it('R-NOT-01 a report some of whose recipients the server refuses is mailed to the others and logged sent with the refused recipients and the reply', async () => {
+    // The first RCPT TO is refused for good, the second accepted: nodemailer sends to the one it took.
+    mail.sink.failNext(1, 550, { text: '5.1.1 <gone@acme.test>: mailbox unavailable', at: 'RCPT TO' });
+    const run = await finishRun(['gone@acme.test', 'hr@acme.test']);
+    expect((await mail.sink.waitForMail((m) => m.subject.includes(run.fileName), 15_000)).envelope.rcptTo).toEqual(['hr@acme.test']);
+    expect(await mail.sentRow(run.eventId)).toMatchObject({
+      attempts: 1,
+      recipients: ['gone@acme.test', 'hr@acme.test'],
+      refusedRecipients: ['gone@acme.test'],
+      lastError: 'gone@acme.test: SMTP 550 5.1.1 <gone@acme.test>: mailbox unavailable (refused at RCPT TO)',
+    });
+    expect(mail.deadLetters.filter((d) => d.streamSequence === run.sequence)).toEqual([]);
+  });
+
+  it('R-NOT-01 a report the server takes is logged sent, and stays sent (one mail) when its event comes again', async () => {
+    const run = await finishRun(['hr@acme.test', 'it@acme.test']);
+    expect((await mail.sink.waitForMail((m) => m.subject.includes(run.fileName), 15_000)).envelope.rcptTo).toEqual(['hr@acme.test', 'it@acme.test']);
+    const sent = await mail.sentRow(run.eventId);
+    expect(sent).toMatchObject({ attempts: 1, lastError: null, refusedRecipients: [], sentAt: expect.any(Date) });
+
+    // The same event again (a replay or redrive): nothing more is sent. The consumer handles one message at a time,
+    // so once the next run's mail is in, the repeat has been handled.
+    const stored = await (await mail.nc.jetstreamManager()).streams.getMessage('ROSTER_RUNS', { seq: run.sequence });
+    await mail.republish(stored.subject, stored, `again:${run.eventId}`);
+    const next = await finishRun(['hr@acme.test']);
+    await mail.sink.waitForMail((m) => m.subject.includes(next.fileName), 15_000);
+    expect(await mail.logRow(run.eventId)).toMatchObject({ status: 'sent', attempts: 1, sentAt: sent.sentAt });
+    expect(mailsOf(run)).toHaveLength(1);
   });
 });

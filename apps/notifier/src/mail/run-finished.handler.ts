@@ -1,7 +1,7 @@
 import { Controller, UseFilters } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
-import { RethrowRpcFilter } from '@roster/messaging';
+import { JetStreamContext, RethrowRpcFilter } from '@roster/messaging';
 import { NotifyRunFinishedUseCase } from './notify-run-finished.usecase';
 
 @Controller()
@@ -10,12 +10,12 @@ export class RunFinishedHandler {
   constructor(private readonly notify: NotifyRunFinishedUseCase) {}
 
   @EventPattern('run.finished')
-  handle(@Payload() event: CloudEvent<PayloadOf<'run.finished'>>): Promise<void> {
-    return this.notify.execute(event);
+  handle(@Payload() event: CloudEvent<PayloadOf<'run.finished'>>, @Ctx() ctx: JetStreamContext): Promise<void> {
+    return this.notify.execute(event, ctx.deliveryCount);
   }
 
   @EventPattern('run.progress')
-  progress(@Payload() event: CloudEvent<PayloadOf<'run.progress'>>): Promise<void> {
-    return this.notify.held(event);
+  progress(@Payload() event: CloudEvent<PayloadOf<'run.progress'>>, @Ctx() ctx: JetStreamContext): Promise<void> {
+    return this.notify.held(event, ctx.deliveryCount);
   }
 }
