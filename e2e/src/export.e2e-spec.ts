@@ -300,7 +300,7 @@ describe('users export, end to end (R-EXP-01)', () => {
     expect(listed.code).toBe(0);
     const letters = (JSON.parse(listed.stdout) as { items: DeadLetterSummary[] }).items;
     expect(letters).toEqual([expect.objectContaining({ consumer: 'notifier-export-ready', code: 'SMTP_REFUSED', reason, deliveries: 1, tenantId })]);
-    expect(await mailLog(failed.exportId)).toEqual([{ status: 'pending', attempts: 1, last_error: reason }]);
+    expect(await mailLog(failed.exportId)).toEqual([{ status: 'failed', attempts: 1, last_error: reason }]);
     expect(world.smtp.messages.filter((m) => m.text.includes(failed.exportId))).toEqual([]);
   }, 90_000);
 

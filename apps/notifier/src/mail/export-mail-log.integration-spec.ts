@@ -26,7 +26,7 @@ describe('export mails in the notification log (R-EXP-01, R-OPS-02)', () => {
       // The relay is never started: what the notifier committed stays in the outbox for the test to read.
       handler: ({ logged, orm, nc, publisher }) => {
         const notify = new NotifyExportReadyUseCase(logged, new Outbox('notifier'), new OutboxRelay(orm, publisher), nc);
-        return (event, delivery) => notify.execute(event, delivery);
+        return (event, lastDelivery) => notify.execute(event, lastDelivery);
       },
     });
   }, 60_000);

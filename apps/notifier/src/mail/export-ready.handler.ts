@@ -11,6 +11,6 @@ export class ExportReadyHandler {
 
   @EventPattern('export.ready')
   handle(@Payload() event: CloudEvent<PayloadOf<'export.ready'>>, @Ctx() ctx: JetStreamContext): Promise<void> {
-    return this.notify.execute(event, ctx.deliveryCount);
+    return this.notify.execute(event, ctx.lastDelivery);
   }
 }

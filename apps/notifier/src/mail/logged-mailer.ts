@@ -1,12 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { PermanentError } from '@roster/messaging';
 import { NotificationEntity } from '../entities/notification.entity';
 import { MailAttachment, MailReceipt, Mailer } from './mailer';
 import { refusedRecipients } from './smtp-failure';
-
-/** The transport's deliveries of an event before it dead-letters it (ROSTER_MAX_DELIVER, JetStreamServer's maxDeliver). */
-export const DELIVERY_LIMIT = Symbol('DELIVERY_LIMIT');
 
 export interface LoggedMail {
   /** The event the mail is about: one mail per event, however often it is delivered. */
@@ -40,11 +37,10 @@ export class LoggedMailer {
   constructor(
     private readonly orm: MikroORM,
     private readonly mailer: Mailer,
-    @Inject(DELIVERY_LIMIT) private readonly maxDeliver: number,
   ) {}
 
-  /** `delivery`: which delivery of the event this is (1 on the first, `JetStreamContext.deliveryCount`). */
-  async send(mail: LoggedMail, delivery: number): Promise<boolean> {
+  /** `lastDelivery`: the transport gives up on the event if this attempt fails (`JetStreamContext.lastDelivery`). */
+  async send(mail: LoggedMail, lastDelivery: boolean): Promise<boolean> {
     const em = this.orm.em.fork();
     let entry = await em.findOne(NotificationEntity, { eventId: mail.eventId });
     if (entry?.status === 'sent' || entry?.status === 'skipped') return false;
@@ -73,7 +69,7 @@ export class LoggedMailer {
       receipt = await this.mailer.send({ to: mail.recipients, subject: mail.subject, text: mail.text, ...(attachments ? { attachments } : {}) });
     } catch (e) {
       // The transport's rule (JetStreamServer.onFailure), so the row is final before the dead letter is written.
-      entry.status = e instanceof PermanentError || delivery >= this.maxDeliver ? 'failed' : 'pending';
+      entry.status = e instanceof PermanentError || lastDelivery ? 'failed' : 'pending';
       entry.lastError = (e as Error).message;
       entry.refusedRecipients = refusedRecipients(e).map((r) => r.address);
       await em.flush();

@@ -42,7 +42,7 @@ export async function startMailConsumer<N extends EventName>(options: {
   consumer: ConsumerDefinition;
   event: N;
   maxDeliver: number;
-  handler: (parts: { logged: LoggedMailer; orm: MikroORM; nc: NatsConnection; publisher: EventPublisher }) => (event: CloudEvent<PayloadOf<N>>, delivery: number) => Promise<void>;
+  handler: (parts: { logged: LoggedMailer; orm: MikroORM; nc: NatsConnection; publisher: EventPublisher }) => (event: CloudEvent<PayloadOf<N>>, lastDelivery: boolean) => Promise<void>;
 }): Promise<MailConsumer> {
   Logger.overrideLogger(false);
   const deadLetters: DeadLetterInfo[] = [];
@@ -52,7 +52,7 @@ export async function startMailConsumer<N extends EventName>(options: {
   await ensureStreams(await nc.jetstreamManager());
   const publisher = new EventPublisher(nc, 'test/reconciler');
   const mailer = new Mailer({ smtpUrl: `smtp://${sink.host}:${sink.port}`, from: 'roster@acme.test' });
-  const handle = options.handler({ logged: new LoggedMailer(orm, mailer, options.maxDeliver), orm, nc, publisher });
+  const handle = options.handler({ logged: new LoggedMailer(orm, mailer), orm, nc, publisher });
   const server = new JetStreamServer({
     servers: nats.url,
     service: 'notifier',
@@ -62,7 +62,7 @@ export async function startMailConsumer<N extends EventName>(options: {
     connection: nc,
     onDeadLetter: (info) => deadLetters.push(info),
   });
-  server.addHandler(options.event, (event: CloudEvent<PayloadOf<N>>, ctx: JetStreamContext) => handle(event, ctx.deliveryCount), true);
+  server.addHandler(options.event, (event: CloudEvent<PayloadOf<N>>, ctx: JetStreamContext) => handle(event, ctx.lastDelivery), true);
   await new Promise<void>((resolve, reject) => void server.listen((e?: unknown) => (e ? reject(e) : resolve())));
 
   const logRow = (eventId: string) => orm.em.fork().findOneOrFail(NotificationEntity, { eventId });

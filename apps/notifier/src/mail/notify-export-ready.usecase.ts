@@ -25,8 +25,8 @@ export class NotifyExportReadyUseCase {
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
   ) {}
 
-  /** `delivery`: 1 on the event's first delivery (the last one allowed fails the mail for good). */
-  async execute(event: CloudEvent<PayloadOf<'export.ready'>>, delivery: number): Promise<void> {
+  /** `lastDelivery`: the transport gives up on the event if this attempt fails (the mail is then logged failed). */
+  async execute(event: CloudEvent<PayloadOf<'export.ready'>>, lastDelivery: boolean): Promise<void> {
     const ready = event.data;
     // R-TEN-01: an export object lives under its tenant; an event naming another tenant's file is refused.
     if (!ready.objectName.startsWith(`${event.tenantid}/`)) {
@@ -59,7 +59,7 @@ export class NotifyExportReadyUseCase {
             { tenantId: event.tenantid, id: `${ready.exportId}:mailed` },
           ),
       },
-      delivery,
+      lastDelivery,
     );
     if (!sent) return;
     this.relay.kick();

@@ -10,8 +10,8 @@ export class NotifyRunFinishedUseCase {
 
   constructor(private readonly mail: LoggedMailer) {}
 
-  /** `delivery`: 1 on the event's first delivery (the last one allowed fails the mail for good). */
-  async execute(event: CloudEvent<PayloadOf<'run.finished'>>, delivery: number): Promise<void> {
+  /** `lastDelivery`: the transport gives up on the event if this attempt fails (the mail is then logged failed). */
+  async execute(event: CloudEvent<PayloadOf<'run.finished'>>, lastDelivery: boolean): Promise<void> {
     const run = event.data;
     const sent = await this.mail.send({
       eventId: event.id,
@@ -20,12 +20,12 @@ export class NotifyRunFinishedUseCase {
       kind: 'run.finished',
       recipients: run.notify.recipients,
       ...runReport(run),
-    }, delivery);
+    }, lastDelivery);
     if (sent) this.logger.log({ tenantId: event.tenantid, directoryId: run.directoryId, runId: run.runId, recipients: run.notify.recipients.length }, 'run report mailed');
   }
 
   /** R-SAFE-01: a run held in awaiting-approval: who would go, and how to approve or reject. Other progress: nothing. */
-  async held(event: CloudEvent<PayloadOf<'run.progress'>>, delivery: number): Promise<void> {
+  async held(event: CloudEvent<PayloadOf<'run.progress'>>, lastDelivery: boolean): Promise<void> {
     const run = event.data;
     if (run.status !== 'awaiting-approval' || !run.pendingRemovals || !run.notify) return;
     const sent = await this.mail.send({
@@ -35,7 +35,7 @@ export class NotifyRunFinishedUseCase {
       kind: 'run.held',
       recipients: run.notify.recipients,
       ...heldReport({ ...run, pendingRemovals: run.pendingRemovals, notify: run.notify }, event.tenantid),
-    }, delivery);
+    }, lastDelivery);
     if (sent) this.logger.log({ tenantId: event.tenantid, directoryId: run.directoryId, runId: run.runId, recipients: run.notify.recipients.length }, 'held run mailed');
   }
 }

@@ -27,7 +27,7 @@ describe('run report mails the SMTP server refuses (R-NOT-01, R-OPS-02)', () => 
       maxDeliver: MAX_DELIVER,
       handler: ({ logged }) => {
         const notify = new NotifyRunFinishedUseCase(logged);
-        return (event, delivery) => notify.execute(event, delivery);
+        return (event, lastDelivery) => notify.execute(event, lastDelivery);
       },
     });
   }, 60_000);

@@ -11,11 +11,11 @@ export class RunFinishedHandler {
 
   @EventPattern('run.finished')
   handle(@Payload() event: CloudEvent<PayloadOf<'run.finished'>>, @Ctx() ctx: JetStreamContext): Promise<void> {
-    return this.notify.execute(event, ctx.deliveryCount);
+    return this.notify.execute(event, ctx.lastDelivery);
   }
 
   @EventPattern('run.progress')
   progress(@Payload() event: CloudEvent<PayloadOf<'run.progress'>>, @Ctx() ctx: JetStreamContext): Promise<void> {
-    return this.notify.held(event, ctx.deliveryCount);
+    return this.notify.held(event, ctx.lastDelivery);
   }
 }

@@ -108,10 +108,21 @@ export class JetStreamContext {
     readonly event: CloudEvent,
     readonly message: JsMsg,
     readonly consumer: string,
+    /** The transport's deliveries of a message before it dead-letters it. */
+    readonly maxDeliver = Number.POSITIVE_INFINITY,
   ) {}
 
   get deliveryCount(): number {
     return this.message.info.redeliveryCount;
+  }
+
+  /**
+   * Whether a failure now is final: the transport dead-letters the message instead of delivering it again (as it
+   * does for a `PermanentError` on any delivery). A handler that keeps its own record of the work (a mail's log row)
+   * can mark it failed before the dead letter is written.
+   */
+  get lastDelivery(): boolean {
+    return this.deliveryCount >= this.maxDeliver;
   }
 }
 
@@ -382,7 +393,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
     const ackWait = this.options.ackWaitMs ?? 30_000;
     const heartbeat = setInterval(() => msg.working(), Math.max(ackWait / 3, 100));
     try {
-      const result = await handler(parsed.event, new JetStreamContext(parsed.event, msg, consumer));
+      const result = await handler(parsed.event, new JetStreamContext(parsed.event, msg, consumer, this.maxDeliver));
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
       clearInterval(heartbeat);
       if (ack === 'confirmed') await msg.ackAck();
