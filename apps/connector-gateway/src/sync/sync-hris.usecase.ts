@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { recordsBatchId, recordsCompleteId, type CanonicalEmployee, type CloudEvent, type FetchMode, type PayloadOf, type RowProblem, type RunFailure } from '@roster/contracts';
+import {
+  RECORDS_BATCH_MAX_BYTES,
+  RowProblemCode,
+  cutRecordBatches,
+  recordsBatchId,
+  recordsCompleteId,
+  type CanonicalEmployee,
+  type CloudEvent,
+  type FetchMode,
+  type PayloadOf,
+  type RowProblem,
+  type RunFailure,
+} from '@roster/contracts';
 import { EventPublisher, PermanentError } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import { SecretBox, SecretBoxError, directorySecretOwner } from '@roster/security';
@@ -20,6 +32,61 @@ export interface GatewaySettings {
 
 type SyncRequested = CloudEvent<PayloadOf<'sync.requested'>>;
 
+/** What a record batch carries: employees, and problems, which count toward a batch's size as records do. */
+type BatchEntry = CanonicalEmployee | RowProblem;
+const isProblem = (entry: BatchEntry): entry is RowProblem => 'code' in entry;
+const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
+
+/**
+ * An employee whose JSON alone is over `RECORDS_BATCH_MAX_BYTES` (a lot of custom fields or groups) fits in no
+ * `records.batch` the bus takes: it becomes the run's problem instead of failing the whole run.
+ */
+function tooLargeProblem(employee: CanonicalEmployee, bytes: number): RowProblem {
+  return {
+    ...(employee.externalId ? { externalId: employee.externalId } : {}),
+    code: RowProblemCode.RECORD_TOO_LARGE,
+    message: `employee ${employee.externalId ?? '(no id)'} (${employee.email}): the record is ${bytes} bytes of JSON, over the ${RECORDS_BATCH_MAX_BYTES} bytes a record batch carries; skipped`,
+  };
+}
+
+/**
+ * A fetch's entries not yet published — at most one batch still filling plus the page just read — cut into batches
+ * of at most `maxCount` entries and `RECORDS_BATCH_MAX_BYTES` (`cutRecordBatches`: a batch over NATS's max_payload
+ * could never be published). Their bytes are counted as they come, as the cut counts them, so the cut runs only
+ * once a batch can close, not over every held entry again at each page.
+ */
+export class PendingBatches {
+  private entries: BatchEntry[] = [];
+  private bytes = 1; // '['
+
+  constructor(private readonly maxCount: number) {}
+
+  add(entry: BatchEntry, bytes = jsonBytes(entry)): void {
+    this.entries.push(entry);
+    this.bytes += bytes + 1; // and the ',' or ']' after it
+  }
+
+  /** The batches that are closed: every one but the last, and the last too once it holds `maxCount` entries. */
+  takeClosed(): BatchEntry[][] {
+    if (this.entries.length < this.maxCount && this.bytes <= RECORDS_BATCH_MAX_BYTES) return [];
+    const batches = cutRecordBatches(this.entries, this.maxCount, RECORDS_BATCH_MAX_BYTES);
+    const last = batches.at(-1) ?? [];
+    const filling = last.length < this.maxCount;
+    if (filling) batches.pop();
+    this.entries = filling ? last : [];
+    this.bytes = this.entries.reduce((sum, entry) => sum + jsonBytes(entry) + 1, 1);
+    return batches;
+  }
+
+  /** The rest, at the end of the fetch. */
+  takeRest(): BatchEntry[] {
+    const rest = this.entries;
+    this.entries = [];
+    this.bytes = 1;
+    return rest;
+  }
+}
+
 /** Failures that say the settings are wrong, not that the source stopped part-way. */
 const SETTINGS_FAILURES: readonly string[] = [
   ConnectorExceptionCode.BAD_API_KEY,
@@ -30,11 +97,13 @@ const SETTINGS_FAILURES: readonly string[] = [
 
 /**
  * Fetches an hris-api run through its provider's connector and publishes it as record batches plus a
- * completion (the same messages file-ingest publishes for a CSV run). The HR system can change between two
- * deliveries of one request (a crash, then the redelivery): each delivery is its own fetch, its batches carry
- * its fetch id (`<run>:batch:<n>:<fetch>`), and the completion names the fetch it closes. Its id is the run's
- * alone, so the first completion published is the run's, and the reconciler applies that fetch's batches and
- * no other's: a run is never made of two fetches (whose pages would overlap or leave a gap where records moved).
+ * completion (the same messages file-ingest publishes for a CSV run). The batches are cut by count and by bytes
+ * as the pages arrive; an employee too large for any batch is the run's `RECORD_TOO_LARGE` problem, not sent.
+ * The HR system can change between two deliveries of one request (a crash, then the redelivery): each delivery is
+ * its own fetch, its batches carry its fetch id (`<run>:batch:<n>:<fetch>`), and the completion names the fetch
+ * it closes. Its id is the run's alone, so the first completion published is the run's, and the reconciler applies
+ * that fetch's batches and no other's: a run is never made of two fetches (whose pages would overlap or leave a
+ * gap where records moved).
  * R-API-02: a fetch that did not reach the source's last page is `incomplete` (nothing is applied from it, and
  * so no orphan is acted on, R-API-06); bad credentials or settings are `failed`.
  */
@@ -60,18 +129,21 @@ export class SyncHrisUseCase {
 
     let batchNo = 0;
     const totals = { rows: 0, records: 0, problems: 0 };
-    let employees: CanonicalEmployee[] = [];
-    let problems: RowProblem[] = [];
-    const flush = async () => {
+    const flush = async (entries: readonly BatchEntry[]) => {
+      const employees: CanonicalEmployee[] = [];
+      const problems: RowProblem[] = [];
+      for (const entry of entries) {
+        if (isProblem(entry)) problems.push(entry);
+        else employees.push(entry);
+      }
       await this.publisher.publish(
         'records.batch',
         { runId: data.runId, directoryId: data.directoryId, batchNo, fetchId, employees, problems },
         { ...ctx, id: recordsBatchId(data.runId, batchNo, fetchId) },
       );
       batchNo++;
-      employees = [];
-      problems = [];
     };
+    const pending = new PendingBatches(this.settings.batchSize);
 
     let outcome: 'complete' | 'incomplete' | 'failed' = 'complete';
     let failure: RunFailure | undefined;
@@ -88,13 +160,22 @@ export class SyncHrisUseCase {
       for await (const page of source) {
         pages++;
         totals.rows += page.rows;
-        totals.records += page.employees.length;
+        for (const employee of page.employees) {
+          const bytes = jsonBytes(employee);
+          if (bytes <= RECORDS_BATCH_MAX_BYTES) {
+            pending.add(employee, bytes);
+            totals.records++;
+          } else {
+            pending.add(tooLargeProblem(employee, bytes));
+            totals.problems++;
+          }
+        }
+        for (const problem of page.problems) pending.add(problem);
         totals.problems += page.problems.length;
-        employees.push(...page.employees);
-        problems.push(...page.problems);
-        if (employees.length + problems.length >= this.settings.batchSize) await flush();
+        for (const batch of pending.takeClosed()) await flush(batch);
       }
-      if (employees.length + problems.length > 0) await flush();
+      const rest = pending.takeRest();
+      if (rest.length > 0) await flush(rest);
     } catch (e) {
       if (e instanceof SecretBoxError) {
         // R-SEC-01: sealed under a master key this service does not hold (or tampered): a settings failure.

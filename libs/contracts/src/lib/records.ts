@@ -131,5 +131,7 @@ export const RowProblemCode = {
   INVALID_VALUE: 'INVALID_VALUE',
   MANAGER_LOOP: 'MANAGER_LOOP',
   SELF_MANAGER: 'SELF_MANAGER',
+  /** An API source's record whose JSON alone is over `RECORDS_BATCH_MAX_BYTES`: no batch can carry it; skipped. */
+  RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
 } as const;
 export type RowProblemCode = (typeof RowProblemCode)[keyof typeof RowProblemCode];
