@@ -103,6 +103,22 @@ describe('HR-system API directory policies, end to end', () => {
     expect(await user(hrisEmployee(3).work_email as string)).toBeUndefined();
   }, 90_000);
 
+  it('R-API-06 R-SAFE-02 an employee whose record is refused (an invalid work email) is still in the source: not an orphan, nothing of them changes', async () => {
+    const email = hrisEmployee(5).work_email as string;
+    const before = await user(email);
+    expect(before?.status).toBe('active');
+    emulator.update(5, { work_email: 'not-an-email' });
+    const refused = await run();
+    expect(refused.status).toBe('partially-succeeded');
+    expect(refused.counts).toMatchObject({ deactivated: 0, deleted: 0, created: 0 });
+    const { body: problems } = await api<{ problems: { code: string; externalId?: string }[] }>('GET', `/runs/${refused.id}/problems`);
+    expect(problems.problems).toEqual([expect.objectContaining({ code: 'INVALID_EMAIL', externalId: hrisEmployee(5).id })]);
+    expect(await user(email)).toEqual(before);
+
+    emulator.update(5, { work_email: email });
+    expect((await run()).counts).toMatchObject({ deactivated: 0, created: 0, restored: 0 });
+  }, 120_000);
+
   it('R-SAFE-01 a mass removal over the threshold is held with who would go, and mailed; rejected, nothing changes', async () => {
     const recipient = hrisEmployee(0).work_email as string;
     expect((await api('PATCH', `/directories/${directoryId}`, { recipients: [recipient] })).status).toBe(200);

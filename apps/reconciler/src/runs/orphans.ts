@@ -8,7 +8,9 @@ import { UserDbRow, UsersRepository, toDirectoryUser, toStored } from '../users/
 const PAGE = 1000;
 
 /**
- * R-API-06, set-based: the run's seen keys (every staged record's email, external id and username, R-API-04) go
+ * R-API-06, set-based: the run's seen keys (every staged record's email, external id and username, R-API-04, and the
+ * external id of every record the source sent but the run refused — an invalid work email, a record too large: the
+ * person is still in the source, so never an orphan of it) go
  * into a temporary table of the run's transaction, and the orphans — active users of the tenant and directory whose
  * email, external id and username are all unseen (libs/reconciliation `isOrphan`) — are an anti-join against it, read in keyset
  * pages. Memory holds one page, never the directory.
@@ -32,8 +34,12 @@ export class RunOrphans {
          select distinct lower(trim(e->>'email')) as email, nullif(trim(e->>'externalId'), '') as external_id,
                 (select case when t like '%@%' then lower(t) else t end from nullif(trim(e->>'username'), '') t) as username
            from ${qualified(this.em, 'staged_batches')} b, jsonb_array_elements(b.employees) e
-          where b.run_id = ?`,
-      [this.runId],
+          where b.run_id = ?
+         union
+         select null, nullif(trim(p->>'externalId'), ''), null
+           from ${qualified(this.em, 'staged_batches')} b, jsonb_array_elements(b.problems) p
+          where b.run_id = ? and nullif(trim(p->>'externalId'), '') is not null`,
+      [this.runId, this.runId],
     );
     await sql(this.em, `create index on pg_temp.run_seen (email)`, []);
     await sql(this.em, `create index on pg_temp.run_seen (external_id)`, []);
