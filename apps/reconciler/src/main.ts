@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { filterOf } from '@roster/contracts';
+import { filterOf, tenantOfSubject } from '@roster/contracts';
 import { exitOnConfigError, loadConfig } from '@roster/observability';
 import { runService } from '@roster/platform';
 import { ReconcilerModule } from './app.module';
@@ -14,9 +14,16 @@ async function main(): Promise<void> {
     config,
     database: databaseOptions(config.ROSTER_DATABASE_URL),
     imports: [ReconcilerModule, DeactivationModule.register({ intervalMs: config.ROSTER_DEACTIVATION_INTERVAL_MS })],
-    // Batches and completions share one ordered consumer: a run's batches are staged before its completion.
+    // Batches and completions share one consumer, ordered per tenant (a lane each): a run's batches are staged before
+    // its completion, and a tenant's long apply does not hold back the other tenants' runs.
     consumers: [
-      { name: 'records', stream: 'ROSTER_RECORDS', filterSubject: 'roster.records.>' },
+      {
+        name: 'records',
+        stream: 'ROSTER_RECORDS',
+        filterSubject: 'roster.records.>',
+        concurrency: 4 * config.ROSTER_RECORDS_LANES,
+        lanes: { keyOf: tenantOfSubject, concurrency: config.ROSTER_RECORDS_LANES },
+      },
       { name: 'exports', stream: 'ROSTER_EXPORTS', filterSubject: filterOf('export.requested') },
     ],
   });

@@ -1,4 +1,5 @@
 import type { StoredMsg } from 'nats';
+import { tenantOfSubject } from '@roster/contracts';
 import { DLQ_HEADERS } from '@roster/messaging';
 
 /** Where JetStreamServer puts dead letters: `roster.dlq.<service>.<consumer>` on ROSTER_DLQ. */
@@ -61,7 +62,7 @@ export function decodePayload(data: Uint8Array): DecodedPayload {
 }
 
 function tenantOf(originalSubject: string, envelopeTenant: string | null): string | null {
-  const token = originalSubject.split('.')[2];
+  const token = tenantOfSubject(originalSubject);
   const subjectTenant = token && UUID.test(token) ? token.toLowerCase() : null;
   if (subjectTenant && envelopeTenant && subjectTenant !== envelopeTenant.toLowerCase()) return null;
   return subjectTenant ?? envelopeTenant;

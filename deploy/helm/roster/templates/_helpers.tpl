@@ -75,6 +75,7 @@ ROSTER_BATCH_SIZE: {{ $s.config.batchSize | int64 | quote }}
 ROSTER_MAX_FILE_BYTES: {{ $s.config.maxFileBytes | int64 | quote }}
 {{- else if eq .service "reconciler" }}
 ROSTER_DEACTIVATION_INTERVAL_MS: {{ $s.config.deactivationIntervalMs | int64 | quote }}
+ROSTER_RECORDS_LANES: {{ $s.config.recordsLanes | int64 | quote }}
 {{- else if eq .service "notifier" }}
 ROSTER_MAIL_FROM: {{ $s.config.mailFrom | quote }}
 {{- else if eq .service "connector-gateway" }}

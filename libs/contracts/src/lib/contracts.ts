@@ -267,6 +267,11 @@ export function subjectOf(name: EventName, tokens: Record<string, string>): stri
   });
 }
 
+/** The tenant token of a Roster subject (`roster.<area>.<tenant>.…`, every template's third token); '' if none. */
+export function tenantOfSubject(subject: string): string {
+  return subject.split('.', 3)[2] ?? '';
+}
+
 /** The consumer filter for an event: template tokens become `*` unless pinned. */
 export function filterOf(name: EventName, pinned: Record<string, string> = {}): string {
   return Events[name].subject.replace(/\{(\w+)\}/g, (_, key: string) => pinned[key] ?? '*');

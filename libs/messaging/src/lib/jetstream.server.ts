@@ -29,6 +29,20 @@ export interface ConsumerDefinition {
    * the work). `concurrency` then counts the messages held: in open groups and in batches being handled.
    */
   batch?: BatchDefinition;
+  /**
+   * Ordered lanes instead of one line: messages of one lane (`keyOf` their subject, e.g. the tenant) are handled one
+   * at a time in stream order, up to `concurrency` lanes at once, so one lane's long message (a tenant's 1M-row apply)
+   * does not hold back the others'. `concurrency` (the definition's) then counts the messages held: waiting in their
+   * lane, kept alive, or being handled.
+   */
+  lanes?: LanesDefinition;
+}
+
+export interface LanesDefinition {
+  /** The lane of a message, from its subject (no parse: a lane is chosen before the message is). */
+  keyOf: (subject: string) => string;
+  /** Lanes handled at once. */
+  concurrency: number;
 }
 
 export interface BatchDefinition {
@@ -158,7 +172,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
   /** Handlers by pattern: Nest's lookup normalises the pattern on every call (~30 µs a message). */
   private readonly handlers = new Map<string, MessageHandler | null>();
   /** The batch consumers' open groups: drained on close, after the fetches stop and before the loops end. */
-  private readonly batchers: MicroBatcher<HeldMessage>[] = [];
+  private readonly batchers: { drain(): Promise<void> }[] = [];
   private closing = false;
 
   constructor(private readonly options: JetStreamServerOptions) {
@@ -186,7 +200,8 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
           ackWaitMs: this.options.ackWaitMs ?? 30_000,
           maxAckPending: Math.max(def.concurrency ?? 1, 1) * 4,
         });
-        this.loops.push(def.batch ? this.batchLoop(def, def.batch, durable) : this.consumeLoop(def, durable));
+        const loop = def.batch ? this.batchLoop(def, def.batch, durable) : def.lanes ? this.lanesLoop(def, def.lanes, durable) : this.consumeLoop(def, durable);
+        this.loops.push(loop);
       }
       callback();
     } catch (e) {
@@ -249,19 +264,51 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
    * its window ends. One timer keeps every held message alive (`working()`) meanwhile, instead of one per message.
    */
   private async batchLoop(def: ConsumerDefinition, batch: BatchDefinition, durable: string): Promise<void> {
-    const capacity = Math.max(def.concurrency ?? batch.maxItems, 1);
+    await this.holdingLoop(def, durable, Math.max(def.concurrency ?? batch.maxItems, 1), (held, release) => {
+      const batcher = new MicroBatcher<HeldMessage>(
+        { maxItems: batch.maxItems, windowMs: batch.windowMs },
+        (key, items) => this.handleBatch(def, durable, key, items).finally(() => release(items.map((i) => i.msg))),
+        (error) => this.options.onError?.(error, `${durable}: a batch could not be settled`),
+      );
+      return {
+        batcher,
+        take: (msg) => {
+          if (msg.info.redelivered) this.options.onRedelivery?.(durable);
+          let parsed: { name: EventName; event: CloudEvent };
+          try {
+            parsed = parseEvent(msg.data);
+          } catch (e) {
+            const violation = e as ContractViolation;
+            this.track(this.deadLetter(msg, durable, violation.code ?? 'INVALID', violation.message));
+            return;
+          }
+          held.add(msg);
+          batcher.add(batch.keyOf(parsed.event), { msg, ...parsed });
+        },
+      };
+    });
+  }
+
+  /**
+   * The loop of a consumer that holds messages before handling them (batches, lanes): it fetches while fewer than
+   * `capacity` are held, one timer keeps every held message alive (`working()` every ack wait / 3, not a timer per
+   * message), and when the transport closes it drains what `setup`'s batcher queued. `setup` gets the held set
+   * (`take` adds to it) and `release`, which a handled message must go through.
+   */
+  private async holdingLoop<T>(
+    def: ConsumerDefinition,
+    durable: string,
+    capacity: number,
+    setup: (held: Set<JsMsg>, release: (msgs: readonly JsMsg[]) => void) => { batcher: MicroBatcher<T>; take: (msg: JsMsg) => void },
+  ): Promise<void> {
     const held = new Set<JsMsg>();
     let wake: (() => void) | undefined;
-    const release = (items: HeldMessage[]) => {
-      for (const item of items) held.delete(item.msg);
+    const release = (msgs: readonly JsMsg[]) => {
+      for (const msg of msgs) held.delete(msg);
       wake?.();
       wake = undefined;
     };
-    const batcher = new MicroBatcher<HeldMessage>(
-      { maxItems: batch.maxItems, windowMs: batch.windowMs },
-      (key, items) => this.handleBatch(def, durable, key, items).finally(() => release(items)),
-      (error) => this.options.onError?.(error, `${durable}: a batch could not be settled`),
-    );
+    const { batcher, take } = setup(held, release);
     this.batchers.push(batcher);
     const ackWait = this.options.ackWaitMs ?? 30_000;
     const heartbeat = setInterval(() => {
@@ -275,24 +322,46 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
           while (held.size >= capacity && !this.closing) await new Promise<void>((resolve) => (wake = resolve));
           return capacity - held.size;
         },
-        (msg) => {
-          if (msg.info.redelivered) this.options.onRedelivery?.(durable);
-          let parsed: { name: EventName; event: CloudEvent };
-          try {
-            parsed = parseEvent(msg.data);
-          } catch (e) {
-            const violation = e as ContractViolation;
-            this.track(this.deadLetter(msg, durable, violation.code ?? 'INVALID', violation.message));
-            return;
-          }
-          held.add(msg);
-          batcher.add(batch.keyOf(parsed.event), { msg, ...parsed });
-        },
+        take,
       );
     } finally {
       await batcher.drain();
       clearInterval(heartbeat);
     }
+  }
+
+  /**
+   * The loop of a consumer with lanes: fetches as many messages as it may hold and queues each in its lane (a
+   * `MicroBatcher` of one item per batch: one key's flushes run one after the other, in order); a lane's message is
+   * handled as any other (`process`) once a lane slot is free. One timer keeps every held message alive meanwhile.
+   */
+  private async lanesLoop(def: ConsumerDefinition, lanes: LanesDefinition, durable: string): Promise<void> {
+    const slots = new Slots(Math.max(lanes.concurrency, 1));
+    await this.holdingLoop(def, durable, Math.max(def.concurrency ?? 4 * lanes.concurrency, 1), (held, release) => {
+      const batcher = new MicroBatcher<JsMsg>(
+        { maxItems: 1, windowMs: 0 },
+        async (_lane, [msg]) => {
+          await slots.acquire();
+          try {
+            // Closing: what has not started is handed back at once (redelivered to a replica still running), not
+            // handled in turn while the shutdown waits.
+            if (msg && this.closing) msg.nak();
+            else if (msg) await this.process(msg, durable, def.ack ?? 'confirmed');
+          } finally {
+            slots.release();
+            release(msg ? [msg] : []);
+          }
+        },
+        (error) => this.options.onError?.(error, `${durable}: a message could not be settled`),
+      );
+      return {
+        batcher,
+        take: (msg) => {
+          held.add(msg);
+          batcher.add(lanes.keyOf(msg.subject), msg);
+        },
+      };
+    });
   }
 
   /**
@@ -447,6 +516,29 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       code,
       reason,
     });
+  }
+}
+
+/** A counting semaphore: at most `size` holders at once, the others wait in order. */
+class Slots {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.active < this.size) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** The next waiter takes the freed slot as it is. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
   }
 }
 
