@@ -63,16 +63,18 @@ describe('operating the services', () => {
           const m = await jsm.streams.getMessage(DLQ, { seq }).catch(() => undefined);
           if (m) found.push(`${m.subject} ${m.header.get('Roster-Original-Subject')} ${m.header.get('Roster-Dlq-Code')}: ${m.header.get('Roster-Dlq-Reason')}`);
         }
-        // run.finished goes to two consumers (directory-config and notifier): 4 dead letters in all.
-        return found.length >= 4 ? found : undefined;
+        // run.finished goes to three consumers (directory-config, notifier, connector-gateway): 5 dead letters in
+        // all. Waiting for four let the test read the list before the notifier's, whichever came last.
+        return found.length >= 5 ? found : undefined;
       },
-      { timeoutMs: 15_000, description: 'four dead letters' },
+      { timeoutMs: 15_000, description: 'five dead letters' },
     );
     const text = reasons.join('\n');
     expect(text).toMatch(/roster\.dlq\.file-ingest\.file-ingest-sync .*sync\.requested\.v1 BAD_ENVELOPE: not a CloudEvents 1\.0 envelope/);
     expect(text).toMatch(/roster\.dlq\.reconciler\.reconciler-records .*batch\.v1 NOT_JSON: message is not JSON/);
     expect(text).toMatch(/roster\.dlq\.notifier\.notifier-run-finished .* BAD_PAYLOAD: invalid io\.roster\.runs\.run\.finished\.v1 payload: runId/);
     expect(text).toMatch(/roster\.dlq\.directory-config\.directory-config-run-lifecycle .* BAD_PAYLOAD/);
+    expect(text).toMatch(/roster\.dlq\.connector-gateway\.connector-gateway-run-finished .* BAD_PAYLOAD/);
     for (const s of Object.values(world.platform.services)) {
       expect(s.process.isRunning()).toBe(true);
       expect((await fetch(`http://127.0.0.1:${s.port}/health/ready`)).status).toBe(200);
