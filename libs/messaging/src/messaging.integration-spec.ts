@@ -254,6 +254,48 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
     expect(parseEvent(stored.data).event.data).toMatchObject({ user: { email: 'fits@example.com' } });
   });
 
+  it('R-EVT-02 writes a message given as JSON text as it is, beside built ones, and the relay publishes both in order', async () => {
+    const outbox = new Outbox('test/json');
+    const tenantId = 'tenant-json';
+    const data = userCreated('json@example.com');
+    // Key order and spacing of its own: the text is put in the envelope as given, not parsed and serialised again.
+    const dataJson = `{"runId":${JSON.stringify(data.runId)},"user":${JSON.stringify(data.user)}}`;
+    await orm.em.fork().transactional((em) =>
+      outbox.addMessages(em, [
+        outbox.jsonMessage('user.created', dataJson, { tenantId, id: 'json-1' }),
+        outbox.message('user.created', userCreated('built@example.com'), { tenantId, id: 'json-2' }),
+      ]),
+    );
+    const [row] = await orm.em.fork().execute<{ payload: string; ids: string[] }[]>(`select payload, ids from ${TEST_SCHEMA}.outbox where subjects[1] like 'roster.directory.${tenantId}.%'`);
+    expect(row.ids).toEqual(['json-1', 'json-2']);
+    expect(row.payload.split('\n')[0]).toContain(`"data":${dataJson}}`);
+    const relay = new OutboxRelay(orm, publisher);
+    await waitFor(async () => (await relay.relayOnce()) > 0 || undefined, { timeoutMs: 5000, description: 'the relay publishes both' });
+    const jsm = await nc.jetstreamManager();
+    const info = await jsm.streams.info('ROSTER_DIRECTORY', { subjects_filter: `roster.directory.${tenantId}.>` });
+    expect(info.state.subjects?.[`roster.directory.${tenantId}.user.created.v1`]).toBe(2);
+    const last = await jsm.streams.getMessage('ROSTER_DIRECTORY', { last_by_subj: `roster.directory.${tenantId}.user.created.v1` });
+    const before = await jsm.streams.getMessage('ROSTER_DIRECTORY', { seq: last.seq - 1 });
+    expect(parseEvent(before.data).event).toMatchObject({ id: 'json-1', source: 'test/json', data: { user: { email: 'json@example.com' } } });
+    expect(parseEvent(last.data).event).toMatchObject({ id: 'json-2', data: { user: { email: 'built@example.com' } } });
+  });
+
+  it('refuses JSON text with a line break (a page keeps one envelope per line) and JSON text over the bus\'s max_payload', async () => {
+    const outbox = new Outbox('test/json-refused');
+    const tenantId = 'tenant-json-refused';
+    const pretty = JSON.stringify(userCreated('pretty@example.com'), null, 2);
+    await expect(orm.em.fork().transactional((em) => outbox.addMessages(em, [outbox.jsonMessage('user.created', pretty, { tenantId })]))).rejects.toThrow(
+      /line break/,
+    );
+    const data = userCreated('big-json@example.com');
+    data.user.customFields = { notes: 'é'.repeat(600_000) };
+    await expect(
+      orm.em.fork().transactional((em) => outbox.addMessages(em, [outbox.jsonMessage('user.created', JSON.stringify(data), { tenantId })])),
+    ).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
+    const [n] = await orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from ${TEST_SCHEMA}.outbox where subjects[1] like 'roster.directory.${tenantId}.%'`);
+    expect(Number(n.n)).toBe(0);
+  });
+
   it('an idle relay, backed off after empty polls, publishes at once when a commit kicks it', async () => {
     // Pauses of ten minutes: without the kick nothing would be published within the test's deadline.
     const pauses: number[] = [];

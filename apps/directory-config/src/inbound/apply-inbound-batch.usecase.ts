@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { cutRecordBatches, recordsBatchId, recordsCompleteId, type CanonicalEmployee } from '@roster/contracts';
-import { Outbox, OutboxRelay } from '@roster/messaging';
+import { cutRecordBatchesJson, recordsBatchId, recordsCompleteId, type CanonicalEmployee } from '@roster/contracts';
+import { Outbox, type OutboxMessage, OutboxRelay, withJsonField } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import { type Directory, DirectoryEntity, eventOf } from '../entities/directory.entity';
 import { RunEntity } from '../entities/run.entity';
@@ -129,12 +129,16 @@ export class ApplyInboundBatchUseCase {
     const ctx = { tenantId, runId };
     // By count and by bytes: an employee event may carry up to ~1 MB (custom fields, groups), so 500 of them by count
     // alone could make a batch the relay can never publish (over NATS's max_payload), stopping the whole outbox.
-    const batches = cutRecordBatches(employees, RECORDS_PER_BATCH);
+    // The batches go out as the JSON the cut serialised to count them: every record is made of a validated event
+    // (employeesOf), so parsing them against the contract and serialising them once more would be the same work twice.
+    const batches = cutRecordBatchesJson(employees, RECORDS_PER_BATCH);
     const batchCount = batches.length;
-    const messages = [];
-    for (const [batchNo, chunk] of batches.entries()) {
-      messages.push(this.outbox.message('records.batch', { runId, directoryId, batchNo, employees: chunk, problems: [] }, { ...ctx, id: recordsBatchId(runId, batchNo) }));
-    }
+    const messages: OutboxMessage[] = batches.map(({ json }, batchNo) =>
+      this.outbox.jsonMessage('records.batch', withJsonField({ runId, directoryId, batchNo, problems: [] }, 'employees', json), {
+        ...ctx,
+        id: recordsBatchId(runId, batchNo),
+      }),
+    );
     messages.push(
       this.outbox.message(
         'records.complete',

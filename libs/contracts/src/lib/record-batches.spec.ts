@@ -1,4 +1,4 @@
-import { RECORDS_BATCH_MAX_BYTES, cutRecordBatches } from './records';
+import { RECORDS_BATCH_MAX_BYTES, cutRecordBatches, cutRecordBatchesJson } from './records';
 
 describe('cutRecordBatches', () => {
   const record = (n: number, bytes = 0) => ({ email: `p${n}@example.com`, customFields: { notes: 'x'.repeat(bytes) } });
@@ -30,5 +30,19 @@ describe('cutRecordBatches', () => {
     const records = [record(1), record(2, 2000), record(3)];
     expect(cutRecordBatches(records, 10, 1000).map((b) => b.length)).toEqual([1, 1, 1]);
     expect(cutRecordBatches([], 10)).toEqual([]);
+  });
+
+  it('R-EVT-02 keeps the JSON it serialised: the same batches, each as JSON.stringify writes it, in UTF-8 under the bound', () => {
+    const records = [
+      ...Array.from({ length: 7 }, (_, n) => record(n, 300_000)),
+      ...Array.from({ length: 1100 }, (_, n) => ({ ...record(100 + n), customFields: { note: 'é "quoted" \\ \u2028' } })),
+    ];
+    const batches = cutRecordBatchesJson(records, 500);
+    expect(batches.map((b) => b.records)).toEqual(cutRecordBatches(records, 500));
+    for (const batch of batches) {
+      expect(batch.json).toBe(JSON.stringify(batch.records));
+      expect(Buffer.byteLength(batch.json)).toBeLessThanOrEqual(RECORDS_BATCH_MAX_BYTES);
+    }
+    expect(cutRecordBatchesJson([], 10)).toEqual([]);
   });
 });

@@ -72,20 +72,40 @@ export const RECORDS_BATCH_MAX_BYTES = 1024 * 1024 - 64 * 1024;
  * than `maxBytes` goes alone in its batch. Each record is serialised once to count it.
  */
 export function cutRecordBatches<T>(records: readonly T[], maxCount: number, maxBytes = RECORDS_BATCH_MAX_BYTES): T[][] {
-  const batches: T[][] = [];
+  return cut(records, maxCount, maxBytes, false).map((b) => b.records);
+}
+
+/** A batch of `cutRecordBatchesJson`: its records and their JSON array, as `JSON.stringify(records)` writes it. */
+export interface RecordBatchJson<T> {
+  records: T[];
+  json: string;
+}
+
+/** `cutRecordBatches` keeping the JSON it serialised, for a producer that sends the batch as that text. */
+export function cutRecordBatchesJson<T>(records: readonly T[], maxCount: number, maxBytes = RECORDS_BATCH_MAX_BYTES): RecordBatchJson<T>[] {
+  return cut(records, maxCount, maxBytes, true);
+}
+
+function cut<T>(records: readonly T[], maxCount: number, maxBytes: number, keepJson: boolean): RecordBatchJson<T>[] {
+  const batches: RecordBatchJson<T>[] = [];
   let batch: T[] = [];
+  let parts: string[] = [];
   let bytes = 1; // '['
+  const close = () => batches.push({ records: batch, json: keepJson ? `[${parts.join(',')}]` : '' });
   for (const record of records) {
-    const size = Buffer.byteLength(JSON.stringify(record)) + 1; // and the ',' or ']' after it
+    const json = JSON.stringify(record);
+    const size = Buffer.byteLength(json) + 1; // and the ',' or ']' after it
     if (batch.length > 0 && (batch.length >= maxCount || bytes + size > maxBytes)) {
-      batches.push(batch);
+      close();
       batch = [];
+      parts = [];
       bytes = 1;
     }
     batch.push(record);
+    if (keepJson) parts.push(json);
     bytes += size;
   }
-  if (batch.length > 0) batches.push(batch);
+  if (batch.length > 0) close();
   return batches;
 }
 

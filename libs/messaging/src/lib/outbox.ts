@@ -3,7 +3,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { EventName, PayloadOf } from '@roster/contracts';
 import { qualified, sql } from '@roster/persistence';
 import { PermanentError } from './errors';
-import { EncodedMessage, EventPublisher, OutgoingMessage, PublishContext, buildMessage, envelopeFrame } from './publisher';
+import { EncodedMessage, EventPublisher, OutgoingJson, OutgoingMessage, PublishContext, buildJsonEnvelope, buildMessage, envelopeFrame } from './publisher';
 
 export interface OutboxRow {
   seq: string;
@@ -53,6 +53,9 @@ export function outboxEvents(table: string): string {
   return `(select o.seq, e.n, e.line::jsonb as envelope from ${table} o cross join lateral unnest(string_to_array(o.payload, E'\\n')) with ordinality as e(line, n)) as outbox_events`;
 }
 
+/** What `Outbox.addMessages` takes: an event built (`Outbox.message`) or already JSON text (`Outbox.jsonMessage`). */
+export type OutboxMessage = OutgoingMessage | OutgoingJson;
+
 /** Writes events to the outbox through the caller's EntityManager, i.e. inside its transaction. */
 export class Outbox {
   constructor(private readonly source: string) {}
@@ -63,6 +66,15 @@ export class Outbox {
 
   message<N extends EventName>(name: N, data: PayloadOf<N>, ctx: PublishContext): OutgoingMessage {
     return buildMessage(this.source, name, data, ctx);
+  }
+
+  /**
+   * A message whose data the caller has as JSON text: put in the envelope as it is, neither parsed, validated nor
+   * serialised again (`buildJsonEnvelope`). For bulk payloads made of parts each already held to the contract (an
+   * inbound run's record batches: every record comes from a validated event). Consumers validate it as any event.
+   */
+  jsonMessage<N extends EventName>(name: N, dataJson: string, ctx: PublishContext): OutgoingJson {
+    return buildJsonEnvelope(this.source, name, dataJson, ctx);
   }
 
   /**
@@ -98,30 +110,35 @@ export class Outbox {
   }
 
   /** The messages in order, as pages of up to `PAGE_EVENTS`: one row and one parameter set per page. */
-  async addMessages(em: EntityManager, messages: OutgoingMessage[]): Promise<void> {
+  async addMessages(em: EntityManager, messages: readonly OutboxMessage[]): Promise<void> {
     const table = qualified(em, 'outbox');
     for (let i = 0; i < messages.length; i += PAGE_EVENTS) {
-      const page = messages.slice(i, i + PAGE_EVENTS);
-      const lines = page.map((m) => JSON.stringify(m.envelope));
-      lines.forEach((line, n) => {
+      const page = messages.slice(i, i + PAGE_EVENTS).map(asJson);
+      for (const m of page) {
         // A UTF-16 length under a third of the bound cannot be over it in UTF-8: most envelopes skip the count.
-        const bytes = line.length * 3 > MAX_ENVELOPE_BYTES ? Buffer.byteLength(line) : 0;
+        const bytes = m.json.length * 3 > MAX_ENVELOPE_BYTES ? Buffer.byteLength(m.json) : 0;
         if (bytes > MAX_ENVELOPE_BYTES) {
-          const m = page[n] as OutgoingMessage;
           throw new PermanentError(
-            `${m.envelope.type} ${m.envelope.id} is ${bytes} bytes; the bus takes ${MAX_ENVELOPE_BYTES} at most, so it was not written`,
+            `${m.type} ${m.id} is ${bytes} bytes; the bus takes ${MAX_ENVELOPE_BYTES} at most, so it was not written`,
             'MESSAGE_TOO_LARGE',
           );
         }
-      });
+      }
       await sql(em, `insert into ${table} (subjects, ids, payload, events) values (?::text[], ?::text[], ?, ?)`, [
         page.map((m) => m.subject),
-        page.map((m) => m.envelope.id),
-        lines.join('\n'),
+        page.map((m) => m.id),
+        page.map((m) => m.json).join('\n'),
         page.length,
       ]);
     }
   }
+}
+
+/** A page keeps one envelope per line: text made elsewhere must be one line (as `JSON.stringify` writes it). */
+function asJson(m: OutboxMessage): OutgoingJson {
+  if (!('json' in m)) return { subject: m.subject, id: m.envelope.id, type: m.envelope.type, json: JSON.stringify(m.envelope) };
+  if (m.json.includes('\n')) throw new Error(`${m.type} ${m.id}: the envelope's JSON text has a line break; write it as JSON.stringify does`);
+  return m;
 }
 
 /**

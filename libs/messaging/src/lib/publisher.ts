@@ -46,9 +46,23 @@ export function buildMessage<N extends EventName>(
  * `CanonicalEmployee`). Consumers parse and validate it as any other event.
  */
 export function buildJsonMessage<N extends EventName>(source: string, name: N, dataJson: string, ctx: PublishContext): EncodedMessage {
+  const { subject, id, json } = buildJsonEnvelope(source, name, dataJson, ctx);
+  return { subject, id, payload: Buffer.from(json, 'utf8') };
+}
+
+/** An event as its envelope's JSON text, for the outbox (`Outbox.jsonMessage`, `Outbox.addMessages`). */
+export interface OutgoingJson {
+  subject: string;
+  id: string;
+  type: string;
+  json: string;
+}
+
+/** `buildJsonMessage`'s envelope as text: the data JSON put in as it is, neither parsed, validated nor serialised. */
+export function buildJsonEnvelope<N extends EventName>(source: string, name: N, dataJson: string, ctx: PublishContext): OutgoingJson {
   const frame = envelopeFrame(source, name, ctx);
   const id = ctx.id ?? randomUUID();
-  return { subject: frame.subject, id, payload: Buffer.from(`${frame.beforeId}${id}${frame.beforeData}${dataJson}}`, 'utf8') };
+  return { subject: frame.subject, id, type: Events[name].type, json: `${frame.beforeId}${id}${frame.beforeData}${dataJson}}` };
 }
 
 /**
