@@ -60,6 +60,18 @@ describe('the roster CLI', () => {
     const unreachable = await roster(['directories', 'list', '--json'], { ROSTER_API_URL: 'http://127.0.0.1:9' });
     expect(unreachable.code).toBe(1);
     expect(json<{ error: { code: string } }>(unreachable).error.code).toBe('API_UNREACHABLE');
+
+    // The console's address pasted as the API's: its pages answer 200 with HTML — a failure that says so, not a result
+    // (nor, in text, a stack trace). /v1 in the URL: every route is one the API does not have.
+    const consoleUrl = await roster(['directories', 'list', '--json'], { ROSTER_API_URL: `${world.platform.apiUrl}/console/` });
+    expect(consoleUrl.code).toBe(1);
+    expect(json<{ error: { code: string; message: string } }>(consoleUrl).error).toMatchObject({ code: 'NOT_THE_ADMIN_API', message: expect.stringContaining('not JSON: is --api-url') });
+    const consoleText = await roster(['whoami'], { ROSTER_API_URL: `${world.platform.apiUrl}/console/` });
+    expect(consoleText.code).toBe(1);
+    expect(consoleText.stderr).toMatch(/^roster: GET \/v1\/me: 200 answered text\/html[^\n]*, not JSON: is --api-url \/ ROSTER_API_URL \([^)]*\) the admin API\?\n$/);
+    const v1 = await roster(['whoami'], { ROSTER_API_URL: `${world.platform.apiUrl}/v1` });
+    expect(v1.code).toBe(1);
+    expect(v1.stderr).toContain('without /v1)');
   }, 60_000);
 
   it("R-SEC-02 whoami says the key's role and tenant, never the key, and warns when the tenant the CLI uses is not the key's", async () => {

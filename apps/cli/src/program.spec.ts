@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { runCli } from './program';
 
 /**
  * `roster` in-process against a fake admin API (a local HTTP server answering from a route table): what a script
  * sees — the exit code, one JSON document on stdout with `--json`, NDJSON on stderr — and what it never sees (secrets).
  */
-type Handler = (req: IncomingMessage, body: unknown) => { status: number; body?: unknown };
+/** `body` is sent as JSON; `page` as it is, text/html — what a proxy's login page or another web server answers. */
+type Handler = (req: IncomingMessage, body: unknown) => { status: number; body?: unknown; page?: string };
 
 const TENANT = '11111111-1111-4111-8111-111111111111';
 const RUN = '22222222-2222-4222-8222-222222222222';
@@ -27,6 +28,7 @@ describe('the roster CLI (against a fake admin API)', () => {
         requests.push(key);
         const handler = routes[key] ?? routes[`${req.method} ${(req.url ?? '').split('?')[0]}`];
         const answer = handler ? handler(req, raw ? JSON.parse(raw) : undefined) : { status: 404, body: { code: 'NOT_FOUND', message: `no route ${key}` } };
+        if (answer.page !== undefined) return void res.writeHead(answer.status, { 'content-type': 'text/html' }).end(answer.page);
         res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body === undefined ? '' : JSON.stringify(answer.body));
       });
     });
@@ -342,5 +344,104 @@ describe('the roster CLI (against a fake admin API)', () => {
     const missing = await roster(['runs', 'show', RUN, '--json']);
     expect(missing.code).toBe(1);
     expect(ndjson(missing.stderr)).toEqual([{ event: 'error', code: 'RUN_NOT_FOUND', message: expect.stringContaining('does not exist') }]);
+  });
+  it('R-OPS-03 whatever answers at --api-url, the operator gets a sentence that says what is wrong there, never a stack trace', async () => {
+    const noStack = (r: { stdout: string; stderr: string }) => expect(`${r.stdout}${r.stderr}`).not.toMatch(/\n\s+at /);
+    // A proxy's login page (or another web server) answering 200: not a result, not exit 0.
+    routes[`GET /v1/tenants/${TENANT}/directories`] = () => ({ status: 200, page: '<html>sign in</html>' });
+    const page = await roster(['directories', 'list']);
+    expect(page.code).toBe(1);
+    expect(page.stderr).toBe(`roster: GET /v1/tenants/${TENANT}/directories: 200 answered text/html, not JSON: is --api-url / ROSTER_API_URL (${apiUrl}) the admin API?\n`);
+    routes[`GET /v1/tenants/${TENANT}/directories/${DIRECTORY}/runs`] = () => ({ status: 200, page: '<html>sign in</html>' });
+    expect(JSON.parse((await roster(['runs', 'list', '-d', DIRECTORY, '--json'])).stdout).error.code).toBe('NOT_THE_ADMIN_API');
+
+    // JSON of another shape: an unexpected error in a line, no stack.
+    routes['GET /v1/me'] = () => ({ status: 200, body: { hello: 'world' } });
+    const odd = await roster(['whoami']);
+    expect(odd.code).toBe(1);
+    expect(odd.stderr).toMatch(/^roster: unexpected error \(an answer roster did not expect, or a bug in roster\): TypeError: [^\n]+\n$/);
+    noStack(odd);
+
+    // /v1 in the URL: every route is one the API does not have (its 404 without a code of its own).
+    routes['GET /v1/v1/me'] = () => ({ status: 404, body: { code: 'HTTP_404', message: 'Cannot GET /v1/v1/me' } });
+    const v1 = await roster(['whoami'], { ROSTER_API_URL: `${apiUrl}/v1` });
+    expect(v1.code).toBe(1);
+    expect(v1.stderr).toContain('404 Cannot GET /v1/v1/me (no such route: --api-url / ROSTER_API_URL is the base URL of the admin API, e.g. http://localhost:3000, without /v1)');
+    routes[`GET /v1/tenants/${TENANT}/runs/${RUN}`] = () => ({ status: 404, body: { code: 'RUN_NOT_FOUND', message: `run ${RUN} does not exist` } });
+    expect((await roster(['runs', 'show', RUN])).stderr).toBe(`roster: GET /v1/tenants/${TENANT}/runs/${RUN}: 404 run ${RUN} does not exist\n`);
+
+    // A port fetch never connects to, and one where something other than HTTP answers (NATS, say).
+    const blocked = await roster(['whoami', '--json'], { ROSTER_API_URL: 'http://127.0.0.1:6000' });
+    expect(blocked.code).toBe(1);
+    expect(JSON.parse(blocked.stdout).error).toMatchObject({ code: 'API_UNREACHABLE', message: expect.stringContaining('port 6000 is one fetch never connects to (a blocked port') });
+    const sockets = new Set<Socket>();
+    const nats = createTcpServer((socket) => {
+      sockets.add(socket);
+      socket.write('INFO {"server_id":"nats"}\r\n');
+    });
+    await new Promise<void>((resolve) => nats.listen(0, '127.0.0.1', resolve));
+    try {
+      const notHttp = await roster(['whoami'], { ROSTER_API_URL: `http://127.0.0.1:${(nats.address() as AddressInfo).port}` });
+      expect(notHttp.code).toBe(1);
+      expect(notHttp.stderr).toMatch(/what answered is not an HTTP server \(HPE_[A-Z_]+\): is the port the admin API's\?/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => nats.close(resolve));
+    }
+  });
+
+  it('R-OPS-01 users list --status and replay --from/--to are checked before any request: a wrong value is usage (exit 2), never a quiet other query', async () => {
+    const users = await roster(['users', 'list', '--status', 'gone', '--json']);
+    expect(users.code).toBe(2);
+    expect(JSON.parse(users.stdout).error.message).toContain("argument 'gone' is invalid. Allowed choices are active, inactive, deleted, anonymized");
+    // `new Date` reads 0 as the year 2000 and a time without a zone as this machine's: both refused.
+    for (const from of ['0', '1700000000', '2026-12-07T14:00', 'yesterday']) {
+      const r = await roster(['replay', 'create', '--stream', 'runs', '--ephemeral', '--from', from]);
+      expect([from, r.code]).toEqual([from, 2]);
+      expect(r.stderr).toContain(`--from must be an ISO 8601 time with its zone`);
+    }
+    expect((await roster(['replay', 'create', '--stream', 'runs', '--ephemeral', '--to', '1'])).code).toBe(2);
+    expect(requests).toEqual([]);
+
+    const bodies: Record<string, unknown>[] = [];
+    routes[`POST /v1/tenants/${TENANT}/replays`] = (_req, body) => {
+      const b = body as Record<string, unknown>;
+      bodies.push(b);
+      const reply = { name: 'replay-w', stream: 'ROSTER_RUNS', durable: true, filterSubject: `roster.runs.${TENANT}.>`, tenantId: TENANT, startSequence: null, pending: 3, ackPending: 0, created: true };
+      return { status: 201, body: { ...reply, startTime: b.startTime, endTime: b.endTime ?? null, endSequence: b.endTime ? 14 : null } };
+    };
+    const created = await roster(['replay', 'create', '--stream', 'runs', '--name', 'w', '--from', '2026-12-07', '--to', '2026-12-07T15:00:00+01:00']);
+    expect(created.code).toBe(0);
+    expect(bodies[0]).toMatchObject({ startTime: '2026-12-07T00:00:00.000Z', endTime: '2026-12-07T14:00:00.000Z' });
+    // JetStream consumers have no end: the reader stops there (README), and the text says so.
+    expect(created.stdout).toContain('end: sequence 14 (last at or before 2026-12-07T14:00:00.000Z); stop reading after it: the consumer itself delivers on to newer messages');
+  });
+
+  it('R-OPS-02 dlq discard checks --reason as the API does; a long reason is cut with …; a dead letter the tenant routes cannot see points at --all-tenants', async () => {
+    for (const reason of ['no', '   ab  ', 'x'.repeat(501)]) {
+      const r = await roster(['dlq', 'discard', '5', '--reason', reason, '--json']);
+      expect(r.code).toBe(2);
+      expect(JSON.parse(r.stdout).error.message).toMatch(/^--reason must be 3 to 500 characters/);
+    }
+    expect(requests).toEqual([]);
+
+    const reason = `tenant 00000000-0000-4000-8000-00000000beef does not exist; the event was not applied`;
+    const letter = { sequence: 3, consumer: 'directory-config-inbound', code: 'UNKNOWN_TENANT', reason, deliveries: 1, deadLetteredAt: '2026-12-07T04:00:00.000Z', tenantId: null, original: { subject: 'roster.inbound.x', stream: 'ROSTER_INBOUND', sequence: 2 } };
+    routes['GET /v1/dead-letters'] = () => ({ status: 200, body: { items: [letter], nextAfterSequence: null, scanned: 3 } });
+    const listed = await roster(['dlq', 'list', '--all-tenants']);
+    expect(listed.stdout).toContain(`${reason.slice(0, 79)}…\n`);
+    expect(listed.stdout).not.toContain('not applied');
+
+    const notFound = { status: 404, body: { code: 'DEAD_LETTER_NOT_FOUND', message: `dead letter 3 does not exist for tenant ${TENANT} (or was already redriven or discarded)` } };
+    routes[`GET /v1/tenants/${TENANT}/dead-letters/3`] = () => notFound;
+    routes[`POST /v1/tenants/${TENANT}/dead-letters/3/redrive`] = () => notFound;
+    routes[`POST /v1/tenants/${TENANT}/dead-letters/3/discard`] = () => notFound;
+    for (const args of [['show', '3'], ['redrive', '3'], ['discard', '3', '--reason', 'publisher fixed']]) {
+      const r = await roster(['dlq', ...args]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('(or was already redriven or discarded); one of another tenant or of an unknown tenant is reached with --all-tenants\n');
+    }
+    routes['GET /v1/dead-letters/3'] = () => ({ status: 404, body: { code: 'DEAD_LETTER_NOT_FOUND', message: 'dead letter 3 does not exist (or was already redriven or discarded)' } });
+    expect((await roster(['dlq', 'show', '3', '--all-tenants'])).stderr).toBe('roster: GET /v1/dead-letters/3: 404 dead letter 3 does not exist (or was already redriven or discarded)\n');
   });
 });

@@ -67,7 +67,11 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       if (json) new Output(true, io).error(new CliError(ExitCode.USAGE, 'USAGE', usageMessage(program, argv, e)));
       return ExitCode.USAGE;
     }
-    const error = e instanceof CliError ? e : new CliError(ExitCode.FAILURE, 'INTERNAL', (e as Error)?.stack ?? String(e));
+    // Never a stack trace at an operator: the error in a line, and what likely caused it.
+    const error =
+      e instanceof CliError
+        ? e
+        : new CliError(ExitCode.FAILURE, 'INTERNAL', `unexpected error (an answer roster did not expect, or a bug in roster): ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     new Output(json, io).error(error);
     return error.exitCode;
   }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../context';
 import { positiveInt } from '../context';
-import { ExitCode, usageError } from '../exit-codes';
+import { CliError, ExitCode, usageError } from '../exit-codes';
 import { details, table } from '../output';
 
 interface DeadLetterSummary {
@@ -122,6 +122,21 @@ async function redriveEverything(ctx: CommandContext, c: Command, path: string, 
   }
 }
 
+/**
+ * A tenant's routes see only its dead letters: `dlq list --all-tenants` shows those of an unknown tenant too, and a
+ * `dlq show` of one without --all-tenants is not found. Say where it is rather than let it read as gone.
+ */
+async function pointingElsewhere<T>(ctx: CommandContext, c: Command, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof CliError && e.code === 'DEAD_LETTER_NOT_FOUND' && ctx.scopeTenant(c) !== undefined) {
+      throw new CliError(e.exitCode, e.code, `${e.message}; one of another tenant or of an unknown tenant is reached with --all-tenants`, e.details);
+    }
+    throw e;
+  }
+}
+
 const redriveText = (r: Redrive) =>
   `dead letter ${r.sequence} (${r.consumer}) ${r.outcome === 'redriven' ? 'redriven' : 'already redriven (duplicate, nothing new stored)'} to ${r.republished.subject} as ${r.republished.stream} #${r.republished.sequence}`;
 
@@ -146,7 +161,7 @@ export function dlqCommand(ctx: CommandContext): Command {
           p.items.length
             ? table(
                 ['SEQ', 'CONSUMER', 'CODE', 'DELIVERIES', 'TENANT', 'SUBJECT', 'REASON'],
-                p.items.map((d) => [d.sequence, d.consumer, d.code, d.deliveries, d.tenantId, d.original.subject, d.reason.slice(0, 80)]),
+                p.items.map((d) => [d.sequence, d.consumer, d.code, d.deliveries, d.tenantId, d.original.subject, d.reason.length > 80 ? `${d.reason.slice(0, 79)}…` : d.reason]),
               )
             : 'no dead letters',
           ...(p.nextAfterSequence !== null ? [`more: ${nextPageCommand(o, p.nextAfterSequence)}`] : []),
@@ -157,7 +172,7 @@ export function dlqCommand(ctx: CommandContext): Command {
   withScope(cmd.command('show <sequence>'))
     .description('a dead letter: payload, headers, reason, deliveries, where it came from')
     .action(async (seq: string, _o, c: Command) => {
-      const d = await ctx.api(c).get<Record<string, unknown>>(`${base(c)}/${positiveInt('sequence')(seq)}`);
+      const d = await pointingElsewhere(ctx, c, () => ctx.api(c).get<Record<string, unknown>>(`${base(c)}/${positiveInt('sequence')(seq)}`));
       ctx.out(c).result(d, details);
     });
 
@@ -173,7 +188,7 @@ export function dlqCommand(ctx: CommandContext): Command {
       if (seq === undefined && !o.all) throw usageError('give a dead letter sequence, or --all (with filters) to redrive every match');
       const api = ctx.api(c);
       if (seq !== undefined) {
-        const r = await api.post<Redrive>(`${base(c)}/${positiveInt('sequence')(seq)}/redrive`);
+        const r = await pointingElsewhere(ctx, c, () => api.post<Redrive>(`${base(c)}/${positiveInt('sequence')(seq)}/redrive`));
         return ctx.out(c).result(r, redriveText);
       }
       const summary = await redriveEverything(ctx, c, `${base(c)}/redrive`, { ...filterOf(o), limit: o.limit });
@@ -193,9 +208,12 @@ export function dlqCommand(ctx: CommandContext): Command {
     .description('remove a dead letter for good; the reason is logged')
     .requiredOption('--reason <text>', 'why it is discarded (3..500 characters)')
     .action(async (seq: string, o: { reason: string }, c: Command) => {
-      const r = await ctx.api(c).post<{ sequence: number; consumer: string; reason: string }>(`${base(c)}/${positiveInt('sequence')(seq)}/discard`, {
-        reason: o.reason,
-      });
+      // The API's bounds, trimmed as it trims: a short reason is a usage mistake to fix here, not a refusal to read.
+      const length = o.reason.trim().length;
+      if (length < 3 || length > 500) throw usageError(`--reason must be 3 to 500 characters (the log keeps it with the dead letter), got ${length}`);
+      const r = await pointingElsewhere(ctx, c, () =>
+        ctx.api(c).post<{ sequence: number; consumer: string; reason: string }>(`${base(c)}/${positiveInt('sequence')(seq)}/discard`, { reason: o.reason }),
+      );
       ctx.out(c).result(r, (v) => `dead letter ${v.sequence} (${v.consumer}) discarded: ${v.reason}`);
     });
 

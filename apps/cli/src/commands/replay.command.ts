@@ -29,9 +29,16 @@ const stream = (raw: string): string => {
   return name;
 };
 
+/**
+ * An ISO 8601 time with its zone, or a date (midnight UTC). `new Date` alone takes far more — `0` is the year 2000, a
+ * time without a zone is this machine's local time — and a replay would then quietly start somewhere else.
+ */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/i;
 const instant = (name: string) => (raw: string): string => {
   const t = new Date(raw);
-  if (Number.isNaN(t.getTime())) throw usageError(`${name} must be a time (ISO 8601, e.g. 2026-11-25T10:00:00Z), got "${raw}"`);
+  if (!ISO_INSTANT.test(raw) || Number.isNaN(t.getTime())) {
+    throw usageError(`${name} must be an ISO 8601 time with its zone (e.g. 2026-11-25T10:00:00Z or 2026-11-25T11:00:00+01:00) or a date (2026-11-25, from midnight UTC), got "${raw}"`);
+  }
   return t.toISOString();
 };
 
@@ -43,7 +50,11 @@ const withScope = (c: Command) =>
   c.option('--all-tenants', "operators: any tenant's subjects and every replay consumer, whatever ROSTER_TENANT_ID says");
 
 const startText = (r: Replay) => r.startTime ?? (r.startSequence !== null ? `sequence ${r.startSequence}` : 'the first retained message');
-const endText = (r: Replay) => (r.endSequence !== null ? `sequence ${r.endSequence}${r.endTime ? ` (last at or before ${r.endTime})` : ''}` : 'none');
+/** The end is the reader's to keep: JetStream consumers have no end, so this one delivers past it to whatever comes. */
+const endText = (r: Replay) =>
+  r.endSequence !== null
+    ? `sequence ${r.endSequence}${r.endTime ? ` (last at or before ${r.endTime})` : ''}; stop reading after it: the consumer itself delivers on to newer messages`
+    : 'none';
 
 /**
  * `roster replay create|list|show|delete` (R-OPS-01): consumers that re-deliver a stream's retained messages. With a
@@ -64,7 +75,7 @@ export function replayCommand(ctx: CommandContext): Command {
     .option('--ephemeral', 'an ephemeral consumer, deleted by the server when unused for --inactive seconds')
     .option('--inactive <seconds>', 'with --ephemeral: seconds unused before it goes (10..86400, default 300)', positiveInt('--inactive'))
     .option('--filter <subject>', 'a subject filter within the stream (wildcards * and a final >)')
-    .option('--from <time>', 'start at the first message stored at or after this time', instant('--from'))
+    .option('--from <time>', 'start at the first message stored at or after this time (ISO 8601 with its zone, e.g. 2026-11-25T10:00:00Z, or a date)', instant('--from'))
     .option('--from-seq <sequence>', 'start at this stream sequence', positiveInt('--from-seq'))
     .option('--to <time>', 'end: the last message stored at or before this time (resolved to a sequence)', instant('--to'))
     .option('--to-seq <sequence>', 'end at this stream sequence', positiveInt('--to-seq'))

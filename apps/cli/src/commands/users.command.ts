@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { CommandContext } from '../context';
 import { positiveInt, uuidArg } from '../context';
 import { table } from '../output';
@@ -54,7 +54,7 @@ export function usersCommand(ctx: CommandContext): Command {
     .description('a page of users by email; --after <email> (the previous page’s nextAfter) for the next one')
     .option('-q, --search <prefix>', 'prefix of the email, first name, full name, last name or display name (any case)')
     .option('-d, --directory <directoryId>', 'users owned by this directory')
-    .option('--status <status>', `only users of this status (${STATUSES.join(', ')})`)
+    .addOption(new Option('--status <status>', 'only users of this status').choices(STATUSES))
     .option('--team <team>', 'members of this team (id or name)')
     .option('--manager <userId>', 'direct reports of this user')
     .option('--after <email>', 'the page after this email')
