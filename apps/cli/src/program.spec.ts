@@ -444,4 +444,42 @@ describe('the roster CLI (against a fake admin API)', () => {
     routes['GET /v1/dead-letters/3'] = () => ({ status: 404, body: { code: 'DEAD_LETTER_NOT_FOUND', message: 'dead letter 3 does not exist (or was already redriven or discarded)' } });
     expect((await roster(['dlq', 'show', '3', '--all-tenants'])).stderr).toBe('roster: GET /v1/dead-letters/3: 404 dead letter 3 does not exist (or was already redriven or discarded)\n');
   });
+  it('R-SAFE-01 runs show in text reads like sync: a held run says how to approve it, with its users; problems are lines, not JSON', async () => {
+    const held = [
+      { userId: 'u-1', email: 'ann@acme.test', action: 'deactivate' },
+      { userId: 'u-2', email: 'bob@acme.test', action: 'delete' },
+    ];
+    runStates([run({ fileName: 'users.csv', pendingRemovals: { deactivate: 1, delete: 1, directoryUsers: 4, threshold: { count: 1, percent: 1 }, users: held } })]);
+    routes[`GET /v1/tenants/${TENANT}/runs/${RUN}/held-removals`] = () => ({ status: 200, body: { runId: RUN, total: 3, offset: 0, limit: 1000, users: held } });
+    const shown = await roster(['runs', 'show', RUN, '--held', '--follow', '--interval', '5']);
+    expect(shown.code).toBe(5);
+    expect(shown.stdout).toBe(
+      [
+        `run ${RUN} awaiting-approval`,
+        'counts: -',
+        'problems: 0',
+        'held: would deactivate 1 and delete 1 of 4 active directory users (over the safeguard: 1 users or 1 %)',
+        `held for approval: roster runs approve ${RUN}  (or reject; roster runs show ${RUN} --held lists the users)`,
+        `directory: ${DIRECTORY}  trigger: manual  file: users.csv`,
+        'created: 2026-12-07T03:00:00.000Z  started: -  finished: -',
+        'held users: 3',
+        '  deactivate ann@acme.test (u-1)',
+        '  delete bob@acme.test (u-2)',
+        '  … 1 more (the API pages them: …/held-removals?offset=)',
+        '',
+      ].join('\n'),
+    );
+
+    const problem = { rowNumber: 3, field: 'User Email', code: 'INVALID_EMAIL', message: 'users.csv row 3, User Email: "x" is not a valid email address; row skipped' };
+    runStates([run({ status: 'partially-succeeded', pendingRemovals: null, counts: { created: 2, skipped: 2 }, problemCount: 2, problems: [problem], rerunOf: RUN })]);
+    const partial = await roster(['runs', 'show', RUN]);
+    expect(partial.code).toBe(0);
+    expect(partial.stdout).toContain(`trigger: manual  re-run of: ${RUN}\n`);
+    expect(partial.stdout).toContain(`first problems:\n  INVALID_EMAIL: ${problem.message}\n  … 1 more (--problems lists them)\n`);
+    routes[`GET /v1/tenants/${TENANT}/runs/${RUN}/problems`] = () => ({ status: 200, body: { runId: RUN, total: 2, offset: 0, limit: 1000, problems: [problem, { ...problem, rowNumber: 4 }] } });
+    const every = await roster(['runs', 'show', RUN, '--problems']);
+    expect(every.stdout).toContain(`every problem:\n  INVALID_EMAIL: ${problem.message}\n  INVALID_EMAIL: ${problem.message}\n`);
+    expect(every.stdout).not.toContain('more (');
+    expect(every.stdout).not.toContain('"rowNumber"');
+  });
 });

@@ -17,7 +17,32 @@ interface HeldPage {
   [key: string]: unknown;
 }
 
+interface Problem {
+  code: string;
+  message: string;
+}
+
 const STATUSES = ['queued', 'fetching', 'reconciling', 'awaiting-approval', 'succeeded', 'partially-succeeded', 'failed'];
+
+/** `runs show` as text: the run as sync prints it (with the approve hint of a held run), then where it came from and its lists. */
+const runShowText = (v: Run & { allProblems?: ProblemsPage; heldRemovals?: HeldPage }) => {
+  const problems = (v.allProblems?.problems ?? v.problems ?? []) as Problem[];
+  const listed = (total: number, shown: number, more: string) => (total > shown ? [`  … ${total - shown} more (${more})`] : []);
+  return [
+    runText(v),
+    `directory: ${v.directoryId}  trigger: ${v.trigger}${v.fileName ? `  file: ${v.fileName}` : ''}${v.rerunOf ? `  re-run of: ${v.rerunOf}` : ''}`,
+    `created: ${v.createdAt}  started: ${v.startedAt ?? '-'}  finished: ${v.finishedAt ?? '-'}`,
+    ...(problems.length ? [v.allProblems ? 'every problem:' : 'first problems:', ...problems.map((p) => `  ${p.code}: ${p.message}`)] : []),
+    ...(v.allProblems ? listed(v.allProblems.total, problems.length, 'the API pages them: …/problems?offset=') : listed(v.problemCount, problems.length, '--problems lists them')),
+    ...(v.heldRemovals
+      ? [
+          `held users: ${v.heldRemovals.total}`,
+          ...v.heldRemovals.users.map((u) => `  ${u.action} ${u.email} (${u.userId})`),
+          ...listed(v.heldRemovals.total, v.heldRemovals.users.length, 'the API pages them: …/held-removals?offset='),
+        ]
+      : []),
+  ].join('\n');
+};
 
 /** `roster runs list|show|rerun|approve|reject`. */
 export function runsCommand(ctx: CommandContext): Command {
@@ -63,7 +88,7 @@ export function runsCommand(ctx: CommandContext): Command {
         ...(o.problems ? { allProblems: await api.get<ProblemsPage>(`${base}/problems`, { limit: 1000 }) } : {}),
         ...(o.held ? { heldRemovals: await api.get<HeldPage>(`${base}/held-removals`, { limit: 1000 }) } : {}),
       };
-      out.result(value, details);
+      out.result(value, runShowText);
     });
 
   withFollowOptions(
