@@ -482,4 +482,28 @@ describe('the roster CLI (against a fake admin API)', () => {
     expect(every.stdout).not.toContain('more (');
     expect(every.stdout).not.toContain('"rowNumber"');
   });
+  it('R-DIR-03 R-EXP-01 when following loses the API, the error says the run or export goes on and how to follow it again', async () => {
+    const down = () => ({ status: 503, body: { code: 'UNAVAILABLE', message: 'upstream restarting' } });
+    routes[`POST /v1/tenants/${TENANT}/directories/${DIRECTORY}/runs`] = () => ({ status: 202, body: run({ status: 'queued', pendingRemovals: null }) });
+    routes[`GET /v1/tenants/${TENANT}/runs/${RUN}`] = down;
+    const sync = await roster(['sync', DIRECTORY, '--interval', '5', '--json']);
+    expect(sync.code).toBe(1);
+    expect(JSON.parse(sync.stdout).error).toEqual({
+      code: 'UNAVAILABLE',
+      message: `GET /v1/tenants/${TENANT}/runs/${RUN}: 503 upstream restarting; stopped following, run ${RUN} goes on: roster runs show ${RUN} --follow`,
+    });
+
+    routes[`POST /v1/tenants/${TENANT}/exports`] = () => ({ status: 202, body: { exportId: EXPORT } });
+    routes[`GET /v1/tenants/${TENANT}/exports/${EXPORT}`] = down;
+    const exported = await roster(['export', '--email', 'ann@acme.test', '--interval', '5']);
+    expect(exported.code).toBe(1);
+    expect(exported.stderr).toContain(`503 upstream restarting; stopped following, export ${EXPORT} goes on: roster export show ${EXPORT} --follow\n`);
+    let polls = 0;
+    routes[`GET /v1/tenants/${TENANT}/exports/${EXPORT}`] = () => (polls++ === 0 ? { status: 200, body: exportStatus({ status: 'building' }) } : down());
+    const shown = await roster(['export', 'show', EXPORT, '--follow', '--interval', '5']);
+    expect(shown.code).toBe(1);
+    expect(shown.stderr).toContain(`stopped following, export ${EXPORT} goes on: roster export show ${EXPORT} --follow\n`);
+    // Not while only reading: nothing is being followed.
+    expect((await roster(['export', 'show', EXPORT])).stderr).not.toContain('stopped following');
+  });
 });

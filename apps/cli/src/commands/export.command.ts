@@ -5,7 +5,7 @@ import type { CommandContext } from '../context';
 import { positiveInt, uuidArg } from '../context';
 import { CliError, ExitCode } from '../exit-codes';
 import type { Output } from '../output';
-import { withFollowOptions } from './follow';
+import { stillGoingOn, withFollowOptions } from './follow';
 
 /** An export's status, as `GET /v1/tenants/{tenantId}/exports/{exportId}` answers it (R-EXP-01). */
 export interface ExportStatus {
@@ -63,7 +63,11 @@ async function waitForExport(api: AdminApi, out: Output, tenant: string, first: 
       );
     }
     await sleep(Math.min(o.interval, left));
-    current = await api.get<ExportStatus>(`/v1/tenants/${tenant}/exports/${current.exportId}`);
+    current = await stillGoingOn(
+      api.get<ExportStatus>(`/v1/tenants/${tenant}/exports/${current.exportId}`),
+      `export ${current.exportId}`,
+      `roster export show ${current.exportId} --follow`,
+    );
     if (current.status !== last) {
       out.progress({ exportId: current.exportId, status: current.status, rowCount: current.rowCount }, `export ${current.exportId} ${current.status}${rowsText(current)}`);
       last = current.status;
@@ -102,7 +106,11 @@ export function exportCommand(ctx: CommandContext): Command {
     const r = await api.post<{ exportId: string }>(`/v1/tenants/${tenant}/exports`, { email: o.email });
     if (!o.follow) return out.result({ ...r, email: o.email }, (v) => `export ${v.exportId} requested; the file will be mailed to ${v.email}`);
     out.progress({ exportId: r.exportId, status: 'requested' }, `export ${r.exportId} requested; the file will be mailed to ${o.email}`);
-    const first = await api.get<ExportStatus>(`/v1/tenants/${tenant}/exports/${r.exportId}`);
+    const first = await stillGoingOn(
+      api.get<ExportStatus>(`/v1/tenants/${tenant}/exports/${r.exportId}`),
+      `export ${r.exportId}`,
+      `roster export show ${r.exportId} --follow`,
+    );
     if (first.status !== 'requested') out.progress({ exportId: first.exportId, status: first.status, rowCount: first.rowCount }, `export ${first.exportId} ${first.status}${rowsText(first)}`);
     const done = await waitForExport(api, out, tenant, first, o);
     ctx.exitCode = exportExitCode(done);

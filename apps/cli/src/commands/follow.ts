@@ -81,6 +81,19 @@ export const runText = (r: Run) =>
   ].join('\n');
 
 /**
+ * Following lost the API (a network blip, a restart): the work was started and goes on without us. Say so, and how to
+ * pick it up again, rather than leave an operator thinking the failure is the run's.
+ */
+export async function stillGoingOn<T>(poll: Promise<T>, what: string, again: string): Promise<T> {
+  try {
+    return await poll;
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    throw new CliError(e.exitCode, e.code, `${e.message}; stopped following, ${what} goes on: ${again}`, e.details);
+  }
+}
+
+/**
  * Polls a run until it settles (a final status, or awaiting approval with no decision yet), printing each status or
  * count change as progress. A `--timeout` stops following (exit 1, the run goes on) — never sleeping past it.
  */
@@ -99,7 +112,7 @@ export async function waitForRun(api: AdminApi, out: Output, tenant: string, sta
       );
     }
     await sleep(Math.min(o.interval, left));
-    run = await api.get<Run>(`/v1/tenants/${tenant}/runs/${run.id}`);
+    run = await stillGoingOn(api.get<Run>(`/v1/tenants/${tenant}/runs/${run.id}`), `run ${run.id}`, `roster runs show ${run.id} --follow`);
     const now = `${run.status}|${countsText(run.counts)}`;
     if (now !== last) {
       out.progress({ runId: run.id, status: run.status, counts: run.counts }, `run ${run.id} ${run.status}${run.counts ? `: ${countsText(run.counts)}` : ''}`);
