@@ -49,6 +49,10 @@ export class CommandContext {
     if (parsed.username || parsed.password) {
       throw usageError('--api-url / ROSTER_API_URL must not carry a user or password; the admin API takes its key from --api-key / ROSTER_API_KEY');
     }
+    // The paths are appended to it: a query or fragment would land inside each (and a token in one would be echoed back).
+    if (parsed.search || parsed.hash) {
+      throw usageError('--api-url / ROSTER_API_URL must be the base URL of the admin API, without a query (?…) or fragment (#…), e.g. http://localhost:3000');
+    }
     if (!apiKey) throw usageError('no admin API key: pass --api-key or set ROSTER_API_KEY');
     return new AdminApi({ apiUrl, apiKey });
   }

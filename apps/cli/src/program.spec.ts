@@ -314,6 +314,11 @@ describe('the roster CLI (against a fake admin API)', () => {
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout).error.message).toMatch(/must not carry a user or password/);
     expect(`${r.stdout}${r.stderr}`).not.toContain('hunter2-secret');
+    for (const tail of ['?token=s3cret-in-query', '/#s3cret-in-fragment']) {
+      const queried = await roster(['directories', 'list'], { ROSTER_API_URL: `${apiUrl}${tail}` });
+      expect(queried.code).toBe(2);
+      expect(queried.stderr).toBe('roster: --api-url / ROSTER_API_URL must be the base URL of the admin API, without a query (?…) or fragment (#…), e.g. http://localhost:3000\n');
+    }
     const pasted = await roster(['directories', 'list', '--api-url', 'rk_abc_pasted-key-by-mistake']);
     expect(pasted.code).toBe(2);
     expect(pasted.stderr).not.toContain('pasted-key-by-mistake');
