@@ -212,6 +212,65 @@ describe('inbound employee events (event directories)', () => {
     for (const b of batches.flat()) expect(b.bytes).toBeLessThanOrEqual(1024 * 1024);
   });
 
+  it('R-OPS-02 a run the reconciler gives up on ends failed with the reason, nothing of it applied; redriving its dead letter changes nothing', async () => {
+    // A change whose user.updated (the user, and each changed field's old and new value) is over the bus's
+    // max_payload: the outbox refuses it (MESSAGE_TOO_LARGE, permanent), so the run's apply can never commit.
+    const email = 'archivist@acme.test';
+    await upsert({ email, jobTitle: 'Archivist', customFields: { Archive: 'a'.repeat(400_000) } });
+    await waitFor(async () => (await users()).get(email)?.job_title === 'Archivist' || undefined, { timeoutMs: 30_000, description: 'the archivist stored' });
+    await settledRuns(() => true, 'every run final');
+    const before = await world.pg.query<{ row: string }>('select row_to_json(u)::text as row from reconciler.users u where tenant_id = $1 and email = $2', [tenantId, email]);
+    await upsert({ email, jobTitle: 'Chief archivist', customFields: { Archive: 'b'.repeat(400_000) } });
+
+    const runs = await settledRuns((all) => all.some((r) => r.status === 'failed'), 'the run with the change ends failed');
+    const failed = runs.find((r) => r.status === 'failed') as EventRun & { failure: { code: string; message: string } | null; finishedAt: string | null };
+    expect(failed.failure).toEqual({
+      code: 'MESSAGE_TOO_LARGE',
+      message: expect.stringMatching(/^the reconciler gave up on the run after 1 delivery: io\.roster\.directory\.user\.updated\.v1 \S+ is \d+ bytes; the bus takes 1044480 at most/),
+    });
+    expect(failed.failure?.message).toContain(`roster runs rerun ${failed.id}`);
+    expect(failed.finishedAt).not.toBeNull();
+    const after = await world.pg.query<{ row: string }>('select row_to_json(u)::text as row from reconciler.users u where tenant_id = $1 and email = $2', [tenantId, email]);
+    expect(after.rows).toEqual(before.rows); // nothing of the run was applied
+
+    // Its completion is in the dead letters; a redrive delivers it again, and the reconciler finds the run finished.
+    const letters = await waitFor(
+      async () => {
+        const { body } = await world.platform.api<{ items: { sequence: number; code: string; original: { subject: string; id?: string } }[] }>(
+          'GET',
+          `/v1/tenants/${tenantId}/dead-letters?consumer=reconciler-records`,
+        );
+        const found = body.items.filter((d) => d.original.subject === subjectOf('records.complete', { tenant: tenantId }));
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 15_000, description: "the run's completion dead-lettered" },
+    );
+    expect(letters).toHaveLength(1);
+    expect(letters[0]?.code).toBe('MESSAGE_TOO_LARGE');
+    const redrive = await world.platform.api<{ outcome: string; republished: { stream: string; sequence: number } }>(
+      'POST',
+      `/v1/tenants/${tenantId}/dead-letters/${letters[0]?.sequence}/redrive`,
+    );
+    expect(redrive.body).toMatchObject({ outcome: 'redriven', republished: { stream: 'ROSTER_RECORDS' } });
+    // Handled (acknowledged) by the reconciler, and not dead-lettered again.
+    const jsm = await world.nc.jetstreamManager();
+    await waitFor(async () => (await jsm.consumers.info('ROSTER_RECORDS', 'reconciler-records')).ack_floor.stream_seq >= redrive.body.republished.sequence || undefined, {
+      timeoutMs: 15_000,
+      description: 'the redriven completion handled',
+    });
+    const { body: again } = await world.platform.api<EventRun & { failure: unknown }>('GET', `/v1/tenants/${tenantId}/runs/${failed.id}`);
+    expect({ status: again.status, failure: again.failure }).toEqual({ status: 'failed', failure: failed.failure });
+    const { body: lettersAfter } = await world.platform.api<{ items: { original: { subject: string } }[] }>('GET', `/v1/tenants/${tenantId}/dead-letters?consumer=reconciler-records`);
+    expect(lettersAfter.items.filter((d) => d.original.subject === subjectOf('records.complete', { tenant: tenantId }))).toHaveLength(0);
+    expect((await world.pg.query<{ row: string }>('select row_to_json(u)::text as row from reconciler.users u where tenant_id = $1 and email = $2', [tenantId, email])).rows).toEqual(
+      before.rows,
+    );
+
+    // The directory goes on: a later event applies.
+    await upsert({ email, jobTitle: 'Head archivist' });
+    await waitFor(async () => (await users()).get(email)?.job_title === 'Head archivist' || undefined, { timeoutMs: 30_000, description: 'a later change applied' });
+  });
+
   it('R-EVT-02 R-SAFE-02 malformed, unknown-tenant and wrong-directory events are dead-lettered with a precise reason; nothing stored changes', async () => {
     const other = await world.createTenant('Other tenant');
     const othersDirectory = await world.platform.api<{ id: string }>('POST', `/v1/tenants/${other}/directories`, { name: 'Theirs', type: 'event' });

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CloudEvent, PayloadOf, RowProblem, RunCounts, RunFailure, emptyRunCounts } from '@roster/contracts';
-import { EventPublisher, Outbox, OutboxRelay, RetryLaterError } from '@roster/messaging';
+import { EventPublisher, Outbox, OutboxRelay, PermanentError, RetryLaterError } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import { addRunCounts, digestsApply, runUserPolicyOf, runGroupPolicyOf, sourceDigestContext, type UserPolicy } from '@roster/reconciliation';
 import { GroupsPhase } from '../groups/apply-groups';
@@ -42,7 +42,61 @@ export class ApplyRunUseCase {
     private readonly metrics: RunMetrics,
   ) {}
 
-  async execute(event: RecordsComplete): Promise<void> {
+  /**
+   * `delivery.last`: this is the transport's last delivery of the completion, so a failure now dead-letters it. A
+   * failure for good (that, or a `PermanentError` on any delivery) ends the run `failed` first (`failForGood`).
+   */
+  async execute(event: RecordsComplete, delivery: { last: boolean; count: number } = { last: false, count: 1 }): Promise<void> {
+    try {
+      await this.applyOnce(event);
+    } catch (error) {
+      if (error instanceof PermanentError || delivery.last) {
+        await this.failForGood(event.tenantid, event.data, 'staging', error, delivery.count);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A run whose apply failed for good: the transport dead-letters the message once this returns (a
+   * `PermanentError`, or the last allowed delivery). Nothing of the run was applied (its transaction rolled back).
+   * Without this the run stayed `reconciling` for ever, and a file or API directory refused every later run as
+   * "in progress", until an operator redrove the dead letter. Now the run ends `failed` with the reason, in one
+   * transaction with its `run.finished` (the directory is free, its recipients are told). A redrive of the dead
+   * letter then finds the run finished and does nothing; `roster runs rerun` applies its retained records as a new
+   * run once the cause is fixed. `from` is the state the run must still be in (a held run's approval: `held`).
+   * If this fails too (the database is what is down), the run is left as it was, to be redriven.
+   */
+  async failForGood(tenantId: string, data: RecordsComplete['data'], from: 'staging' | 'held', error: unknown, deliveries: number): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    const failure = {
+      code: error instanceof PermanentError ? error.code : error instanceof RetryLaterError ? 'RECORDS_INCOMPLETE' : 'APPLY_FAILED',
+      message: `the reconciler gave up on the run after ${deliveries} ${deliveries === 1 ? 'delivery' : 'deliveries'}: ${reason}. Nothing of it was applied; re-run it once the cause is fixed (roster runs rerun ${data.runId})`,
+    };
+    const log = { tenantId, directoryId: data.directoryId, runId: data.runId, code: failure.code };
+    try {
+      const ended = await this.orm.em.fork().transactional(async (em) => {
+        const states = qualified(em, 'run_states');
+        await sql(em, `insert into ${states} (run_id, tenant_id, directory_id, status) values (?, ?, ?, 'staging') on conflict do nothing`, [
+          data.runId,
+          tenantId,
+          data.directoryId,
+        ]);
+        const [state] = await sql<{ status: string }>(em, `select status from ${states} where run_id = ? for update`, [data.runId]);
+        if (state?.status !== from) return false;
+        await this.finish(em, tenantId, data, 'failed', { counts: emptyRunCounts(), problemCount: 0, problems: [] }, failure);
+        return true;
+      });
+      this.relay.kick();
+      if (!ended) return;
+      this.metrics.finished('failed', emptyRunCounts());
+      this.logger.error({ ...log, reason }, 'run failed for good; ended failed, its message goes to the dead letters');
+    } catch (e) {
+      this.logger.error({ ...log, reason, error: (e as Error).message }, 'run failed for good and could not be ended failed; it stays as it was until its dead letter is redriven');
+    }
+  }
+
+  private async applyOnce(event: RecordsComplete): Promise<void> {
     const { data, tenantid: tenantId } = event;
     const log = { tenantId, directoryId: data.directoryId, runId: data.runId };
     // A redelivery of a run already applied or failed (its ack lost, e.g. NATS restarting after the commit) is done:

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { type CloudEvent, type PayloadOf, RecordsCompleteV1, emptyRunCounts } from '@roster/contracts';
-import { OutboxRelay } from '@roster/messaging';
+import { OutboxRelay, PermanentError } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import { ApplyRunUseCase } from './apply-run.usecase';
 import { RunMetrics } from './run-metrics';
@@ -23,8 +23,10 @@ export class DecideRunUseCase {
     private readonly metrics: RunMetrics,
   ) {}
 
-  async execute(event: CloudEvent<PayloadOf<'run.decided'>>): Promise<void> {
+  /** An approval that fails for good ends the held run `failed` before the dead letter (`ApplyRunUseCase.failForGood`). */
+  async execute(event: CloudEvent<PayloadOf<'run.decided'>>, delivery: { last: boolean; count: number } = { last: false, count: 1 }): Promise<void> {
     const { data, tenantid: tenantId } = event;
+    let held: RecordsCompleteV1 | undefined;
     const outcome = await this.orm.em.fork().transactional(async (em) => {
       const [state] = await sql<{ status: string; completion: unknown }>(em,
         `select status, completion from ${qualified(em, 'run_states')} where run_id = ? and tenant_id = ? for update`,
@@ -32,6 +34,7 @@ export class DecideRunUseCase {
       );
       if (state?.status !== 'held') return undefined;
       const completion = RecordsCompleteV1.parse(state.completion);
+      held = completion;
       if (data.decision === 'approve') return this.applyRun.applyAndFinish(em, tenantId, completion, true);
       const rejected = { counts: emptyRunCounts(), problemCount: 0, problems: [] };
       await this.applyRun.finish(em, tenantId, completion, 'failed', rejected, {
@@ -39,6 +42,9 @@ export class DecideRunUseCase {
         message: 'an admin rejected the run held by the safeguard (R-SAFE-01); nothing of it was applied',
       });
       return { status: 'failed' as const, ...rejected };
+    }).catch(async (error: unknown) => {
+      if (held && (error instanceof PermanentError || delivery.last)) await this.applyRun.failForGood(tenantId, held, 'held', error, delivery.count);
+      throw error;
     });
     this.relay.kick();
     if (outcome) this.metrics.finished(outcome.status, outcome.counts);

@@ -1,7 +1,7 @@
 import { Controller, UseFilters } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
-import { RethrowRpcFilter } from '@roster/messaging';
+import { JetStreamContext, RethrowRpcFilter } from '@roster/messaging';
 import { ActivateUserUseCase } from '../users/activate-user.usecase';
 import { AnonymizeUserUseCase } from '../users/anonymize-user.usecase';
 import { ApplyRunUseCase } from './apply-run.usecase';
@@ -24,15 +24,16 @@ export class RecordsHandler {
     return this.stage.execute(event);
   }
 
+  /** A run's failure for good ends it `failed` before the transport dead-letters the completion (`failForGood`). */
   @EventPattern('records.complete')
-  onComplete(@Payload() event: CloudEvent<PayloadOf<'records.complete'>>): Promise<void> {
-    return this.applyRun.execute(event);
+  onComplete(@Payload() event: CloudEvent<PayloadOf<'records.complete'>>, @Ctx() ctx: JetStreamContext): Promise<void> {
+    return this.applyRun.execute(event, { last: ctx.lastDelivery, count: ctx.deliveryCount });
   }
 
   /** R-SAFE-01: approve or reject a held run (on the records stream, after the run's batches). */
   @EventPattern('run.decided')
-  onDecided(@Payload() event: CloudEvent<PayloadOf<'run.decided'>>): Promise<void> {
-    return this.decideRun.execute(event);
+  onDecided(@Payload() event: CloudEvent<PayloadOf<'run.decided'>>, @Ctx() ctx: JetStreamContext): Promise<void> {
+    return this.decideRun.execute(event, { last: ctx.lastDelivery, count: ctx.deliveryCount });
   }
 
   /** R-API-07: erase a user's personal data (on the records stream: never in the middle of a run's apply). */
