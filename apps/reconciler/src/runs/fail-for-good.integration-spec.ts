@@ -59,7 +59,7 @@ describe('a run the reconciler gives up on', () => {
         fileName: 'users.csv',
         notify: { directoryName: 'HR', recipients: [] },
       },
-    } as Complete;
+    } as unknown as Complete;
   }
 
   async function state(runId: string) {
