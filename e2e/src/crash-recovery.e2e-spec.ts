@@ -46,4 +46,34 @@ describe('crash recovery of file-ingest, end to end', () => {
     });
     expect(world.sftp.list('archive').filter((f) => f.endsWith('users.csv'))).toHaveLength(1);
   }, 120_000);
+
+  it('R-OPS-02 R-DIR-04 a run whose request file-ingest gives up on ends failed with the reason, and the directory takes the next run', async () => {
+    const tenantId = await world.createTenant('Broken Co');
+    const directory = await world.createSftpDirectory<{ id: string }>(tenantId);
+    await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'kept@acme.test', 'First Name': 'Kept', 'Last Name': 'File' }]));
+    // Every delivery fails (a table file-ingest needs is gone: a broken migration, say) until the second and last.
+    await world.platform.kill('file-ingest');
+    await world.platform.start('file-ingest', { ROSTER_MAX_DELIVER: '2' });
+    await world.pg.query('alter table file_ingest.run_file_plans rename to run_file_plans_away');
+    try {
+      const runId = await world.startRun(tenantId, directory.body.id);
+      const run = (await world.waitForRun(tenantId, runId, 60_000)) as Awaited<ReturnType<typeof world.waitForRun>> & { failure: { code: string; message: string } | null };
+      expect(run.status).toBe('failed');
+      expect(run.failure).toEqual({
+        code: 'FETCH_FAILED',
+        message: expect.stringMatching(/^file-ingest gave up on the run after 2 deliveries: .*run_file_plans.* does not exist\. Nothing of it was applied; its files stay in the folder/),
+      });
+      expect(run.failure?.message).toContain(`roster sync ${directory.body.id}`);
+      const jsm = await world.nc.jetstreamManager();
+      const dead = await jsm.streams.info('ROSTER_DLQ', { subjects_filter: 'roster.dlq.file-ingest.file-ingest-sync' });
+      expect(dead.state.subjects?.['roster.dlq.file-ingest.file-ingest-sync']).toBe(1);
+    } finally {
+      await world.pg.query('alter table file_ingest.run_file_plans_away rename to run_file_plans');
+    }
+    // The directory is free and its file is still there: the next run applies it.
+    expect(world.sftp.list()).toContain('users.csv');
+    const next = await world.waitForRun(tenantId, await world.startRun(tenantId, directory.body.id), 60_000);
+    expect(next.status).toBe('succeeded');
+    expect(next.counts).toMatchObject({ created: 1 });
+  }, 120_000);
 });

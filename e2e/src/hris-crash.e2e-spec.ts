@@ -73,4 +73,29 @@ describe('HR-API fetch interrupted by a crash while the source changes, end to e
     const staged = await world.pg.query(`select 1 from reconciler.staged_batches where run_id = $1`, [runId]);
     expect(staged.rowCount).toBe(0);
   }, 180_000);
+
+  it('R-OPS-02 R-DIR-04 a run whose request connector-gateway gives up on ends failed with the reason, and the directory takes the next run', async () => {
+    // Every delivery fails (a table the gateway needs is gone: a broken migration, say) until the second and last.
+    await world.platform.kill('connector-gateway');
+    await world.platform.start('connector-gateway', { ROSTER_MAX_DELIVER: '2' });
+    await world.pg.query('alter table connector_gateway.fetch_watermarks rename to fetch_watermarks_away');
+    try {
+      const runId = await world.startRun(tenantId, directoryId);
+      const run = (await world.waitForRun(tenantId, runId, 60_000)) as Awaited<ReturnType<typeof world.waitForRun>> & { failure: { code: string; message: string } | null };
+      expect(run.status).toBe('failed');
+      expect(run.failure).toEqual({
+        code: 'FETCH_FAILED',
+        message: expect.stringMatching(/^connector-gateway gave up on the run after 2 deliveries: .*fetch_watermarks.* does not exist\. Nothing of it was applied; start a run again/),
+      });
+      const jsm = await world.nc.jetstreamManager();
+      const dead = await jsm.streams.info('ROSTER_DLQ', { subjects_filter: 'roster.dlq.connector-gateway.connector-gateway-sync' });
+      expect(dead.state.subjects?.['roster.dlq.connector-gateway.connector-gateway-sync']).toBe(1);
+    } finally {
+      await world.pg.query('alter table connector_gateway.fetch_watermarks_away rename to fetch_watermarks');
+    }
+    const before = await statusOf();
+    const next = await world.waitForRun(tenantId, await world.startRun(tenantId, directoryId), 60_000);
+    expect(next.status).toBe('succeeded');
+    expect(await statusOf()).toEqual(before);
+  }, 120_000);
 });

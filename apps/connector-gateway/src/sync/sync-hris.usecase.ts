@@ -5,6 +5,7 @@ import {
   RECORDS_BATCH_MAX_BYTES,
   RowProblemCode,
   cutRecordBatches,
+  failedCompletionOf,
   recordsBatchId,
   recordsCompleteId,
   type CanonicalEmployee,
@@ -14,7 +15,7 @@ import {
   type RowProblem,
   type RunFailure,
 } from '@roster/contracts';
-import { EventPublisher, PermanentError } from '@roster/messaging';
+import { EventPublisher, PermanentError, gaveUpFailure } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import { SecretBox, SecretBoxError, directorySecretOwner } from '@roster/security';
 import { ConnectorException, ConnectorExceptionCode } from '../connectors/connector.exception';
@@ -117,6 +118,29 @@ export class SyncHrisUseCase {
     @Inject(CONNECTOR_REGISTRY) private readonly registry: ConnectorRegistry,
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
   ) {}
+
+  /**
+   * The request failed for good (a permanent error, or the transport's last delivery; it is dead-lettered next):
+   * the run gets a `failed` completion, so the reconciler ends it `failed` and the directory is free, instead of the
+   * run staying `fetching` and the directory refusing every later run until an operator redrives the request. When a
+   * completion of the run is out already, this one is the same message id: the stream drops it within its duplicate
+   * window, and the reconciler applies a run once. If this fails too (the bus is what is down), the run stays as it
+   * was, to be redriven.
+   */
+  async failForGood(event: SyncRequested, error: unknown, deliveries: number): Promise<void> {
+    const { data, tenantid: tenantId } = event;
+    const log = { tenantId, directoryId: data.directoryId, runId: data.runId };
+    const failure = gaveUpFailure('connector-gateway', error, deliveries, {
+      code: 'FETCH_FAILED',
+      next: `start a run again once the cause is fixed (roster sync ${data.directoryId})`,
+    });
+    try {
+      await this.publisher.publish('records.complete', failedCompletionOf(data, failure), { tenantId, runId: data.runId, id: recordsCompleteId(data.runId) });
+      this.logger.error({ ...log, code: failure.code, reason: failure.message }, 'gave up on the run; its completion says failed, the request goes to the dead letters');
+    } catch (e) {
+      this.logger.error({ ...log, code: failure.code, error: (e as Error).message }, 'gave up on the run and could not fail it; it stays as it was until its dead letter is redriven');
+    }
+  }
 
   async execute(event: SyncRequested): Promise<void> {
     const { data, tenantid: tenantId } = event;

@@ -1,7 +1,7 @@
 import { Controller, UseFilters } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
-import { RethrowRpcFilter } from '@roster/messaging';
+import { JetStreamContext, PermanentError, RethrowRpcFilter } from '@roster/messaging';
 import { SyncHrisUseCase } from './sync-hris.usecase';
 
 @Controller()
@@ -9,9 +9,15 @@ import { SyncHrisUseCase } from './sync-hris.usecase';
 export class SyncRequestedHandler {
   constructor(private readonly sync: SyncHrisUseCase) {}
 
+  /** A request it gives up on (a permanent error, or the last delivery) fails its run first (`failForGood`). */
   @EventPattern('sync.requested')
-  handle(@Payload() event: CloudEvent<PayloadOf<'sync.requested'>>): Promise<void> {
-    return this.sync.execute(event);
+  async handle(@Payload() event: CloudEvent<PayloadOf<'sync.requested'>>, @Ctx() ctx: JetStreamContext): Promise<void> {
+    try {
+      await this.sync.execute(event);
+    } catch (error) {
+      if (error instanceof PermanentError || ctx.lastDelivery) await this.sync.failForGood(event, error, ctx.deliveryCount);
+      throw error;
+    }
   }
 
   /** R-API-02: an applied run moves its directory's fetch watermark. */

@@ -1,7 +1,7 @@
 import { Controller, UseFilters } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
-import { RethrowRpcFilter } from '@roster/messaging';
+import { JetStreamContext, PermanentError, RethrowRpcFilter } from '@roster/messaging';
 import { SyncSftpUseCase } from './sync-sftp.usecase';
 
 @Controller()
@@ -9,8 +9,14 @@ import { SyncSftpUseCase } from './sync-sftp.usecase';
 export class SyncRequestedHandler {
   constructor(private readonly sync: SyncSftpUseCase) {}
 
+  /** A request it gives up on (a permanent error, or the last delivery) fails its run first (`failForGood`). */
   @EventPattern('sync.requested')
-  handle(@Payload() event: CloudEvent<PayloadOf<'sync.requested'>>): Promise<void> {
-    return this.sync.execute(event);
+  async handle(@Payload() event: CloudEvent<PayloadOf<'sync.requested'>>, @Ctx() ctx: JetStreamContext): Promise<void> {
+    try {
+      await this.sync.execute(event);
+    } catch (error) {
+      if (error instanceof PermanentError || ctx.lastDelivery) await this.sync.failForGood(event, error, ctx.deliveryCount);
+      throw error;
+    }
   }
 }

@@ -3,8 +3,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { TeamProblemCode, recordsBatchId, recordsCompleteId, type CloudEvent, type PayloadOf, type RowProblem, type RunFailure, type SftpSettings } from '@roster/contracts';
-import { EventPublisher, PermanentError, withJsonField } from '@roster/messaging';
+import { TeamProblemCode, failedCompletionOf, recordsBatchId, recordsCompleteId, type CloudEvent, type PayloadOf, type RowProblem, type RunFailure, type SftpSettings } from '@roster/contracts';
+import { EventPublisher, PermanentError, gaveUpFailure, withJsonField } from '@roster/messaging';
 import { SecretBox, SecretBoxError, directorySecretOwner } from '@roster/security';
 import { recordsJsonOf } from '../csv/csv-records.reader';
 import { CsvImportException, CsvImportExceptionCode } from '../csv/csv-import.exception';
@@ -180,6 +180,30 @@ export class SyncSftpUseCase {
       this.logger.log({ ...log, outcome: result.outcome, ...result.totals, fileName: result.fileName }, 'files fetched');
     } finally {
       await session.source?.close();
+    }
+  }
+
+  /**
+   * The request failed for good (a permanent error, or the transport's last delivery; it is dead-lettered next):
+   * unless the run's ledger committed (its own completion is the run's, and a redrive sends it), the run gets a
+   * `failed` completion, so the reconciler ends it `failed` and the directory is free, instead of the run staying
+   * `fetching` and the directory refusing every later run until an operator redrives the request. Nothing of the
+   * run was applied; its files stay where they are for the directory's next run. If this fails too (the database
+   * or the bus is what is down), the run stays as it was, to be redriven.
+   */
+  async failForGood(event: SyncRequested, error: unknown, deliveries: number): Promise<void> {
+    const { data, tenantid: tenantId } = event;
+    const log = { tenantId, directoryId: data.directoryId, runId: data.runId };
+    const failure = gaveUpFailure('file-ingest', error, deliveries, {
+      code: 'FETCH_FAILED',
+      next: `its files stay in the folder; start a run again once the cause is fixed (roster sync ${data.directoryId})`,
+    });
+    try {
+      if (await this.orm.em.fork().findOne(FileLedgerEntity, { runId: data.runId })) return;
+      await this.publisher.publish('records.complete', failedCompletionOf(data, failure), { tenantId, runId: data.runId, id: recordsCompleteId(data.runId) });
+      this.logger.error({ ...log, code: failure.code, reason: failure.message }, 'gave up on the run; its completion says failed, the request goes to the dead letters');
+    } catch (e) {
+      this.logger.error({ ...log, code: failure.code, error: (e as Error).message }, 'gave up on the run and could not fail it; it stays as it was until its dead letter is redriven');
     }
   }
 

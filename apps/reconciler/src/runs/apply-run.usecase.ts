@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CloudEvent, PayloadOf, RowProblem, RunCounts, RunFailure, emptyRunCounts } from '@roster/contracts';
-import { EventPublisher, Outbox, OutboxRelay, PermanentError, RetryLaterError } from '@roster/messaging';
+import { EventPublisher, Outbox, OutboxRelay, PermanentError, RetryLaterError, gaveUpFailure } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import { addRunCounts, digestsApply, runUserPolicyOf, runGroupPolicyOf, sourceDigestContext, type UserPolicy } from '@roster/reconciliation';
 import { GroupsPhase } from '../groups/apply-groups';
@@ -69,10 +69,11 @@ export class ApplyRunUseCase {
    */
   async failForGood(tenantId: string, data: RecordsComplete['data'], from: 'staging' | 'held', error: unknown, deliveries: number): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error);
-    const failure = {
-      code: error instanceof PermanentError ? error.code : error instanceof RetryLaterError ? 'RECORDS_INCOMPLETE' : 'APPLY_FAILED',
-      message: `the reconciler gave up on the run after ${deliveries} ${deliveries === 1 ? 'delivery' : 'deliveries'}: ${reason}. Nothing of it was applied; re-run it once the cause is fixed (roster runs rerun ${data.runId})`,
-    };
+    const failure = gaveUpFailure('the reconciler', error, deliveries, {
+      code: 'APPLY_FAILED',
+      incompleteCode: 'RECORDS_INCOMPLETE',
+      next: `re-run it once the cause is fixed (roster runs rerun ${data.runId})`,
+    });
     const log = { tenantId, directoryId: data.directoryId, runId: data.runId, code: failure.code };
     try {
       const ended = await this.orm.em.fork().transactional(async (em) => {

@@ -308,6 +308,28 @@ export const RecordsCompleteV1 = z.object({
 });
 export type RecordsCompleteV1 = z.infer<typeof RecordsCompleteV1>;
 
+/**
+ * The completion a source publishes for a run whose `sync.requested` it gave up on (a permanent error, or the last
+ * delivery the transport allows): outcome `failed` with `failure`, nothing fetched. The reconciler ends the run
+ * `failed` and its directory is free, instead of the run staying `fetching` until an operator redrives the request.
+ */
+export function failedCompletionOf(request: SyncRequestedV1, failure: RunFailure, fetchId?: string): RecordsCompleteV1 {
+  return {
+    runId: request.runId,
+    directoryId: request.directoryId,
+    directoryType: request.directoryType,
+    trigger: request.trigger,
+    outcome: 'failed',
+    batchCount: 0,
+    totals: { rows: 0, records: 0, problems: 0 },
+    failure,
+    notify: request.notify,
+    tenantOwnerEmail: request.tenantOwnerEmail,
+    ...(request.policy ? { policy: request.policy } : {}),
+    ...(fetchId ? { fetchId } : {}),
+  };
+}
+
 export const RunFinishedV1 = z.object({
   runId: z.string().uuid(),
   directoryId: z.string().uuid(),

@@ -19,3 +19,21 @@ export class RetryLaterError extends Error {
     this.name = 'RetryLaterError';
   }
 }
+
+/**
+ * The failure a run records when a service gives up on its message (a `PermanentError`, or the last delivery the
+ * transport allows): the error's code (`PermanentError`), `incompleteCode` for a `RetryLaterError` (what it waited
+ * for never came), else `code`; the message says who gave up after how many deliveries and why, that nothing of the
+ * run was applied, and `next` — what to do once the cause is fixed.
+ */
+export function gaveUpFailure(
+  who: string,
+  error: unknown,
+  deliveries: number,
+  o: { code: string; incompleteCode?: string; next: string },
+): { code: string; message: string } {
+  const reason = error instanceof Error ? error.message : String(error);
+  const code = error instanceof PermanentError ? error.code : error instanceof RetryLaterError ? (o.incompleteCode ?? o.code) : o.code;
+  const times = `${deliveries} ${deliveries === 1 ? 'delivery' : 'deliveries'}`;
+  return { code, message: `${who} gave up on the run after ${times}: ${reason}. Nothing of it was applied; ${o.next}` };
+}
