@@ -254,6 +254,34 @@ describe('JetStream transport, inbox and outbox on real nats-server and Postgres
     expect(parseEvent(stored.data).event.data).toMatchObject({ user: { email: 'fits@example.com' } });
   });
 
+  it('refuses an event PostgreSQL builds (addBuilt) over the bus\'s max_payload, and takes a page over it made of small events', async () => {
+    const outbox = new Outbox('test/built-size');
+    const tenantId = 'tenant-built-size';
+    const rows = async () =>
+      Number((await orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from ${TEST_SCHEMA}.outbox where subjects[1] like 'roster.directory.${tenantId}.%'`))[0].n);
+    const data = `'{"runId":"r","user":{"email":"' || k.n || '@example.com","notes":"' || repeat(?::text, k.size) || '"}}'`;
+    // Two small events and, third, one of 600 000 two-byte characters: 1.2 MB in UTF-8.
+    const tooBig = orm.em.fork().transactional((em) =>
+      outbox.addBuilt(em, 'user.created', { tenantId }, `select k.n, ${data} from unnest(?::int[], ?::int[]) as k(n, size)`, ['é', [1, 2, 3], [10, 10, 600_000]]),
+    );
+    await expect(tooBig).rejects.toMatchObject({
+      code: 'MESSAGE_TOO_LARGE',
+      message: expect.stringMatching(/^io\.roster\.directory\.user\.created\.v1 [0-9a-f-]{36} is 12\d{5} bytes; the bus takes 1044480 at most/),
+    });
+    expect(await rows()).toBe(0);
+    // 1000 events of 1 500 characters: a 3 MB page, every envelope well under the bound.
+    const written = await orm.em.fork().transactional((em) =>
+      outbox.addBuilt(em, 'user.created', { tenantId }, `select k.n, ${data} from unnest(?::int[], ?::int[]) as k(n, size)`, [
+        'é',
+        Array.from({ length: 1000 }, (_, i) => i + 1),
+        Array.from({ length: 1000 }, () => 1500),
+      ]),
+    );
+    expect(written).toBe(1000);
+    expect(await rows()).toBe(1);
+    await orm.em.fork().execute(`delete from ${TEST_SCHEMA}.outbox where subjects[1] like 'roster.directory.${tenantId}.%'`);
+  });
+
   it('R-EVT-02 writes a message given as JSON text as it is, beside built ones, and the relay publishes both in order', async () => {
     const outbox = new Outbox('test/json');
     const tenantId = 'tenant-json';

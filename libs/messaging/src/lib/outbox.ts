@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { EventName, PayloadOf } from '@roster/contracts';
+import { EventName, Events, PayloadOf } from '@roster/contracts';
 import { qualified, sql } from '@roster/persistence';
 import { PermanentError } from './errors';
 import { EncodedMessage, EventPublisher, OutgoingJson, OutgoingMessage, PublishContext, buildJsonEnvelope, buildMessage, envelopeFrame } from './publisher';
@@ -83,12 +83,31 @@ export class Outbox {
    * its data as JSON text (`jsonObjectSql`) — at most `PAGE_EVENTS` of them. Each event gets a fresh id
    * (`gen_random_uuid()`) and the envelope of `name` (`envelopeFrame`: one time for the page). The data is not
    * checked against the event's schema here, as `add` does: the test of each caller holds its data to the schema.
+   * Its size is: an envelope over `MAX_ENVELOPE_BYTES` is refused (`MESSAGE_TOO_LARGE`), as in `addMessages`.
    * Returns how many events were written.
    */
   async addBuilt<N extends EventName>(em: EntityManager, name: N, ctx: Omit<PublishContext, 'id'>, rows: string, params: readonly unknown[]): Promise<number> {
     const page = this.pageSql(em, name, ctx, rows);
-    const [written] = await sql<{ events: number }>(em, page.sql, [...page.params, ...params]);
+    const [written] = await sql<{ events: number; seq: string; bytes: number }>(em, page.sql, [...page.params, ...params]);
+    // As `addMessages` does: an envelope the bus cannot take is refused in the writer's transaction. A page no larger
+    // than the bound cannot hold one (most pages of user.created are under it); a larger one is looked into.
+    if (written && written.bytes > MAX_ENVELOPE_BYTES) await this.refuseLargeEnvelope(em, written.seq, Events[name].type);
     return written?.events ?? 0;
+  }
+
+  private async refuseLargeEnvelope(em: EntityManager, seq: string, type: string): Promise<void> {
+    const [large] = await sql<{ id: string; bytes: number }>(em,
+      `select o.ids[e.n] as id, octet_length(e.line) as bytes
+         from ${qualified(em, 'outbox')} o cross join lateral unnest(string_to_array(o.payload, E'\\n')) with ordinality as e(line, n)
+        where o.seq = ? and octet_length(e.line) > ? order by e.n limit 1`,
+      [seq, MAX_ENVELOPE_BYTES],
+    );
+    if (large) {
+      throw new PermanentError(
+        `${type} ${large.id} is ${large.bytes} bytes; the bus takes ${MAX_ENVELOPE_BYTES} at most, so it was not written`,
+        'MESSAGE_TOO_LARGE',
+      );
+    }
   }
 
   /**
@@ -104,7 +123,7 @@ export class Outbox {
               string_agg(?::text || e.id || ?::text || e.data || '}', E'\\n' order by e.n), count(*)
          from (select r.n, r.data, gen_random_uuid()::text as id from (${rows}) as r(n, data)) as e
        having count(*) > 0
-       returning events`,
+       returning events, seq, octet_length(payload) as bytes`,
       params: [frame.subject, frame.beforeId, frame.beforeData],
     };
   }
