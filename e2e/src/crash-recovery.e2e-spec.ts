@@ -76,4 +76,39 @@ describe('crash recovery of file-ingest, end to end', () => {
     expect(next.status).toBe('succeeded');
     expect(next.counts).toMatchObject({ created: 1 });
   }, 120_000);
+
+  it('R-OPS-01 R-OPS-02 a run whose apply the reconciler gives up on ends failed, and runs rerun applies its records once the cause is fixed', async () => {
+    const tenantId = await world.createTenant('Apply Co');
+    const directory = await world.createSftpDirectory<{ id: string }>(tenantId);
+    const rows = Array.from({ length: 300 }, (_, i) => ({ 'User Email': `apply${i}@acme.test`, 'First Name': `A${i}`, 'Last Name': 'Pply' }));
+    await world.sftp.put('users.csv', usersCsv(rows));
+    // Every apply fails (a table the reconciler reads is gone) until the second and last delivery of the completion.
+    await world.platform.kill('reconciler');
+    await world.platform.start('reconciler', { ROSTER_MAX_DELIVER: '2' });
+    await world.pg.query('alter table reconciler.custom_field_definitions rename to custom_field_definitions_away');
+    let failed: Awaited<ReturnType<typeof world.waitForRun>> & { id?: string; failure: { code: string; message: string } | null };
+    const runId = await world.startRun(tenantId, directory.body.id);
+    try {
+      failed = (await world.waitForRun(tenantId, runId, 60_000)) as typeof failed;
+    } finally {
+      await world.pg.query('alter table reconciler.custom_field_definitions_away rename to custom_field_definitions');
+    }
+    expect(failed.status).toBe('failed');
+    expect(failed.failure).toEqual({
+      code: 'APPLY_FAILED',
+      message: expect.stringMatching(/^the reconciler gave up on the run after 2 deliveries: .*custom_field_definitions.* does not exist\. Nothing of it was applied; re-run it/),
+    });
+    expect(failed.failure?.message).toContain(`roster runs rerun ${runId}`);
+    const stored = async () => (await world.pg.query<{ n: number }>('select count(*)::int as n from reconciler.users where tenant_id = $1', [tenantId])).rows[0]?.n;
+    expect(await stored()).toBe(0);
+
+    // The file was read (it is in archive/): only its retained records can bring it back — a re-run.
+    const rerun = await world.platform.api<{ id: string; rerunOf: string }>('POST', `/v1/tenants/${tenantId}/runs/${runId}/rerun`);
+    expect(rerun.status).toBe(202);
+    expect(rerun.body.rerunOf).toBe(runId);
+    const again = await world.waitForRun(tenantId, rerun.body.id, 60_000);
+    expect(again.status).toBe('succeeded');
+    expect(again.counts).toMatchObject({ created: 300 });
+    expect(await stored()).toBe(300);
+  }, 120_000);
 });
