@@ -186,7 +186,10 @@ describe('replay (R-OPS-01)', () => {
     expect(await world.waitForRun(tenantId, noFile)).toMatchObject({ status: 'failed', failure: { code: 'NO_FILE' } });
     const failed = await world.platform.api<{ code: string; message: string }>('POST', `/v1/tenants/${tenantId}/runs/${noFile}/rerun`);
     expect(failed.status).toBe(409);
-    expect(failed.body).toMatchObject({ code: 'RUN_NOT_RERUNNABLE', message: expect.stringMatching(/NO_FILE/) });
+    expect(failed.body).toMatchObject({
+      code: 'RUN_NOT_RERUNNABLE',
+      message: expect.stringMatching(new RegExp(`^run ${noFile}'s fetch failed \\(NO_FILE: no users file .+\\); nothing of it was applied, so there is nothing to re-run: start a new sync$`)),
+    });
 
     // Expiry (the stream's max age) simulated by deleting the run's first batch from ROSTER_RECORDS.
     await world.sftp.put('users.csv', usersCsv([{ 'User Email': 'dee@replay.test', 'First Name': 'Dee', 'Last Name': 'Dunn' }]));

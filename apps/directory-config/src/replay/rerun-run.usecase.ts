@@ -52,7 +52,7 @@ export class RerunRunUseCase {
     if (original.outcome !== 'complete') {
       throw new DirectoryConfigException(
         DirectoryConfigExceptionCode.RUN_NOT_RERUNNABLE,
-        `run ${sourceRunId}'s fetch was ${original.outcome}${original.failure ? ` (${original.failure.code}: ${original.failure.message})` : ''}; nothing of it was applied, so there is nothing to re-run: start a new sync`,
+        `run ${sourceRunId}'s fetch ${original.outcome === 'failed' ? 'failed' : 'was incomplete'}${original.failure ? ` (${original.failure.code}: ${original.failure.message})` : ''}; nothing of it was applied, so there is nothing to re-run: start a new sync`,
       );
     }
     let run: Run;
