@@ -36,6 +36,16 @@ describe('admin API and secrets, end to end', () => {
     expect(await res.json()).toEqual({ code: 'UNAUTHENTICATED', message: 'a valid x-api-key header is required' });
   });
 
+  it('R-SAFE-02 answers a route it does not have 404 { code, message }, with a key or without, never echoing the query', async () => {
+    for (const path of ['/nothing', '/v1/nothing']) {
+      for (const headers of [{}, { 'x-api-key': world.platform.apiKey }] as Record<string, string>[]) {
+        const res = await fetch(`${world.platform.apiUrl}${path}?token=not-to-be-echoed`, { headers });
+        expect(res.status).toBe(404);
+        expect(await res.json()).toEqual({ code: 'HTTP_404', message: `Cannot GET ${path}` });
+      }
+    }
+  });
+
   it('R-SEC-02 without ROSTER_TRUST_PROXY, X-Forwarded-For is ignored: a client cannot dodge the failed-key limit by naming other addresses', async () => {
     const answers: number[] = [];
     while (answers.length < 60 && answers.at(-1) !== 429) {

@@ -1,8 +1,8 @@
-import type { ArgumentsHost } from '@nestjs/common';
+import { type ArgumentsHost, BadRequestException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { AdminApiExceptionFilter } from './directory-config.exception';
 
-/** The filter on its own, with the response it writes to. */
-function answer(exception: unknown): { status?: number; body?: unknown; thrown?: unknown } {
+/** The filter on its own, with the response it writes to, for a request to `url`. */
+function answer(exception: unknown, { method = 'GET', url = '/v1/tenants' }: { method?: string; url?: string } = {}): { status?: number; body?: unknown; thrown?: unknown } {
   const out: { status?: number; body?: unknown; thrown?: unknown } = {};
   const res = {
     status(code: number) {
@@ -14,7 +14,7 @@ function answer(exception: unknown): { status?: number; body?: unknown; thrown?:
       return res;
     },
   };
-  const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => res, getRequest: () => ({ path: '/v1/tenants' }) }) } as unknown as ArgumentsHost;
+  const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => res, getRequest: () => ({ method, originalUrl: url, path: url.split('?')[0] }) }) } as unknown as ArgumentsHost;
   try {
     new AdminApiExceptionFilter().catch(exception, host);
   } catch (e) {
@@ -34,6 +34,23 @@ describe('AdminApiExceptionFilter (R-SAFE-02)', () => {
 
   it('answers another body parser refusal with its status and message', () => {
     expect(answer(bodyParserError(415, 'unsupported charset "LATIN-9"'))).toEqual({ status: 415, body: { code: 'HTTP_415', message: 'unsupported charset "LATIN-9"' } });
+  });
+
+  it('answers a route the API does not have 404 { code, message }, outside /v1 too, naming the path without its query', () => {
+    for (const url of ['/nothing?token=secret', '/v1/nothing?token=secret', '/health/nothing?token=secret']) {
+      // What Nest's not-found handler throws: the method and the whole URL.
+      const notFound = new NotFoundException(`Cannot POST ${url}`);
+      expect(answer(notFound, { method: 'POST', url })).toEqual({ status: 404, body: { code: 'HTTP_404', message: `Cannot POST ${url.split('?')[0]}` } });
+    }
+  });
+
+  it('answers an HTTP error outside /v1 in the same shape, but keeps the readiness report of what is down', () => {
+    expect(answer(new BadRequestException('Unexpected end of JSON input'), { method: 'POST', url: '/console/' })).toEqual({
+      status: 400,
+      body: { code: 'HTTP_400', message: 'Unexpected end of JSON input' },
+    });
+    const report = { status: 'error', details: { nats: { status: 'down', message: 'connection closed' } } };
+    expect(answer(new ServiceUnavailableException(report), { url: '/health/ready' })).toEqual({ status: 503, body: report });
   });
 
   it('keeps a 500 (and rethrows, for the log) for an error that is not the client’s', () => {

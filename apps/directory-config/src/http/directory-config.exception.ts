@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, NotFoundException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ZodError } from 'zod';
 
@@ -109,7 +109,16 @@ const isBodyParserError = (e: unknown): e is BodyParserError => {
 const bodyParserMessage = (e: BodyParserError) =>
   e.type === 'entity.too.large' ? `request body too large: ${e.length ?? 'over'} bytes, at most ${e.limit} are accepted` : e.message;
 
-/** Maps codes to HTTP: `{ code, message, details? }`, the same shape for every error of the admin API. */
+/** The request's path, without its query (or a fragment a raw client sent). */
+const pathOf = (req: Request) => req.originalUrl.split(/[?#]/, 1)[0] ?? '';
+
+/** What Nest's not-found handler throws for a request no route matches: `Cannot <method> <url>`, query and all. */
+const isUnknownRoute = (e: unknown, req: Request) => e instanceof NotFoundException && e.message === `Cannot ${req.method} ${req.originalUrl}`;
+
+/**
+ * Maps codes to HTTP: `{ code, message, details? }`, the same shape for every error of the admin API, and for a
+ * route it does not have (inside /v1 or not, with a key or without).
+ */
 @Catch()
 export class AdminApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -124,8 +133,12 @@ export class AdminApiExceptionFilter implements ExceptionFilter {
         message: exception.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
         details: exception.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
       });
-    } else if (exception instanceof HttpException && !host.switchToHttp().getRequest<Request>().path.startsWith('/v1')) {
-      // Health and metrics keep Nest's answer (the readiness check's details of what is down).
+    } else if (isUnknownRoute(exception, host.switchToHttp().getRequest<Request>())) {
+      // Nest's own sentence names the URL with its query, where a token may be: the path only.
+      const req = host.switchToHttp().getRequest<Request>();
+      res.status(404).json({ code: 'HTTP_404', message: `Cannot ${req.method} ${pathOf(req)}` });
+    } else if (exception instanceof HttpException && pathOf(host.switchToHttp().getRequest<Request>()).startsWith('/health/')) {
+      // The readiness probe keeps Nest's answer: its report of what is down.
       res.status(exception.getStatus()).json(exception.getResponse());
     } else if (exception instanceof HttpException) {
       res.status(exception.getStatus()).json({ code: `HTTP_${exception.getStatus()}`, message: exception.message });

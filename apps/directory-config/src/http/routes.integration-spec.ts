@@ -103,4 +103,21 @@ describe('the admin API router against its OpenAPI document (R-SEC-02)', () => {
     );
     expect(answers).toEqual(tenantReads.map((path) => `GET ${path} → 404 TENANT_NOT_FOUND`));
   });
+
+  it('R-SAFE-02 a route the API does not have answers 404 { code, message } with a key or without, inside /v1 or not, never echoing the query', async () => {
+    const paths = ['/nothing', '/v1/nothing', '/health/nothing', '/v1/tenants/7e1a0000-0000-4000-8000-00000000dead/nothing'];
+    const cases = paths.flatMap((path) => ['GET', 'POST'].flatMap((method) => ([{}, { 'x-api-key': apiKey }] as Record<string, string>[]).map((headers) => ({ path, method, headers }))));
+    const answers = await Promise.all(
+      cases.map(async ({ path, method, headers }) => {
+        const res = await fetch(`${baseUrl}${path}?token=secret-in-the-query#fragment`, { method, headers, signal: AbortSignal.timeout(10_000) });
+        const key = 'x-api-key' in headers ? 'with a key' : 'without a key';
+        return { request: `${method} ${path} ${key}`, status: res.status, body: (await res.json()) as unknown };
+      }),
+    );
+    expect(answers).toEqual(cases.map(({ path, method, headers }) => ({
+      request: `${method} ${path} ${'x-api-key' in headers ? 'with a key' : 'without a key'}`,
+      status: 404,
+      body: { code: 'HTTP_404', message: `Cannot ${method} ${path}` },
+    })));
+  });
 });
