@@ -1,7 +1,9 @@
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { SFTPWrapper } from 'ssh2';
 import SftpClient from 'ssh2-sftp-client';
 import { sha256Fingerprint } from './host-key';
+import { SftpReadAhead } from './sftp-read-ahead';
 import { resolveWithin } from './sftp-path';
 import { SftpSourceException, SftpSourceExceptionCode as Code } from './sftp-source.exception';
 
@@ -43,6 +45,8 @@ const TIMEOUT_MS = 15_000;
  */
 export class SftpSource {
   private readonly client = new SftpClient('roster-file-ingest');
+  /** The session's SFTP channel, for reads with several requests in flight (`SftpReadAhead`). */
+  private sftp?: SFTPWrapper;
   private seenFingerprint?: string;
 
   private constructor(private readonly conn: SftpConnection) {}
@@ -55,7 +59,7 @@ export class SftpSource {
 
   private async connect(): Promise<void> {
     try {
-      await this.client.connect({
+      this.sftp = await this.client.connect({
         host: this.conn.host,
         port: this.conn.port,
         username: this.conn.username,
@@ -107,9 +111,13 @@ export class SftpSource {
     return { relativePath, size: stats.size, modifyTime: stats.modifyTime };
   }
 
-  /** The file's bytes, or with `range` those from `start` to `end` (inclusive). */
+  /**
+   * The file's bytes, or with `range` those from `start` to `end` (inclusive), read with several requests in flight
+   * (`SftpReadAhead`: a server far away is read at its bandwidth, not at one chunk per round trip).
+   */
   read(relativePath: string, range?: { start: number; end: number }): Readable {
-    return this.client.createReadStream(this.resolve(relativePath), { autoClose: true, ...range }) as unknown as Readable;
+    if (!this.sftp) throw new SftpSourceException(Code.TRANSFER_FAILED, `no SFTP session to ${this.where()} to read ${relativePath} with`);
+    return new SftpReadAhead(this.sftp, this.resolve(relativePath), range ?? {});
   }
 
   /**
