@@ -5,7 +5,7 @@ import { openDatabase, qualified, sql } from '@roster/persistence';
 import { type StoredUser, sourceDigestOf } from '@roster/reconciliation';
 import { createTestDatabase, inRolledBackTransaction, type TestDatabase } from '@roster/testing';
 import { databaseOptions } from '../database';
-import { UsersRepository } from './users.repository';
+import { UsersRepository, usersByKeySql } from './users.repository';
 
 const TENANT = '00000000-0000-4000-8000-0000000000d1';
 const DIRECTORY = '00000000-0000-4000-8000-0000000000d2';
@@ -135,5 +135,55 @@ describe('UsersRepository.upsert (R-CSV-01, R-CSV-04, R-EVT-02)', () => {
       await users.upsert([{ ...ann, jobTitle: 'Lead' }]);
       expect((await probed())[ann.email]).toEqual({ id: ann.id, known: false });
     });
+  });
+
+  interface PlanNode {
+    'Node Type': string;
+    'Relation Name'?: string;
+    Alias?: string;
+    'Index Cond'?: string;
+    Plans?: PlanNode[];
+  }
+  const nodes = (n: PlanNode): PlanNode[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+
+  it('issue 4 R-EVT-02 looks users up by key with an index probe per key, also where a plain join hashed the whole directory', async () => {
+    const em = orm.em.fork();
+    const table = qualified(em, 'users');
+    const tenant = randomUUID();
+    const directory = randomUUID();
+    // A tenant of 25 000 users in one directory beside another of 50 000, analyzed: the shape under which the plain
+    // join read every user of the directory for each chunk of external ids.
+    const seed = (t: string, d: string, n: number, prefix: string) =>
+      sql(em,
+        `insert into ${table} (id, tenant_id, email, status, source_directory_id, external_id, username, content_hash, custom_fields, created_at, updated_at)
+         select gen_random_uuid(), ?, ? || g || '@plan.test', 'active', ?, ? || g, ? || g, md5(g::text), '{}'::jsonb, now(), now() from generate_series(1, ?) g`,
+        [t, prefix, d, prefix, prefix, n],
+      );
+    await seed(randomUUID(), randomUUID(), 50_000, 'other');
+    await seed(tenant, directory, 25_000, 'p');
+    await sql(em, `analyze ${table}`);
+    const keys = Array.from({ length: 500 }, (_, i) => `new-${i}`);
+    const cases = [
+      { column: 'email', keys: keys.map((k) => `${k}@plan.test`), directory: false },
+      { column: 'external_id', keys, directory: true },
+      { column: 'username', keys, directory: false },
+      { column: 'id', keys: keys.map(() => randomUUID()), directory: false },
+    ] as const;
+    for (const c of cases) {
+      const [row] = await sql<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(em, `explain (format json) ${usersByKeySql(table, c.column, c.directory)}`, [
+        c.keys,
+        tenant,
+        ...(c.directory ? [directory] : []),
+      ]);
+      const plan = nodes((row?.['QUERY PLAN'][0] as { Plan: PlanNode }).Plan);
+      const lookup = plan.filter((n) => n['Relation Name'] === 'users' && n.Alias === 'u');
+      expect({ column: c.column, lookup: lookup.map((n) => n['Node Type']), hashed: plan.some((n) => n['Node Type'] === 'Hash Join') }).toEqual({
+        column: c.column,
+        lookup: ['Index Scan'],
+        hashed: false,
+      });
+      expect(lookup[0]?.['Index Cond']).toContain('k.key');
+    }
+    await sql(em, `delete from ${table} where email like '%@plan.test'`);
   });
 });

@@ -139,6 +139,26 @@ export function directoryUserJsonSql(alias: string): string {
   ]);
 }
 
+/**
+ * The tenant's users (and their manager's email) with any of an array of keys — parameters: the keys, the tenant,
+ * and the directory when `byDirectory`. The keys are one array, each looked up on its own: PostgreSQL probes the index
+ * once per key. With `in (…1000 values)` it chose a (parallel) scan of the whole tenant for every batch — 3× slower at
+ * 100k users, and growing with the table (seen as the top statement of the bench's unchanged re-sync). As a plain join
+ * it still chose, by external id, to hash every user of the tenant's directory for each chunk once the tenant had some
+ * thousands (18 ms a chunk of 500 at 25k users, against 3 ms probed; the inbound burst beside a 100k tenant spent
+ * 5.2 s matching instead of 1.6): the lateral subquery (`offset 0` keeps it from being flattened into a join) leaves
+ * it a probe per key whatever the statistics say.
+ */
+export function usersByKeySql(table: string, column: 'email' | 'id' | 'external_id' | 'username', byDirectory: boolean): string {
+  return `select u.*, m.email as manager_email
+            from unnest(?::${column === 'id' ? 'uuid' : 'text'}[]) as k(key)
+            cross join lateral (
+              select * from ${table} u
+               where u.tenant_id = ? and u.${column} = k.key${byDirectory ? ' and u.source_directory_id = ?' : ''}
+              offset 0) u
+            left join ${table} m on m.id = u.manager_id`;
+}
+
 /** Set-based access to a tenant's users: one query per chunk of keys, multi-row writes, never a query per row. */
 export class UsersRepository {
   constructor(
@@ -214,16 +234,11 @@ export class UsersRepository {
     const found = new Map<string, StoredUser & { managerId: string | null; sourceDigest: string | null }>();
     for (let i = 0; i < keys.length; i += CHUNK) {
       const chunk = keys.slice(i, i + CHUNK);
-      // The keys as one array joined to the table: PostgreSQL probes the index once per key. With `in (…1000
-      // values)` it chose a (parallel) scan of the whole tenant for every batch — 3× slower at 100k users, and
-      // growing with the table (seen as the top statement of the bench's unchanged re-sync).
-      const rows = await sql<UserDbRow>(this.em,
-        `select u.*, m.email as manager_email
-           from unnest(?::${column === 'id' ? 'uuid' : 'text'}[]) as k(key)
-           join ${this.table} u on u.tenant_id = ? and u.${column} = k.key${directoryId === undefined ? '' : ' and u.source_directory_id = ?'}
-           left join ${this.table} m on m.id = u.manager_id`,
-        [chunk, this.tenantId, ...(directoryId === undefined ? [] : [directoryId])],
-      );
+      const rows = await sql<UserDbRow>(this.em, usersByKeySql(this.table, column, directoryId !== undefined), [
+        chunk,
+        this.tenantId,
+        ...(directoryId === undefined ? [] : [directoryId]),
+      ]);
       for (const r of rows) found.set(r.email, toStored(r));
     }
     return found;
