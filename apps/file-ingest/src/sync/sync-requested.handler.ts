@@ -1,7 +1,7 @@
 import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
-import { JetStreamContext, PermanentError, RethrowRpcFilter } from '@roster/messaging';
+import { JetStreamContext, RethrowRpcFilter, isFinalFailure } from '@roster/messaging';
 import { SyncSftpUseCase } from './sync-sftp.usecase';
 
 @Controller()
@@ -15,7 +15,7 @@ export class SyncRequestedHandler {
     try {
       await this.sync.execute(event);
     } catch (error) {
-      if (error instanceof PermanentError || ctx.lastDelivery) await this.sync.failForGood(event, error, ctx.deliveryCount);
+      if (isFinalFailure(error, ctx.lastDelivery)) await this.sync.failForGood(event, error, ctx.deliveryCount);
       throw error;
     }
   }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { PermanentError } from '@roster/messaging';
+import { isFinalFailure } from '@roster/messaging';
 import { NotificationEntity } from '../entities/notification.entity';
 import { MailAttachment, MailReceipt, Mailer } from './mailer';
 import { refusedRecipients } from './smtp-failure';
@@ -69,7 +69,7 @@ export class LoggedMailer {
       receipt = await this.mailer.send({ to: mail.recipients, subject: mail.subject, text: mail.text, ...(attachments ? { attachments } : {}) });
     } catch (e) {
       // The transport's rule (JetStreamServer.onFailure), so the row is final before the dead letter is written.
-      entry.status = e instanceof PermanentError || lastDelivery ? 'failed' : 'pending';
+      entry.status = isFinalFailure(e, lastDelivery) ? 'failed' : 'pending';
       entry.lastError = (e as Error).message;
       entry.refusedRecipients = refusedRecipients(e).map((r) => r.address);
       await em.flush();

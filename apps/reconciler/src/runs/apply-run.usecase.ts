@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CloudEvent, PayloadOf, RowProblem, RunCounts, RunFailure, emptyRunCounts } from '@roster/contracts';
-import { EventPublisher, Outbox, OutboxRelay, PermanentError, RetryLaterError, gaveUpFailure } from '@roster/messaging';
+import { EventPublisher, Outbox, OutboxRelay, RetryLaterError, gaveUpFailure, isFinalFailure } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import { addRunCounts, digestsApply, runUserPolicyOf, runGroupPolicyOf, sourceDigestContext, type UserPolicy } from '@roster/reconciliation';
 import { GroupsPhase } from '../groups/apply-groups';
@@ -50,7 +50,7 @@ export class ApplyRunUseCase {
     try {
       await this.applyOnce(event);
     } catch (error) {
-      if (error instanceof PermanentError || delivery.last) {
+      if (isFinalFailure(error, delivery.last)) {
         await this.failForGood(event.tenantid, event.data, 'staging', error, delivery.count);
       }
       throw error;

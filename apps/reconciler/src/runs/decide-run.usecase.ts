@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { type CloudEvent, type PayloadOf, RecordsCompleteV1, emptyRunCounts } from '@roster/contracts';
-import { OutboxRelay, PermanentError } from '@roster/messaging';
+import { OutboxRelay, isFinalFailure } from '@roster/messaging';
 import { qualified, sql } from '@roster/persistence';
 import { ApplyRunUseCase } from './apply-run.usecase';
 import { RunMetrics } from './run-metrics';
@@ -43,7 +43,7 @@ export class DecideRunUseCase {
       });
       return { status: 'failed' as const, ...rejected };
     }).catch(async (error: unknown) => {
-      if (held && (error instanceof PermanentError || delivery.last)) await this.applyRun.failForGood(tenantId, held, 'held', error, delivery.count);
+      if (held && isFinalFailure(error, delivery.last)) await this.applyRun.failForGood(tenantId, held, 'held', error, delivery.count);
       throw error;
     });
     this.relay.kick();

@@ -21,6 +21,15 @@ export class RetryLaterError extends Error {
 }
 
 /**
+ * Whether the transport gives up on a message whose handler fails with `error`: a `PermanentError` on any delivery,
+ * anything on the last delivery it allows (`JetStreamContext.lastDelivery`). The message is then dead-lettered, not
+ * delivered again, so a handler keeping its own record of the work (a run, a mail's log) closes it first.
+ */
+export function isFinalFailure(error: unknown, lastDelivery: boolean): boolean {
+  return error instanceof PermanentError || lastDelivery;
+}
+
+/**
  * The failure a run records when a service gives up on its message (a `PermanentError`, or the last delivery the
  * transport allows): the error's code (`PermanentError`), `incompleteCode` for a `RetryLaterError` (what it waited
  * for never came), else `code`; the message says who gave up after how many deliveries and why, that nothing of the
