@@ -1,4 +1,4 @@
-import { RECORDS_BATCH_MAX_BYTES, subjectOf } from '@roster/contracts';
+import { MAX_RECORD_BYTES, RECORDS_BATCH_MAX_BYTES, subjectOf } from '@roster/contracts';
 import { HrisEmulator, hrisEmployee, startHrisEmulator } from '@roster/testing';
 import { World, hrisEmulatorEnv, startWorld } from './support/world';
 
@@ -6,8 +6,8 @@ const EMPLOYEES = 12;
 const PAGE = 5;
 /** Each employee's notes (a custom field): three fit in a record batch, four do not. */
 const NOTES_BYTES = 300_000;
-/** An employee whose record alone is over the bound of a record batch (and over NATS's 1 MiB max_payload). */
-const HUGE_NOTES_BYTES = 1_200_000;
+/** An employee whose record is over MAX_RECORD_BYTES, though a record batch could carry it: its user.updated would not fit. */
+const HUGE_NOTES_BYTES = 400_000;
 const HUGE = 7;
 
 interface BatchOnTheBus {
@@ -128,7 +128,7 @@ describe('HR-API record batches of heavy employees, end to end', () => {
     expect(run.problems).toEqual([expect.objectContaining({ externalId: huge.id, code: 'RECORD_TOO_LARGE' })]);
     const [problem] = run.problems;
     expect(problem.message).toContain(`employee ${huge.id} (${huge.work_email})`);
-    expect(problem.message).toMatch(new RegExp(`the record is 12\\d{5} bytes of JSON, over the ${RECORDS_BATCH_MAX_BYTES} bytes a record batch carries; skipped`));
+    expect(problem.message).toMatch(new RegExp(`the record is 40\\d{4} bytes of JSON, over the ${MAX_RECORD_BYTES} a record may have \\(the events announcing it must fit on the bus\\); skipped`));
 
     // The others went out, in order, in batches under the bound; the huge one as its problem only.
     const batches = await batchesOf(tenantId, runId);

@@ -212,15 +212,44 @@ describe('inbound employee events (event directories)', () => {
     for (const b of batches.flat()) expect(b.bytes).toBeLessThanOrEqual(1024 * 1024);
   });
 
+  it('R-SAFE-02 R-EVT-02 an employee over the record bound is dead-lettered on its own (RECORD_TOO_LARGE); the rest of its micro-batch applies', async () => {
+    // 400 KB of custom fields: the message fits on the bus, but a change of it later would not (user.updated carries
+    // the user and each changed field's old and new value). Taken, it failed its whole run, its neighbours with it.
+    const hoarder = await upsert({ email: 'hoarder@acme.test', customFields: { Hoard: 'h'.repeat(400_000) } });
+    await upsert({ email: 'neighbour@acme.test', jobTitle: 'Next door' });
+    await waitFor(async () => (await users()).get('neighbour@acme.test')?.job_title === 'Next door' || undefined, { timeoutMs: 30_000, description: 'the neighbour applied' });
+    const jsm = await world.nc.jetstreamManager();
+    const letter = await waitFor(
+      async () => {
+        const info = await jsm.streams.info(DLQ);
+        for (let seq = info.state.first_seq; seq > 0 && seq <= info.state.last_seq; seq++) {
+          const m = await jsm.streams.getMessage(DLQ, { seq }).catch(() => undefined);
+          if (m?.subject !== INBOUND_DLQ_SUBJECT || (JSON.parse(new TextDecoder().decode(m.data)) as { id: string }).id !== hoarder) continue;
+          return { code: m.header.get('Roster-Dlq-Code'), reason: m.header.get('Roster-Dlq-Reason') };
+        }
+        return undefined;
+      },
+      { timeoutMs: 20_000, description: "the hoarder's event dead-lettered" },
+    );
+    expect(letter).toEqual({
+      code: 'RECORD_TOO_LARGE',
+      reason: expect.stringMatching(/^employee \(no id\) \(hoarder@acme\.test\) is 400\d{3} bytes of JSON, over the 327680 a record may have .*; the event was not applied$/),
+    });
+    expect((await users()).has('hoarder@acme.test')).toBe(false);
+    const runs = await settledRuns(() => true, 'every run final');
+    expect(runs.filter((r) => r.status === 'failed')).toEqual([]);
+  });
+
   it('R-OPS-02 a run the reconciler gives up on ends failed with the reason, nothing of it applied; redriving its dead letter changes nothing', async () => {
-    // A change whose user.updated (the user, and each changed field's old and new value) is over the bus's
+    // Each record is under the bound, but blanks keep stored values: a record that adds 300 KB of custom fields to a
+    // user who has 300 KB makes a user.updated (the user, and the custom fields before and after) over the bus's
     // max_payload: the outbox refuses it (MESSAGE_TOO_LARGE, permanent), so the run's apply can never commit.
     const email = 'archivist@acme.test';
-    await upsert({ email, jobTitle: 'Archivist', customFields: { Archive: 'a'.repeat(400_000) } });
+    await upsert({ email, jobTitle: 'Archivist', customFields: { Archive: 'a'.repeat(300_000) } });
     await waitFor(async () => (await users()).get(email)?.job_title === 'Archivist' || undefined, { timeoutMs: 30_000, description: 'the archivist stored' });
     await settledRuns(() => true, 'every run final');
     const before = await world.pg.query<{ row: string }>('select row_to_json(u)::text as row from reconciler.users u where tenant_id = $1 and email = $2', [tenantId, email]);
-    await upsert({ email, jobTitle: 'Chief archivist', customFields: { Archive: 'b'.repeat(400_000) } });
+    await upsert({ email, jobTitle: 'Chief archivist', customFields: { Annex: 'b'.repeat(300_000) } });
 
     const runs = await settledRuns((all) => all.some((r) => r.status === 'failed'), 'the run with the change ends failed');
     const failed = runs.find((r) => r.status === 'failed') as EventRun & { failure: { code: string; message: string } | null; finishedAt: string | null };
@@ -269,7 +298,7 @@ describe('inbound employee events (event directories)', () => {
     // The directory goes on: a later event applies.
     await upsert({ email, jobTitle: 'Head archivist' });
     await waitFor(async () => (await users()).get(email)?.job_title === 'Head archivist' || undefined, { timeoutMs: 30_000, description: 'a later change applied' });
-  });
+  }, 90_000);
 
   it('R-EVT-02 R-SAFE-02 malformed, unknown-tenant and wrong-directory events are dead-lettered with a precise reason; nothing stored changes', async () => {
     const other = await world.createTenant('Other tenant');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import {
+  MAX_RECORD_BYTES,
   RECORDS_BATCH_MAX_BYTES,
   RowProblemCode,
   cutRecordBatches,
@@ -39,14 +40,15 @@ const isProblem = (entry: BatchEntry): entry is RowProblem => 'code' in entry;
 const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
 
 /**
- * An employee whose JSON alone is over `RECORDS_BATCH_MAX_BYTES` (a lot of custom fields or groups) fits in no
- * `records.batch` the bus takes: it becomes the run's problem instead of failing the whole run.
+ * An employee whose JSON is over `MAX_RECORD_BYTES` (a lot of custom fields or groups): the events announcing it would
+ * not fit on the bus (a `user.updated` carries up to three copies of it). It becomes the run's problem instead of
+ * failing the whole run.
  */
 function tooLargeProblem(employee: CanonicalEmployee, bytes: number): RowProblem {
   return {
     ...(employee.externalId ? { externalId: employee.externalId } : {}),
     code: RowProblemCode.RECORD_TOO_LARGE,
-    message: `employee ${employee.externalId ?? '(no id)'} (${employee.email}): the record is ${bytes} bytes of JSON, over the ${RECORDS_BATCH_MAX_BYTES} bytes a record batch carries; skipped`,
+    message: `employee ${employee.externalId ?? '(no id)'} (${employee.email}): the record is ${bytes} bytes of JSON, over the ${MAX_RECORD_BYTES} a record may have (the events announcing it must fit on the bus); skipped`,
   };
 }
 
@@ -186,7 +188,7 @@ export class SyncHrisUseCase {
         totals.rows += page.rows;
         for (const employee of page.employees) {
           const bytes = jsonBytes(employee);
-          if (bytes <= RECORDS_BATCH_MAX_BYTES) {
+          if (bytes <= MAX_RECORD_BYTES) {
             pending.add(employee, bytes);
             totals.records++;
           } else {

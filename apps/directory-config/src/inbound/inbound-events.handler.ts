@@ -1,6 +1,6 @@
 import { Controller, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { type CloudEvent, type EmployeeTerminatedV1, type EmployeeUpsertedV1, type EventName, Events, subjectOf } from '@roster/contracts';
+import { type CloudEvent, type EmployeeTerminatedV1, type EmployeeUpsertedV1, type EventName, Events, MAX_RECORD_BYTES, subjectOf } from '@roster/contracts';
 import { type BatchDelivery, type BatchOutcome, JetStreamBatchContext, PermanentError, RethrowRpcFilter, durableName } from '@roster/messaging';
 import { ApplyInboundBatchUseCase } from './apply-inbound-batch.usecase';
 import type { InboundEvent } from './inbound-employees';
@@ -66,9 +66,25 @@ function inboundEventOf(delivery: BatchDelivery): InboundEvent {
     );
   }
   checkSubject(name, event, subject);
+  if (name === 'inbound.employee.upserted' && delivery.bytes > MAX_RECORD_BYTES) checkRecordSize(event as CloudEvent<EmployeeUpsertedV1>);
   return name === 'inbound.employee.upserted'
     ? { id: event.id, kind: 'upserted', data: event.data as EmployeeUpsertedV1, sequence }
     : { id: event.id, kind: 'terminated', data: event.data as EmployeeTerminatedV1, sequence };
+}
+
+/**
+ * R-SAFE-02: an employee over `MAX_RECORD_BYTES` is refused on its own (dead-lettered with the reason), before it joins
+ * a micro-batch: its `user.updated` could not be published, and the run would fail with every other event of the batch
+ * in it. Only a message over the bound is measured: the record is part of it.
+ */
+function checkRecordSize(event: CloudEvent<EmployeeUpsertedV1>): void {
+  const bytes = Buffer.byteLength(JSON.stringify(event.data.employee));
+  if (bytes <= MAX_RECORD_BYTES) return;
+  throw new InboundException(
+    InboundExceptionCode.RECORD_TOO_LARGE,
+    `employee ${event.data.employee.externalId ?? '(no id)'} (${event.data.employee.email}) is ${bytes} bytes of JSON, over the ${MAX_RECORD_BYTES} a record may have ` +
+      '(the events announcing the person must fit on the bus); the event was not applied',
+  );
 }
 
 /** R-TEN-01: the tenant of the envelope is the tenant of the subject, and the subject is the type's. */

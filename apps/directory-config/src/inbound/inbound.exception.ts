@@ -12,6 +12,8 @@ export enum InboundExceptionCode {
   DIRECTORY_DISABLED = 'DIRECTORY_DISABLED',
   /** The subject does not match the event's type and tenant (R-TEN-01: the tenant is in the subject). */
   SUBJECT_MISMATCH = 'SUBJECT_MISMATCH',
+  /** The employee's JSON is over `MAX_RECORD_BYTES`: the events announcing the person would not fit on the bus. */
+  RECORD_TOO_LARGE = 'RECORD_TOO_LARGE',
 }
 
 /** A refused inbound event: permanent (dead-lettered without retries, nothing stored). */

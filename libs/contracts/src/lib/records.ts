@@ -68,6 +68,18 @@ export type CanonicalEmployee = z.infer<typeof CanonicalEmployee>;
 export const RECORDS_BATCH_MAX_BYTES = 1024 * 1024 - 64 * 1024;
 
 /**
+ * Bytes of JSON one employee record may have (R-SAFE-02): under a third of what the bus takes in one message, so that
+ * the events announcing the person fit on it too — `user.updated` carries the user and, for each changed field, its
+ * old and new value: three copies of a record that changed everything. Over it, a record is refused where it enters,
+ * on its own, as `RECORD_TOO_LARGE` (an HR-API employee: a row problem of its run; an inbound employee event: a dead
+ * letter); a CSV row is bounded far below (64 KiB). Without it such a record was taken and its `user.updated` was
+ * refused by the reconciler's outbox (`MESSAGE_TOO_LARGE`), failing its whole run — for an event directory, every
+ * other event of the micro-batch with it. (A user whose stored custom fields grew past it through several records,
+ * blanks keeping the earlier values, can still make such a run fail; cleanly, and named.)
+ */
+export const MAX_RECORD_BYTES = 320 * 1024;
+
+/**
  * Records cut into batches of at most `maxCount` records and `maxBytes` of JSON each, in order; a record bigger
  * than `maxBytes` goes alone in its batch. Each record is serialised once to count it.
  */
@@ -151,7 +163,7 @@ export const RowProblemCode = {
   INVALID_VALUE: 'INVALID_VALUE',
   MANAGER_LOOP: 'MANAGER_LOOP',
   SELF_MANAGER: 'SELF_MANAGER',
-  /** An API source's record whose JSON alone is over `RECORDS_BATCH_MAX_BYTES`: no batch can carry it; skipped. */
+  /** An API source's record whose JSON is over `MAX_RECORD_BYTES`: the events announcing it would not fit on the bus; skipped. */
   RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
 } as const;
 export type RowProblemCode = (typeof RowProblemCode)[keyof typeof RowProblemCode];

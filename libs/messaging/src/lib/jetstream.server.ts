@@ -64,6 +64,8 @@ export interface BatchDelivery<T = unknown> {
   streamSequence: number;
   /** 1 on the first delivery. */
   deliveryCount: number;
+  /** The message's payload bytes (the envelope's JSON). */
+  bytes: number;
 }
 
 /**
@@ -411,6 +413,7 @@ export class JetStreamServer extends Server implements CustomTransportStrategy {
       subject: i.msg.subject,
       streamSequence: i.msg.info.streamSequence,
       deliveryCount: i.msg.info.redeliveryCount,
+      bytes: i.msg.data.length,
     }));
     let outcome: BatchOutcome | undefined;
     try {
