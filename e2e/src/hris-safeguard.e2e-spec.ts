@@ -126,6 +126,8 @@ describe('HR-API safeguard, deletions and activation, end to end', () => {
       expect(await world.waitForRun(t.tenantId, runId, 60_000)).toMatchObject({ status: 'failed', failure: { code: 'SAFEGUARD_REJECTED' } });
       expect(await t.users()).toEqual(before);
       expect(await world.eventCount(t.tenantId, 'user.updated')).toBe(updatedBefore);
+      // Decided, the run keeps the list it was reviewed on.
+      expect(await t.heldList(runId)).toEqual(list);
     }, 120_000);
 
     it('R-SAFE-01 R-API-02 R-API-05 an incremental run is held too; approved after the source and the directory changed, it deactivates exactly the held users', async () => {
@@ -147,6 +149,10 @@ describe('HR-API safeguard, deletions and activation, end to end', () => {
       expect(applied).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ deactivated: 6 }) });
       // Exactly the held six: not 16 and 17 (not in the run), not 18 (not in the held list).
       expect(await t.emailsWith('inactive')).toEqual(range(10, 16).map(email).sort());
+      // The list stays with the run: what was approved, and so removed.
+      const decided = await t.heldList(runId);
+      expect(decided.total).toBe(6);
+      expect(decided.users.map((u) => `${u.email} ${u.action}`).sort()).toEqual(range(10, 16).map((i) => `${email(i)} deactivate`).sort());
 
       // Nothing is lost: the next run holds the three terminations it has not applied yet, for review.
       const next = await t.startRun();

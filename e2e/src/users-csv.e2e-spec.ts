@@ -146,21 +146,21 @@ describe('users.csv over SFTP, end to end', () => {
     const rows = Array.from({ length: 3000 }, (_, i) => ({ 'User Email': `bulk${i}@acme.test`, 'First Name': `Bulk${i}`, 'Last Name': 'Load' }));
     await world.sftp.put('users.csv', usersCsv(rows));
     const createdBefore = await eventCount('user.created');
-    // Killed inside the apply's transaction, after it wrote every user: the apply's last step deletes the run's
-    // held removals, and a transaction of the test holds that table locked, so the apply waits there, uncommitted —
+    // Killed inside the apply's transaction, after it wrote every user: the apply announces them next, in the
+    // reconciler's outbox, and a transaction of the test holds that table locked, so the apply waits there, uncommitted —
     // not before the apply started (no redelivery to see) nor after it committed (a race a faster apply loses).
     const locker = new Client({ connectionString: world.db.url });
     await locker.connect();
     try {
       await locker.query('begin');
-      await locker.query('lock table reconciler.held_removals in access exclusive mode');
+      await locker.query('lock table reconciler.outbox in access exclusive mode');
       const runId = await startRun();
       await waitFor(
         async () =>
           (
             await world.pg.query(
               `select 1 from pg_stat_activity where datname = current_database() and backend_xid is not null and wait_event_type = 'Lock'
-                  and query ~* 'held_removals'`,
+                  and query ~* '^insert into "reconciler"."outbox"'`,
             )
           ).rowCount! > 0,
         { timeoutMs: 30_000, intervalMs: 10, description: 'the apply waiting, its users written, inside its transaction' },

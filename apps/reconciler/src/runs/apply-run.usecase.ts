@@ -156,7 +156,11 @@ export class ApplyRunUseCase {
     return { status, ...result };
   }
 
-  /** Ends the run, applied or not: state, staged batches and held removals gone, `run.finished` in the outbox. */
+  /**
+   * Ends the run, applied or not: its state final, its staged batches gone, `run.finished` in the outbox. A held run's
+   * removals stay, as its problems do: after the decision they are what was reviewed (and, approved, what it removed),
+   * as the run itself keeps its first 100 (`pendingRemovals`).
+   */
   async finish(
     em: EntityManager,
     tenantId: string,
@@ -170,7 +174,6 @@ export class ApplyRunUseCase {
       [status === 'failed' ? 'failed' : 'applied', JSON.stringify(result.counts), result.problemCount, data.runId],
     );
     await sql(em, `delete from ${qualified(em, 'staged_batches')} where run_id = ?`, [data.runId]);
-    await sql(em, `delete from ${qualified(em, 'held_removals')} where run_id = ?`, [data.runId]);
     await this.outbox.add(
       em,
       'run.finished',
