@@ -422,6 +422,22 @@ describe('the roster CLI (against a fake admin API)', () => {
     expect(created.stdout).toContain('end: sequence 14 (last at or before 2026-12-07T14:00:00.000Z); stop reading after it: the consumer itself delivers on to newer messages');
   });
 
+  it('R-OPS-01 a --limit over what the API answers is usage (exit 2) before any request; users list ends with the whole command for the next page', async () => {
+    for (const [args, max] of [[['runs', 'list', '--directory', DIRECTORY], 200], [['users', 'list'], 200], [['dlq', 'list'], 500], [['dlq', 'redrive', '--all'], 1000]] as const) {
+      const r = await roster([...args, '--limit', String(max + 1), '--json']);
+      expect([args.join(' '), r.code, JSON.parse(r.stdout).error.message]).toEqual([args.join(' '), 2, `--limit must be at most ${max}, got ${max + 1}`]);
+    }
+    expect(requests).toEqual([]);
+
+    const user = { userId: RUN, email: "o'brien@acme.test", firstName: null, lastName: null, displayName: 'Pat O\'Brien', status: 'active', directoryName: 'HR', teams: [] };
+    routes[`GET /v1/tenants/${TENANT}/users`] = () => ({ status: 200, body: { users: [user], nextAfter: "o'brien@acme.test" } });
+    const page = await roster(['users', 'list', '--search', "Pat O'B", '--status', 'active', '--limit', '1']);
+    expect(page.code).toBe(0);
+    // What the operator pastes back, quoted as a shell reads it.
+    expect(page.stdout).toContain(`more: roster users list --search 'Pat O'\\''B' --status active --limit 1 --after 'o'\\''brien@acme.test'\n`);
+    expect(requests).toEqual([`GET /v1/tenants/${TENANT}/users?q=Pat+O%27B&status=active&limit=1`]);
+  });
+
   it('R-OPS-02 dlq discard checks --reason as the API does; a long reason is cut with …; a dead letter the tenant routes cannot see points at --all-tenants', async () => {
     for (const reason of ['no', '   ab  ', 'x'.repeat(501)]) {
       const r = await roster(['dlq', 'discard', '5', '--reason', reason, '--json']);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../context';
-import { positiveInt } from '../context';
+import { positiveInt, shellArg } from '../context';
 import { CliError, ExitCode, usageError } from '../exit-codes';
 import { details, table } from '../output';
 
@@ -79,7 +79,7 @@ const withScope = (c: Command) =>
 const nextPageCommand = (o: FilterOptions & { limit?: number; allTenants?: boolean }, after: number) =>
   [
     'roster dlq list',
-    ...Object.entries(filterOf(o)).flatMap(([k, v]) => (v === undefined ? [] : [`--${k} ${/^[A-Za-z0-9_.-]+$/.test(v) ? v : `'${v}'`}`])),
+    ...Object.entries(filterOf(o)).flatMap(([k, v]) => (v === undefined ? [] : [`--${k} ${shellArg(v)}`])),
     ...(o.limit !== undefined ? [`--limit ${o.limit}`] : []),
     ...(o.allTenants ? ['--all-tenants'] : []),
     `--after ${after}`,
@@ -153,7 +153,7 @@ export function dlqCommand(ctx: CommandContext): Command {
 
   withScope(withFilters(cmd.command('list').description('list dead letters, oldest first')))
     .option('--after <sequence>', 'start after this dead letter (the previous page’s nextAfterSequence)', positiveInt('--after'))
-    .option('--limit <n>', 'at most this many (1..500)', positiveInt('--limit'))
+    .option('--limit <n>', 'at most this many (1..500, default 50)', positiveInt('--limit', 500))
     .action(async (o: FilterOptions & { after?: number; limit?: number; allTenants?: boolean }, c: Command) => {
       const page = await ctx.api(c).get<Page>(base(c), { ...filterOf(o), afterSequence: o.after, limit: o.limit });
       ctx.out(c).result(page, (p) =>
@@ -181,7 +181,7 @@ export function dlqCommand(ctx: CommandContext): Command {
     .description('re-publish a dead letter (or, with --all, every one matching the filters) to its original subject, and remove it');
   withScope(withFilters(redrive))
     .option('--all', 'redrive every dead letter matching the filters that is in ROSTER_DLQ now, page by page (those that fail again are left for a next run)')
-    .option('--limit <n>', 'with --all: at most this many per page, i.e. per API call (1..1000, default 100)', positiveInt('--limit'))
+    .option('--limit <n>', 'with --all: at most this many per page, i.e. per API call (1..1000, default 100)', positiveInt('--limit', 1000))
     .action(async (seq: string | undefined, o: FilterOptions & { all?: boolean; limit?: number }, c: Command) => {
       const filtered = Object.values(filterOf(o)).some((v) => v !== undefined);
       if (seq !== undefined && (o.all || filtered || o.limit)) throw usageError('give a dead letter sequence, or --all with filters, not both');

@@ -53,7 +53,7 @@ export function runsCommand(ctx: CommandContext): Command {
     .description('recent runs of a directory, newest first')
     .requiredOption('-d, --directory <directoryId>', 'the directory')
     .addOption(new Option('--status <status>', 'only runs of this status').choices(STATUSES))
-    .option('--limit <n>', 'at most this many runs', positiveInt('--limit'))
+    .option('--limit <n>', 'at most this many runs (1..200, default 50)', positiveInt('--limit', 200))
     .action(async (o: { directory: string; status?: string; limit?: number }, c: Command) => {
       const runs = await ctx
         .api(c)

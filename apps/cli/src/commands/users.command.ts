@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CommandContext } from '../context';
-import { positiveInt, uuidArg } from '../context';
+import { positiveInt, shellArg, uuidArg } from '../context';
 import { table } from '../output';
 
 interface UserSummary {
@@ -42,8 +42,29 @@ interface User extends Omit<UserSummary, 'teams'> {
 }
 
 const STATUSES = ['active', 'inactive', 'deleted', 'anonymized'];
+/** The most users the API answers a page with (USERS_PAGE_MAX of libs/contracts; the CLI talks HTTP only). */
+const USERS_PAGE_MAX = 200;
 const nameOf = (u: { displayName: string | null; firstName: string | null; lastName: string | null }) =>
   u.displayName ?? ([u.firstName, u.lastName].filter(Boolean).join(' ') || null);
+
+interface ListOptions {
+  search?: string;
+  directory?: string;
+  status?: string;
+  team?: string;
+  manager?: string;
+  after?: string;
+  limit?: number;
+}
+
+/** The `users list` that reads the next page: the same filters and limit, after the last email shown. */
+const nextPageCommand = (o: ListOptions, after: string) =>
+  [
+    'roster users list',
+    ...(['search', 'directory', 'status', 'team', 'manager'] as const).flatMap((k) => (o[k] === undefined ? [] : [`--${k} ${shellArg(o[k])}`])),
+    ...(o.limit !== undefined ? [`--limit ${o.limit}`] : []),
+    `--after ${shellArg(after)}`,
+  ].join(' ');
 
 /** `roster users list|show` (issue 9): the tenant's users as the reconciler keeps them; `activate` (R-API-05). */
 export function usersCommand(ctx: CommandContext): Command {
@@ -58,8 +79,8 @@ export function usersCommand(ctx: CommandContext): Command {
     .option('--team <team>', 'members of this team (id or name)')
     .option('--manager <userId>', 'direct reports of this user')
     .option('--after <email>', 'the page after this email')
-    .option('--limit <n>', 'at most this many users (≤ 200, default 50)', positiveInt('--limit'))
-    .action(async (o: { search?: string; directory?: string; status?: string; team?: string; manager?: string; after?: string; limit?: number }, c: Command) => {
+    .option('--limit <n>', `at most this many users (1..${USERS_PAGE_MAX}, default 50)`, positiveInt('--limit', USERS_PAGE_MAX))
+    .action(async (o: ListOptions, c: Command) => {
       const page = await ctx.api(c).get<UsersPage>(`/v1/tenants/${ctx.tenant(c)}/users`, {
         q: o.search,
         directoryId: o.directory === undefined ? undefined : uuidArg('--directory', o.directory),
@@ -72,7 +93,7 @@ export function usersCommand(ctx: CommandContext): Command {
       ctx.out(c).result(page, (v) => {
         if (!v.users.length) return 'no users';
         const rows = table(['ID', 'EMAIL', 'NAME', 'STATUS', 'DIRECTORY', 'TEAMS'], v.users.map((u) => [u.userId, u.email, nameOf(u), u.status, u.directoryName, u.teams.join(', ')]));
-        return v.nextAfter ? `${rows}\nmore: --after ${v.nextAfter}` : rows;
+        return v.nextAfter ? `${rows}\nmore: ${nextPageCommand(o, v.nextAfter)}` : rows;
       });
     });
 
