@@ -87,13 +87,15 @@ export class CommandContext {
   }
 }
 
-/** Parses a positive integer option or argument, or stops with a usage error naming it. */
 /** An argument as a POSIX shell reads it back: as it is when plain, else single-quoted (a `'` inside as `'\''`). */
 export function shellArg(value: string): string {
   return /^[A-Za-z0-9_.@%+=:,/-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A positive integer argument; `max`: the most the API takes, refused here as usage (exit 2) rather than by the API. */
+/**
+ * Parses a positive integer option or argument, or stops with a usage error naming it; `max`: the most the API takes,
+ * refused here as usage (exit 2) rather than by the API.
+ */
 export function positiveInt(name: string, max?: number) {
   return (raw: string): number => {
     if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) throw usageError(`${name} must be a positive integer, got "${raw}"`);
