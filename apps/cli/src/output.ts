@@ -42,12 +42,25 @@ export function table(headers: string[], rows: (string | number | boolean | null
   return cells.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
-/** `key: value` lines for the scalar fields, then the nested ones as indented JSON. */
+/** Text longer than this is cut in `details` (a dead letter's payload can hold a 400 KB custom field). */
+export const LONG_TEXT = 1000;
+
+/** A long string cut for reading, saying how much is left out and where the whole of it is. */
+function cutLong(text: string): string {
+  return text.length <= LONG_TEXT ? text : `${text.slice(0, LONG_TEXT)}… (${text.length - LONG_TEXT} more characters: --json shows all)`;
+}
+
+/**
+ * `key: value` lines for the scalar fields, then the nested ones as indented JSON; text longer than `LONG_TEXT` is cut
+ * (the whole value is in `--json`), so one large field does not fill the terminal.
+ */
 export function details(value: Record<string, unknown>): string {
   const lines: string[] = [];
   for (const [k, v] of Object.entries(value)) {
-    if (v !== null && typeof v === 'object') lines.push(`${k}: ${JSON.stringify(v, null, 2).replace(/\n/g, '\n  ')}`);
-    else lines.push(`${k}: ${v === null || v === undefined ? '-' : String(v)}`);
+    if (v !== null && typeof v === 'object') {
+      const json = JSON.stringify(v, (_key, inner: unknown) => (typeof inner === 'string' ? cutLong(inner) : inner), 2);
+      lines.push(`${k}: ${json.replace(/\n/g, '\n  ')}`);
+    } else lines.push(`${k}: ${v === null || v === undefined ? '-' : cutLong(String(v))}`);
   }
   return lines.join('\n');
 }

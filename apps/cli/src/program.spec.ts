@@ -438,6 +438,26 @@ describe('the roster CLI (against a fake admin API)', () => {
     expect(requests).toEqual([`GET /v1/tenants/${TENANT}/users?q=Pat+O%27B&status=active&limit=1`]);
   });
 
+  it('R-OPS-02 dlq show cuts a long value of the payload (a 400 KB custom field) and says --json has it whole', async () => {
+    const hoard = 'h'.repeat(400_000);
+    const letter = {
+      sequence: 2,
+      consumer: 'directory-config-inbound',
+      code: 'RECORD_TOO_LARGE',
+      reason: 'employee (no id) (hoarder@example.com) is 400059 bytes of JSON, over the 327680 a record may have',
+      deliveries: 1,
+      payload: { encoding: 'json', json: { data: { employee: { email: 'hoarder@example.com', customFields: { Hoard: hoard } } } } },
+    };
+    routes[`GET /v1/tenants/${TENANT}/dead-letters/2`] = () => ({ status: 200, body: letter });
+    const shown = await roster(['dlq', 'show', '2']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout.length).toBeLessThan(3000);
+    expect(shown.stdout).toContain('reason: employee (no id) (hoarder@example.com) is 400059 bytes of JSON, over the 327680 a record may have\n');
+    expect(shown.stdout).toContain(`"Hoard": "${'h'.repeat(1000)}… (399000 more characters: --json shows all)"`);
+    const whole = await roster(['dlq', 'show', '2', '--json']);
+    expect(JSON.parse(whole.stdout).payload.json.data.employee.customFields.Hoard).toBe(hoard);
+  });
+
   it('R-OPS-02 dlq discard checks --reason as the API does; a long reason is cut with …; a dead letter the tenant routes cannot see points at --all-tenants', async () => {
     for (const reason of ['no', '   ab  ', 'x'.repeat(501)]) {
       const r = await roster(['dlq', 'discard', '5', '--reason', reason, '--json']);
