@@ -240,22 +240,59 @@ describe('inbound employee events (event directories)', () => {
     expect(runs.filter((r) => r.status === 'failed')).toEqual([]);
   });
 
-  it('R-OPS-02 a run the reconciler gives up on ends failed with the reason, nothing of it applied; redriving its dead letter changes nothing', async () => {
+  it('R-SAFE-02 an event that would grow its user past the bound is its run\'s RECORD_TOO_LARGE problem: the user stays as stored, the rest of the run applies', async () => {
     // Each record is under the bound, but blanks keep stored values: a record that adds 300 KB of custom fields to a
-    // user who has 300 KB makes a user.updated (the user, and the custom fields before and after) over the bus's
-    // max_payload: the outbox refuses it (MESSAGE_TOO_LARGE, permanent), so the run's apply can never commit.
+    // user who has 300 KB would make a user.updated (the user, and the custom fields before and after) over the bus's
+    // max_payload. Refused on its own, it does not fail the run and take the other events of its micro-batch with it.
     const email = 'archivist@acme.test';
     await upsert({ email, jobTitle: 'Archivist', customFields: { Archive: 'a'.repeat(300_000) } });
     await waitFor(async () => (await users()).get(email)?.job_title === 'Archivist' || undefined, { timeoutMs: 30_000, description: 'the archivist stored' });
-    await settledRuns(() => true, 'every run final');
+    const earlier = new Set((await settledRuns(() => true, 'every run final')).map((r) => r.id));
     const before = await world.pg.query<{ row: string }>('select row_to_json(u)::text as row from reconciler.users u where tenant_id = $1 and email = $2', [tenantId, email]);
     await upsert({ email, jobTitle: 'Chief archivist', customFields: { Annex: 'b'.repeat(300_000) } });
+    await upsert({ email: 'clerk@acme.test', jobTitle: 'Clerk' });
 
-    const runs = await settledRuns((all) => all.some((r) => r.status === 'failed'), 'the run with the change ends failed');
+    await waitFor(async () => (await users()).get('clerk@acme.test')?.job_title === 'Clerk' || undefined, { timeoutMs: 30_000, description: 'the clerk applied' });
+    const runs = (await settledRuns(() => true, 'every run final')).filter((r) => !earlier.has(r.id));
+    expect(runs.map((r) => r.status)).not.toContain('failed');
+    const problems = (
+      await Promise.all(
+        runs.map(async (r) => (await world.platform.api<{ problems: { code: string; message: string }[] }>('GET', `/v1/tenants/${tenantId}/runs/${r.id}/problems`)).body.problems),
+      )
+    ).flat();
+    expect(problems).toEqual([
+      {
+        code: 'RECORD_TOO_LARGE',
+        message: expect.stringMatching(/^with this record, archivist@acme\.test would be 600\d{3} bytes of JSON, over the 327680 a user may have .*the user is as it was$/),
+      },
+    ]);
+    const after = await world.pg.query<{ row: string }>('select row_to_json(u)::text as row from reconciler.users u where tenant_id = $1 and email = $2', [tenantId, email]);
+    expect(after.rows).toEqual(before.rows);
+
+    // A later event the user can take applies.
+    await upsert({ email, jobTitle: 'Head archivist' });
+    await waitFor(async () => (await users()).get(email)?.job_title === 'Head archivist' || undefined, { timeoutMs: 30_000, description: 'a later change applied' });
+  }, 90_000);
+
+  it('R-OPS-02 a run the reconciler gives up on ends failed with the reason, nothing of it applied; redriving its dead letter changes nothing', async () => {
+    // Every apply fails (a table the reconciler reads is gone) until the second and last delivery of the completion.
+    const email = 'archivist@acme.test';
+    await settledRuns(() => true, 'every run final');
+    const before = await world.pg.query<{ row: string }>('select row_to_json(u)::text as row from reconciler.users u where tenant_id = $1 and email = $2', [tenantId, email]);
+    await world.platform.kill('reconciler');
+    await world.platform.start('reconciler', { ROSTER_MAX_DELIVER: '2' });
+    await world.pg.query('alter table reconciler.custom_field_definitions rename to custom_field_definitions_away');
+    let runs: EventRun[];
+    try {
+      await upsert({ email, jobTitle: 'Chief archivist' });
+      runs = await settledRuns((all) => all.some((r) => r.status === 'failed'), 'the run with the change ends failed');
+    } finally {
+      await world.pg.query('alter table reconciler.custom_field_definitions_away rename to custom_field_definitions');
+    }
     const failed = runs.find((r) => r.status === 'failed') as EventRun & { failure: { code: string; message: string } | null; finishedAt: string | null };
     expect(failed.failure).toEqual({
-      code: 'MESSAGE_TOO_LARGE',
-      message: expect.stringMatching(/^the reconciler gave up on the run after 1 delivery: io\.roster\.directory\.user\.updated\.v1 \S+ is \d+ bytes; the bus takes 1044480 at most/),
+      code: 'APPLY_FAILED',
+      message: expect.stringMatching(/^the reconciler gave up on the run after 2 deliveries: .*custom_field_definitions.* does not exist\. Nothing of it was applied; re-run it/),
     });
     expect(failed.failure?.message).toContain(`roster runs rerun ${failed.id}`);
     expect(failed.finishedAt).not.toBeNull();
@@ -275,7 +312,7 @@ describe('inbound employee events (event directories)', () => {
       { timeoutMs: 15_000, description: "the run's completion dead-lettered" },
     );
     expect(letters).toHaveLength(1);
-    expect(letters[0]?.code).toBe('MESSAGE_TOO_LARGE');
+    expect(letters[0]?.code).toBe('MAX_DELIVERIES');
     const redrive = await world.platform.api<{ outcome: string; republished: { stream: string; sequence: number } }>(
       'POST',
       `/v1/tenants/${tenantId}/dead-letters/${letters[0]?.sequence}/redrive`,
@@ -296,8 +333,10 @@ describe('inbound employee events (event directories)', () => {
     );
 
     // The directory goes on: a later event applies.
-    await upsert({ email, jobTitle: 'Head archivist' });
-    await waitFor(async () => (await users()).get(email)?.job_title === 'Head archivist' || undefined, { timeoutMs: 30_000, description: 'a later change applied' });
+    await world.platform.kill('reconciler');
+    await world.platform.start('reconciler');
+    await upsert({ email, jobTitle: 'Keeper of the archive' });
+    await waitFor(async () => (await users()).get(email)?.job_title === 'Keeper of the archive' || undefined, { timeoutMs: 30_000, description: 'a later change applied' });
   }, 90_000);
 
   it('R-EVT-02 R-SAFE-02 malformed, unknown-tenant and wrong-directory events are dead-lettered with a precise reason; nothing stored changes', async () => {

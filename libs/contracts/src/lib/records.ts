@@ -74,8 +74,9 @@ export const RECORDS_BATCH_MAX_BYTES = 1024 * 1024 - 64 * 1024;
  * on its own, as `RECORD_TOO_LARGE` (an HR-API employee: a row problem of its run; an inbound employee event: a dead
  * letter); a CSV row is bounded far below (64 KiB). Without it such a record was taken and its `user.updated` was
  * refused by the reconciler's outbox (`MESSAGE_TOO_LARGE`), failing its whole run — for an event directory, every
- * other event of the micro-batch with it. (A user whose stored custom fields grew past it through several records,
- * blanks keeping the earlier values, can still make such a run fail; cleanly, and named.)
+ * other event of the micro-batch with it. The reconciler bounds the user too (`contentBytesOver`): a record under the
+ * bound that would grow its user past it — custom fields kept from earlier records, one person's events merged in a
+ * micro-batch — is that record's `RECORD_TOO_LARGE` problem.
  */
 export const MAX_RECORD_BYTES = 320 * 1024;
 
@@ -163,7 +164,11 @@ export const RowProblemCode = {
   INVALID_VALUE: 'INVALID_VALUE',
   MANAGER_LOOP: 'MANAGER_LOOP',
   SELF_MANAGER: 'SELF_MANAGER',
-  /** An API source's record whose JSON is over `MAX_RECORD_BYTES`: the events announcing it would not fit on the bus; skipped. */
+  /**
+   * An API source's record whose JSON is over `MAX_RECORD_BYTES`, or any record that would make its user's content
+   * over it (custom fields kept from earlier records add up; an event directory merges one person's events): the events
+   * announcing the user would not fit on the bus; skipped.
+   */
   RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
 } as const;
 export type RowProblemCode = (typeof RowProblemCode)[keyof typeof RowProblemCode];

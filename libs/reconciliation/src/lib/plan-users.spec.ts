@@ -173,6 +173,50 @@ describe('planUserChunk', () => {
     ]);
   });
 
+  describe('R-SAFE-02 a user grown past MAX_RECORD_BYTES', () => {
+    const big = (c: string) => c.repeat(200_000);
+
+    it('R-SAFE-02 a record under the bound that would grow its stored user past it is its RECORD_TOO_LARGE problem; the user stays as stored, the rest applies', () => {
+      const archivist = storedUser('archivist@acme.io', { jobTitle: 'Archivist', customFields: { Archive: big('a') } });
+      const plan = planUserChunk(
+        directory(archivist),
+        [
+          employee('archivist@acme.io', { rowNumber: 2, jobTitle: 'Chief archivist', managerEmail: 'boss@acme.io', customFields: { Annex: big('b') } }),
+          employee('bob@acme.io', { rowNumber: 3, jobTitle: 'Clerk' }),
+        ],
+        CSV,
+        CTX,
+      );
+
+      expect(created(onlyOperation(plan.operations)).user.email).toBe('bob@acme.io');
+      expect(plan.managerLinks).toEqual([]); // the skipped record's manager link is not taken either
+      expect(plan.problems).toEqual([
+        {
+          rowNumber: 2,
+          code: RowProblemCode.RECORD_TOO_LARGE,
+          message: expect.stringMatching(/^with this record, archivist@acme\.io would be 400\d{3} bytes of JSON, over the 327680 a user may have .*the user is as it was$/),
+        },
+      ]);
+    });
+
+    it('R-SAFE-02 a user a record would create over the bound is not created (multi-byte text counts by its bytes)', () => {
+      const plan = planUserChunk(directory(), [employee('new@acme.io', { rowNumber: 4, customFields: { Notes: 'é'.repeat(170_000) } })], CSV, CTX);
+
+      expect(plan.operations).toEqual([]);
+      expect(plan.problems).toEqual([
+        expect.objectContaining({ rowNumber: 4, code: RowProblemCode.RECORD_TOO_LARGE, message: expect.stringMatching(/^the user this record creates \(new@acme\.io\) would be 340\d{3} bytes/) }),
+      ]);
+    });
+
+    it('R-SAFE-02 a record that brings a user over the bound back under it applies', () => {
+      const hoarder = storedUser('hoarder@acme.io', { customFields: { Archive: big('a'), Annex: big('b') } });
+      const plan = planUserChunk(directory(hoarder), [employee('hoarder@acme.io', { customFields: { Archive: 'gone', Annex: 'gone' } })], CSV, CTX);
+
+      expect(updated(onlyOperation(plan.operations)).next.customFields).toEqual({ Archive: 'gone', Annex: 'gone' });
+      expect(plan.problems).toEqual([]);
+    });
+  });
+
   describe('R-CSV-10 Deactivation Date', () => {
     it('R-CSV-10 a past date deactivates an existing active user 24 hours after the import', () => {
       const op = updated(

@@ -1,5 +1,5 @@
-import { EMPLOYEE_PROFILE_FIELDS, RowProblemCode, type CanonicalEmployee, type RowProblem } from '@roster/contracts';
-import { contentOf, diffContent } from './content';
+import { EMPLOYEE_PROFILE_FIELDS, MAX_RECORD_BYTES, RowProblemCode, type CanonicalEmployee, type RowProblem } from '@roster/contracts';
+import { contentBytesOver, contentOf, diffContent } from './content';
 import { applyDeactivationDate, isCalendarDate } from './deactivation';
 import { userContentHash } from './hash';
 import { describeRef, normalizeEmail, present, refOf, rowProblem } from './rows';
@@ -102,9 +102,14 @@ export function planUserChunk(
     // A late record keeps the email and the username a newer event gave the user (same external id).
     const plannedEmail = versioned.staleEmail && match.stored ? match.stored.email : email;
     const plannedUsername = versioned.staleUsername && match.stored ? match.stored.username : username;
-    plan.operations.push(
-      planRecord(match.stored, versioned.record, plannedEmail, plannedUsername, ref, policy, ctx, plan.problems, versioned.sequences, versioned.beforeTermination),
-    );
+    const op = planRecord(match.stored, versioned.record, plannedEmail, plannedUsername, ref, policy, ctx, plan.problems, versioned.sequences, versioned.beforeTermination);
+    // R-SAFE-02: a user grown past the bound a record may have is that record's problem, not its whole run's.
+    const oversized = op.kind === 'unchanged' ? null : contentBytesOver(op.kind === 'create' ? op.user : op.next);
+    if (oversized !== null) {
+      plan.problems.push(tooLarge(ref, plannedEmail, oversized, op.kind === 'create'));
+      continue;
+    }
+    plan.operations.push(op);
     const link = managerLinkOf(versioned.record, plannedEmail, ref, plan.problems);
     if (link) plan.managerLinks.push(link);
   }
@@ -421,6 +426,21 @@ function managerLinkOf(
     return undefined;
   }
   return { ...ref, email, managerEmail };
+}
+
+/**
+ * R-SAFE-02: the record would make its user's content `bytes` of JSON, over what a record may have: its events could not
+ * be published. The user stays as stored; the message says what is counted, so the source can be put right.
+ */
+function tooLarge(ref: RecordRef, email: string, bytes: number, creates: boolean): RowProblem {
+  const what = creates ? `the user this record creates (${email}) would be` : `with this record, ${email} would be`;
+  return {
+    ...refOf(ref),
+    code: RowProblemCode.RECORD_TOO_LARGE,
+    message:
+      `${what} ${bytes} bytes of JSON, over the ${MAX_RECORD_BYTES} a user may have (the events announcing it must fit on the bus); ` +
+      `custom fields a record leaves blank keep their stored values and count too; the record was skipped${creates ? '' : ', the user is as it was'}`,
+  };
 }
 
 function duplicateUser(ref: RecordRef, earlier: RecordRef): RowProblem {
