@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { USER_CONTENT_FIELDS, type UserContent } from './types';
 
 /** Bump when the hashed layout changes. */
@@ -13,9 +13,7 @@ export function userContentHash(content: UserContent): string {
   // their hash and a re-sync of them writes nothing.
   const fields = content.username === null ? USER_CONTENT_FIELDS.filter((f) => f !== 'username') : USER_CONTENT_FIELDS;
   const values = fields.map((field) => (field === 'customFields' ? sortedEntries(content.customFields) : content[field]));
-  return createHash('sha256')
-    .update(JSON.stringify([HASH_VERSION, ...values]))
-    .digest('hex');
+  return hash('sha256', JSON.stringify([HASH_VERSION, ...values]));
 }
 
 function sortedEntries(record: Record<string, string>): [string, string][] {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { CanonicalEmployee } from '@roster/contracts';
 import type { CustomFieldType, DateFormat } from './custom-fields';
 import { planUserChunk } from './plan-users';
@@ -45,7 +45,9 @@ export function sourceDigestContext(run: {
  */
 export function recordDigest(context: string, record: CanonicalEmployee): string {
   const { rowNumber: _row, managerEmail: _manager, managerExternalId: _managerId, teams: _teams, groups: _groups, ...row } = record;
-  return createHash('md5').update(context).update(JSON.stringify(row)).digest('hex');
+  // One-shot `hash` of the concatenation: the same md5 as two updates of a Hash, at about half the cost per record
+  // (no Hash object; a tenth of an unchanged re-sync's reconciler CPU went to these digests).
+  return hash('md5', context + JSON.stringify(row));
 }
 
 /**
@@ -53,7 +55,7 @@ export function recordDigest(context: string, record: CanonicalEmployee): string
  * `md5(record_digest || content_hash)` computes it when a later run compares (users.repository.ts).
  */
 export function sourceDigestOf(recordDigest: string, contentHash: string): string {
-  return createHash('md5').update(recordDigest + contentHash).digest('hex');
+  return hash('md5', recordDigest + contentHash);
 }
 
 /**
