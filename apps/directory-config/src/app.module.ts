@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { MasterKeyRing, SecretBox } from '@roster/security';
+import { RunHistoryModule, runRetentionSettings } from '@roster/platform';
 import { ActivationController } from './activation/activation.controller';
 import { ActivateUserUseCase } from './activation/activate-user.usecase';
 import { AnonymizationController } from './anonymization/anonymization.controller';
@@ -21,6 +22,7 @@ import { OpenApiController } from './http/openapi.controller';
 import { ApplyInboundBatchUseCase } from './inbound/apply-inbound-batch.usecase';
 import { InboundEventsHandler } from './inbound/inbound-events.handler';
 import { InboxPruningModule } from './inbound/inbox-pruning.module';
+import { PruneRunsUseCase } from './runs/prune-runs.usecase';
 import { KeysController } from './keys/keys.controller';
 import { RotateKeysUseCase } from './keys/rotate-keys.usecase';
 import { TenantDataKeys } from './keys/tenant-data-keys';
@@ -47,6 +49,7 @@ export class DirectoryConfigModule {
         }),
         SchedulerModule.register({ intervalMs: config.ROSTER_SCHEDULER_INTERVAL_MS }),
         InboxPruningModule.register({ intervalMs: config.ROSTER_INBOX_PRUNE_INTERVAL_MS }),
+        RunHistoryModule.register(PruneRunsUseCase, runRetentionSettings(config)),
         DeadLettersModule.register(),
         ReplayModule.register(),
         UsersModule.register(),

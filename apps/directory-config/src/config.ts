@@ -1,19 +1,13 @@
 import { z } from 'zod';
 import { envField } from '@roster/observability';
-import { BaseServiceConfig } from '@roster/platform';
+import { BaseServiceConfig, RunRetentionConfig } from '@roster/platform';
 import { trustProxyField } from './http/trust-proxy';
 import { HRIS_BRIDGE_DEFAULT_HOSTS, allowedHostsEnv } from '@roster/security';
 
 const bool = (fallback: 'true' | 'false') =>
   z.enum(['true', 'false'], { error: 'expected true or false' }).default(fallback).transform((v) => v === 'true');
 
-/** Milliseconds between a periodic job's runs in each replica; 0 disables its loop. */
-const loopIntervalMs = () =>
-  z
-    .string()
-    .trim()
-    .refine((v) => /^\d+$/.test(v) && Number.isSafeInteger(Number(v)), { error: 'expected a non-negative integer (milliseconds; 0 disables the loop)' })
-    .transform(Number);
+const loopIntervalMs = envField.loopIntervalMs;
 
 export const DirectoryConfigConfig = BaseServiceConfig.extend({
   /** 32 bytes, base64: seals directory secrets (AES-256-GCM). */
@@ -47,6 +41,7 @@ export const DirectoryConfigConfig = BaseServiceConfig.extend({
    * and a day, in each replica (and one at start); 0 disables the loop (the rows are then kept).
    */
   ROSTER_INBOX_PRUNE_INTERVAL_MS: loopIntervalMs().default(3_600_000),
+  ...RunRetentionConfig,
   /** Accept http:// HR API base URLs on loopback (local emulators in tests); never in production (SSRF guard). */
   ROSTER_HRIS_ALLOW_LOOPBACK: bool('false'),
   /**

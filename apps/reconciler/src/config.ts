@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envField } from '@roster/observability';
-import { BaseServiceConfig } from '@roster/platform';
+import { BaseServiceConfig, RunRetentionConfig } from '@roster/platform';
 
 export const ReconcilerConfig = BaseServiceConfig.extend({
   /** R-CSV-10: how often each replica looks for users whose deactivation date has passed. */
@@ -11,5 +11,6 @@ export const ReconcilerConfig = BaseServiceConfig.extend({
    * replica; each lane at work can take an apply's memory and a database connection.
    */
   ROSTER_RECORDS_LANES: envField.positiveInt().default(2),
+  ...RunRetentionConfig,
 });
 export type ReconcilerConfig = z.infer<typeof ReconcilerConfig>;

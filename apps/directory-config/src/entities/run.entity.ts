@@ -28,7 +28,8 @@ export interface Run {
 export const RunEntity = new EntitySchema<Run>({
   name: 'Run',
   tableName: 'runs',
-  indexes: [{ properties: ['tenantId', 'directoryId', 'createdAt'] }],
+  // finishedAt: run history retention deletes the oldest finished runs first (PruneRunsUseCase).
+  indexes: [{ properties: ['tenantId', 'directoryId', 'createdAt'] }, { properties: ['finishedAt'] }],
   // `active` is true while a run is not final and null after: at most one active run per directory (R-DIR-04).
   uniques: [{ name: 'runs_one_active_per_directory', properties: ['directoryId', 'active'] }],
   properties: {

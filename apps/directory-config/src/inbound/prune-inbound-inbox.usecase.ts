@@ -3,6 +3,7 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import type { Counter } from 'prom-client';
 import { pruneInboxBatch, streamMaxAgeMs } from '@roster/messaging';
 import { Metrics } from '@roster/observability';
+import { pruneInBatches } from '@roster/persistence';
 import { INBOUND_DURABLE } from './inbound-events.handler';
 
 export const INBOX_PRUNING = Symbol('INBOX_PRUNING');
@@ -66,16 +67,11 @@ export class PruneInboundInboxUseCase {
     const consumer = INBOUND_DURABLE;
     const before = inboundInboxCutoff(now);
     const started = Date.now();
-    let pruned = 0;
-    let batches = 0;
-    for (;;) {
-      const deleted = await pruneInboxBatch(this.orm.em.fork(), consumer, before, this.settings.batchSize);
-      batches++;
-      pruned += deleted;
-      // Counted per batch: what a run deleted before a later batch failed is gone all the same.
-      this.pruned.inc({ consumer }, deleted);
-      if (deleted < this.settings.batchSize) break;
-    }
+    const { pruned, batches } = await pruneInBatches(
+      () => pruneInboxBatch(this.orm.em.fork(), consumer, before, this.settings.batchSize),
+      this.settings.batchSize,
+      (deleted) => this.pruned.inc({ consumer }, deleted),
+    );
     this.logger.log({ consumer, before: before.toISOString(), pruned, batches, ms: Date.now() - started }, 'inbox pruned');
     return { consumer, before: before.toISOString(), pruned, batches };
   }

@@ -1,5 +1,5 @@
-import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { IntervalLoop } from './interval-loop';
+import { Inject, Injectable } from '@nestjs/common';
+import { IntervalJob } from '@roster/platform';
 import { StartDueRunsUseCase } from './start-due-runs.usecase';
 
 export const SCHEDULER_SETTINGS = Symbol('SCHEDULER_SETTINGS');
@@ -12,33 +12,19 @@ export interface SchedulerSettings {
 
 /**
  * Ticks StartDueRunsUseCase every `intervalMs` (and once at start, to catch up after downtime) in each replica
- * (IntervalLoop); the use case makes concurrent ticks safe. On shutdown the loop stops and an in-flight tick
- * finishes before the ORM closes (this hook runs before the platform's onApplicationShutdown).
+ * (IntervalJob); the use case makes concurrent ticks safe. On shutdown the loop stops and an in-flight tick
+ * finishes before the ORM closes.
  */
 @Injectable()
-export class RunScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(RunScheduler.name);
-  private readonly loop: IntervalLoop;
-
+export class RunScheduler extends IntervalJob {
   constructor(
     private readonly startDueRuns: StartDueRunsUseCase,
     @Inject(SCHEDULER_SETTINGS) private readonly settings: SchedulerSettings,
   ) {
-    this.loop = new IntervalLoop(
-      () => this.startDueRuns.execute(this.settings.now()),
-      (error) => this.logger.warn({ error: String((error as Error)?.message ?? error) }, 'scheduler tick failed; retried next tick'),
-    );
+    super('scheduler tick', settings.intervalMs, 'scheduler loop disabled (ROSTER_SCHEDULER_INTERVAL_MS=0); ticks only through POST /v1/scheduler/tick');
   }
 
-  onApplicationBootstrap(): void {
-    if (this.settings.intervalMs === 0) {
-      this.logger.log('scheduler loop disabled (ROSTER_SCHEDULER_INTERVAL_MS=0); ticks only through POST /v1/scheduler/tick');
-      return;
-    }
-    this.loop.start(this.settings.intervalMs);
-  }
-
-  beforeApplicationShutdown(): Promise<void> {
-    return this.loop.stop();
+  protected work(): Promise<unknown> {
+    return this.startDueRuns.execute(this.settings.now());
   }
 }

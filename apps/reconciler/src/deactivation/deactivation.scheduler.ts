@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { IntervalJob } from '@roster/platform';
 import { DeactivateDueUsersUseCase } from './deactivate-due-users.usecase';
 
 export const DEACTIVATION_SETTINGS = Symbol('DEACTIVATION_SETTINGS');
@@ -8,37 +9,17 @@ export interface DeactivationSettings {
   now: () => Date;
 }
 
-/** Runs DeactivateDueUsersUseCase every `intervalMs` (and once at start) in each replica; see the use case. */
+/** Runs DeactivateDueUsersUseCase every `intervalMs` (and once at start) in each replica (IntervalJob); see the use case. */
 @Injectable()
-export class DeactivationScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(DeactivationScheduler.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-
+export class DeactivationScheduler extends IntervalJob {
   constructor(
     private readonly deactivate: DeactivateDueUsersUseCase,
     @Inject(DEACTIVATION_SETTINGS) private readonly settings: DeactivationSettings,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.settings.intervalMs);
-    this.timer.unref();
+  ) {
+    super('scheduled deactivations', settings.intervalMs, 'scheduled deactivations disabled (ROSTER_DEACTIVATION_INTERVAL_MS=0)');
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.deactivate
-      .execute(this.settings.now())
-      .catch((error: unknown) => this.logger.warn({ error: String((error as Error)?.message ?? error) }, 'scheduled deactivations failed; retried next tick'))
-      .finally(() => {
-        this.running = undefined;
-      });
+  protected work(): Promise<unknown> {
+    return this.deactivate.execute(this.settings.now());
   }
 }

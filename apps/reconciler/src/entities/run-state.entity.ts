@@ -21,6 +21,8 @@ export interface RunState {
 export const RunStateEntity = new EntitySchema<RunState>({
   name: 'RunState',
   tableName: 'run_states',
+  // finishedAt: run history retention deletes the oldest finished runs first (PruneRunHistoryUseCase).
+  indexes: [{ properties: ['finishedAt'] }],
   properties: {
     runId: { type: 'uuid', primary: true },
     tenantId: { type: 'uuid' },

@@ -70,12 +70,16 @@ ROSTER_TRUST_PROXY: {{ if kindIs "slice" $s.config.trustProxy }}{{ join "," $s.c
 ROSTER_INBOUND_BATCH_MAX: {{ $s.config.inboundBatchMax | int64 | quote }}
 ROSTER_INBOUND_WINDOW_MS: {{ $s.config.inboundWindowMs | int64 | quote }}
 ROSTER_INBOX_PRUNE_INTERVAL_MS: {{ $s.config.inboxPruneIntervalMs | int64 | quote }}
+ROSTER_RUN_RETENTION_DAYS: {{ $v.config.runRetentionDays | int64 | quote }}
+ROSTER_RUN_PRUNE_INTERVAL_MS: {{ $v.config.runPruneIntervalMs | int64 | quote }}
 {{- else if eq .service "file-ingest" }}
 ROSTER_BATCH_SIZE: {{ $s.config.batchSize | int64 | quote }}
 ROSTER_MAX_FILE_BYTES: {{ $s.config.maxFileBytes | int64 | quote }}
 {{- else if eq .service "reconciler" }}
 ROSTER_DEACTIVATION_INTERVAL_MS: {{ $s.config.deactivationIntervalMs | int64 | quote }}
 ROSTER_RECORDS_LANES: {{ $s.config.recordsLanes | int64 | quote }}
+ROSTER_RUN_RETENTION_DAYS: {{ $v.config.runRetentionDays | int64 | quote }}
+ROSTER_RUN_PRUNE_INTERVAL_MS: {{ $v.config.runPruneIntervalMs | int64 | quote }}
 {{- else if eq .service "notifier" }}
 ROSTER_MAIL_FROM: {{ $s.config.mailFrom | quote }}
 {{- else if eq .service "connector-gateway" }}

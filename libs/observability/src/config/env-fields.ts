@@ -46,6 +46,8 @@ function isUrl(value: string, protocols: readonly string[] | undefined): boolean
 export const envField = {
   port: () => integerBetween(1, 65535, 'an integer 1..65535'),
   positiveInt: () => integerBetween(1, Number.MAX_SAFE_INTEGER, 'a positive integer'),
+  /** Milliseconds between a periodic job's runs in each replica; 0 disables its loop. */
+  loopIntervalMs: () => integerBetween(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer (milliseconds; 0 disables the loop)'),
   /** `protocols` without the colon, e.g. `['postgres', 'postgresql']`. */
   url: (protocols?: readonly string[]) =>
     z

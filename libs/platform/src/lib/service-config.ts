@@ -16,3 +16,4 @@ export const BaseServiceConfig = z.object({
   ROSTER_MIGRATE: z.enum(['true', 'false'], { error: 'expected true or false' }).default('true').transform((v) => v === 'true'),
 });
 export type BaseServiceConfig = z.infer<typeof BaseServiceConfig>;
+
