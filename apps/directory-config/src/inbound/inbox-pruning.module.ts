@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { InboxPruner } from './inbox-pruner';
-import { INBOX_PRUNE_BATCH, INBOX_PRUNING, PruneInboundInboxUseCase } from './prune-inbound-inbox.usecase';
+import { INBOX_PRUNE_BATCH, INBOX_PRUNING, PruneInboxUseCase } from './prune-inbound-inbox.usecase';
 
 /** R-EVT-02: the inbound consumer's inbox rows deleted once ROSTER_INBOUND no longer holds their events. */
 @Module({})
@@ -10,7 +10,7 @@ export class InboxPruningModule {
       module: InboxPruningModule,
       providers: [
         { provide: INBOX_PRUNING, useValue: { intervalMs: settings.intervalMs, batchSize: INBOX_PRUNE_BATCH, now: () => new Date() } },
-        PruneInboundInboxUseCase,
+        PruneInboxUseCase,
         InboxPruner,
       ],
     };

@@ -11,7 +11,7 @@ import { TenantEntity } from '../entities/tenant.entity';
 import { ApplyInboundBatchUseCase } from './apply-inbound-batch.usecase';
 import { INBOUND_DURABLE } from './inbound-events.handler';
 import type { InboundEvent } from './inbound-employees';
-import { PruneInboundInboxUseCase, inboundInboxCutoff } from './prune-inbound-inbox.usecase';
+import { PruneInboxUseCase, RUN_LIFECYCLE_INBOX, inboxCutoff } from './prune-inbound-inbox.usecase';
 
 const relay = { kick: () => undefined } as unknown as OutboxRelay;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -46,7 +46,7 @@ describe('inbound inbox pruning (R-EVT-02)', () => {
     await db?.drop();
   });
 
-  const pruner = (o: MikroORM = orm, batchSize = 5000, metrics = new Metrics()) => new PruneInboundInboxUseCase(o, { batchSize }, metrics);
+  const pruner = (o: MikroORM = orm, batchSize = 5000, metrics = new Metrics()) => new PruneInboxUseCase(o, { batchSize }, metrics);
 
   /** `count` inbox rows of `consumer`, handled at `handledAt`; returns their ids. */
   async function handled(consumer: string, count: number, handledAt: Date, label: string = randomUUID()): Promise<string[]> {
@@ -68,11 +68,11 @@ describe('inbound inbox pruning (R-EVT-02)', () => {
 
   it("R-EVT-02 the cutoff is ROSTER_INBOUND's retention (the stream's max_age) plus a day before now", () => {
     expect(Streams.ROSTER_INBOUND.maxAgeDays).toBe(7);
-    expect(inboundInboxCutoff(NOW).toISOString()).toBe(ago((Streams.ROSTER_INBOUND.maxAgeDays + 1) * DAY_MS).toISOString());
+    expect(inboxCutoff(NOW).toISOString()).toBe(ago((Streams.ROSTER_INBOUND.maxAgeDays + 1) * DAY_MS).toISOString());
   });
 
   it("R-EVT-02 deletes the inbound consumer's rows handled before the cutoff and keeps the recent ones and every other consumer's", async () => {
-    const cutoff = inboundInboxCutoff(NOW);
+    const cutoff = inboxCutoff(NOW);
     const old = [...(await handled(INBOUND_DURABLE, 3, ago(90 * DAY_MS))), ...(await handled(INBOUND_DURABLE, 4, ago(MINUTE_MS, cutoff)))];
     // Past the stream's 7 days but within the margin: kept (its event may still be in the stream on a skewed clock).
     const withinMargin = await handled(INBOUND_DURABLE, 2, ago(-MINUTE_MS, cutoff));
@@ -90,6 +90,31 @@ describe('inbound inbox pruning (R-EVT-02)', () => {
     // Nothing old left: the next run deletes nothing (and says so).
     expect(await pruner(orm, 5000, metrics).execute(NOW)).toMatchObject({ pruned: 0, batches: 1 });
     expect(await prunedMetric(metrics)).toEqual([{ consumer: 'directory-config-inbound', value: old.length }]);
+  });
+
+  it("the run lifecycle consumer's rows go too, once ROSTER_RUNS no longer holds their events (its retention and a day)", async () => {
+    const cutoff = inboxCutoff(NOW, RUN_LIFECYCLE_INBOX);
+    expect(cutoff.toISOString()).toBe(ago((Streams.ROSTER_RUNS.maxAgeDays + 1) * DAY_MS).toISOString());
+    const lifecycle = RUN_LIFECYCLE_INBOX.consumer;
+    expect(lifecycle).toBe('directory-config-run-lifecycle');
+    await handled(lifecycle, 6, ago(MINUTE_MS, cutoff));
+    const kept = await handled(lifecycle, 4, ago(20 * DAY_MS)); // past ROSTER_INBOUND's retention, within ROSTER_RUNS'
+    const inbound = await handled(INBOUND_DURABLE, 3, ago(20 * DAY_MS));
+    await handled('directory-config-exports', 2, ago(400 * DAY_MS));
+    const metrics = new Metrics();
+
+    const results = await pruner(orm, 5000, metrics).executeAll(NOW);
+
+    expect(results).toEqual([
+      { consumer: INBOUND_DURABLE, before: inboxCutoff(NOW).toISOString(), pruned: inbound.length, batches: 1 },
+      { consumer: lifecycle, before: cutoff.toISOString(), pruned: 6, batches: 1 },
+    ]);
+    expect(await idsOf(lifecycle)).toEqual([...kept].sort());
+    expect(await countOf('directory-config-exports')).toBe(2);
+    expect(await prunedMetric(metrics)).toEqual([
+      { consumer: INBOUND_DURABLE, value: 3 },
+      { consumer: lifecycle, value: 6 },
+    ]);
   });
 
   it('R-EVT-02 deletes in batches of at most batchSize rows and loops until a batch comes back short', async () => {
