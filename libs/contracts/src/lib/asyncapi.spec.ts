@@ -38,5 +38,10 @@ describe('contracts', () => {
     expect(() => parseEvent(JSON.stringify(bad))).toThrow(/status/);
     expect(() => parseEvent('{')).toThrow(/not JSON/);
     expect(() => parseEvent(JSON.stringify({ ...good, type: 'io.roster.nope.v1' }))).toThrow(/unknown event type/);
+    // Bytes as the NATS client hands them: a view into a larger read buffer, other messages' bytes around it.
+    const text = JSON.stringify({ ...good, data: { ...good.data, status: 'reconciling' } });
+    const read = Buffer.from(`}{"junk": 1}${text}{"more":`);
+    const view = new Uint8Array(read.buffer, read.byteOffset + 12, Buffer.byteLength(text));
+    expect(parseEvent(view).event.data).toEqual({ ...good.data, status: 'reconciling' });
   });
 });

@@ -23,7 +23,8 @@ function describe(error: z.ZodError): string {
 export function parseEvent(bytes: Uint8Array | string): { name: EventName; event: CloudEvent } {
   let json: unknown;
   try {
-    json = JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('utf8'));
+    // A view of the message's bytes, not a copy (Buffer.from(uint8Array) copies them all before decoding).
+    json = JSON.parse(typeof bytes === 'string' ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (e) {
     throw new ContractViolation('NOT_JSON', `message is not JSON: ${(e as Error).message}`);
   }

@@ -123,7 +123,8 @@ export class PubAckPipeline {
         }
         let ack: PubAck & { error?: { code?: number; err_code?: number; description?: string } };
         try {
-          ack = JSON.parse(Buffer.from(msg.data).toString('utf8'));
+          // A view of the bytes, not a copy: one PubAck per event published (200k of a 100k-user first sync).
+          ack = JSON.parse(Buffer.from(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength).toString('utf8'));
         } catch {
           return this.answer(token, w, undefined, new PublishError('REJECTED', `unreadable PubAck: ${Buffer.from(msg.data).toString('utf8').slice(0, 200)}`));
         }
