@@ -66,7 +66,8 @@ describe('admin console in the browser', () => {
     expect(deep.status).toBe(200);
     expect(deep.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await deep.text()).toContain('<div id="root"></div>');
-    expect((await fetch(consoleUrl('assets/missing.js'))).status).toBe(404);
+    const missing = await fetch(consoleUrl('assets/missing.js'));
+    expect([missing.status, await missing.json()]).toEqual([404, { code: 'CONSOLE_FILE_NOT_FOUND', message: 'no console file at /console/assets/missing.js' }]);
     expect((await fetch(consoleUrl('..%2f..%2f..%2fpackage.json'))).status).toBe(404);
     expect((await fetch(consoleUrl('%2e%2e/%2e%2e/%2e%2e/package.json'))).status).toBe(404);
   });

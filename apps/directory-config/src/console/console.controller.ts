@@ -72,6 +72,6 @@ export class ConsoleController {
   }
 
   private notFound(res: Response, path: string): void {
-    res.status(404).json({ code: 'NOT_FOUND', message: `no console file at ${path}` });
+    res.status(404).json({ code: 'CONSOLE_FILE_NOT_FOUND', message: `no console file at ${path}` });
   }
 }
