@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { filterOf } from '@roster/contracts';
 import { exitOnConfigError, loadConfig } from '@roster/observability';
-import { runService } from '@roster/platform';
+import { RunHistoryModule, runRetentionSettings, runService } from '@roster/platform';
 import { NotifierModule } from './app.module';
 import { NotifierConfig } from './config';
 import { databaseOptions } from './database';
+import { PruneNotificationsUseCase } from './mail/prune-notifications.usecase';
 
 async function main(): Promise<void> {
   const config = exitOnConfigError(() => loadConfig(NotifierConfig));
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
     service: 'notifier',
     config,
     database: databaseOptions(config.ROSTER_DATABASE_URL),
-    imports: [NotifierModule.register(config)],
+    imports: [NotifierModule.register(config), RunHistoryModule.register(PruneNotificationsUseCase, runRetentionSettings(config))],
     consumers: [
       { name: 'run-finished', stream: 'ROSTER_RUNS', filterSubject: filterOf('run.finished') },
       // R-SAFE-01: every run.progress; only awaiting-approval mails.

@@ -28,7 +28,8 @@ export interface Notification {
 export const NotificationEntity = new EntitySchema<Notification>({
   name: 'Notification',
   tableName: 'notifications',
-  indexes: [{ properties: ['tenantId', 'runId'] }],
+  // createdAt: run history retention deletes the oldest settled mails first (PruneNotificationsUseCase).
+  indexes: [{ properties: ['tenantId', 'runId'] }, { properties: ['createdAt'] }],
   properties: {
     eventId: { type: 'text', primary: true },
     tenantId: { type: 'uuid' },

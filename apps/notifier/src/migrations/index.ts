@@ -2,5 +2,6 @@
 import { Migration20261125081522 } from './Migration20261125081522';
 import { Migration20261207010439 } from './Migration20261207010439';
 import { Migration20261207120753 } from './Migration20261207120753';
+import { Migration20261207191601 } from './Migration20261207191601';
 
-export const migrations = [{ name: 'Migration20261125081522', class: Migration20261125081522 }, { name: 'Migration20261207010439', class: Migration20261207010439 }, { name: 'Migration20261207120753', class: Migration20261207120753 }];
+export const migrations = [{ name: 'Migration20261125081522', class: Migration20261125081522 }, { name: 'Migration20261207010439', class: Migration20261207010439 }, { name: 'Migration20261207120753', class: Migration20261207120753 }, { name: 'Migration20261207191601', class: Migration20261207191601 }];

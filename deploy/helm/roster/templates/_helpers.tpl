@@ -82,6 +82,8 @@ ROSTER_RUN_RETENTION_DAYS: {{ $v.config.runRetentionDays | int64 | quote }}
 ROSTER_RUN_PRUNE_INTERVAL_MS: {{ $v.config.runPruneIntervalMs | int64 | quote }}
 {{- else if eq .service "notifier" }}
 ROSTER_MAIL_FROM: {{ $s.config.mailFrom | quote }}
+ROSTER_RUN_RETENTION_DAYS: {{ $v.config.runRetentionDays | int64 | quote }}
+ROSTER_RUN_PRUNE_INTERVAL_MS: {{ $v.config.runPruneIntervalMs | int64 | quote }}
 {{- else if eq .service "connector-gateway" }}
 ROSTER_HRIS_ALLOW_LOOPBACK: {{ $s.config.hrisAllowLoopback | toString | quote }}
 ROSTER_HRIS_BRIDGE_ALLOWED_HOSTS: {{ join "," $v.hris.allowedHosts | quote }}
