@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Metrics } from '@roster/observability';
-import { qualified, sql } from '@roster/persistence';
+import { deleteOldest, qualified } from '@roster/persistence';
 import { RUN_RETENTION, RunHistoryPrune, type RunRetentionSettings } from '@roster/platform';
 
 /**
@@ -22,16 +22,7 @@ export class PruneRunsUseCase extends RunHistoryPrune {
   }
 
   protected async batch(before: Date, limit: number): Promise<Record<string, number>> {
-    const runs = qualified(this.orm, 'runs');
-    const [row] = await sql<{ n: number }>(this.orm.em.fork(),
-      `with gone as (
-         delete from ${runs} where id = any(array(
-           select id from ${runs} where finished_at < ? and active is null order by finished_at limit ? for update skip locked
-         )) returning 1
-       )
-       select count(*)::int as n from gone`,
-      [before.toISOString(), limit],
-    );
-    return { runs: row?.n ?? 0 };
+    const runs = { table: qualified(this.orm, 'runs'), key: 'id', time: 'finished_at', where: 'active is null' };
+    return { runs: await deleteOldest(this.orm.em.fork(), runs, before, limit) };
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Metrics } from '@roster/observability';
-import { qualified, sql } from '@roster/persistence';
+import { deleteOldest, qualified } from '@roster/persistence';
 import { RUN_RETENTION, RunHistoryPrune, type RunRetentionSettings } from '@roster/platform';
 
 /**
@@ -22,16 +22,7 @@ export class PruneNotificationsUseCase extends RunHistoryPrune {
   }
 
   protected async batch(before: Date, limit: number): Promise<Record<string, number>> {
-    const log = qualified(this.orm, 'notifications');
-    const [row] = await sql<{ n: number }>(this.orm.em.fork(),
-      `with gone as (
-         delete from ${log} where event_id = any(array(
-           select event_id from ${log} where created_at < ? and status <> 'pending' order by created_at limit ? for update skip locked
-         )) returning 1
-       )
-       select count(*)::int as n from gone`,
-      [before.toISOString(), limit],
-    );
-    return { notifications: row?.n ?? 0 };
+    const log = { table: qualified(this.orm, 'notifications'), key: 'event_id', time: 'created_at', where: `status <> 'pending'` };
+    return { notifications: await deleteOldest(this.orm.em.fork(), log, before, limit) };
   }
 }

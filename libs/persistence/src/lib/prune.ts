@@ -1,3 +1,6 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from './database';
+
 /** What a prune deleted: rows, and the delete statements it ran (the last one short). */
 export interface PruneTotals {
   pruned: number;
@@ -20,4 +23,32 @@ export async function pruneInBatches(batch: () => Promise<number>, limit: number
     counted(deleted);
     if (deleted < limit) return { pruned, batches };
   }
+}
+
+/** Which rows of a table are old: ordered by `time`, keyed by `key`, and only those `where` holds (SQL on the table). */
+export interface OldRows {
+  /** The table, qualified (`qualified(em, 'runs')`). */
+  table: string;
+  key: string;
+  time: string;
+  where?: string;
+}
+
+/**
+ * One prune batch: deletes at most `limit` rows of `rows.table` whose `time` is before `before` (and `where` holds),
+ * oldest first, those another pruner holds skipped (`for update skip locked`). Returns how many went. The rows are found
+ * through an index on `time`, locked and deleted by key in one statement: no lock outlives it.
+ */
+export async function deleteOldest(em: EntityManager, rows: OldRows, before: Date, limit: number): Promise<number> {
+  const { table, key, time, where } = rows;
+  const [row] = await sql<{ n: number }>(em,
+    `with gone as (
+       delete from ${table} where ${key} = any(array(
+         select ${key} from ${table} where ${time} < ?${where ? ` and (${where})` : ''} order by ${time} limit ? for update skip locked
+       )) returning 1
+     )
+     select count(*)::int as n from gone`,
+    [before.toISOString(), limit],
+  );
+  return row?.n ?? 0;
 }
