@@ -15,7 +15,7 @@ export const MIN_RUN_RETENTION_DAYS = Math.max(...Object.values(Streams).map((s)
 
 /**
  * Run history retention, in the services that keep per-run rows (directory-config: the runs; the reconciler: their
- * states, problems and held removals). Spread into a service's config.
+ * states, problems and held removals; the notifier: its mail log). Spread into a service's config.
  */
 export const RunRetentionConfig = {
   /** Days a finished run's history is kept after it finished; 0 keeps it forever. */
@@ -71,10 +71,11 @@ export interface RunHistoryPruned extends PruneTotals {
 }
 
 /**
- * A service's prune of its own run history (directory-config: runs; the reconciler: states, problems, removals):
- * `batch` deletes at most `limit` runs that finished before `before` — oldest first, locked `for update skip locked`
- * so replicas share them — with their rows, and says how many rows of each table went; `table` is the runs' own. The
- * batches go on until one comes back short; each is counted in `roster_run_history_pruned_total{table}` as it commits.
+ * A service's prune of its own run history (directory-config: runs; the reconciler: states, problems, removals; the
+ * notifier: mails): `batch` deletes at most `limit` runs (mails) older than `before` — oldest first, locked
+ * `for update skip locked` so replicas share them — with their rows, and says how many rows of each table went;
+ * `table` is the runs' own. The batches go on until one comes back short; each is counted in
+ * `roster_run_history_pruned_total{table}` as it commits.
  */
 export abstract class RunHistoryPrune {
   protected readonly logger = new Logger(this.constructor.name);
@@ -114,6 +115,7 @@ export abstract class RunHistoryPrune {
     return result;
   }
 }
+
 const RUN_HISTORY_PRUNE = Symbol('RUN_HISTORY_PRUNE');
 
 /** Prunes run history every ROSTER_RUN_PRUNE_INTERVAL_MS (and once at start) in each replica. */
