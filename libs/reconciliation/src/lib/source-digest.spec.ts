@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import type { CanonicalEmployee } from '@roster/contracts';
 import { chunkArb, directoryArb, mixedCaseEmail, RUNS } from '../test/arbitraries';
@@ -39,6 +40,12 @@ describe('source digests (issue 4: skipping unchanged records)', () => {
   it('the stored digest is md5 of the record digest followed by the content hash, in hex', () => {
     // md5('abc') — the same bytes PostgreSQL's md5('a' || 'bc') hashes.
     expect(sourceDigestOf('a', 'bc')).toBe('900150983cd24fb0d6963f7d28e17f72');
+  });
+
+  it('a record digest is md5 of the context followed by the record\'s JSON without row, manager, teams and groups: the digests users store stay valid', () => {
+    const record = employee('ann@acme.io', { rowNumber: 7, firstName: 'Ann', managerEmail: 'boss@acme.io', teams: ['Ops'], customFields: { Level: '3' } });
+    const layout = JSON.stringify({ email: 'ann@acme.io', firstName: 'Ann', customFields: { Level: '3' } });
+    expect(recordDigest('context', record)).toBe(createHash('md5').update('context').update(layout).digest('hex'));
   });
 
   it('only file-like runs (matched by email, no events, no synced groups) skip by digest, and only records with a row number and no deactivation date', () => {
