@@ -3,9 +3,9 @@ import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } f
 /**
  * Periodic work in each replica (the scheduler's ticks, the prunes, scheduled deactivations): `work` runs once at
  * start (to catch up after downtime) and every `intervalMs`; a slow run is not stacked on (the next timer fires into
- * it and is dropped); a failed run is reported and retried at the next interval; `stop` clears the timer and waits for the
- * run in flight, so a Nest `beforeApplicationShutdown` hook finishes it before the ORM closes. Concurrency across
- * replicas is the work's own business.
+ * it and is dropped); a failed run is reported and retried at the next interval; `stop` clears the timer and waits
+ * for the run in flight, so a Nest `beforeApplicationShutdown` hook finishes it before the ORM closes. Concurrency
+ * across replicas is the work's own business.
  */
 export class IntervalLoop {
   private timer: NodeJS.Timeout | undefined;
