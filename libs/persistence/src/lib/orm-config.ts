@@ -17,18 +17,27 @@ export interface ServiceOrmOptions {
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 
 /**
- * Large values Roster writes — staged record batches (~0.5 MB of JSON each), outbox pages (up to 1000 envelopes)
- * — are compressed by PostgreSQL (TOAST). Its default, pglz, costs a second of a 100k-user sync on the outbox
- * alone (measured: 213k envelopes in pages, insert 3.8 s with pglz, 2.8 s with lz4, the same WAL); each
- * connection asks for lz4 where the server has it (PostgreSQL ≥ 14 built with it), and keeps the server's default
- * otherwise. Values already stored stay as they are; both read back the same.
+ * Settings each pooled connection takes when it opens, for every statement of the service:
+ *
+ * - `jit = off`. Roster's statements work a chunk at a time (≤ 1000 rows), but PostgreSQL estimates their cost from
+ *   the tables' sizes, and a run's temporary tables have no statistics: past a million rows most chunk statements
+ *   cross `jit_above_cost`, and each one compiled its expressions again (~25 ms of a 43 ms page of the memberships
+ *   phase, measured). The compile never pays off on a chunk, so a 1M-row sync grew faster than its rows.
+ * - `default_toast_compression = lz4` where the server has it (PostgreSQL ≥ 14 built with it; the server's default
+ *   otherwise). Large values Roster writes — staged record batches (~0.5 MB of JSON each), outbox pages (up to 1000
+ *   envelopes) — are compressed (TOAST); pglz cost a second of a 100k-user sync on the outbox alone (measured: 213k
+ *   envelopes in pages, insert 3.8 s with pglz, 2.8 s with lz4, the same WAL). Values already stored stay as they
+ *   are; both read back the same.
  */
-const PREFER_LZ4 = `do $$ begin perform set_config('default_toast_compression', 'lz4', false); exception when others then null; end $$`;
+const SESSION_SETTINGS = `do $$ begin
+  perform set_config('jit', 'off', false);
+  begin perform set_config('default_toast_compression', 'lz4', false); exception when others then null; end;
+end $$`;
 
 type PgConnection = { query(text: string, callback: (error: Error | null) => void): void };
 
-function preferLz4(connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void): void {
-  connection.query(PREFER_LZ4, (error) => done(error, connection));
+function applySessionSettings(connection: PgConnection, done: (error: Error | null, connection: PgConnection) => void): void {
+  connection.query(SESSION_SETTINGS, (error) => done(error, connection));
 }
 
 /** MikroORM options every service shares: pg driver, explicit entity list, migrations in the service schema. */
@@ -43,7 +52,7 @@ export function serviceOrmOptions(o: ServiceOrmOptions): Options<PostgreSqlDrive
     debug: o.debug ?? false,
     allowGlobalContext: false,
     forceUtcTimezone: true,
-    pool: { min: 0, max: o.poolMax ?? 10, afterCreate: preferLz4 },
+    pool: { min: 0, max: o.poolMax ?? 10, afterCreate: applySessionSettings },
     migrations: {
       tableName: `${o.schema}.${MIGRATIONS_TABLE}`,
       migrationsList: o.migrations as MigrationObject[],
