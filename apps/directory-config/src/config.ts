@@ -30,10 +30,12 @@ export const DirectoryConfigConfig = BaseServiceConfig.extend({
   /**
    * R-EVT-02: inbound employee events per micro-batch run, at most (per tenant and directory). The inbound consumer
    * holds twice this many events (one batch filling, one committing), a few KB of live heap each since the transport
-   * batches them (peak heap 80 MB against 48 MB idle in a 50k-event burst; bench/README.md). 5000 measured no faster:
-   * the reconciler's apply of the runs bounds the rate, and a smaller batch is less to retry when one fails.
+   * batches them (peak heap 84 MB against 48 MB idle in a 50k-event burst; bench/README.md). The reconciler applies the
+   * runs of one directory one at a time, and each run has fixed costs (its temporary tables, custom field scan,
+   * statistics, lifecycle events): 5000 against 2500 measured a median of 5 276 against 4 864 events/s (7 and 9 runs,
+   * 2026-12-07), the apply 5.6 s against 6.7 s for 50k.
    */
-  ROSTER_INBOUND_BATCH_MAX: envField.positiveInt().default(2500),
+  ROSTER_INBOUND_BATCH_MAX: envField.positiveInt().default(5000),
   /** R-EVT-02: how long a micro-batch collects events after its first one, in milliseconds. */
   ROSTER_INBOUND_WINDOW_MS: envField.positiveInt().default(500),
   /**
