@@ -271,6 +271,7 @@ export class ApplyRunUseCase {
       definitions,
       dateFormat,
       digestContext: digests ? sourceDigestContext({ directoryId, policy, dateFormat, definitions }) : null,
+      batchCount: data.batchCount,
     });
     for (let batchNo = 0; batchNo < data.batchCount; batchNo++) counts = addRunCounts(counts, await batches.apply(batchNo));
     await scratch.index();

@@ -54,6 +54,8 @@ export interface UserBatchesRun {
   dateFormat: DateFormat;
   /** Issue 4: the run's `sourceDigestContext` when its records may be skipped by digest (`digestsApply`), else null. */
   digestContext: string | null;
+  /** How many batches the run staged (batch numbers 0 to batchCount - 1). */
+  batchCount: number;
 }
 
 /**
@@ -73,6 +75,8 @@ export interface UserBatchesRun {
 export class UserBatches {
   /** Records planned unchanged by digest, over the run. */
   skippedByDigest = 0;
+  /** The next batch, read and checked ahead while this one's users are written. */
+  private ahead: { batchNo: number; ready: Promise<CheckedBatch> } | null = null;
 
   constructor(
     private readonly parts: UserBatchesParts,
@@ -81,30 +85,20 @@ export class UserBatches {
 
   async apply(batchNo: number): Promise<RunCounts> {
     const { em, outbox, users, scratch, groups, problems, emailClaims, safeguard, analyzer, clock } = this.parts;
-    const { tenantId, runId, directoryId, policy, ctx, definitions, dateFormat, digestContext } = this.run;
-    const batch = await readStagedBatch(em, runId, batchNo);
+    const { tenantId, runId, directoryId, policy, ctx, digestContext } = this.run;
+    const { batch, employees, fieldProblems, digests } = await this.checked(batchNo);
     clock.lap('read');
     if (batch.teams !== null) {
       // A teams-file batch: its records were applied above; its row problems are the teams file's.
       await problems.add(batch.problems);
       return emptyRunCounts();
     }
-    const fieldProblems: RowProblem[] = [];
-    const clean: boolean[] = [];
-    const employees = batch.employees.map((e) => {
-      const before = fieldProblems.length;
-      const checked = checkCustomFields(e, definitions, dateFormat, fieldProblems);
-      clean.push(fieldProblems.length === before);
-      return checked;
-    });
     let current: Map<string, StoredUser & { managerId: string | null; sourceDigest: string | null }>;
-    let digests = new Map<string, RecordDigest>();
     const known = new Map<string, string>();
     if (digestContext === null) current = await users.findByEmails(employees.map((e) => e.email.toLowerCase()));
     else {
       // Issue 4: one probe tells the batch's new users (not found), the users its records are known to leave as they
       // are (`known`: not read), and the rest, read in full.
-      digests = digestsOf(digestContext, batch.employees, employees, clean);
       const emails = [...new Set(employees.map((e) => normalizeEmail(e.email)))];
       const probed = await users.probeByEmail(emails.map((email) => ({ email, digest: digests.get(email)?.digest ?? null })));
       for (const [email, { id, known: same }] of probed) if (same) known.set(email, id);
@@ -171,7 +165,11 @@ export class UserBatches {
     const settled = unchangedOnReplan(replanned, policy, ctx);
     const written = new Map(replanned.filter((r) => settled.has(r.user.email)).map((r) => [r.user.id, sourceDigestOf(r.digest, r.user.contentHash)]));
     clock.lap('plan');
-    await users.upsert(writes, await managersAtInsert(users, created, plan.managerLinks), written);
+    const managers = await managersAtInsert(users, created, plan.managerLinks);
+    // The next batch is read and checked while PostgreSQL writes this one's users (the statement after the read on
+    // the run's connection): the reconciler's CPU and PostgreSQL's, at the same time.
+    this.readAhead(batchNo + 1);
+    await users.upsert(writes, managers, written);
     await users.setSourceDigests(refreshed);
     await users.setFieldSequences(sequences);
     await outbox.addMessages(em, events);
@@ -199,6 +197,50 @@ export class UserBatches {
     clock.lap('analyze');
     return summarize(plan.operations, batchProblems);
   }
+
+  /** Batch `batchNo` read and checked: the one read ahead if it is that one, else read now. */
+  private checked(batchNo: number): Promise<CheckedBatch> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    return ahead?.batchNo === batchNo ? ahead.ready : this.check(batchNo);
+  }
+
+  /**
+   * Starts reading and checking batch `batchNo`, if the run has it, without waiting: `apply` of that batch takes the
+   * result. A failure surfaces there, as a read of its own would; a read left behind by a failed apply is dropped
+   * with the run's transaction.
+   */
+  private readAhead(batchNo: number): void {
+    if (batchNo >= this.run.batchCount) return;
+    const ready = this.check(batchNo);
+    ready.catch(() => undefined);
+    this.ahead = { batchNo, ready };
+  }
+
+  /** The batch's records with their custom fields checked (R-CSV-04) and, when digests apply, their digests. */
+  private async check(batchNo: number): Promise<CheckedBatch> {
+    const { em } = this.parts;
+    const { runId, definitions, dateFormat, digestContext } = this.run;
+    const batch = await readStagedBatch(em, runId, batchNo);
+    const fieldProblems: RowProblem[] = [];
+    if (batch.teams !== null) return { batch, employees: [], fieldProblems, digests: new Map() };
+    const clean: boolean[] = [];
+    const employees = batch.employees.map((e) => {
+      const before = fieldProblems.length;
+      const checked = checkCustomFields(e, definitions, dateFormat, fieldProblems);
+      clean.push(fieldProblems.length === before);
+      return checked;
+    });
+    const digests = digestContext === null ? new Map<string, RecordDigest>() : digestsOf(digestContext, batch.employees, employees, clean);
+    return { batch, employees, fieldProblems, digests };
+  }
+}
+
+interface CheckedBatch {
+  batch: Awaited<ReturnType<typeof readStagedBatch>>;
+  employees: CanonicalEmployee[];
+  fieldProblems: RowProblem[];
+  digests: Map<string, RecordDigest>;
 }
 
 interface RecordDigest {

@@ -86,4 +86,24 @@ describe('scanRun (R-SFTP-03, R-CSV-04)', () => {
       expect(recordDigest('context-2', batch.employees[0] as CanonicalEmployee)).not.toBe(a);
     });
   });
+
+  it('issue 4: a staged batch read back (parsed in the service, not the driver) is what was staged: records, row problems, teams or none', async () => {
+    const records = [
+      { rowNumber: 2, email: 'zoë@x.io', firstName: 'Zoë', customFields: { Note: 'line\nbreak "quoted" \u0001 😀', Level: '3' }, teams: ['Ops'] },
+      { rowNumber: 3, email: 'bo@x.io', managerEmail: 'zoë@x.io', isOrgAdmin: true },
+    ] as CanonicalEmployee[];
+    const teams = [{ name: 'Ops', parentName: 'Eng' } as CanonicalTeam];
+    await withBatches([{ employees: records }, { employees: [], teams }], async (em, runId) => {
+      await sql(em, `update ${qualified(em, 'staged_batches')} set problems = ?::jsonb where run_id = ? and batch_no = 0`, [
+        JSON.stringify([{ rowNumber: 4, field: 'Email', code: 'INVALID_EMAIL', message: 'not an email' }]),
+        runId,
+      ]);
+      expect(await readStagedBatch(em, runId, 0)).toEqual({
+        employees: records,
+        problems: [{ rowNumber: 4, field: 'Email', code: 'INVALID_EMAIL', message: 'not an email' }],
+        teams: null,
+      });
+      expect(await readStagedBatch(em, runId, 1)).toEqual({ employees: [], problems: [], teams });
+    });
+  });
 });

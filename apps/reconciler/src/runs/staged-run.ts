@@ -3,13 +3,23 @@ import type { CanonicalEmployee, CanonicalTeam, RowProblem } from '@roster/contr
 import { qualified, sql } from '@roster/persistence';
 import { type CustomFieldType, type DateFormat, CustomFieldTypeInference } from '@roster/reconciliation';
 
-/** One staged batch of a run: its records, its row problems, and a teams file's teams (null for a users batch). */
+/**
+ * One staged batch of a run: its records, its row problems, and a teams file's teams (null for a users batch). The
+ * JSON comes as text and is parsed here, not in the driver: the driver parses a row as it arrives, before it sends
+ * the next statement queued on the connection, so PostgreSQL waited for it; parsed here, it runs while PostgreSQL
+ * executes that statement (`UserBatches` reads the next batch ahead of writing the current one).
+ */
 export async function readStagedBatch(em: EntityManager, runId: string, batchNo: number) {
-  const [batch] = await sql<{ employees: CanonicalEmployee[]; problems: RowProblem[]; teams: CanonicalTeam[] | null }>(em,
-    `select employees, problems, teams from ${qualified(em, 'staged_batches')} where run_id = ? and batch_no = ?`,
+  const [row] = await sql<{ employees: string; problems: string; teams: string | null }>(em,
+    `select employees::text as employees, problems::text as problems, teams::text as teams
+       from ${qualified(em, 'staged_batches')} where run_id = ? and batch_no = ?`,
     [runId, batchNo],
   );
-  return batch;
+  return {
+    employees: JSON.parse(row.employees) as CanonicalEmployee[],
+    problems: JSON.parse(row.problems) as RowProblem[],
+    teams: row.teams === null ? null : (JSON.parse(row.teams) as CanonicalTeam[]),
+  };
 }
 
 /**
