@@ -46,20 +46,27 @@ export interface Directory {
 
 /**
  * Environment that loads the bench's probes into every service (node refuses --cpu-prof in NODE_OPTIONS, so
- * profiling is a preload too): a CPU profile per process, and/or its live heap every second (forced full GC); and
+ * profiling is a preload too): a CPU profile per process, and/or its live heap every second (forced full GC), and/or
+ * a full GC when the bench asks (SIGUSR2, before each measured run); and
  * V8's old-space bound (`--max-old-space-size`, the Helm chart's default in the bench) when `maxOldSpaceMB` > 0.
  */
-export function probeEnv(root: string, probes: { cpuProfDir?: string; liveHeapDir?: string; maxOldSpaceMB?: number }): Record<string, string> {
+export function probeEnv(
+  root: string,
+  probes: { cpuProfDir?: string; liveHeapDir?: string; maxOldSpaceMB?: number; gcOnSignal?: boolean },
+): Record<string, string> {
   const options: string[] = maxOldSpaceOption(probes.maxOldSpaceMB ?? 0);
   const env: Record<string, string> = {};
   if (probes.cpuProfDir) {
     options.push(`--require ${join(root, 'dist/tools/bench/cpu-prof-preload.js')}`);
     env['ROSTER_BENCH_CPU_PROF_DIR'] = probes.cpuProfDir;
   }
+  if (probes.liveHeapDir || probes.gcOnSignal) options.push('--expose-gc');
   if (probes.liveHeapDir) {
-    options.push('--expose-gc', `--require ${join(root, 'dist/tools/bench/heap-probe-preload.js')}`);
+    options.push(`--require ${join(root, 'dist/tools/bench/heap-probe-preload.js')}`);
     env['ROSTER_BENCH_HEAP_DIR'] = probes.liveHeapDir;
   }
+  // A full GC on SIGUSR2 (`settleHeaps`): only with this preload may the bench send that signal, whose default kills.
+  if (probes.gcOnSignal) options.push(`--require ${join(root, 'dist/tools/bench/gc-on-signal-preload.js')}`);
   return options.length ? { ...env, NODE_OPTIONS: options.join(' ') } : env;
 }
 

@@ -11,7 +11,7 @@ import { measureFloor } from './floor';
 import { measureInbound } from './inbound-run';
 import { GeneratedFile, writeUsersFile } from './generate';
 import { chartMaxOldSpaceMB, nodeOptionsOf } from './node-heap';
-import { samplePeaks } from './probes';
+import { samplePeaks, settleHeaps } from './probes';
 import { BenchResult, RunName, cpuRatiosOf, memoryGrowthOf, ratiosOf, renderReport, verdictsOf } from './report';
 import { syncFile } from './sync-run';
 
@@ -56,6 +56,8 @@ export interface BenchOutput {
 
 /** Deadline for one run: generous, so a slow machine reports a slow number instead of a timeout. */
 const runTimeoutMs = (rows: number) => 120_000 + rows * 3;
+/** How long a run waits for the services' heaps to be back near idle after a full GC (it starts anyway after). */
+const SETTLE_TIMEOUT_MS = 10_000;
 
 export async function runBench(o: BenchOptions): Promise<BenchOutput> {
   const log = o.log ?? (() => undefined);
@@ -79,7 +81,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutput> {
     log('starting nats-server, sshd, SMTP sink and the five services …');
     if (o.cpuProf) await mkdir(profileDir, { recursive: true });
     const maxOldSpaceMB = o.maxOldSpaceMB ?? chartMaxOldSpaceMB(o.root);
-    const serviceEnv = probeEnv(o.root, { cpuProfDir: o.cpuProf ? profileDir : undefined, maxOldSpaceMB });
+    const serviceEnv = probeEnv(o.root, { cpuProfDir: o.cpuProf ? profileDir : undefined, maxOldSpaceMB, gcOnSignal: true });
     if (o.batchSize) serviceEnv['ROSTER_BATCH_SIZE'] = String(o.batchSize);
     // file-ingest refuses files over ROSTER_MAX_FILE_BYTES (200 MiB by default, ~900k rows of these 20 columns).
     serviceEnv['ROSTER_MAX_FILE_BYTES'] = String(2 * Math.max(base.bytes, bigFile?.bytes ?? 0));
@@ -98,8 +100,18 @@ export async function runBench(o: BenchOptions): Promise<BenchOutput> {
       idle = idleSampler.read();
 
       const dirA = await createDirectory(env, 'sized');
+      // Each run starts from settled heaps, so its peak is its own and not the garbage of the run before it.
+      const settle = async (before: string) => {
+        const state = await settleHeaps(env.services, idle, { collect: (pid) => process.kill(pid, 'SIGUSR2'), timeoutMs: SETTLE_TIMEOUT_MS });
+        const unsettled = Object.entries(state).filter(([, r]) => !r.settled);
+        if (unsettled.length > 0) {
+          const what = unsettled.map(([name, r]) => `${name} ${r.heapMB?.toFixed(0) ?? '?'} MB (idle bound ${r.boundMB.toFixed(0)})`).join(', ');
+          log(`before ${before}: heaps not back near idle ${SETTLE_TIMEOUT_MS / 1000} s after a full GC: ${what}`);
+        }
+      };
       const measure = async (name: RunName, dir: typeof dirA, f: GeneratedFile) => {
         if (o.signal?.aborted) return;
+        await settle(name);
         if (o.analyze && name !== 'full') await env.pg.query('analyze');
         log(`${name}: ${f.rows} rows (${f.variant}) …`);
         const m = await syncFile(env, dir, f, o.runTimeoutMs ?? runTimeoutMs(f.rows), o.signal);
@@ -110,6 +122,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutput> {
       await measure('unchanged', dirA, reordered);
       await measure('changed10', dirA, changed);
       if (o.inbound && !o.signal?.aborted) {
+        await settle('inbound');
         log(`inbound: ${o.inbound} employee events …`);
         inbound = await measureInbound(env, o.inbound, o.runTimeoutMs ?? runTimeoutMs(o.inbound), o.signal);
         log(`inbound: ${inbound.status} in ${(inbound.wallMs / 1000).toFixed(1)} s, ${inbound.eventsPerSecond.toFixed(0)} events/s, ${inbound.runs} runs`);
