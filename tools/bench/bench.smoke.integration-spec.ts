@@ -115,8 +115,11 @@ describe('npm run bench (smoke, --size 300 --big 0 --inbound 300)', () => {
     expect(result.options.maxOldSpaceMB).toBe(mb);
     const nodeOptions = result.options.nodeOptions ?? {};
     expect(Object.keys(nodeOptions).sort()).toEqual(['connector-gateway', 'directory-config', 'file-ingest', 'notifier', 'reconciler']);
-    for (const options of Object.values(nodeOptions)) expect(options).toBe(`--max-old-space-size=${mb}`);
+    // The bound as deployed, and the bench's full GC on SIGUSR2 before each measured run (settleHeaps).
+    const gcPreload = join(repoRoot(__dirname), 'dist/tools/bench/gc-on-signal-preload.js');
+    for (const options of Object.values(nodeOptions)) expect(options).toBe(`--max-old-space-size=${mb} --expose-gc --require ${gcPreload}`);
     expect(report).toContain(`services ran with --max-old-space-size=${mb}`);
+    expect(report).toContain('each run starts after a full GC in every service');
   });
 
   it('removes its generated files', () => {

@@ -46,7 +46,7 @@ describe('settleHeaps: each measured run starts from the services\' retained hea
     expect(state['reconciler']?.settled).toBe(true);
   });
 
-  it('the services\' preload collects on SIGUSR2, and only where the bench loads it', async () => {
+  it('the services\' preload collects on SIGUSR2, and only where the bench loads it', () => {
     expect(probeEnv(root, { maxOldSpaceMB: 192, gcOnSignal: true })['NODE_OPTIONS']).toBe(
       `--max-old-space-size=192 --expose-gc --require ${join(root, 'dist/tools/bench/gc-on-signal-preload.js')}`,
     );
@@ -54,9 +54,7 @@ describe('settleHeaps: each measured run starts from the services\' retained hea
     const before = process.listenerCount('SIGUSR2');
     (globalThis as { gc?: () => void }).gc = gc;
     try {
-      await jest.isolateModulesAsync(async () => {
-        await import('./gc-on-signal-preload');
-      });
+      jest.isolateModules(() => jest.requireActual('./gc-on-signal-preload'));
       expect(process.listenerCount('SIGUSR2')).toBe(before + 1);
       process.emit('SIGUSR2');
       expect(gc).toHaveBeenCalledTimes(1);

@@ -243,7 +243,9 @@ export function renderReport(r: BenchResult): string {
 
   const services = Object.keys(r.idle);
   const bound = r.options.maxOldSpaceMB ? `--max-old-space-size=${r.options.maxOldSpaceMB}` : "Node's default old space (from this machine's memory)";
-  out.push(`\nPeak memory per service, MB (RSS sampled every 200 ms / V8 heap used from /metrics every 500 ms); services ran with ${bound}`);
+  out.push(
+    `\nPeak memory per service, MB (RSS sampled every 200 ms / V8 heap used from /metrics every 500 ms; each run starts after a full GC in every service); services ran with ${bound}`,
+  );
   out.push(
     table(
       ['service', 'idle', ...Object.keys(r.runs), ...(r.inbound ? ['inbound'] : [])],
