@@ -196,8 +196,8 @@ export class TeamsRepository {
   /**
    * One statement per chunk of pairs: `p`, the pairs' users and teams by email and key (each probed once), `change`
    * (an insert or delete over `p`, returning team_id and user_id) and the outbox page of its events, ordered by email
-   * and team, their email and team name taken back from `p` (a hash join: probing the users again by id cost a
-   * quarter of the statement's buffer reads). The rows changed never leave PostgreSQL.
+   * and team, their email and team name taken back from `p` (a hash join: probing the users again by id was a
+   * fifth of the statement's buffer reads). The rows changed never leave PostgreSQL.
    */
   private async changeMemberships(
     pairs: readonly { email: string; key: string }[],
