@@ -87,6 +87,10 @@ export class UserBatches {
     const { em, outbox, users, scratch, groups, problems, emailClaims, safeguard, analyzer, clock } = this.parts;
     const { tenantId, runId, directoryId, policy, ctx, digestContext } = this.run;
     const { batch, employees, fieldProblems, digests } = await this.checked(batchNo);
+    // The next batch is read and checked while PostgreSQL answers this one's lookups and writes (the statements after
+    // the read on the run's connection): the reconciler's CPU and PostgreSQL's, at the same time. Staged batches never
+    // change, and checking one depends on nothing this batch writes.
+    this.readAhead(batchNo + 1);
     clock.lap('read');
     if (batch.teams !== null) {
       // A teams-file batch: its records were applied above; its row problems are the teams file's.
@@ -166,9 +170,6 @@ export class UserBatches {
     const written = new Map(replanned.filter((r) => settled.has(r.user.email)).map((r) => [r.user.id, sourceDigestOf(r.digest, r.user.contentHash)]));
     clock.lap('plan');
     const managers = await managersAtInsert(users, created, plan.managerLinks);
-    // The next batch is read and checked while PostgreSQL writes this one's users (the statement after the read on
-    // the run's connection): the reconciler's CPU and PostgreSQL's, at the same time.
-    this.readAhead(batchNo + 1);
     await users.upsert(writes, managers, written);
     await users.setSourceDigests(refreshed);
     await users.setFieldSequences(sequences);
