@@ -82,4 +82,17 @@ describe('RunScratch.wantedTeams (R-CSV-09)', () => {
       );
     });
   });
+
+  it('R-CSV-09 a user found unchanged whose membership or manager then changed counts once as updated, whatever batches found it', async () => {
+    await inRolledBackTransaction(orm, async (em) => {
+      const scratch = new RunScratch(em);
+      await scratch.create();
+      await scratch.addUnchanged(['a@x.test', 'b@x.test', 'c@x.test']);
+      await scratch.addUnchanged(['a@x.test', 'd@x.test']); // a: its email's record in two batches, unchanged both times
+      await scratch.index();
+      await scratch.addTouched(['a@x.test', 'c@x.test', 'new@x.test']); // new: created (not unchanged), then touched
+      await scratch.addTouched(['c@x.test']);
+      expect(await scratch.unchangedButTouched()).toBe(2);
+    });
+  });
 });
