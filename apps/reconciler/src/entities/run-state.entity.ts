@@ -69,6 +69,11 @@ export interface StagedBatch {
   problems: unknown[];
   /** Teams-file records (R-CSV-03); null for a users batch. */
   teams: unknown[] | null;
+  /**
+   * The custom field labels of the batch's records, each once, in the order the run's label scan takes them
+   * (`stagedLabels`); null for a batch staged before the column existed (the scan reads its records then).
+   */
+  customLabels: string[] | null;
   createdAt: Date;
 }
 
@@ -83,6 +88,7 @@ export const StagedBatchEntity = new EntitySchema<StagedBatch>({
     employees: { type: 'json' },
     problems: { type: 'json' },
     teams: { type: 'json', nullable: true },
+    customLabels: { type: 'text[]', nullable: true },
     createdAt: { type: 'datetime', defaultRaw: 'now()' },
   },
 });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { CloudEvent, PayloadOf } from '@roster/contracts';
 import { qualified, sql } from '@roster/persistence';
+import { stagedLabels } from './staged-run';
 
 /**
  * Keeps a record batch until its run is complete; a repeat of the same batch is ignored. Batches of several
@@ -28,9 +29,18 @@ export class StageBatchUseCase {
       // A run is applied once; a late or replayed batch of a finished run changes nothing.
       if (state.status !== 'staging' || state.tenant_id !== event.tenantid) return;
       await sql(em,
-        `insert into ${qualified(em, 'staged_batches')} (run_id, fetch_id, batch_no, tenant_id, employees, problems, teams)
-         values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb) on conflict do nothing`,
-        [runId, fetchId ?? '', batchNo, event.tenantid, JSON.stringify(employees), JSON.stringify(problems), teams === undefined ? null : JSON.stringify(teams)],
+        `insert into ${qualified(em, 'staged_batches')} (run_id, fetch_id, batch_no, tenant_id, employees, problems, teams, custom_labels)
+         values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::text[]) on conflict do nothing`,
+        [
+          runId,
+          fetchId ?? '',
+          batchNo,
+          event.tenantid,
+          JSON.stringify(employees),
+          JSON.stringify(problems),
+          teams === undefined ? null : JSON.stringify(teams),
+          stagedLabels(employees),
+        ],
       );
     });
   }

@@ -5,7 +5,7 @@ import { openDatabase, qualified, sql } from '@roster/persistence';
 import { createTestDatabase, inRolledBackTransaction, type TestDatabase } from '@roster/testing';
 import { databaseOptions } from '../database';
 import { recordDigest } from '@roster/reconciliation';
-import { readStagedBatch, scanRun } from './staged-run';
+import { readStagedBatch, scanRun, stagedLabels } from './staged-run';
 
 const TENANT = '00000000-0000-4000-8000-0000000000e1';
 
@@ -30,18 +30,49 @@ describe('scanRun (R-SFTP-03, R-CSV-04)', () => {
     await db?.drop();
   });
 
-  async function withBatches(batches: { employees: CanonicalEmployee[]; teams?: CanonicalTeam[] }[], body: (em: EntityManager, runId: string) => Promise<void>) {
+  /**
+   * Stages the batches as StageBatchUseCase does, each with its labels (`stagedLabels`), or, where `legacy` says so,
+   * without: as a batch staged before the labels were kept.
+   */
+  async function withBatches(
+    batches: { employees: CanonicalEmployee[]; teams?: CanonicalTeam[] }[],
+    body: (em: EntityManager, runId: string) => Promise<void>,
+    legacy: (batchNo: number) => boolean = () => false,
+  ) {
     const runId = randomUUID();
     await inRolledBackTransaction(orm, async (em) => {
       for (const [batchNo, b] of batches.entries()) {
         await sql(em,
-          `insert into ${qualified(em, 'staged_batches')} (run_id, fetch_id, batch_no, tenant_id, employees, problems, teams) values (?, '', ?, ?, ?::jsonb, '[]'::jsonb, ?::jsonb)`,
-          [runId, batchNo, TENANT, JSON.stringify(b.employees), b.teams ? JSON.stringify(b.teams) : null],
+          `insert into ${qualified(em, 'staged_batches')} (run_id, fetch_id, batch_no, tenant_id, employees, problems, teams, custom_labels)
+           values (?, '', ?, ?, ?::jsonb, '[]'::jsonb, ?::jsonb, ?::text[])`,
+          [runId, batchNo, TENANT, JSON.stringify(b.employees), b.teams ? JSON.stringify(b.teams) : null, legacy(batchNo) ? null : stagedLabels(b.employees)],
         );
       }
       await body(em, runId);
     });
   }
+
+  it('issue 4: the labels kept with each batch give the scan the labels, in the order, that the batches\' records give it', async () => {
+    // Keys of every length, case, digits (JavaScript lists integer-like keys first), accents (more UTF-8 bytes than
+    // characters), in several orders and repeated across records and batches.
+    const batches = [
+      { employees: [], teams: [{ name: 'Ops' } as CanonicalTeam] },
+      { employees: [employee('a@x.io', { Zone: '1', b: '1', '10': '1', Été: '1', A: '1' }), employee('b@x.io'), employee('c@x.io', { '2': '1', Zone: '1', ab: '1' })] },
+      { employees: [employee('d@x.io', { émoji: '1', 'Cost Center': '1', aa: '1', A: '1' }), employee('e@x.io', { z: '1' })] },
+      { employees: [employee('f@x.io', { Été: '1', Ete: '1', '€': '1', E: '1' })] },
+    ];
+    const labelsOf = async (legacy: (batchNo: number) => boolean) => {
+      let labels: string[] = [];
+      await withBatches(batches, async (em, runId) => {
+        labels = (await scanRun(em, runId, batches.length, new Map(), 'dd/mm/yyyy')).customFields.map((f) => f.label);
+      }, legacy);
+      return labels;
+    };
+    const fromRecords = await labelsOf(() => true);
+    expect(fromRecords).toHaveLength(14);
+    expect(await labelsOf(() => false)).toEqual(fromRecords);
+    expect(await labelsOf((batchNo) => batchNo === 2)).toEqual(fromRecords); // a run staged across an upgrade
+  });
 
   it('infers each new label from every batch, in the order the run first has the labels; known labels and blank-only ones are left out', async () => {
     const batches = [
