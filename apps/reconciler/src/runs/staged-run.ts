@@ -32,8 +32,10 @@ export function stagedLabels(employees: readonly CanonicalEmployee[]): string[] 
   const labels = new Set<string>();
   for (const { customFields } of employees) {
     if (customFields === null || typeof customFields !== 'object' || Array.isArray(customFields)) continue;
-    const keys = Object.keys(customFields);
-    for (const key of keys.length > 1 ? keys.sort(jsonbKeyOrder) : keys) labels.add(key);
+    // Only a record's new labels need ordering (most records bring none): the others are placed already.
+    let fresh: string[] | undefined;
+    for (const key of Object.keys(customFields)) if (!labels.has(key)) (fresh ??= []).push(key);
+    if (fresh) for (const key of fresh.length > 1 ? fresh.sort(jsonbKeyOrder) : fresh) labels.add(key);
   }
   return [...labels];
 }
