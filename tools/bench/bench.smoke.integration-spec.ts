@@ -93,6 +93,15 @@ describe('npm run bench (smoke, --size 300 --big 0 --inbound 300)', () => {
     expect(report).toMatch(/Targets \(issue 4\)/);
   });
 
+  it('reports PostgreSQL\'s own work beside each run (checkpoints, writers, autovacuum), outside the runs\' CPU', () => {
+    for (const m of [...Object.values(result.runs), result.inbound!]) {
+      expect(m.postgresBackground.checkpoints).toEqual(expect.any(Number));
+      expect(m.postgresBackground.cpuMs).toBeGreaterThanOrEqual(0);
+      expect(m.cpuMs).not.toHaveProperty('postgres background');
+    }
+    expect(report).toMatch(/PostgreSQL's own work during each run \(checkpointer, background writer, walwriter/);
+  });
+
   it('R-EVT-02 measures inbound employee events end to end: every event a user, through micro-batch runs', () => {
     const inbound = result.inbound!;
     expect(inbound).toMatchObject({ events: SIZE, status: 'finished' });

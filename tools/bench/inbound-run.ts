@@ -5,7 +5,17 @@ import { Events, createEnvelope, subjectOf } from '@roster/contracts';
 import { PubAckPipeline } from '@roster/messaging';
 import { waitFor } from '@roster/testing';
 import type { BenchEnv } from './bench-env';
-import { type PeakMemory, type QueryShare, counterByLabel, cpuSnapshot, sampleActiveQueries, sampleBackendCpu, samplePeaks } from './probes';
+import {
+  type PeakMemory,
+  type PostgresBackground,
+  type QueryShare,
+  counterByLabel,
+  cpuSnapshot,
+  sampleActiveQueries,
+  sampleBackendCpu,
+  samplePeaks,
+  watchPostgresBackground,
+} from './probes';
 import { APPLY_PHASES, counterDelta, reconcilerPort } from './sync-run';
 
 /** PubAcks in flight at once (as the services' publisher does for bulk work). */
@@ -29,6 +39,8 @@ export interface InboundMeasurement {
   memory: Record<string, PeakMemory>;
   /** CPU per service process and of the database's backends over the measurement, ms. */
   cpuMs: Record<string, number>;
+  /** PostgreSQL's own work meanwhile (checkpoints, writers, autovacuum): not in `cpuMs`. */
+  postgresBackground: PostgresBackground;
   /** The reconciler's apply by phase over every micro-batch run, s (`roster_apply_phase_seconds_total`). */
   applyPhasesS: Record<string, number>;
   /** Which statements the services' backends were running, sampled every 200 ms. */
@@ -74,6 +86,7 @@ export async function measureInbound(env: BenchEnv, events: number, timeoutMs: n
   const cpuBefore = cpuSnapshot(env.services);
   const phasesBefore = await counterByLabel(reconcilerPort(env), APPLY_PHASES, 'phase');
   const backends = sampleBackendCpu(env.samplerPg, env.db.name);
+  const background = await watchPostgresBackground(env.samplerPg);
   const queries = sampleActiveQueries(env.samplerPg, env.db.name);
   const started = Date.now();
   let status: InboundMeasurement['status'] = 'finished';
@@ -122,6 +135,7 @@ export async function measureInbound(env: BenchEnv, events: number, timeoutMs: n
   const wallMs = Date.now() - started;
   const cpuAfter = cpuSnapshot(env.services);
   const backendsMs = await backends.stop();
+  const postgresBackground = await background.stop();
   const dbSamples = await queries.stop();
   const applyPhasesS = counterDelta(phasesBefore, await counterByLabel(reconcilerPort(env), APPLY_PHASES, 'phase'));
   return {
@@ -135,6 +149,7 @@ export async function measureInbound(env: BenchEnv, events: number, timeoutMs: n
     counts: last.counts,
     memory: sampler.read(),
     cpuMs: { ...Object.fromEntries(Object.entries(cpuAfter).map(([name, ms]) => [name, ms - (cpuBefore[name] ?? 0)])), 'postgres backends': backendsMs },
+    postgresBackground,
     applyPhasesS,
     dbSamples,
     status,

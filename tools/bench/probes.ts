@@ -175,12 +175,57 @@ export function cpuSnapshot(processes: Watched[]): Record<string, number> {
  * backend that a pool closes during the run still counts up to its last reading (the bench's own are left out).
  */
 export function sampleBackendCpu(pg: Client, database: string): { stop(): Promise<number> } {
+  return sampleServerCpu(pg, "select pid from pg_stat_activity where datname = $1 and application_name <> 'roster-bench'", [database]);
+}
+
+/**
+ * PostgreSQL's own processes, whose work a run sets off or runs into: checkpoints, buffer and WAL writing, autovacuum.
+ * Their CPU is not the run's (the floor does not count it either), but a checkpoint or a vacuum during a run takes
+ * CPU and disk from it: reported beside the run, so a slow run says whether the server was busy with its own work.
+ */
+export const POSTGRES_BACKGROUND = ['checkpointer', 'background writer', 'walwriter', 'autovacuum launcher', 'autovacuum worker'] as const;
+
+/** CPU ms of PostgreSQL's background processes (`POSTGRES_BACKGROUND`) until stop(), sampled as the backends are. */
+export function samplePostgresBackgroundCpu(pg: Client): { stop(): Promise<number> } {
+  return sampleServerCpu(pg, 'select pid from pg_stat_activity where backend_type = any($1::text[])', [[...POSTGRES_BACKGROUND]]);
+}
+
+/** Checkpoints the server has made since its statistics were reset (PostgreSQL 17's view, or the older one). */
+export async function checkpointCount(pg: Client): Promise<number | undefined> {
+  for (const query of [
+    'select num_timed + num_requested as n from pg_stat_checkpointer',
+    'select checkpoints_timed + checkpoints_req as n from pg_stat_bgwriter',
+  ]) {
+    const rows = await pg.query<{ n: string }>(query).then((r) => r.rows, () => undefined);
+    if (rows?.[0]) return Number(rows[0].n);
+  }
+  return undefined;
+}
+
+/** What PostgreSQL did on its own during a run: checkpoints begun (undefined where the server does not say), CPU ms. */
+export interface PostgresBackground {
+  checkpoints?: number;
+  cpuMs: number;
+}
+
+/** Starts watching PostgreSQL's background work (`POSTGRES_BACKGROUND`); stop() gives what it did meanwhile. */
+export async function watchPostgresBackground(pg: Client): Promise<{ stop(): Promise<PostgresBackground> }> {
+  const before = await checkpointCount(pg);
+  const cpu = samplePostgresBackgroundCpu(pg);
+  return {
+    async stop() {
+      const cpuMs = await cpu.stop();
+      const after = await checkpointCount(pg);
+      return before === undefined || after === undefined ? { cpuMs } : { checkpoints: after - before, cpuMs };
+    },
+  };
+}
+
+function sampleServerCpu(pg: Client, pidsQuery: string, params: unknown[]): { stop(): Promise<number> } {
   const first = new Map<number, number>();
   const last = new Map<number, number>();
   const read = async (initial: boolean) => {
-    const { rows } = await pg
-      .query<{ pid: number }>("select pid from pg_stat_activity where datname = $1 and application_name <> 'roster-bench'", [database])
-      .catch(() => ({ rows: [] as { pid: number }[] }));
+    const { rows } = await pg.query<{ pid: number }>(pidsQuery, params).catch(() => ({ rows: [] as { pid: number }[] }));
     for (const { pid } of rows) {
       const ms = cpuMs(pid);
       if (ms === undefined) continue;

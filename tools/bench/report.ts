@@ -2,7 +2,7 @@
 import type { ProfileSummary } from './cpu-profile';
 import type { FloorResult } from './floor';
 import type { InboundMeasurement } from './inbound-run';
-import type { PeakMemory } from './probes';
+import { type PeakMemory, POSTGRES_BACKGROUND } from './probes';
 import type { SyncMeasurement } from './sync-run';
 
 export const TARGETS = {
@@ -270,6 +270,13 @@ export function renderReport(r: BenchResult): string {
       ]),
     ),
   );
+
+  const background = [
+    ...Object.entries(r.runs).map(([name, run]) => [name, run.postgresBackground] as const),
+    ...(r.inbound ? [['inbound', r.inbound.postgresBackground] as const] : []),
+  ];
+  out.push(`\nPostgreSQL's own work during each run (${POSTGRES_BACKGROUND.join(', ')}; not in the CPU above, nor in the floor's)`);
+  out.push(table(['run', 'checkpoints', 'CPU s'], background.map(([name, b]) => [name, b.checkpoints ?? '-', s(b.cpuMs)])));
 
   for (const [name, run] of Object.entries(r.runs)) {
     if (run.dbSamples.length === 0) continue;

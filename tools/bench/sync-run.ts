@@ -7,6 +7,7 @@ import type { BenchEnv, Directory } from './bench-env';
 import type { GeneratedFile } from './generate';
 import {
   PeakMemory,
+  PostgresBackground,
   QueryShare,
   counterByLabel,
   StreamState,
@@ -16,6 +17,7 @@ import {
   rowsNewerThan,
   sampleActiveQueries,
   sampleBackendCpu,
+  watchPostgresBackground,
   samplePeaks,
   storedAt,
   streamDelta,
@@ -66,6 +68,8 @@ export interface SyncMeasurement {
   bus: Record<string, StreamState>;
   /** CPU ms per service, and of this database's PostgreSQL backends, POST → drained. */
   cpuMs: Record<string, number>;
+  /** PostgreSQL's own work meanwhile (checkpoints, writers, autovacuum), POST → drained: not in `cpuMs`. */
+  postgresBackground: PostgresBackground;
   memory: Record<string, PeakMemory>;
   /** What the database's active backends were running, sampled every 200 ms. */
   dbSamples: QueryShare[];
@@ -117,6 +121,7 @@ export async function syncFile(env: BenchEnv, dir: Directory, file: GeneratedFil
     applyPhases: await counterByLabel(reconcilerPort(env), APPLY_PHASES, 'phase'),
   };
   const backends = sampleBackendCpu(env.samplerPg, env.db.name);
+  const background = await watchPostgresBackground(env.samplerPg);
   const peaks = samplePeaks(services);
   const queries = sampleActiveQueries(env.samplerPg, env.db.name);
   const started = performance.now();
@@ -143,6 +148,7 @@ export async function syncFile(env: BenchEnv, dir: Directory, file: GeneratedFil
     streams: await streamStates(env.nc, STREAMS),
     cpu: cpuSnapshot(services),
     backendsMs: await backends.stop(),
+    background: await background.stop(),
     applyPhases: await counterByLabel(reconcilerPort(env), APPLY_PHASES, 'phase'),
   };
   const memory = await peaks.stop();
@@ -173,6 +179,7 @@ export async function syncFile(env: BenchEnv, dir: Directory, file: GeneratedFil
       ...Object.fromEntries(Object.entries(after.cpu).map(([name, ms]) => [name, ms - (before.cpu[name] ?? 0)])),
       'postgres backends': after.backendsMs,
     },
+    postgresBackground: after.background,
     memory,
     dbSamples,
     applyPhasesS: counterDelta(before.applyPhases, after.applyPhases),
